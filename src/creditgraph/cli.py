@@ -1,0 +1,298 @@
+"""The ``creditgraph`` command (CONTRACT.md, "Package and commands").
+
+Exit codes: 0 success, 1 operational failure (store unreachable…), 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+
+from creditgraph.schema import SchemaError, default_schema
+from creditgraph.service.decisions import Decision, Decisions
+from creditgraph.service.errors import ServiceError
+from creditgraph.settings import Settings, load_settings, today
+from creditgraph.store import GraphStore, StoreError, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILURE, EXIT_INVALID = 1, 2
+
+
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_url",
+        envvar="CREDITGRAPH_STORE",
+        default="./creditgraph.db",
+        show_default=True,
+        help="Embedded store path, or bolt://… / neo4j://… for a Neo4j server "
+        "(env CREDITGRAPH_STORE).",
+    )(func)
+
+
+def _json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+DATE = _Date()
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"creditgraph: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def _opened(store_url: str) -> Iterator[GraphStore]:
+    settings = load_settings()
+    try:
+        store = open_store(store_url, settings=settings)
+    except SchemaError as exc:
+        _fail(f"rules or schema: {exc}", EXIT_INVALID)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_FAILURE)
+    try:
+        yield store
+    except ServiceError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_FAILURE)
+    finally:
+        store.close()
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="creditgraph")
+def main() -> None:
+    """creditgraph — a dated credit relationship graph with cited, time-windowed penalty propagation."""
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--skip-invalid", is_flag=True, help="Import the valid records and report the rejected lines.")
+@click.option("--batch-size", type=click.IntRange(1), default=50_000, show_default=True,
+              help="Records per atomic, durable batch.")
+@_store_option
+def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url: str) -> None:
+    """Import JSON Lines files (FILE may be - for standard input)."""
+    from creditgraph.ingest.loader import load as load_records
+    from creditgraph.ingest.loader import read_lines
+
+    for path in files:
+        if path != "-":
+            try:
+                open(path, encoding="utf-8").close()
+            except OSError as exc:
+                _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
+    with _opened(store_url) as store:
+        try:
+            result = load_records(read_lines(files), store, skip_invalid=skip_invalid,
+                                  batch_size=batch_size, progress=True)
+        except UnicodeDecodeError as exc:
+            _fail(f"input is not UTF-8: {exc}", EXIT_INVALID)
+        for error in result.errors[:1000]:
+            click.echo(str(error), err=True)
+        if len(result.errors) > 1000:
+            click.echo(f"… and {len(result.errors) - 1000} more errors", err=True)
+        if result.errors and not skip_invalid:
+            _fail(f"{len(result.errors)} invalid record(s): nothing was imported "
+                  "(fix them, or use --skip-invalid)", EXIT_INVALID)
+        report = result.report
+        kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
+        for kind in kinds:
+            click.echo(f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
+                       f"{report.unchanged[kind]} unchanged")
+        click.echo(f"restrictions derived: {report.restrictions} "
+                   f"(from {report.events_rederived} event(s) re-derived)")
+        if result.errors:
+            click.echo(f"rejected: {len(result.errors)} record(s) (listed above)")
+
+
+def _print_decision(decision: Decision, as_json: bool) -> None:
+    if as_json:
+        _print_json(decision.to_json())
+        return
+    what = f"as {decision.role}" if decision.activity is None else f"for {decision.activity}"
+    click.echo(f"{decision.decision.value}  {decision.subject} {what} on {decision.on}")
+    for reason in decision.reasons:
+        r = reason.restriction
+        until = r.until.isoformat() if r.until else "until lifted"
+        click.echo(f"  - {r.measure} {r.start} → {until} [{r.certainty.value}] rule {r.rule}")
+        click.echo(f"    {r.legal_basis}")
+        click.echo(f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})")
+        click.echo(f"    path  {_path_text(r.to_json(dt.date.min)['path'])}")
+
+
+def _path_text(path: list[dict[str, Any]]) -> str:
+    parts = []
+    for step in path:
+        if "node" in step:
+            parts.append(step["node"])
+        else:
+            span = f"{step.get('valid_from') or '?'}..{step.get('valid_to') or ''}"
+            parts.append(f"-[{step['rel']} {span}]-")
+    return " ".join(parts)
+
+
+@main.command()
+@click.argument("person_id")
+@click.option("--role", required=True, type=click.Choice(list(default_schema().roles)))
+@click.option("--enterprise", "enterprise_id", help="The enterprise of the appointment.")
+@click.option("--on", "on", type=DATE, help="The day asked about (default today).")
+@_json_option
+@_store_option
+def check(person_id: str, role: str, enterprise_id: str | None, on: dt.date | None,
+          as_json: bool, store_url: str) -> None:
+    """May PERSON_ID be appointed to ROLE on a day? ALLOW, REVIEW or DENY, with reasons."""
+    with _opened(store_url) as store:
+        decision = Decisions(store).check_appointment(
+            person_id, role, enterprise_id=enterprise_id, on=on or today())
+        _print_decision(decision, as_json)
+
+
+@main.command()
+@click.argument("subject_id")
+@click.option("--activity", required=True, help="GOV_PROCUREMENT, BIDDING, …")
+@click.option("--on", "on", type=DATE, help="The day asked about (default today).")
+@_json_option
+@_store_option
+def eligibility(subject_id: str, activity: str, on: dt.date | None, as_json: bool,
+                store_url: str) -> None:
+    """May SUBJECT_ID take part in an activity on a day?"""
+    with _opened(store_url) as store:
+        decision = Decisions(store).check_eligibility(subject_id, activity, on=on or today())
+        _print_decision(decision, as_json)
+
+
+@main.command()
+@click.option("--subject", help="Only restrictions on this subject.")
+@click.option("--on", "on", type=DATE, help="Only those in force on this day.")
+@_json_option
+@_store_option
+def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_url: str) -> None:
+    """Derived restrictions, with their status as of today."""
+    with _opened(store_url) as store:
+        found = store.restrictions(subject=subject, active_on=on)
+        now = today()
+        if as_json:
+            _print_json([r.to_json(now) for r in found])
+            return
+        for r in found:
+            until = r.until.isoformat() if r.until else "open"
+            click.echo(f"{r.status_on(now).value:6} {r.subject} {r.measure} {r.start}..{until} "
+                       f"[{r.certainty.value}] {r.rule} ← {r.event_id}")
+
+
+@main.command()
+@click.option("--on", "on", type=DATE, help="The day (default today).")
+@_json_option
+@_store_option
+def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
+    """People holding an office that an active restriction bars: they must be removed."""
+    with _opened(store_url) as store:
+        day = on or today()
+        found = Decisions(store).conflicts(on=day)
+        if as_json:
+            _print_json([c.to_json(day) for c in found])
+            return
+        for c in found:
+            r = c.restriction
+            click.echo(f"{c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
+                       f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}")
+        click.echo(f"{len(found)} conflict(s) on {day}")
+
+
+@main.command()
+@_json_option
+@_store_option
+def stats(as_json: bool, store_url: str) -> None:
+    """Counts of nodes by kind, links by rel, events by kind, restrictions by status."""
+    with _opened(store_url) as store:
+        counts = store.stats(today())
+        if as_json:
+            _print_json(counts)
+            return
+        for section, values in counts.items():
+            click.echo(f"{section}: {sum(values.values())}")
+            for key, value in sorted(values.items()):
+                click.echo(f"  {key}: {value}")
+
+
+@main.command()
+@_store_option
+def recompute(store_url: str) -> None:
+    """Derive every restriction again from the events (equals incremental maintenance)."""
+    from tqdm import tqdm
+
+    with _opened(store_url) as store:
+        bar = tqdm(desc="recompute", unit=" events", file=sys.stderr, disable=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        started = dt.datetime.now()
+        report = store.recompute(progress)
+        bar.close()
+        seconds = (dt.datetime.now() - started).total_seconds()
+        click.echo(f"recomputed {report.restrictions} restrictions from "
+                   f"{report.events_rederived} events in {seconds:.2f} s")
+
+
+@main.command()
+@click.option("--restrictions", "with_restrictions", is_flag=True,
+              help="Also write the derived restrictions (type: restriction; not re-importable).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Default: stdout.")
+@_store_option
+def export(with_restrictions: bool, output: str | None, store_url: str) -> None:
+    """Write the whole graph as contract JSON Lines (so `export | load` moves a store)."""
+    with _opened(store_url) as store:
+        handle = open(output, "w", encoding="utf-8") if output else sys.stdout
+        try:
+            for record in store.export(restrictions=with_restrictions, today=today()):
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        finally:
+            if output:
+                handle.close()
+
+
+@main.command()
+@_store_option
+def init(store_url: str) -> None:
+    """Create the store (and, on Neo4j, its constraints and indexes) if needed."""
+    with _opened(store_url) as store:
+        click.echo(f"store ready: {store_url} (data version {store.data_version()})")
+
+
+def _settings() -> Settings:
+    return load_settings()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""The domain: identifiers, names, periods and the records of the graph."""

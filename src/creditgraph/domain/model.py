@@ -1,0 +1,187 @@
+"""The records of the graph: nodes, dated links, events and derived restrictions.
+
+These are plain values shared by every layer: the importer produces them, the
+stores persist them, the rules engine reads and derives them, the API shows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Certainty(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    UNCONFIRMED = "UNCONFIRMED"
+
+
+class Status(StrEnum):
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+    VOID = "VOID"
+
+
+class Verdict(StrEnum):
+    ALLOW = "ALLOW"
+    REVIEW = "REVIEW"
+    DENY = "DENY"
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    id: str
+    type: str  # enterprise | person | agency
+    name: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str | None:
+        """The enterprise kind (company, soe, …); None for persons and agencies."""
+        return self.props.get("kind")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    rel: str
+    src: str
+    dst: str
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    share: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str, dt.date | None]:
+        """The natural key: a re-loaded link with the same key updates, never duplicates."""
+        return (self.rel, self.src, self.dst, self.valid_from)
+
+    def holds_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day <= self.valid_to
+        )
+
+    def other(self, node_id: str) -> str:
+        return self.dst if node_id == self.src else self.src
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    kind: str
+    subject: str
+    date: dt.date
+    props: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def lifts(self) -> str | None:
+        return self.props.get("lifts")
+
+    @property
+    def responsible(self) -> tuple[str, ...] | None:
+        """Persons found personally responsible; None means unknown, not nobody."""
+        value = self.props.get("responsible")
+        return None if value is None else tuple(value)
+
+    def date_field(self, name: str) -> dt.date | None:
+        if name == "date":
+            return self.date
+        value = self.props.get(name)
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True, slots=True)
+class PathStep:
+    """One element of a provenance path: a node, or the link between two nodes."""
+
+    node: str | None = None
+    rel: str | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.node is not None:
+            return {"node": self.node}
+        return {
+            "rel": self.rel,
+            "valid_from": _iso(self.valid_from),
+            "valid_to": _iso(self.valid_to),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PathStep:
+        if "node" in data:
+            return cls(node=data["node"])
+        return cls(
+            rel=data["rel"],
+            valid_from=_date(data.get("valid_from")),
+            valid_to=_date(data.get("valid_to")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Restriction:
+    """A measure derived from an event by a rule, with its provenance and window."""
+
+    id: str
+    subject: str
+    measure: str
+    rule: str
+    legal_basis: str
+    event_id: str
+    event_kind: str
+    event_subject: str
+    event_date: dt.date
+    path: tuple[PathStep, ...]
+    start: dt.date
+    until: dt.date | None  # last day it applies (inclusive); None = open-ended
+    certainty: Certainty
+    scheduled_until: dt.date | None = None  # the window before any early end
+    ended_by: str | None = None  # the CREDIT_REPAIRED / DELISTED event that ended it early
+    voided_by: str | None = None  # the OBJECTION_UPHELD / DECISION_REVOKED event that voided it
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return (
+            self.voided_by is None
+            and self.start <= day
+            and (self.until is None or day <= self.until)
+        )
+
+    def status_on(self, today: dt.date) -> Status:
+        if self.voided_by is not None:
+            return Status.VOID
+        if self.until is not None and (self.until < today or self.until < self.start):
+            return Status.ENDED
+        return Status.ACTIVE
+
+    def to_json(self, today: dt.date) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "measure": self.measure,
+            "from": self.start.isoformat(),
+            "until": _iso(self.until),
+            "rule": self.rule,
+            "legal_basis": self.legal_basis,
+            "event": {
+                "id": self.event_id,
+                "kind": self.event_kind,
+                "subject": self.event_subject,
+                "date": self.event_date.isoformat(),
+            },
+            "path": [step.to_json() for step in self.path],
+            "certainty": self.certainty.value,
+            "status": self.status_on(today).value,
+            "scheduled_until": _iso(self.scheduled_until),
+            "ended_by": self.ended_by,
+            "voided_by": self.voided_by,
+        }
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)

@@ -1,0 +1,33 @@
+"""Periods counted as the Civil Code counts them (民法典 第二百零一条、第二百零二条).
+
+The day a period starts is not counted; a period in years or months ends on the
+corresponding day of the final month, or on that month's last day where it has
+no such day. So a 3-year bar from 2021-06-30 applies through 2024-06-30, and one
+from 2020-02-29 through 2023-02-28.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+
+def period_last_day(start: dt.date, *, years: int = 0, months: int = 0, days: int = 0) -> dt.date:
+    """The last day (inclusive) of a period of the given length that starts on ``start``."""
+    if years or months:
+        total = start.month - 1 + months + 12 * years
+        year, month = start.year + total // 12, total % 12 + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        start = dt.date(year, month, day)
+    return start + dt.timedelta(days=days)
+
+
+def day_before(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=1)
+
+
+def parse_date(text: str) -> dt.date:
+    """A strict ``YYYY-MM-DD`` date."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
+        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
+    return dt.date.fromisoformat(text)

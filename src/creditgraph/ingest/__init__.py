@@ -1,0 +1,1 @@
+"""Import of contract JSON Lines records: parsing, validation with reasons, and loading."""

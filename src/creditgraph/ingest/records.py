@@ -1,0 +1,294 @@
+"""Contract records (CONTRACT.md, "Import records") ↔ domain records, with validation.
+
+Every problem becomes a :class:`RecordError` naming the file, the line, the
+field and the reason, e.g. ``people.jsonl:12: id_number: check character should
+be 7, got 3``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.model import Event, Link, Node
+from creditgraph.domain.names import display_name
+from creditgraph.schema import GraphSchema, PropertySpec
+
+NODE_TYPES = ("enterprise", "person", "agency")
+EVENT_COMMON = {"type", "id", "kind", "subject", "date", "authority", "document", "responsible", "lifts", "note"}
+# The protected forms `creditgraph export` writes in place of a clear identity number.
+PERSON_PROTECTED = {"id_number_hash", "id_number_masked"}
+
+Protect = Callable[[str], tuple[str, str]]
+
+
+@dataclass(frozen=True, order=True)
+class RecordError:
+    file: str
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    field: str
+    target: str
+    types: frozenset[str]  # node types, or {"event"}
+
+
+@dataclass
+class ParsedRecord:
+    record: Node | Link | Event
+    file: str
+    line: int
+    raw: Mapping[str, Any]
+    references: list[Reference] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        r = self.record
+        if isinstance(r, Node):
+            return ("node", r.id)
+        if isinstance(r, Link):
+            return ("link", *r.key)
+        return ("event", r.id)
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def _string(obj: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        if required:
+            raise _Invalid(name, "is required")
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(name, f"must be a string, got {type(value).__name__}")
+    if required and not value.strip():
+        raise _Invalid(name, "must not be empty")
+    return value
+
+
+def _date(obj: Mapping[str, Any], name: str, *, required: bool = False) -> dt.date | None:
+    value = obj.get(name)
+    if value is None:
+        if required:
+            raise _Invalid(name, "is required (a date YYYY-MM-DD)")
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(name, f"must be a date string YYYY-MM-DD, got {type(value).__name__}")
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(name, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
+    if spec.type == "date":
+        day = _date(obj, spec.name, required=spec.required)
+        return day.isoformat() if day else None
+    if spec.type == "enum":
+        value = _string(obj, spec.name, required=spec.required)
+        if value is None:
+            return spec.default
+        if value not in spec.values:
+            raise _Invalid(spec.name, f"{value!r} is not one of {', '.join(spec.values)}")
+        return value
+    if spec.type == "fraction":
+        value = obj.get(spec.name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(spec.name, f"must be a number, got {type(value).__name__}")
+        if not 0 < value <= 1:
+            raise _Invalid(spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%")
+        return float(value)
+    return _string(obj, spec.name, required=spec.required)
+
+
+def _unknown_fields(obj: Mapping[str, Any], allowed: set[str]) -> None:
+    extra = sorted(set(obj) - allowed)
+    if extra:
+        raise _Invalid(extra[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+
+def parse_record(
+    obj: Any, schema: GraphSchema, file: str, line: int, protect: Protect
+) -> ParsedRecord | RecordError:
+    """One decoded JSON value → a parsed record with its references, or the first error."""
+    try:
+        if not isinstance(obj, dict):
+            raise _Invalid("type", f"a record must be a JSON object, got {type(obj).__name__}")
+        record_type = _string(obj, "type")
+        if record_type in NODE_TYPES:
+            return _parse_node(obj, schema, file, line, protect)
+        if record_type == "link":
+            return _parse_link(obj, schema, file, line)
+        if record_type == "event":
+            return _parse_event(obj, schema, file, line)
+        raise _Invalid("type", f"{record_type!r} is not one of enterprise, person, agency, link, event")
+    except _Invalid as exc:
+        return RecordError(file, line, exc.field, exc.reason)
+
+
+def _parse_node(obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: Protect) -> ParsedRecord:
+    node_type = obj["type"]
+    kind = schema.nodes[node_type]
+    allowed = {"type", "id", "name", *kind.properties}
+    if node_type == "person":
+        allowed |= PERSON_PROTECTED
+    _unknown_fields(obj, allowed)
+    node_id = _string(obj, "id")
+    assert node_id is not None
+    if node_id != node_id.strip():
+        raise _Invalid("id", "must not start or end with spaces")
+    if kind.uscc_preferred and ":" not in node_id:
+        try:
+            validate_uscc(node_id)
+        except InvalidIdentifier as exc:
+            raise _Invalid(
+                "id", f"{node_id!r} is not a valid unified social credit code: {exc} "
+                "(an enterprise without a code needs a prefixed id such as e:…)"
+            ) from None
+    if node_type == "person" and _looks_like_resident_id(node_id):
+        raise _Invalid("id", "looks like a resident identity number: use a stable id and put the number in id_number")
+    name = _string(obj, "name")
+    assert name is not None
+    props: dict[str, Any] = {}
+    for spec in kind.properties.values():
+        if spec.name == "name":
+            continue
+        if spec.type == "resident_id":
+            number = _string(obj, spec.name, required=False)
+            if number is not None:
+                try:
+                    number = validate_resident_id(number)
+                except InvalidIdentifier as exc:
+                    raise _Invalid(spec.name, str(exc)) from None
+                props["id_hash"], props["id_masked"] = protect(number)
+            continue
+        value = _property(obj, spec)
+        if value is not None:
+            props[spec.name] = value
+    if node_type == "person" and "id_number_hash" in obj:
+        if "id_number" in obj:
+            raise _Invalid("id_number_hash", "give id_number or its protected form, not both")
+        props["id_hash"] = _string(obj, "id_number_hash")
+        props["id_masked"] = _string(obj, "id_number_masked")
+    return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line, obj)
+
+
+def _looks_like_resident_id(text: str) -> bool:
+    try:
+        validate_resident_id(text)
+    except InvalidIdentifier:
+        return False
+    return True
+
+
+def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
+    rel = _string(obj, "rel")
+    if rel not in schema.links:
+        raise _Invalid("rel", f"{rel!r} is not a link kind ({', '.join(schema.links)})")
+    kind = schema.links[rel]
+    _unknown_fields(obj, {"type", "rel", "from", "to", "valid_from", "valid_to", *kind.properties})
+    src, dst = _string(obj, "from"), _string(obj, "to")
+    assert src is not None and dst is not None
+    if src == dst:
+        raise _Invalid("to", f"a {rel} link cannot join {src!r} to itself")
+    valid_from, valid_to = _date(obj, "valid_from"), _date(obj, "valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise _Invalid("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    share = _property(obj, kind.properties["share"]) if "share" in kind.properties else None
+    link = Link(rel, src, dst, valid_from, valid_to, share)
+    refs = [Reference("from", src, kind.from_types), Reference("to", dst, kind.to_types)]
+    return ParsedRecord(link, file, line, obj, refs)
+
+
+def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
+    kind_name = _string(obj, "kind")
+    if kind_name not in schema.events:
+        raise _Invalid("kind", f"{kind_name!r} is not an event kind ({', '.join(schema.events)})")
+    kind = schema.events[kind_name]
+    _unknown_fields(obj, EVENT_COMMON | set(kind.properties))
+    event_id, subject = _string(obj, "id"), _string(obj, "subject")
+    assert event_id is not None and subject is not None
+    day = _date(obj, "date", required=True)
+    assert day is not None
+    props: dict[str, Any] = {}
+    refs = [Reference("subject", subject, kind.subject_types)]
+    authority = _string(obj, "authority", required=False)
+    if authority is not None:
+        props["authority"] = authority
+        refs.append(Reference("authority", authority, frozenset({"agency"})))
+    for name in ("document", "note"):
+        value = _string(obj, name, required=False)
+        if value is not None:
+            props[name] = value
+    if "responsible" in obj and obj["responsible"] is not None:
+        responsible = obj["responsible"]
+        if not isinstance(responsible, list) or not all(isinstance(p, str) for p in responsible):
+            raise _Invalid("responsible", "must be a list of person ids, or null when unknown")
+        props["responsible"] = sorted(set(responsible))
+        refs.extend(Reference("responsible", p, frozenset({"person"})) for p in props["responsible"])
+    lifts = _string(obj, "lifts", required=False)
+    if kind.lifting and lifts is None:
+        raise _Invalid("lifts", f"a {kind_name} event must name the event it lifts")
+    if not kind.lifting and lifts is not None:
+        raise _Invalid("lifts", f"a {kind_name} event does not lift anything; lifting kinds are "
+                       f"{', '.join(sorted(schema.lifting_kinds()))}")
+    if lifts is not None:
+        if lifts == event_id:
+            raise _Invalid("lifts", "an event cannot lift itself")
+        props["lifts"] = lifts
+        refs.append(Reference("lifts", lifts, frozenset({"event"})))
+    for spec in kind.properties.values():
+        value = _property(obj, spec)
+        if value is not None:
+            props[spec.name] = value
+    for name in ("until", "sentence_end", "probation_end"):
+        if name in props and props[name] < day.isoformat():
+            raise _Invalid(name, f"{props[name]} is before the event date {day}")
+    return ParsedRecord(Event(event_id, kind_name, subject, day, props), file, line, obj, refs)
+
+
+def node_to_record(node: Node) -> dict[str, Any]:
+    record: dict[str, Any] = {"type": node.type, "id": node.id, "name": node.name}
+    for key, value in node.props.items():
+        if key == "id_hash":
+            record["id_number_hash"] = value
+        elif key == "id_masked":
+            record["id_number_masked"] = value
+        else:
+            record[key] = value
+    return record
+
+
+def link_to_record(link: Link) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "link", "rel": link.rel, "from": link.src, "to": link.dst,
+        "valid_from": link.valid_from.isoformat() if link.valid_from else None,
+        "valid_to": link.valid_to.isoformat() if link.valid_to else None,
+    }
+    if link.share is not None:
+        record["share"] = link.share
+    return record
+
+
+def event_to_record(event: Event) -> dict[str, Any]:
+    return {"type": "event", "id": event.id, "kind": event.kind, "subject": event.subject,
+            "date": event.date.isoformat(), **event.props}

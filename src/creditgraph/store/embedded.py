@@ -1,0 +1,589 @@
+"""The embedded store: SQLite (WAL) as the system of record and the traversal index.
+
+Why SQLite and not a graph held in memory: every committed batch is durable the
+moment ``write`` returns (WAL, synchronous=FULL), a ``kill -9`` leaves exactly the
+committed batches, the store opens in milliseconds whatever its size, readers
+(the API server) and a writer (a ``creditgraph load``) work at the same time, and
+adjacency is a B-tree range scan on ``(src, rel)`` / ``(dst, rel)`` covering
+indexes, so a traversal costs per node visited, not per graph size. networkx
+is used on the small subgraphs that investigation queries extract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
+from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
+from creditgraph.rules.engine import derive
+from creditgraph.rules.maintenance import events_to_rederive
+from creditgraph.schema import GraphSchema
+from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, name TEXT NOT NULL, norm_name TEXT NOT NULL,
+    props TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS nodes_by_norm_name ON nodes (norm_name);
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY, rel TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+    valid_from TEXT NOT NULL,  -- '' when the start is unknown (NULLs would defeat UNIQUE)
+    valid_to TEXT, share REAL,
+    UNIQUE (src, rel, dst, valid_from)
+);
+CREATE INDEX IF NOT EXISTS links_by_dst ON links (dst, rel, src, valid_from, valid_to, share);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, date TEXT NOT NULL,
+    lifts TEXT, props TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_subject ON events (subject);
+CREATE INDEX IF NOT EXISTS events_by_lifts ON events (lifts) WHERE lifts IS NOT NULL;
+CREATE TABLE IF NOT EXISTS restrictions (
+    id TEXT PRIMARY KEY, subject TEXT NOT NULL, measure TEXT NOT NULL, rule TEXT NOT NULL,
+    event_id TEXT NOT NULL, start TEXT NOT NULL, until TEXT, certainty TEXT NOT NULL,
+    voided_by TEXT, data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS restrictions_by_subject ON restrictions (subject);
+CREATE INDEX IF NOT EXISTS restrictions_by_event ON restrictions (event_id);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
+    operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
+);
+"""
+
+_LINK_COLUMNS = "rel, src, dst, valid_from, valid_to, share"
+
+
+def _day(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _link(row: Sequence[Any]) -> Link:
+    rel, src, dst, valid_from, valid_to, share = row
+    return Link(rel, src, dst, _day(valid_from), _day(valid_to), share)
+
+
+def _node(row: Sequence[Any]) -> Node:
+    node_id, node_type, name, props = row
+    return Node(node_id, node_type, name, json.loads(props))
+
+
+def _event(row: Sequence[Any]) -> Event:
+    event_id, kind, subject, date, props = row
+    return Event(event_id, kind, subject, dt.date.fromisoformat(date), json.loads(props))
+
+
+def _restriction(data: str) -> Restriction:
+    raw = json.loads(data)
+    return Restriction(
+        id=raw["id"],
+        subject=raw["subject"],
+        measure=raw["measure"],
+        rule=raw["rule"],
+        legal_basis=raw["legal_basis"],
+        event_id=raw["event"]["id"],
+        event_kind=raw["event"]["kind"],
+        event_subject=raw["event"]["subject"],
+        event_date=dt.date.fromisoformat(raw["event"]["date"]),
+        path=tuple(PathStep.from_json(step) for step in raw["path"]),
+        start=dt.date.fromisoformat(raw["from"]),
+        until=_day(raw["until"]),
+        certainty=Certainty(raw["certainty"]),
+        scheduled_until=_day(raw.get("scheduled_until")),
+        ended_by=raw.get("ended_by"),
+        voided_by=raw.get("voided_by"),
+    )
+
+
+def _restriction_row(r: Restriction) -> tuple[Any, ...]:
+    data = r.to_json(dt.date.min)
+    del data["status"]  # status depends on the day it is read
+    return (
+        r.id, r.subject, r.measure, r.rule, r.event_id, r.start.isoformat(),
+        r.until.isoformat() if r.until else None, r.certainty.value, r.voided_by,
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    )
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class _SqlView:
+    """The graph as one SQLite connection sees it (inside a write: including its own changes)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def node(self, node_id: str) -> Node | None:
+        row = self._conn.execute(
+            "SELECT id, type, name, props FROM nodes WHERE id = ?", (node_id,)
+        ).fetchone()
+        return _node(row) if row else None
+
+    def links_of(self, node_id: str, rels: frozenset[str], direction: str) -> list[Link]:
+        column = "dst" if direction == IN else "src"
+        marks = ",".join("?" * len(rels))
+        rows = self._conn.execute(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE {column} = ? AND rel IN ({marks})",
+            (node_id, *sorted(rels)),
+        ).fetchall()
+        return [_link(row) for row in rows]
+
+    def event(self, event_id: str) -> Event | None:
+        row = self._conn.execute(
+            "SELECT id, kind, subject, date, props FROM events WHERE id = ?", (event_id,)
+        ).fetchone()
+        return _event(row) if row else None
+
+    def lifting_events(self, event_id: str) -> list[Event]:
+        rows = self._conn.execute(
+            "SELECT id, kind, subject, date, props FROM events WHERE lifts = ? ORDER BY id",
+            (event_id,),
+        ).fetchall()
+        return [_event(row) for row in rows]
+
+    def events_on(self, subject_ids: Iterable[str]) -> set[str]:
+        ids = _temp_ids(self._conn, subject_ids)
+        return {
+            row[0]
+            for row in self._conn.execute(
+                f"SELECT e.id FROM {ids} t JOIN events e ON e.subject = t.id"
+            )
+        }
+
+    def neighbours(self, node_ids: Iterable[str]) -> set[str]:
+        ids = _temp_ids(self._conn, node_ids)
+        found = {r[0] for r in self._conn.execute(f"SELECT l.dst FROM {ids} t JOIN links l ON l.src = t.id")}
+        found |= {r[0] for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")}
+        return found
+
+
+def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS temp_ids (id TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp_ids")
+    conn.executemany("INSERT OR IGNORE INTO temp_ids VALUES (?)", ((i,) for i in ids))
+    return "temp_ids"
+
+
+class EmbeddedStore:
+    """A :class:`~creditgraph.store.base.GraphStore` in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str], schema: GraphSchema, *, id_key: str | None = None) -> None:
+        self.path = Path(path)
+        self.schema = schema
+        self._configured_key = id_key
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._write_lock:
+                self._conn.executescript(_DDL)
+            with self._writing() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0')",
+                    (SCHEMA_VERSION,),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: not a creditgraph store or unreadable: {exc}") from exc
+
+    # connections ---------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        with self._connections_lock:
+            self._connections.append(conn)
+        return conn
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def id_key(self) -> bytes:
+        if self._configured_key:
+            return self._configured_key.encode("utf-8")
+        key_file = self.path.with_name(self.path.name + ".key")
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+        return key_file.read_text().strip().encode("utf-8")
+
+    # writing ----------------------------------------------------------------------
+    def write(self, batch: Batch) -> WriteReport:
+        report = WriteReport()
+        with self._writing() as conn:
+            changed_nodes = self._upsert_nodes(conn, batch.nodes, report)
+            link_ends = self._upsert_links(conn, batch.links, report)
+            changed_events = self._upsert_events(conn, batch.events, report)
+            if changed_nodes or link_ends or changed_events:
+                view = _SqlView(conn)
+                to_derive = events_to_rederive(
+                    view, self.schema, changed_nodes, link_ends, changed_events
+                )
+                self._rederive(conn, view, sorted(to_derive), report)
+                conn.execute(
+                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
+                )
+        return report
+
+    def _upsert_nodes(self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport) -> set[str]:
+        from creditgraph.domain.names import normalise_name
+
+        if not nodes:
+            return set()
+        existing = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                f"SELECT n.id, n.type, n.name, n.props FROM {_temp_ids(conn, (n.id for n in nodes))} t "
+                "JOIN nodes n ON n.id = t.id"
+            )
+        }
+        rows, changed = [], set()
+        for node in nodes:
+            row = (node.id, node.type, node.name, normalise_name(node.name), _json(node.props))
+            old = existing.get(node.id)
+            if old == (row[1], row[2], row[4]):
+                report.unchanged[node.type] += 1
+                continue
+            (report.updated if old else report.created)[node.type] += 1
+            rows.append(row)
+            changed.add(node.id)
+        conn.executemany(
+            "INSERT INTO nodes (id, type, name, norm_name, props) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, "
+            "norm_name = excluded.norm_name, props = excluded.props",
+            rows,
+        )
+        return changed
+
+    def _upsert_links(self, conn: sqlite3.Connection, links: list[Link], report: WriteReport) -> set[str]:
+        if not links:
+            return set()
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS staged_links (rel TEXT, src TEXT, dst TEXT, "
+            "valid_from TEXT, valid_to TEXT, share REAL)"
+        )
+        conn.execute("DELETE FROM staged_links")
+        conn.executemany(
+            "INSERT INTO staged_links VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    link.rel, link.src, link.dst,
+                    link.valid_from.isoformat() if link.valid_from else "",
+                    link.valid_to.isoformat() if link.valid_to else None,
+                    link.share,
+                )
+                for link in links
+            ),
+        )
+        changed = conn.execute(
+            "SELECT s.rel, s.src, s.dst, s.valid_from, s.valid_to, s.share, l.id IS NULL "
+            "FROM staged_links s LEFT JOIN links l ON l.src = s.src AND l.rel = s.rel "
+            "AND l.dst = s.dst AND l.valid_from = s.valid_from "
+            "WHERE l.id IS NULL OR l.valid_to IS NOT s.valid_to OR l.share IS NOT s.share"
+        ).fetchall()
+        created = sum(row[6] for row in changed)
+        report.created["link"] += created
+        report.updated["link"] += len(changed) - created
+        report.unchanged["link"] += len(links) - len(changed)
+        conn.executemany(
+            "INSERT INTO links (rel, src, dst, valid_from, valid_to, share) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (src, rel, dst, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
+            "share = excluded.share",
+            (row[:6] for row in changed),
+        )
+        return {row[1] for row in changed} | {row[2] for row in changed}
+
+    def _upsert_events(self, conn: sqlite3.Connection, events: list[Event], report: WriteReport) -> list[Event]:
+        if not events:
+            return []
+        existing = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                f"SELECT e.id, e.kind, e.subject, e.date, e.props FROM "
+                f"{_temp_ids(conn, (e.id for e in events))} t JOIN events e ON e.id = t.id"
+            )
+        }
+        rows, changed = [], []
+        for event in events:
+            row = (event.id, event.kind, event.subject, event.date.isoformat(), event.lifts, _json(event.props))
+            old = existing.get(event.id)
+            if old is not None and old == (row[1], row[2], row[3], row[5]):
+                report.unchanged["event"] += 1
+                continue
+            (report.updated if old else report.created)["event"] += 1
+            rows.append(row)
+            changed.append(event)
+            if old is not None and old[1] != event.subject:
+                # the event moved to another subject: what it derived for the old one must go
+                changed.append(_event((event.id, old[0], old[1], old[2], old[3])))
+        conn.executemany(
+            "INSERT INTO events (id, kind, subject, date, lifts, props) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, subject = excluded.subject, "
+            "date = excluded.date, lifts = excluded.lifts, props = excluded.props",
+            rows,
+        )
+        return changed
+
+    def _rederive(self, conn: sqlite3.Connection, view: _SqlView, event_ids: Sequence[str], report: WriteReport) -> None:
+        conn.executemany("DELETE FROM restrictions WHERE event_id = ?", ((i,) for i in event_ids))
+        rows = []
+        for event_id in event_ids:
+            event = view.event(event_id)
+            if event is not None:
+                rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+        conn.executemany("INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        report.events_rederived += len(event_ids)
+        report.restrictions += len(rows)
+
+    def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
+        report = WriteReport()
+        with self._writing() as conn:
+            conn.execute("DELETE FROM restrictions")
+            event_ids = [row[0] for row in conn.execute("SELECT id FROM events ORDER BY id")]
+            view = _SqlView(conn)
+            step = 1000
+            for start in range(0, len(event_ids), step):
+                chunk = event_ids[start : start + step]
+                rows = []
+                for event_id in chunk:
+                    event = view.event(event_id)
+                    if event is not None:
+                        rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+                conn.executemany("INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                report.restrictions += len(rows)
+                if progress:
+                    progress(min(start + step, len(event_ids)), len(event_ids))
+            report.events_rederived = len(event_ids)
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+        return report
+
+    # reading -------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node | None:
+        return _SqlView(self._conn).node(node_id)
+
+    def nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        ids = list(dict.fromkeys(node_ids))
+        found: dict[str, Node] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                f"SELECT id, type, name, props FROM nodes WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = _node(row)
+        return found
+
+    def node_types(self, node_ids: Iterable[str]) -> dict[str, str]:
+        conn = self._conn
+        table = _temp_ids(conn, node_ids)
+        types = {
+            row[0]: row[1]
+            for row in conn.execute(f"SELECT n.id, n.type FROM {table} t JOIN nodes n ON n.id = t.id")
+        }
+        types.update(
+            (row[0], "event")
+            for row in conn.execute(f"SELECT e.id FROM {table} t JOIN events e ON e.id = t.id")
+        )
+        return types
+
+    def links(
+        self,
+        node_ids: Iterable[str],
+        *,
+        rels: Iterable[str] | None = None,
+        direction: str = BOTH,
+        as_of: dt.date | None = None,
+    ) -> list[Link]:
+        ids = list(dict.fromkeys(node_ids))
+        rel_list = sorted(set(rels)) if rels is not None else None
+        clauses, params_tail = [], []
+        if rel_list is not None:
+            clauses.append(f"rel IN ({','.join('?' * len(rel_list))})")
+            params_tail.extend(rel_list)
+        if as_of is not None:
+            day = as_of.isoformat()
+            clauses.append("valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)")
+            params_tail.extend([day, day])
+        extra = "".join(f" AND {c}" for c in clauses)
+        found: dict[tuple[Any, ...], Link] = {}
+        columns = [c for c, d in (("src", OUT), ("dst", IN)) if direction in (d, BOTH)]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for column in columns:
+                for row in self._conn.execute(
+                    f"SELECT {_LINK_COLUMNS} FROM links WHERE {column} IN ({marks}){extra}",
+                    (*chunk, *params_tail),
+                ):
+                    found[row[:4]] = _link(row)
+        return list(found.values())
+
+    def event(self, event_id: str) -> Event | None:
+        return _SqlView(self._conn).event(event_id)
+
+    def events(self, *, subject: str | None = None, kind: str | None = None) -> list[Event]:
+        clauses, params = [], []
+        if subject is not None:
+            clauses.append("subject = ?")
+            params.append(subject)
+        if kind is not None:
+            clauses.append("kind = ?")
+            params.append(kind)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [
+            _event(row)
+            for row in self._conn.execute(
+                f"SELECT id, kind, subject, date, props FROM events{where} ORDER BY date, id", params
+            )
+        ]
+
+    def lifting_events(self, event_id: str) -> list[Event]:
+        return _SqlView(self._conn).lifting_events(event_id)
+
+    def restrictions(
+        self,
+        *,
+        subject: str | None = None,
+        subjects: Sequence[str] | None = None,
+        measure: str | None = None,
+        active_on: dt.date | None = None,
+        event_id: str | None = None,
+    ) -> list[Restriction]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if subject is not None:
+            clauses.append("subject = ?")
+            params.append(subject)
+        if subjects is not None:
+            clauses.append(f"subject IN ({','.join('?' * len(subjects))})")
+            params.extend(subjects)
+        if measure is not None:
+            clauses.append("measure = ?")
+            params.append(measure)
+        if event_id is not None:
+            clauses.append("event_id = ?")
+            params.append(event_id)
+        if active_on is not None:
+            day = active_on.isoformat()
+            clauses.append("voided_by IS NULL AND start <= ? AND (until IS NULL OR until >= ?)")
+            params.extend([day, day])
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return [
+            _restriction(row[0])
+            for row in self._conn.execute(f"SELECT data FROM restrictions{where} ORDER BY id", params)
+        ]
+
+    def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
+        like = "%" + normalised.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._conn.execute(
+            "SELECT id, type, name, props FROM nodes WHERE id = ? OR norm_name LIKE ? ESCAPE '\\' "
+            "ORDER BY (id = ?) DESC, (norm_name = ?) DESC, length(norm_name), id LIMIT ? OFFSET ?",
+            (normalised.upper() if len(normalised) == 18 else normalised, like, normalised, normalised, limit, offset),
+        ).fetchall()
+        return [_node(row) for row in rows]
+
+    def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]:
+        conn = self._conn
+        day = today.isoformat()
+        statuses: Counter[str] = Counter()
+        rows = conn.execute(
+            "SELECT CASE WHEN voided_by IS NOT NULL THEN 'VOID' "
+            "WHEN until IS NOT NULL AND (until < ? OR until < start) THEN 'ENDED' ELSE 'ACTIVE' END, "
+            "count(*) FROM restrictions GROUP BY 1",
+            (day,),
+        )
+        statuses.update(dict(rows.fetchall()))
+        return {
+            "nodes": dict(conn.execute("SELECT type, count(*) FROM nodes GROUP BY type").fetchall()),
+            "links": dict(conn.execute("SELECT rel, count(*) FROM links GROUP BY rel").fetchall()),
+            "events": dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()),
+            "restrictions": dict(statuses),
+        }
+
+    def data_version(self) -> str:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return str(row[0])
+
+    def export(self, *, restrictions: bool = False, today: dt.date | None = None) -> Iterator[dict[str, Any]]:
+        conn = self._connect()  # a private snapshot: the export sees one consistent state
+        try:
+            conn.execute("BEGIN")
+            for row in conn.execute("SELECT id, type, name, props FROM nodes ORDER BY rowid"):
+                yield node_to_record(_node(row))
+            for row in conn.execute(f"SELECT {_LINK_COLUMNS} FROM links ORDER BY id"):
+                yield link_to_record(_link(row))
+            lifting = self.schema.lifting_kinds()
+            events = [_event(row) for row in conn.execute(
+                "SELECT id, kind, subject, date, props FROM events ORDER BY date, id")]
+            # sanctions first, then lifts in chain order, so the file loads in one pass
+            for event in sorted(events, key=lambda e: (e.kind in lifting, e.date, e.id)):
+                yield event_to_record(event)
+            if restrictions:
+                day = today or dt.date.today()
+                for (data,) in conn.execute("SELECT data FROM restrictions ORDER BY id"):
+                    yield {"type": "restriction", **_restriction(data).to_json(day)}
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+            with self._connections_lock:
+                if conn in self._connections:
+                    self._connections.remove(conn)
+
+    # audit -------------------------------------------------------------------------
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        with self._writing() as conn:
+            conn.executemany(
+                "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
+                [(e.at, e.principal, e.role, e.operation, json.dumps(list(e.ids)), e.purpose) for e in entries],
+            )
+
+    def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+        rows = self._conn.execute(
+            "SELECT at, principal, role, operation, ids, purpose FROM audit ORDER BY id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5]) for r in rows]
