@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any, TypeVar
 
 import click
@@ -94,9 +94,16 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--skip-invalid", is_flag=True, help="Import the valid records and report the rejected lines.")
-@click.option("--batch-size", type=click.IntRange(1), default=50_000, show_default=True,
-              help="Records per atomic, durable batch.")
+@click.option(
+    "--skip-invalid", is_flag=True, help="Import the valid records and report the rejected lines."
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=50_000,
+    show_default=True,
+    help="Records per atomic, durable batch.",
+)
 @_store_option
 def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url: str) -> None:
     """Import JSON Lines files (FILE may be - for standard input)."""
@@ -111,8 +118,13 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
     with _opened(store_url) as store:
         try:
-            result = load_records(read_lines(files), store, skip_invalid=skip_invalid,
-                                  batch_size=batch_size, progress=True)
+            result = load_records(
+                read_lines(files),
+                store,
+                skip_invalid=skip_invalid,
+                batch_size=batch_size,
+                progress=True,
+            )
         except UnicodeDecodeError as exc:
             _fail(f"input is not UTF-8: {exc}", EXIT_INVALID)
         for error in result.errors[:1000]:
@@ -120,15 +132,22 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
         if len(result.errors) > 1000:
             click.echo(f"… and {len(result.errors) - 1000} more errors", err=True)
         if result.errors and not skip_invalid:
-            _fail(f"{len(result.errors)} invalid record(s): nothing was imported "
-                  "(fix them, or use --skip-invalid)", EXIT_INVALID)
+            _fail(
+                f"{len(result.errors)} invalid record(s): nothing was imported "
+                "(fix them, or use --skip-invalid)",
+                EXIT_INVALID,
+            )
         report = result.report
         kinds = sorted(set(report.created) | set(report.updated) | set(report.unchanged))
         for kind in kinds:
-            click.echo(f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
-                       f"{report.unchanged[kind]} unchanged")
-        click.echo(f"restrictions derived: {report.restrictions} "
-                   f"(from {report.events_rederived} event(s) re-derived)")
+            click.echo(
+                f"{kind}: {report.created[kind]} created, {report.updated[kind]} updated, "
+                f"{report.unchanged[kind]} unchanged"
+            )
+        click.echo(
+            f"restrictions derived: {report.restrictions} "
+            f"(from {report.events_rederived} event(s) re-derived)"
+        )
         if result.errors:
             click.echo(f"rejected: {len(result.errors)} record(s) (listed above)")
 
@@ -166,12 +185,19 @@ def _path_text(path: list[dict[str, Any]]) -> str:
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
-def check(person_id: str, role: str, enterprise_id: str | None, on: dt.date | None,
-          as_json: bool, store_url: str) -> None:
+def check(
+    person_id: str,
+    role: str,
+    enterprise_id: str | None,
+    on: dt.date | None,
+    as_json: bool,
+    store_url: str,
+) -> None:
     """May PERSON_ID be appointed to ROLE on a day? ALLOW, REVIEW or DENY, with reasons."""
     with _opened(store_url) as store:
         decision = Decisions(store).check_appointment(
-            person_id, role, enterprise_id=enterprise_id, on=on or today())
+            person_id, role, enterprise_id=enterprise_id, on=on or today()
+        )
         _print_decision(decision, as_json)
 
 
@@ -181,8 +207,9 @@ def check(person_id: str, role: str, enterprise_id: str | None, on: dt.date | No
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
-def eligibility(subject_id: str, activity: str, on: dt.date | None, as_json: bool,
-                store_url: str) -> None:
+def eligibility(
+    subject_id: str, activity: str, on: dt.date | None, as_json: bool, store_url: str
+) -> None:
     """May SUBJECT_ID take part in an activity on a day?"""
     with _opened(store_url) as store:
         decision = Decisions(store).check_eligibility(subject_id, activity, on=on or today())
@@ -204,8 +231,10 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
             return
         for r in found:
             until = r.until.isoformat() if r.until else "open"
-            click.echo(f"{r.status_on(now).value:6} {r.subject} {r.measure} {r.start}..{until} "
-                       f"[{r.certainty.value}] {r.rule} ← {r.event_id}")
+            click.echo(
+                f"{r.status_on(now).value:6} {r.subject} {r.measure} {r.start}..{until} "
+                f"[{r.certainty.value}] {r.rule} ← {r.event_id}"
+            )
 
 
 @main.command()
@@ -222,8 +251,10 @@ def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
             return
         for c in found:
             r = c.restriction
-            click.echo(f"{c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
-                       f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}")
+            click.echo(
+                f"{c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
+                f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}"
+            )
         click.echo(f"{len(found)} conflict(s) on {day}")
 
 
@@ -261,25 +292,29 @@ def recompute(store_url: str) -> None:
         report = store.recompute(progress)
         bar.close()
         seconds = (dt.datetime.now() - started).total_seconds()
-        click.echo(f"recomputed {report.restrictions} restrictions from "
-                   f"{report.events_rederived} events in {seconds:.2f} s")
+        click.echo(
+            f"recomputed {report.restrictions} restrictions from "
+            f"{report.events_rederived} events in {seconds:.2f} s"
+        )
 
 
 @main.command()
-@click.option("--restrictions", "with_restrictions", is_flag=True,
-              help="Also write the derived restrictions (type: restriction; not re-importable).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Default: stdout.")
+@click.option(
+    "--restrictions",
+    "with_restrictions",
+    is_flag=True,
+    help="Also write the derived restrictions (type: restriction; not re-importable).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Default: stdout."
+)
 @_store_option
 def export(with_restrictions: bool, output: str | None, store_url: str) -> None:
     """Write the whole graph as contract JSON Lines (so `export | load` moves a store)."""
-    with _opened(store_url) as store:
-        handle = open(output, "w", encoding="utf-8") if output else sys.stdout
-        try:
-            for record in store.export(restrictions=with_restrictions, today=today()):
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        finally:
-            if output:
-                handle.close()
+    with _opened(store_url) as store, ExitStack() as stack:
+        handle = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        for record in store.export(restrictions=with_restrictions, today=today()):
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 @main.command()

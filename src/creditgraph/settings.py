@@ -38,7 +38,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         # CREDITGRAPH_PUBLIC=1: anonymous callers get the public role (public facts only)
         public_access=env.get("CREDITGRAPH_PUBLIC", "") in {"1", "true", "yes"},
         # CREDITGRAPH_TODAY: the date "today" means (reproducible demos and audits)
-        today=dt.date.fromisoformat(env["CREDITGRAPH_TODAY"]) if env.get("CREDITGRAPH_TODAY") else None,
+        today=dt.date.fromisoformat(env["CREDITGRAPH_TODAY"])
+        if env.get("CREDITGRAPH_TODAY")
+        else None,
         request_timeout_s=float(env.get("CREDITGRAPH_REQUEST_TIMEOUT", "10")),
     )
 

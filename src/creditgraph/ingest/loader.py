@@ -62,12 +62,22 @@ def parse_lines(
     records: list[ParsedRecord] = []
     errors: list[RecordError] = []
     seen: dict[tuple[Any, ...], ParsedRecord] = {}
-    for file, number, text in tqdm(lines, desc="reading", unit=" lines", disable=not progress or None,
-                                    file=sys.stderr, mininterval=0.5):
+    for file, number, text in tqdm(
+        lines,
+        desc="reading",
+        unit=" lines",
+        disable=not progress or None,
+        file=sys.stderr,
+        mininterval=0.5,
+    ):
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            errors.append(RecordError(file, number, "json", f"not valid JSON: {exc.msg} at column {exc.colno}"))
+            errors.append(
+                RecordError(
+                    file, number, "json", f"not valid JSON: {exc.msg} at column {exc.colno}"
+                )
+            )
             continue
         parsed = parse_record(obj, store.schema, file, number, protect)
         if isinstance(parsed, RecordError):
@@ -76,11 +86,15 @@ def parse_lines(
         earlier = seen.get(parsed.key)
         if earlier is not None:
             if earlier.record != parsed.record:
-                errors.append(RecordError(
-                    file, number, "id" if parsed.key[0] != "link" else "valid_from",
-                    f"conflicts with the record at {earlier.file}:{earlier.line} "
-                    "(same id or link key, different content)",
-                ))
+                errors.append(
+                    RecordError(
+                        file,
+                        number,
+                        "id" if parsed.key[0] != "link" else "valid_from",
+                        f"conflicts with the record at {earlier.file}:{earlier.line} "
+                        "(same id or link key, different content)",
+                    )
+                )
             continue
         seen[parsed.key] = parsed
         records.append(parsed)
@@ -126,25 +140,41 @@ def _reference_errors(
     if isinstance(record, Node | Event):
         own = "event" if isinstance(record, Event) else record.type
         if record.id in stored and stored[record.id] != own:
-            yield RecordError(parsed.file, parsed.line, "id",
-                              f"{record.id!r} is already a {stored[record.id]} in the store")
+            yield RecordError(
+                parsed.file,
+                parsed.line,
+                "id",
+                f"{record.id!r} is already a {stored[record.id]} in the store",
+            )
     for ref in parsed.references:
         found = defined.get(ref.target)
         target_type = found[0] if found else stored.get(ref.target)
         if target_type is None:
-            yield RecordError(parsed.file, parsed.line, ref.field,
-                              f"unknown id {ref.target!r}: not defined in this load nor in the store")
+            yield RecordError(
+                parsed.file,
+                parsed.line,
+                ref.field,
+                f"unknown id {ref.target!r}: not defined in this load nor in the store",
+            )
         elif target_type not in ref.types:
             what = record.rel if isinstance(record, Link) else getattr(record, "kind", "record")
-            yield RecordError(parsed.file, parsed.line, ref.field,
-                              f"{ref.target!r} is a {target_type}; {what} needs "
-                              f"{' or '.join(sorted(ref.types))} here")
+            yield RecordError(
+                parsed.file,
+                parsed.line,
+                ref.field,
+                f"{ref.target!r} is a {target_type}; {what} needs "
+                f"{' or '.join(sorted(ref.types))} here",
+            )
         elif ref.field == "lifts" and isinstance(record, Event):
             lifted = found[1].record if found else store.event(ref.target)
             if isinstance(lifted, Event) and lifted.subject != record.subject:
-                yield RecordError(parsed.file, parsed.line, "subject",
-                                  f"{record.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
-                                  f"not {record.subject!r}")
+                yield RecordError(
+                    parsed.file,
+                    parsed.line,
+                    "subject",
+                    f"{record.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
+                    f"not {record.subject!r}",
+                )
 
 
 def plan_batches(records: list[ParsedRecord], batch_size: int) -> Iterator[Batch]:
@@ -188,8 +218,14 @@ def load(
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result
-    bar = tqdm(total=len(records), desc="writing", unit=" records", disable=not progress or None,
-               file=sys.stderr, mininterval=0.5)
+    bar = tqdm(
+        total=len(records),
+        desc="writing",
+        unit=" records",
+        disable=not progress or None,
+        file=sys.stderr,
+        mininterval=0.5,
+    )
     with bar:
         for batch in plan_batches(records, batch_size):
             report = store.write(batch)

@@ -18,7 +18,18 @@ from creditgraph.domain.names import display_name
 from creditgraph.schema import GraphSchema, PropertySpec
 
 NODE_TYPES = ("enterprise", "person", "agency")
-EVENT_COMMON = {"type", "id", "kind", "subject", "date", "authority", "document", "responsible", "lifts", "note"}
+EVENT_COMMON = {
+    "type",
+    "id",
+    "kind",
+    "subject",
+    "date",
+    "authority",
+    "document",
+    "responsible",
+    "lifts",
+    "note",
+}
 # The protected forms `creditgraph export` writes in place of a clear identity number.
 PERSON_PROTECTED = {"id_number_hash", "id_number_masked"}
 
@@ -115,7 +126,9 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _Invalid(spec.name, f"must be a number, got {type(value).__name__}")
         if not 0 < value <= 1:
-            raise _Invalid(spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%")
+            raise _Invalid(
+                spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
+            )
         return float(value)
     return _string(obj, spec.name, required=spec.required)
 
@@ -140,12 +153,16 @@ def parse_record(
             return _parse_link(obj, schema, file, line)
         if record_type == "event":
             return _parse_event(obj, schema, file, line)
-        raise _Invalid("type", f"{record_type!r} is not one of enterprise, person, agency, link, event")
+        raise _Invalid(
+            "type", f"{record_type!r} is not one of enterprise, person, agency, link, event"
+        )
     except _Invalid as exc:
         return RecordError(file, line, exc.field, exc.reason)
 
 
-def _parse_node(obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: Protect) -> ParsedRecord:
+def _parse_node(
+    obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: Protect
+) -> ParsedRecord:
     node_type = obj["type"]
     kind = schema.nodes[node_type]
     allowed = {"type", "id", "name", *kind.properties}
@@ -161,11 +178,15 @@ def _parse_node(obj: dict[str, Any], schema: GraphSchema, file: str, line: int, 
             validate_uscc(node_id)
         except InvalidIdentifier as exc:
             raise _Invalid(
-                "id", f"{node_id!r} is not a valid unified social credit code: {exc} "
-                "(an enterprise without a code needs a prefixed id such as e:…)"
+                "id",
+                f"{node_id!r} is not a valid unified social credit code: {exc} "
+                "(an enterprise without a code needs a prefixed id such as e:…)",
             ) from None
     if node_type == "person" and _looks_like_resident_id(node_id):
-        raise _Invalid("id", "looks like a resident identity number: use a stable id and put the number in id_number")
+        raise _Invalid(
+            "id",
+            "looks like a resident identity number: use a stable id and put the number in id_number",
+        )
     name = _string(obj, "name")
     assert name is not None
     props: dict[str, Any] = {}
@@ -201,7 +222,7 @@ def _looks_like_resident_id(text: str) -> bool:
 
 
 def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
-    rel = _string(obj, "rel")
+    rel = _string(obj, "rel") or ""
     if rel not in schema.links:
         raise _Invalid("rel", f"{rel!r} is not a link kind ({', '.join(schema.links)})")
     kind = schema.links[rel]
@@ -220,7 +241,7 @@ def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) 
 
 
 def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
-    kind_name = _string(obj, "kind")
+    kind_name = _string(obj, "kind") or ""
     if kind_name not in schema.events:
         raise _Invalid("kind", f"{kind_name!r} is not an event kind ({', '.join(schema.events)})")
     kind = schema.events[kind_name]
@@ -244,13 +265,18 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
         if not isinstance(responsible, list) or not all(isinstance(p, str) for p in responsible):
             raise _Invalid("responsible", "must be a list of person ids, or null when unknown")
         props["responsible"] = sorted(set(responsible))
-        refs.extend(Reference("responsible", p, frozenset({"person"})) for p in props["responsible"])
+        refs.extend(
+            Reference("responsible", p, frozenset({"person"})) for p in props["responsible"]
+        )
     lifts = _string(obj, "lifts", required=False)
     if kind.lifting and lifts is None:
         raise _Invalid("lifts", f"a {kind_name} event must name the event it lifts")
     if not kind.lifting and lifts is not None:
-        raise _Invalid("lifts", f"a {kind_name} event does not lift anything; lifting kinds are "
-                       f"{', '.join(sorted(schema.lifting_kinds()))}")
+        raise _Invalid(
+            "lifts",
+            f"a {kind_name} event does not lift anything; lifting kinds are "
+            f"{', '.join(sorted(schema.lifting_kinds()))}",
+        )
     if lifts is not None:
         if lifts == event_id:
             raise _Invalid("lifts", "an event cannot lift itself")
@@ -280,7 +306,10 @@ def node_to_record(node: Node) -> dict[str, Any]:
 
 def link_to_record(link: Link) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "type": "link", "rel": link.rel, "from": link.src, "to": link.dst,
+        "type": "link",
+        "rel": link.rel,
+        "from": link.src,
+        "to": link.dst,
         "valid_from": link.valid_from.isoformat() if link.valid_from else None,
         "valid_to": link.valid_to.isoformat() if link.valid_to else None,
     }
@@ -290,5 +319,11 @@ def link_to_record(link: Link) -> dict[str, Any]:
 
 
 def event_to_record(event: Event) -> dict[str, Any]:
-    return {"type": "event", "id": event.id, "kind": event.kind, "subject": event.subject,
-            "date": event.date.isoformat(), **event.props}
+    return {
+        "type": "event",
+        "id": event.id,
+        "kind": event.kind,
+        "subject": event.subject,
+        "date": event.date.isoformat(),
+        **event.props,
+    }

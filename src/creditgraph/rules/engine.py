@@ -64,8 +64,7 @@ def _is_voided(event: Event, view: GraphView, schema: GraphSchema, depth: int) -
     if depth > 16:  # a chain of objections to objections this long is a data error; stop
         return False
     return any(
-        schema.events[lift.kind].lifting == "void"
-        and not _is_voided(lift, view, schema, depth + 1)
+        schema.events[lift.kind].lifting == "void" and not _is_voided(lift, view, schema, depth + 1)
         for lift in view.lifting_events(event.id)
     )
 
@@ -174,7 +173,9 @@ def _better(candidate: Restriction, current: Restriction) -> bool:
 def _reach(
     rule: Rule, event: Event, subject: Node, view: GraphView, last_day: dt.date | None
 ) -> Iterable[_Reach]:
-    frontier = [_Reach(subject.id, (PathStep(node=subject.id),), Certainty.CONFIRMED, None, None, False)]
+    frontier = [
+        _Reach(subject.id, (PathStep(node=subject.id),), Certainty.CONFIRMED, None, None, False)
+    ]
     for step in rule.path:
         following = []
         for reach in frontier:
@@ -187,8 +188,13 @@ def _reach(
                 following.append(
                     _Reach(
                         other,
-                        (*reach.path, PathStep(rel=link.rel, valid_from=link.valid_from,
-                                               valid_to=link.valid_to), PathStep(node=other)),
+                        (
+                            *reach.path,
+                            PathStep(
+                                rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to
+                            ),
+                            PathStep(node=other),
+                        ),
                         _weaker(reach.certainty, certainty),
                         _later(reach.start, start),
                         _earlier(reach.end, end) if reach.end_known else end,
@@ -200,8 +206,14 @@ def _reach(
     for reach in frontier:
         if rule.responsible_required and rule.path:
             if responsible is None:
-                reach = _Reach(reach.target, reach.path, Certainty.UNCONFIRMED,
-                               reach.start, reach.end, reach.end_known)
+                reach = _Reach(
+                    reach.target,
+                    reach.path,
+                    Certainty.UNCONFIRMED,
+                    reach.start,
+                    reach.end,
+                    reach.end_known,
+                )
             elif reach.target not in responsible:
                 continue
         yield reach

@@ -97,7 +97,10 @@ def parse_rule(schema: GraphSchema, path: Path, raw: Mapping[str, Any]) -> Rule:
     events = frozenset(trigger.get("events") or ())
     if not events or not events <= schema.events.keys():
         raise fail(f"trigger.events {sorted(events - schema.events.keys())} are not event kinds")
-    subject = tuple(trigger.get("subject") or sorted({t for e in events for t in schema.events[e].subject_types}))
+    subject = tuple(
+        trigger.get("subject")
+        or sorted({t for e in events for t in schema.events[e].subject_types})
+    )
     for token in subject:
         node_type, _, kind = token.partition(".")
         if node_type not in schema.nodes:

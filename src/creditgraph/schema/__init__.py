@@ -159,7 +159,9 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
     for rel, raw in _read_yaml(links_path).items():
         ends = set(raw["from"]) | set(raw["to"])
         if not ends <= nodes.keys():
-            raise SchemaError(f"{links_path}: {rel}: unknown node types {sorted(ends - nodes.keys())}")
+            raise SchemaError(
+                f"{links_path}: {rel}: unknown node types {sorted(ends - nodes.keys())}"
+            )
         links[rel] = LinkKind(
             rel=rel,
             from_types=frozenset(raw["from"]),

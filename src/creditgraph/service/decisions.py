@@ -52,8 +52,11 @@ class Decision:
     @property
     def until(self) -> dt.date | None:
         """The last day a DENY holds (None when open-ended or not denied)."""
-        bars = [r.restriction.until for r in self.reasons
-                if r.effect == "bar" and r.restriction.certainty is Certainty.CONFIRMED]
+        bars = [
+            r.restriction.until
+            for r in self.reasons
+            if r.effect == "bar" and r.restriction.certainty is Certainty.CONFIRMED
+        ]
         if not bars or any(u is None for u in bars):
             return None
         return max(u for u in bars if u is not None)
@@ -110,32 +113,44 @@ class Decisions:
         if enterprise_id is not None:
             self._require(enterprise_id, "enterprise")
         reasons = self._reasons(person_id, on, role=role)
-        return Decision(_verdict(reasons), person_id, on, reasons, self.store.data_version(),
-                        role=role, enterprise=enterprise_id)
+        return Decision(
+            _verdict(reasons),
+            person_id,
+            on,
+            reasons,
+            self.store.data_version(),
+            role=role,
+            enterprise=enterprise_id,
+        )
 
     def check_eligibility(self, subject_id: str, activity: str, *, on: dt.date) -> Decision:
         if activity not in self.schema.activities:
             raise InvalidArgument(
-                f"activity {activity!r} is not one of {', '.join(self.schema.activities)}")
+                f"activity {activity!r} is not one of {', '.join(self.schema.activities)}"
+            )
         self._require(subject_id)
         reasons = self._reasons(subject_id, on, activity=activity)
-        return Decision(_verdict(reasons), subject_id, on, reasons, self.store.data_version(),
-                        activity=activity)
+        return Decision(
+            _verdict(reasons), subject_id, on, reasons, self.store.data_version(), activity=activity
+        )
 
     def check_appointments(
         self, requests: Sequence[tuple[str, str, str | None, dt.date]]
     ) -> list[Decision]:
         return [self.check_appointment(p, r, enterprise_id=e, on=d) for p, r, e, d in requests]
 
-    def _reasons(self, subject_id: str, on: dt.date, *, role: str | None = None,
-                 activity: str | None = None) -> tuple[Reason, ...]:
+    def _reasons(
+        self, subject_id: str, on: dt.date, *, role: str | None = None, activity: str | None = None
+    ) -> tuple[Reason, ...]:
         reasons = []
         for restriction in self.store.restrictions(subject=subject_id, active_on=on):
             measure = self.schema.measures.get(restriction.measure)
             if measure is None:
                 continue
             bars = role in measure.bars_roles if role else activity in measure.bars_activities
-            reviews = role in measure.review_roles if role else activity in measure.review_activities
+            reviews = (
+                role in measure.review_roles if role else activity in measure.review_activities
+            )
             if bars or reviews:
                 reasons.append(Reason(restriction, "bar" if bars else "review"))
         reasons.sort(key=_reason_order)

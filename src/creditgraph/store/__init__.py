@@ -9,8 +9,9 @@ from creditgraph.store.base import GraphStore, StoreError
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
-def open_store(url: str | None = None, *, settings: Settings | None = None,
-               schema: GraphSchema | None = None) -> GraphStore:
+def open_store(
+    url: str | None = None, *, settings: Settings | None = None, schema: GraphSchema | None = None
+) -> GraphStore:
     """A plain path opens (or creates) the embedded store; a bolt:// or neo4j:// URL, Neo4j."""
     settings = settings or load_settings()
     schema = schema or default_schema(settings.rule_dirs)
@@ -18,8 +19,13 @@ def open_store(url: str | None = None, *, settings: Settings | None = None,
     if url.startswith(NEO4J_SCHEMES):
         from creditgraph.store.neo4j import Neo4jStore
 
-        return Neo4jStore(url, schema, user=settings.neo4j_user,
-                          password=settings.neo4j_password, id_key=settings.id_key)
+        return Neo4jStore(
+            url,
+            schema,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password,
+            id_key=settings.id_key,
+        )
     if "://" in url:
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore

@@ -121,7 +121,9 @@ class GraphStore(Protocol):
         """Changes whenever committed data changes; callers log it with their decisions."""
         ...
 
-    def export(self, *, restrictions: bool = False, today: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    def export(
+        self, *, restrictions: bool = False, today: dt.date | None = None
+    ) -> Iterator[dict[str, Any]]:
         """The whole graph as contract import records (nodes, links, events in load order)."""
         ...
 

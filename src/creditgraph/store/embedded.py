@@ -113,8 +113,15 @@ def _restriction_row(r: Restriction) -> tuple[Any, ...]:
     data = r.to_json(dt.date.min)
     del data["status"]  # status depends on the day it is read
     return (
-        r.id, r.subject, r.measure, r.rule, r.event_id, r.start.isoformat(),
-        r.until.isoformat() if r.until else None, r.certainty.value, r.voided_by,
+        r.id,
+        r.subject,
+        r.measure,
+        r.rule,
+        r.event_id,
+        r.start.isoformat(),
+        r.until.isoformat() if r.until else None,
+        r.certainty.value,
+        r.voided_by,
         json.dumps(data, ensure_ascii=False, separators=(",", ":")),
     )
 
@@ -168,8 +175,14 @@ class _SqlView:
 
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         ids = _temp_ids(self._conn, node_ids)
-        found = {r[0] for r in self._conn.execute(f"SELECT l.dst FROM {ids} t JOIN links l ON l.src = t.id")}
-        found |= {r[0] for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")}
+        found = {
+            r[0]
+            for r in self._conn.execute(f"SELECT l.dst FROM {ids} t JOIN links l ON l.src = t.id")
+        }
+        found |= {
+            r[0]
+            for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")
+        }
         return found
 
 
@@ -183,7 +196,9 @@ def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
 class EmbeddedStore:
     """A :class:`~creditgraph.store.base.GraphStore` in one SQLite file."""
 
-    def __init__(self, path: str | os.PathLike[str], schema: GraphSchema, *, id_key: str | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], schema: GraphSchema, *, id_key: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.schema = schema
         self._configured_key = id_key
@@ -269,7 +284,9 @@ class EmbeddedStore:
                 )
         return report
 
-    def _upsert_nodes(self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport) -> set[str]:
+    def _upsert_nodes(
+        self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport
+    ) -> set[str]:
         from creditgraph.domain.names import normalise_name
 
         if not nodes:
@@ -299,7 +316,9 @@ class EmbeddedStore:
         )
         return changed
 
-    def _upsert_links(self, conn: sqlite3.Connection, links: list[Link], report: WriteReport) -> set[str]:
+    def _upsert_links(
+        self, conn: sqlite3.Connection, links: list[Link], report: WriteReport
+    ) -> set[str]:
         if not links:
             return set()
         conn.execute(
@@ -311,7 +330,9 @@ class EmbeddedStore:
             "INSERT INTO staged_links VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (
-                    link.rel, link.src, link.dst,
+                    link.rel,
+                    link.src,
+                    link.dst,
                     link.valid_from.isoformat() if link.valid_from else "",
                     link.valid_to.isoformat() if link.valid_to else None,
                     link.share,
@@ -337,7 +358,9 @@ class EmbeddedStore:
         )
         return {row[1] for row in changed} | {row[2] for row in changed}
 
-    def _upsert_events(self, conn: sqlite3.Connection, events: list[Event], report: WriteReport) -> list[Event]:
+    def _upsert_events(
+        self, conn: sqlite3.Connection, events: list[Event], report: WriteReport
+    ) -> list[Event]:
         if not events:
             return []
         existing = {
@@ -349,7 +372,14 @@ class EmbeddedStore:
         }
         rows, changed = [], []
         for event in events:
-            row = (event.id, event.kind, event.subject, event.date.isoformat(), event.lifts, _json(event.props))
+            row = (
+                event.id,
+                event.kind,
+                event.subject,
+                event.date.isoformat(),
+                event.lifts,
+                _json(event.props),
+            )
             old = existing.get(event.id)
             if old is not None and old == (row[1], row[2], row[3], row[5]):
                 report.unchanged["event"] += 1
@@ -368,9 +398,15 @@ class EmbeddedStore:
         )
         return changed
 
-    def _rederive(self, conn: sqlite3.Connection, view: _SqlView, event_ids: Sequence[str], report: WriteReport) -> None:
+    def _rederive(
+        self,
+        conn: sqlite3.Connection,
+        view: _SqlView,
+        event_ids: Sequence[str],
+        report: WriteReport,
+    ) -> None:
         conn.executemany("DELETE FROM restrictions WHERE event_id = ?", ((i,) for i in event_ids))
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for event_id in event_ids:
             event = view.event(event_id)
             if event is not None:
@@ -388,12 +424,14 @@ class EmbeddedStore:
             step = 1000
             for start in range(0, len(event_ids), step):
                 chunk = event_ids[start : start + step]
-                rows = []
+                rows: list[tuple[Any, ...]] = []
                 for event_id in chunk:
                     event = view.event(event_id)
                     if event is not None:
                         rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
-                conn.executemany("INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                conn.executemany(
+                    "INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
                 report.restrictions += len(rows)
                 if progress:
                     progress(min(start + step, len(event_ids)), len(event_ids))
@@ -422,7 +460,9 @@ class EmbeddedStore:
         table = _temp_ids(conn, node_ids)
         types = {
             row[0]: row[1]
-            for row in conn.execute(f"SELECT n.id, n.type FROM {table} t JOIN nodes n ON n.id = t.id")
+            for row in conn.execute(
+                f"SELECT n.id, n.type FROM {table} t JOIN nodes n ON n.id = t.id"
+            )
         }
         types.update(
             (row[0], "event")
@@ -477,7 +517,8 @@ class EmbeddedStore:
         return [
             _event(row)
             for row in self._conn.execute(
-                f"SELECT id, kind, subject, date, props FROM events{where} ORDER BY date, id", params
+                f"SELECT id, kind, subject, date, props FROM events{where} ORDER BY date, id",
+                params,
             )
         ]
 
@@ -514,7 +555,9 @@ class EmbeddedStore:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [
             _restriction(row[0])
-            for row in self._conn.execute(f"SELECT data FROM restrictions{where} ORDER BY id", params)
+            for row in self._conn.execute(
+                f"SELECT data FROM restrictions{where} ORDER BY id", params
+            )
         ]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
@@ -522,7 +565,14 @@ class EmbeddedStore:
         rows = self._conn.execute(
             "SELECT id, type, name, props FROM nodes WHERE id = ? OR norm_name LIKE ? ESCAPE '\\' "
             "ORDER BY (id = ?) DESC, (norm_name = ?) DESC, length(norm_name), id LIMIT ? OFFSET ?",
-            (normalised.upper() if len(normalised) == 18 else normalised, like, normalised, normalised, limit, offset),
+            (
+                normalised.upper() if len(normalised) == 18 else normalised,
+                like,
+                normalised,
+                normalised,
+                limit,
+                offset,
+            ),
         ).fetchall()
         return [_node(row) for row in rows]
 
@@ -538,9 +588,13 @@ class EmbeddedStore:
         )
         statuses.update(dict(rows.fetchall()))
         return {
-            "nodes": dict(conn.execute("SELECT type, count(*) FROM nodes GROUP BY type").fetchall()),
+            "nodes": dict(
+                conn.execute("SELECT type, count(*) FROM nodes GROUP BY type").fetchall()
+            ),
             "links": dict(conn.execute("SELECT rel, count(*) FROM links GROUP BY rel").fetchall()),
-            "events": dict(conn.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()),
+            "events": dict(
+                conn.execute("SELECT kind, count(*) FROM events GROUP BY kind").fetchall()
+            ),
             "restrictions": dict(statuses),
         }
 
@@ -548,7 +602,9 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return str(row[0])
 
-    def export(self, *, restrictions: bool = False, today: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    def export(
+        self, *, restrictions: bool = False, today: dt.date | None = None
+    ) -> Iterator[dict[str, Any]]:
         conn = self._connect()  # a private snapshot: the export sees one consistent state
         try:
             conn.execute("BEGIN")
@@ -557,8 +613,12 @@ class EmbeddedStore:
             for row in conn.execute(f"SELECT {_LINK_COLUMNS} FROM links ORDER BY id"):
                 yield link_to_record(_link(row))
             lifting = self.schema.lifting_kinds()
-            events = [_event(row) for row in conn.execute(
-                "SELECT id, kind, subject, date, props FROM events ORDER BY date, id")]
+            events = [
+                _event(row)
+                for row in conn.execute(
+                    "SELECT id, kind, subject, date, props FROM events ORDER BY date, id"
+                )
+            ]
             # sanctions first, then lifts in chain order, so the file loads in one pass
             for event in sorted(events, key=lambda e: (e.kind in lifting, e.date, e.id)):
                 yield event_to_record(event)
@@ -578,7 +638,10 @@ class EmbeddedStore:
         with self._writing() as conn:
             conn.executemany(
                 "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
-                [(e.at, e.principal, e.role, e.operation, json.dumps(list(e.ids)), e.purpose) for e in entries],
+                [
+                    (e.at, e.principal, e.role, e.operation, json.dumps(list(e.ids)), e.purpose)
+                    for e in entries
+                ],
             )
 
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
