@@ -175,7 +175,7 @@ def _base() -> list[dict]:
     ]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.one_of(link_records(), event_records(), lift_records()), min_size=1, max_size=12),
     st.lists(st.integers(1, 4), min_size=1, max_size=6),

@@ -387,8 +387,9 @@ class EmbeddedStore:
             (report.updated if old else report.created)["event"] += 1
             rows.append(row)
             changed.append(event)
-            if old is not None and old[1] != event.subject:
-                # the event moved to another subject: what it derived for the old one must go
+            if old is not None:
+                # what the old version reached (another subject, another lifted event)
+                # must be re-derived as well
                 changed.append(_event((event.id, old[0], old[1], old[2], old[3])))
         conn.executemany(
             "INSERT INTO events (id, kind, subject, date, lifts, props) VALUES (?, ?, ?, ?, ?, ?) "
