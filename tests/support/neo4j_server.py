@@ -40,7 +40,7 @@ JVM_OPTIONS = [
     "-Xms256m",
     "-Xmx768m",
     "-XX:+ExitOnOutOfMemoryError",
-    # Lets the page cache use direct buffers as in a packaged Neo4j (avoids a fallback warning).
+    # As the packaged Neo4j does: lets the page cache and Netty use JDK internals (no fallbacks).
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
 ]

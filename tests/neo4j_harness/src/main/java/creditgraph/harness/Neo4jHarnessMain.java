@@ -3,7 +3,9 @@ package creditgraph.harness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -15,12 +17,12 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.harness.Neo4j;
 import org.neo4j.harness.Neo4jBuilders;
 import org.neo4j.io.ByteUnit;
-import sun.misc.Signal;
+import sun.misc.Signal; // jdk.unsupported; javac warns about it, which is expected
 
 /**
  * Starts a throw-away in-process Neo4j (Community) for the Python test suite.
  *
- * <p>Usage: {@code java -Xmx768m -cp ... creditgraph.harness.Neo4jHarnessMain [port]} (port 0 or absent: any free
+ * <p>Usage: {@code java -Xmx768m -cp ... creditgraph.harness.Neo4jHarnessMain [port]} (port 0 or absent: a free
  * port). Prints {@code BOLT_URL=bolt://127.0.0.1:PORT} once Bolt accepts connections, then runs until stdin reaches
  * EOF or SIGTERM/SIGINT arrives, shuts the database down (deleting its temporary directory) and exits 0.
  */
@@ -34,7 +36,6 @@ public final class Neo4jHarnessMain {
         PrintStream handshake = System.out;
         System.setOut(System.err);
 
-        int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         CountDownLatch stopRequested = new CountDownLatch(1);
         // Handling the signals ourselves (instead of relying on shutdown hooks) lets us exit with status 0.
         Signal.handle(new Signal("TERM"), signal -> stopRequested.countDown());
@@ -43,16 +44,18 @@ public final class Neo4jHarnessMain {
 
         Neo4j neo4j;
         try {
+            int requestedPort = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+            SocketAddress bolt = new SocketAddress(HOST, requestedPort != 0 ? requestedPort : freePort());
             neo4j = Neo4jBuilders.newInProcessBuilder()
                     .withDisabledServer() // no HTTP/HTTPS connectors
                     .withConfig(GraphDatabaseSettings.default_listen_address, new SocketAddress(HOST))
                     .withConfig(GraphDatabaseSettings.default_advertised_address, new SocketAddress(HOST))
                     .withConfig(BoltConnector.enabled, true)
-                    .withConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
+                    .withConfig(BoltConnector.listen_address, bolt)
+                    // With port 0 the routing table (neo4j:// URLs) would advertise port 7687.
+                    .withConfig(BoltConnector.advertised_address, bolt)
                     .withConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                     .withConfig(GraphDatabaseSettings.auth_enabled, false)
-                    // The server-side routing connector would bind a fixed port (7688).
-                    .withConfig(GraphDatabaseSettings.routing_enabled, false)
                     // Anonymous usage reporting is on by default and phones home to udc.neo4j.com.
                     .withConfig(GraphDatabaseSettings.udc_enabled, false)
                     .withConfig(GraphDatabaseInternalSettings.udc_network_enabled, false)
@@ -90,7 +93,7 @@ public final class Neo4jHarnessMain {
                 exitCode = 1;
             }
         }
-        // Neo4j may leave non-daemon threads behind; exit explicitly.
+        // Exit explicitly so that no lingering non-daemon thread can keep the JVM alive.
         System.exit(exitCode);
     }
 
@@ -110,6 +113,13 @@ public final class Neo4jHarnessMain {
                 "stdin-eof-watcher");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    /** A currently free loopback port; the tiny window before Neo4j binds it is acceptable for tests. */
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return socket.getLocalPort();
+        }
     }
 
     private static void awaitListening(int port) throws IOException, InterruptedException {
