@@ -11,12 +11,12 @@ load again completes it (re-loading is idempotent).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+import orjson
 from tqdm import tqdm
 
 from creditgraph.domain.identifiers import protect_resident_id
@@ -36,12 +36,19 @@ class LoadResult:
 
 
 def read_lines(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[tuple[str, int, str]]:
-    """(file name, line number, text) for every non-blank line; ``-`` reads standard input."""
+    """(file name, line number, text) for every non-blank line; ``-`` reads standard input.
+
+    Bytes that are not UTF-8 are kept as surrogate escapes rather than raised here, so the
+    JSON parser rejects that one line and the error names the file and the line.
+    """
     for path in paths:
         if path == "-":
-            yield from _numbered("<stdin>", stdin or sys.stdin)
+            stream = stdin or sys.stdin
+            binary = getattr(stream, "buffer", None)
+            lines = (b.decode("utf-8", "surrogateescape") for b in binary) if binary else stream
+            yield from _numbered("<stdin>", lines)
             continue
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
             yield from _numbered(path, handle)
 
 
@@ -71,8 +78,8 @@ def parse_lines(
         mininterval=0.5,
     ):
         try:
-            obj = json.loads(text)
-        except json.JSONDecodeError as exc:
+            obj = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
             errors.append(
                 RecordError(
                     file, number, "json", f"not valid JSON: {exc.msg} at column {exc.colno}"

