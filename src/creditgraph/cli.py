@@ -325,6 +325,36 @@ def init(store_url: str) -> None:
         click.echo(f"store ready: {store_url} (data version {store.data_version()})")
 
 
+@main.command()
+@click.argument("output", default="-")
+@click.option(
+    "--size",
+    default="S",
+    show_default=True,
+    help="S (≈10k links), M (≈1M), L (≈10M) or a number of links.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+def generate(output: str, size: str, seed: int) -> None:
+    """Write a synthetic registry with the shape of a real one, as contract JSON Lines.
+
+    OUTPUT is a file path, or - for standard output.
+    """
+    from creditgraph.synth.generator import generate as generate_registry
+
+    try:
+        summary = generate_registry(
+            sys.stdout if output == "-" else output, size, seed, progress=output != "-"
+        )
+    except ValueError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    if output != "-":
+        click.echo(
+            f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "
+            f"{sum(summary.events.values())} events in {summary.seconds:.1f} s",
+            err=True,
+        )
+
+
 def _settings() -> Settings:
     return load_settings()
 
