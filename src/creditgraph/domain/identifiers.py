@@ -23,10 +23,11 @@ USCC_AUTHORITIES = frozenset("123456789ANY")
 
 # The two-digit province prefixes of administrative division codes (GB/T 2260), plus
 # "10" which national-level registrations use in place of a division.
-PROVINCE_PREFIXES = frozenset(
+_PROVINCE_TABLE = (
     "10 11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    "50 51 52 53 54 61 62 63 64 65 71 81 82"
 )
+PROVINCE_PREFIXES = frozenset(_PROVINCE_TABLE.split())
 
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 _RESIDENT_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
@@ -131,8 +132,10 @@ def validate_resident_id(number: str, *, today: dt.date | None = None) -> str:
         raise InvalidIdentifier(
             f"characters 7-14 (birth date) {number[6:14]!r} are not a calendar date"
         ) from None
-    if birth.year < 1880 or birth > (today or dt.date.today()):
-        raise InvalidIdentifier(f"birth date {birth.isoformat()} is not plausible")
+    if birth > (today or dt.date.today()):
+        raise InvalidIdentifier(f"birth date {birth.isoformat()} is in the future")
+    if birth.year < 1880:
+        raise InvalidIdentifier(f"birth date {birth.isoformat()} is before 1880: not plausible")
     check = resident_id_check_character(number[:17])
     if number[17] != check:
         raise InvalidIdentifier(f"check character should be {check}, got {number[17]}")
@@ -147,7 +150,7 @@ def protect_resident_id(number: str, key: bytes) -> tuple[str, str]:
     code and the last four characters, enough for a person to recognise their own.
     """
     digest = hmac.new(key, number.upper().encode("ascii"), hashlib.sha256).hexdigest()
-    return digest, mask_resident_id(number)
+    return digest, mask_resident_id(number.upper())
 
 
 def mask_resident_id(number: str) -> str:

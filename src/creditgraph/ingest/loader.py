@@ -117,17 +117,30 @@ def check_references(
     stored: dict[str, str] | None = None
     while True:
         defined: dict[str, tuple[str, ParsedRecord]] = {}
+        failed: list[RecordError] = []
         for parsed in live:
             r = parsed.record
-            if isinstance(r, Node):
-                defined[r.id] = (r.type, parsed)
-            elif isinstance(r, Event):
-                defined[r.id] = ("event", parsed)
+            if isinstance(r, Node | Event):
+                own = "event" if isinstance(r, Event) else r.type
+                earlier = defined.get(r.id)
+                if earlier is not None and earlier[0] != own:
+                    # a node and an event under one id: blame the record that reuses it, not
+                    # the links and events that refer to it
+                    failed.append(
+                        RecordError(
+                            parsed.file,
+                            parsed.line,
+                            "id",
+                            f"{r.id!r} is already the id of {_a(earlier[0])} at "
+                            f"{earlier[1].file}:{earlier[1].line}",
+                        )
+                    )
+                    continue
+                defined[r.id] = (own, parsed)
         if stored is None:
             wanted = {ref.target for p in live for ref in p.references}
             wanted |= {r.record.id for r in live if isinstance(r.record, Node | Event)}
             stored = store.node_types(wanted)
-        failed: list[RecordError] = []
         for parsed in live:
             failed.extend(_reference_errors(parsed, defined, stored, store))
         errors.extend(failed)
@@ -151,7 +164,7 @@ def _reference_errors(
                 parsed.file,
                 parsed.line,
                 "id",
-                f"{record.id!r} is already a {stored[record.id]} in the store",
+                f"{record.id!r} is already {_a(stored[record.id])} in the store",
             )
     for ref in parsed.references:
         found = defined.get(ref.target)
@@ -169,7 +182,7 @@ def _reference_errors(
                 parsed.file,
                 parsed.line,
                 ref.field,
-                f"{ref.target!r} is a {target_type}; {what} needs "
+                f"{ref.target!r} is {_a(target_type)}; {what} needs "
                 f"{' or '.join(sorted(ref.types))} here",
             )
         elif ref.field == "lifts" and isinstance(record, Event):
@@ -182,6 +195,10 @@ def _reference_errors(
                     f"{record.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
                     f"not {record.subject!r}",
                 )
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
 def plan_batches(records: list[ParsedRecord], batch_size: int) -> Iterator[Batch]:
