@@ -153,5 +153,10 @@ def protect_resident_id(number: str, key: bytes) -> tuple[str, str]:
     return digest, mask_resident_id(number.upper())
 
 
+def key_fingerprint(key: bytes) -> str:
+    """Names a hashing key without revealing it, so hashes made with another key are caught."""
+    return hashlib.sha256(b"creditgraph id key\x00" + key).hexdigest()[:16]
+
+
 def mask_resident_id(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]

@@ -19,9 +19,8 @@ from typing import Any, TextIO
 import orjson
 from tqdm import tqdm
 
-from creditgraph.domain.identifiers import protect_resident_id
 from creditgraph.domain.model import Event, Link, Node
-from creditgraph.ingest.records import ParsedRecord, RecordError, parse_record
+from creditgraph.ingest.records import IdProtection, ParsedRecord, RecordError, parse_record
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -63,8 +62,7 @@ def parse_lines(
 ) -> tuple[list[ParsedRecord], list[RecordError]]:
     key = store.id_key()
 
-    def protect(number: str) -> tuple[str, str]:
-        return protect_resident_id(number, key)
+    protect = IdProtection(key)
 
     records: list[ParsedRecord] = []
     errors: list[RecordError] = []

@@ -8,11 +8,17 @@ be 7, got 3``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.identifiers import (
+    InvalidIdentifier,
+    key_fingerprint,
+    protect_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 from creditgraph.domain.model import Event, Link, Node
 from creditgraph.domain.names import display_name
 from creditgraph.schema import GraphSchema, PropertySpec
@@ -31,9 +37,21 @@ EVENT_COMMON = {
     "note",
 }
 # The protected forms `creditgraph export` writes in place of a clear identity number.
-PERSON_PROTECTED = {"id_number_hash", "id_number_masked"}
+PERSON_PROTECTED = {"id_number_hash", "id_number_masked", "id_number_key"}
 
-Protect = Callable[[str], tuple[str, str]]
+
+@dataclass(frozen=True)
+class IdProtection:
+    """How identity numbers are protected in the store being loaded: its key and the key's name."""
+
+    key: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return key_fingerprint(self.key)
+
+    def protect(self, number: str) -> tuple[str, str]:
+        return protect_resident_id(number, self.key)
 
 
 @dataclass(frozen=True, order=True)
@@ -144,7 +162,7 @@ def _unknown_fields(obj: Mapping[str, Any], allowed: set[str]) -> None:
 
 
 def parse_record(
-    obj: Any, schema: GraphSchema, file: str, line: int, protect: Protect
+    obj: Any, schema: GraphSchema, file: str, line: int, protect: IdProtection
 ) -> ParsedRecord | RecordError:
     """One decoded JSON value → a parsed record with its references, or the first error."""
     try:
@@ -165,7 +183,7 @@ def parse_record(
 
 
 def _parse_node(
-    obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: Protect
+    obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: IdProtection
 ) -> ParsedRecord:
     node_type = obj["type"]
     kind = schema.nodes[node_type]
@@ -204,7 +222,8 @@ def _parse_node(
                     number = validate_resident_id(number)
                 except InvalidIdentifier as exc:
                     raise _Invalid(spec.name, str(exc)) from None
-                props["id_hash"], props["id_masked"] = protect(number)
+                props["id_hash"], props["id_masked"] = protect.protect(number)
+                props["id_key"] = protect.fingerprint
             continue
         value = _property(obj, spec)
         if value is not None:
@@ -212,8 +231,18 @@ def _parse_node(
     if node_type == "person" and "id_number_hash" in obj:
         if "id_number" in obj:
             raise _Invalid("id_number_hash", "give id_number or its protected form, not both")
+        made_with = _string(obj, "id_number_key")
+        if made_with != protect.fingerprint:
+            # a hash made with another key would silently never match this store's hashes
+            raise _Invalid(
+                "id_number_key",
+                f"the protected id number was made with key {made_with}, this store's key is "
+                f"{protect.fingerprint}: copy the source store's key file (<store>.key) or set "
+                "CREDITGRAPH_ID_KEY to its key",
+            )
         props["id_hash"] = _string(obj, "id_number_hash")
         props["id_masked"] = _string(obj, "id_number_masked")
+        props["id_key"] = made_with
     return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line, obj)
 
 
@@ -303,6 +332,8 @@ def node_to_record(node: Node) -> dict[str, Any]:
             record["id_number_hash"] = value
         elif key == "id_masked":
             record["id_number_masked"] = value
+        elif key == "id_key":
+            record["id_number_key"] = value
         else:
             record[key] = value
     return record

@@ -1,0 +1,58 @@
+"""Moving a store keeps identity-number matching working, or says why it cannot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from creditgraph.ingest.loader import load
+from creditgraph.schema import default_schema
+from creditgraph.store.embedded import EmbeddedStore
+from scenario import lines, load_records, person
+
+ID_NUMBER = "11010519491231002X"
+
+
+def _exported_person(tmp_path: Path) -> list[dict]:
+    source = EmbeddedStore(tmp_path / "source.db", default_schema(), id_key="source-key")
+    try:
+        load_records(source, [person("p:zhang", "张三", id_number=ID_NUMBER)])
+        return [r for r in source.export() if r["type"] == "person"]
+    finally:
+        source.close()
+
+
+def test_export_carries_the_protected_number_never_the_clear_one(tmp_path: Path) -> None:
+    (record,) = _exported_person(tmp_path)
+    assert "id_number" not in record
+    assert record["id_number_masked"] == "110105********002X"
+    assert len(record["id_number_hash"]) == 64 and record["id_number_key"]
+
+
+def test_protected_numbers_move_to_a_store_with_the_same_key_and_still_match(
+    tmp_path: Path,
+) -> None:
+    exported = _exported_person(tmp_path)
+    target = EmbeddedStore(tmp_path / "target.db", default_schema(), id_key="source-key")
+    try:
+        load_records(target, exported)
+        load_records(target, [person("p:zhang-again", "张三", id_number=ID_NUMBER)])
+        hashes = {
+            n.id: n.props["id_hash"] for n in target.nodes(["p:zhang", "p:zhang-again"]).values()
+        }
+        assert hashes["p:zhang"] == hashes["p:zhang-again"]
+    finally:
+        target.close()
+
+
+def test_protected_numbers_made_with_another_key_are_refused_with_the_fix(tmp_path: Path) -> None:
+    exported = _exported_person(tmp_path)
+    target = EmbeddedStore(tmp_path / "target.db", default_schema(), id_key="another-key")
+    try:
+        result = load(lines(exported), target)
+        (error,) = result.errors
+        assert error.field == "id_number_key"
+        assert "CREDITGRAPH_ID_KEY" in error.reason
+        assert target.stats(dt.date(2026, 11, 23))["nodes"] == {}
+    finally:
+        target.close()
