@@ -117,16 +117,13 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
     with _opened(store_url) as store:
-        try:
-            result = load_records(
-                read_lines(files),
-                store,
-                skip_invalid=skip_invalid,
-                batch_size=batch_size,
-                progress=True,
-            )
-        except UnicodeDecodeError as exc:
-            _fail(f"input is not UTF-8: {exc}", EXIT_INVALID)
+        result = load_records(
+            read_lines(files),
+            store,
+            skip_invalid=skip_invalid,
+            batch_size=batch_size,
+            progress=True,
+        )
         for error in result.errors[:1000]:
             click.echo(str(error), err=True)
         if len(result.errors) > 1000:

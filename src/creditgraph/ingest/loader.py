@@ -113,6 +113,7 @@ def check_references(
     errors: list[RecordError] = []
     live = list(records)
     stored: dict[str, str] | None = None
+    rejected: dict[str, ParsedRecord] = {}
     while True:
         defined: dict[str, tuple[str, ParsedRecord]] = {}
         failed: list[RecordError] = []
@@ -140,11 +141,14 @@ def check_references(
             wanted |= {r.record.id for r in live if isinstance(r.record, Node | Event)}
             stored = store.node_types(wanted)
         for parsed in live:
-            failed.extend(_reference_errors(parsed, defined, stored, store))
+            failed.extend(_reference_errors(parsed, defined, stored, store, rejected))
         errors.extend(failed)
         if not failed or not skip_invalid:
             return live, errors
         bad = {(e.file, e.line) for e in failed}
+        for parsed in live:
+            if (parsed.file, parsed.line) in bad and isinstance(parsed.record, Node | Event):
+                rejected.setdefault(parsed.record.id, parsed)
         live = [p for p in live if (p.file, p.line) not in bad]
 
 
@@ -153,6 +157,7 @@ def _reference_errors(
     defined: dict[str, tuple[str, ParsedRecord]],
     stored: dict[str, str],
     store: GraphStore,
+    rejected: dict[str, ParsedRecord],
 ) -> Iterator[RecordError]:
     record = parsed.record
     if isinstance(record, Node | Event):
@@ -168,12 +173,13 @@ def _reference_errors(
         found = defined.get(ref.target)
         target_type = found[0] if found else stored.get(ref.target)
         if target_type is None:
-            yield RecordError(
-                parsed.file,
-                parsed.line,
-                ref.field,
-                f"unknown id {ref.target!r}: not defined in this load nor in the store",
+            dropped = rejected.get(ref.target)
+            reason = (
+                f"{ref.target!r} is defined at {dropped.file}:{dropped.line}, which was rejected"
+                if dropped
+                else f"unknown id {ref.target!r}: not defined in this load nor in the store"
             )
+            yield RecordError(parsed.file, parsed.line, ref.field, reason)
         elif target_type not in ref.types:
             what = record.rel if isinstance(record, Link) else getattr(record, "kind", "record")
             yield RecordError(
