@@ -65,19 +65,18 @@ class RecordError:
         return f"{self.file}:{self.line}: {self.field}: {self.reason}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     field: str
     target: str
     types: frozenset[str]  # node types, or {"event"}
 
 
-@dataclass
+@dataclass(slots=True)  # a load holds one per record: keep them small
 class ParsedRecord:
     record: Node | Link | Event
     file: str
     line: int
-    raw: Mapping[str, Any]
     references: list[Reference] = field(default_factory=list)
 
     @property
@@ -243,7 +242,7 @@ def _parse_node(
         props["id_hash"] = _string(obj, "id_number_hash")
         props["id_masked"] = _string(obj, "id_number_masked")
         props["id_key"] = made_with
-    return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line, obj)
+    return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line)
 
 
 def _looks_like_resident_id(text: str) -> bool:
@@ -270,7 +269,7 @@ def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) 
     share = _property(obj, kind.properties["share"]) if "share" in kind.properties else None
     link = Link(rel, src, dst, valid_from, valid_to, share)
     refs = [Reference("from", src, kind.from_types), Reference("to", dst, kind.to_types)]
-    return ParsedRecord(link, file, line, obj, refs)
+    return ParsedRecord(link, file, line, refs)
 
 
 def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
@@ -322,7 +321,7 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
     for name in ("until", "sentence_end", "probation_end"):
         if name in props and props[name] < day.isoformat():
             raise _Invalid(name, f"{props[name]} is before the event date {day}")
-    return ParsedRecord(Event(event_id, kind_name, subject, day, props), file, line, obj, refs)
+    return ParsedRecord(Event(event_id, kind_name, subject, day, props), file, line, refs)
 
 
 def node_to_record(node: Node) -> dict[str, Any]:
