@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 
 import click
 
+from creditgraph.api.commands import demo, serve
 from creditgraph.schema import SchemaError, default_schema
 from creditgraph.service.decisions import Decision, Decisions
 from creditgraph.service.errors import ServiceError
-from creditgraph.settings import Settings, load_settings, today
+from creditgraph.settings import load_settings, today
 from creditgraph.store import GraphStore, StoreError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -352,9 +353,8 @@ def generate(output: str, size: str, seed: int) -> None:
         )
 
 
-def _settings() -> Settings:
-    return load_settings()
-
+main.add_command(serve)
+main.add_command(demo)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

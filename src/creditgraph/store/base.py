@@ -95,7 +95,15 @@ class GraphStore(Protocol):
 
     def event(self, event_id: str) -> Event | None: ...
 
-    def events(self, *, subject: str | None = None, kind: str | None = None) -> list[Event]: ...
+    def events(
+        self,
+        *,
+        subject: str | None = None,
+        kind: str | None = None,
+        subjects: Sequence[str] | None = None,
+    ) -> list[Event]:
+        """Events ordered by date and id; ``subjects`` reads those of many subjects in one call."""
+        ...
 
     def lifting_events(self, event_id: str) -> list[Event]: ...
 

@@ -1,0 +1,211 @@
+"""``creditgraph serve`` and ``creditgraph demo`` (registered in creditgraph.cli with
+``main.add_command``).
+
+Exit codes as for every command: 0 success, 1 operational failure (store unreachable,
+port taken), 2 invalid input (bad arguments, unsafe binding, bad CREDITGRAPH_API_KEYS).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from creditgraph.api.access import AccessConfigError, AccessPolicy
+from creditgraph.schema import SchemaError
+from creditgraph.settings import Settings, load_settings
+from creditgraph.store import GraphStore, StoreError, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILURE, EXIT_INVALID = 1, 2
+# The day the demo scenario is told about: its bars, bans and repairs all read well then.
+DEMO_TODAY = dt.date(2026, 6, 30)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"creditgraph: {message}", err=True)
+    sys.exit(code)
+
+
+def _address_options(func: F) -> F:
+    func = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+                        help="TCP port.")(func)
+    return click.option("--host", default="127.0.0.1", show_default=True,
+                        help="Address to bind. Any address other than loopback needs API keys "
+                        "(CREDITGRAPH_API_KEYS).")(func)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as exc:
+        _fail(str(exc), EXIT_INVALID)
+
+
+def _policy(settings: Settings, host: str) -> AccessPolicy:
+    try:
+        return AccessPolicy.configure(settings.api_keys, public=settings.public_access, host=host)
+    except AccessConfigError as exc:
+        _fail(str(exc), EXIT_INVALID)
+
+
+def _open(store_url: str, settings: Settings) -> GraphStore:
+    try:
+        return open_store(store_url, settings=settings)
+    except SchemaError as exc:
+        _fail(f"rules or schema: {exc}", EXIT_INVALID)
+    except StoreError as exc:
+        _fail(str(exc), EXIT_FAILURE)
+
+
+def _describe_access(policy: AccessPolicy) -> str:
+    if policy.open_local:
+        return ("open local mode: no API keys are configured, so every caller on this machine "
+                "has every right (set CREDITGRAPH_API_KEYS=\"KEY=approval,KEY2=steward,…\" to "
+                "require keys)")
+    roles = sorted({role.value for role in policy.keys.values()})
+    public = "; anonymous callers get the public role" if policy.public else ""
+    return f"API keys required ({len(policy.keys)} configured: {', '.join(roles)}){public}"
+
+
+def _serve(store: GraphStore, settings: Settings, policy: AccessPolicy, host: str, port: int,
+           banner: list[str]) -> None:
+    from creditgraph.api.app import create_app, create_state
+
+    app = create_app(create_state(store, settings, policy), close_store=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"creditgraph: GraphQL at http://{shown}:{port}/graphql (GraphiQL in a browser), "
+               f"health at http://{shown}:{port}/healthz")
+    click.echo(f"creditgraph: {_describe_access(policy)}")
+    for line in banner:
+        click.echo(line)
+    try:
+        _run_until_stopped(app, host, port)
+    except OSError as exc:  # the port is taken, the address is not ours…
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
+    click.echo("creditgraph: stopped")
+
+
+def _run_until_stopped(app: Any, host: str, port: int) -> None:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """Ctrl-C or SIGTERM: finish the requests in flight, write the audit log, exit 0.
+
+        (uvicorn would re-raise the signal after its graceful shutdown, ending the process
+        with -15 or a KeyboardInterrupt: an operator's clean stop is not a failure.)"""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
+
+    Server(uvicorn.Config(app, host=host, port=port, log_level="info",
+                          timeout_graceful_shutdown=10)).run()
+
+
+@click.command()
+@click.option("--store", "store_url", envvar="CREDITGRAPH_STORE", default="./creditgraph.db",
+              show_default=True, help="Embedded store path, or bolt://… / neo4j://… for a Neo4j "
+              "server (env CREDITGRAPH_STORE).")
+@_address_options
+def serve(store_url: str, host: str, port: int) -> None:
+    """Serve the GraphQL API (/graphql, GraphiQL in a browser) and /healthz.
+
+    Callers authenticate with 'Authorization: Bearer KEY' or 'X-API-Key: KEY'; keys and
+    their roles come from CREDITGRAPH_API_KEYS (e.g. "K1=approval,K2=steward"; roles:
+    approval, investigator, steward); CREDITGRAPH_PUBLIC=1 lets anonymous callers read
+    public facts. Without keys the server only binds a loopback address (open local mode).
+    """
+    settings = _settings()
+    policy = _policy(settings, host)
+    store = _open(store_url, settings)
+    _serve(store, settings, policy, host, port, [
+        f"creditgraph: store {store_url} (data version {store.data_version()})",
+    ])
+
+
+@click.command()
+@click.option("--store", "store_url", default=None,
+              help="Where to create the demo store; it must not exist yet (default: a new "
+              "temporary folder, removed on exit).")
+@_address_options
+def demo(store_url: str | None, host: str, port: int) -> None:
+    """Create a fresh store with a small bundled scenario and serve it.
+
+    The scenario: a revoked licence whose legal representative is now barred (and sits on
+    another board), a same-name person who is not, an enterprise ordered closed with
+    responsibility unknown (REVIEW), a repaired penalty, an upheld objection, a bidding ban,
+    an ownership chain with a cross-holding, and an official whose relative sits on the
+    board of an enterprise his agency supervises.
+    """
+    from creditgraph.ingest.loader import load, read_lines
+    from creditgraph.resources import demo_file
+
+    settings = _settings()
+    settings = dataclasses.replace(settings, today=settings.today or DEMO_TODAY)
+    policy = _policy(settings, host)
+    with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
+        url = store_url or str(Path(folder) / "demo.db")
+        if "://" not in url and Path(url).exists():
+            _fail(f"{url} already exists: the demo needs a fresh store (remove it, or leave out "
+                  "--store for a temporary one)", EXIT_INVALID)
+        store = _open(url, settings)
+        if any(store.stats(settings.today or DEMO_TODAY)["nodes"].values()):
+            store.close()
+            _fail(f"{url} already holds data: the demo needs a fresh store", EXIT_INVALID)
+        result = load(read_lines([str(demo_file())]), store)
+        if result.errors:  # the bundled file is checked by the tests; this is a broken install
+            store.close()
+            _fail(f"the bundled scenario is invalid: {result.errors[0]}", EXIT_FAILURE)
+        nodes = sum(result.report.created.get(k, 0) for k in ("enterprise", "person", "agency"))
+        _serve(store, settings, policy, host, port, [
+            f"creditgraph: demo store {url}: {nodes} parties, {result.report.created['link']} "
+            f"links, {result.report.created['event']} events, {result.report.restrictions} "
+            f"restrictions derived",
+            f"creditgraph: 'today' is {settings.today} in this demo (set CREDITGRAPH_TODAY to "
+            "change it)",
+            "",
+            _examples(host, port),
+        ])
+
+
+def _examples(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/graphql"
+    return f"""Try these in GraphiQL ({url}):
+
+  # a legal representative of a revoked enterprise: DENY, with the rule, basis, path and end date
+  {{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) {{ decision until
+      reasons {{ measure rule legalBasis from until event {{ kind subject date }} path {{ node rel }} }} }} }}
+  # same name, different person: ALLOW;  closed with responsibility unknown: REVIEW
+  {{ a: checkAppointment(personId: "p:zhang-wei-2", role: DIRECTOR) {{ decision }}
+    b: checkAppointment(personId: "p:huang-lei", role: LEGAL_REPRESENTATIVE) {{ decision reasons {{ certainty }} }} }}
+  # a bidding ban; a voided listing (objection upheld)
+  {{ a: checkEligibility(subjectId: "91310115MA1DH0046X", activity: BIDDING) {{ decision until }}
+    b: checkEligibility(subjectId: "91310115MA1YH0061C", activity: GOV_PROCUREMENT) {{ decision }} }}
+  # who really owns it: effective shares through a holding with a cross-holding, and control
+  {{ beneficialOwners(enterpriseId: "91310115MA1DH0046X") {{ person {{ name }} effectiveShare reasons
+      chains {{ nodes share control }} }} }}
+  # how are the barred director and the official connected?
+  {{ paths(fromId: "p:zhang-wei", toId: "p:wu-gang") {{ length nodes {{ name }} hops {{ links {{ rel validFrom }} }} }} }}
+  # sanctioned parties within two links; the official whose relative sits on a supervised board
+  {{ exposure(id: "91310115MA1MY0020J") {{ node {{ name }} distance active events {{ kind date }} }} }}
+  {{ interestConflicts(agencyId: "g:pd-amr") {{ relation holder {{ name }} enterprise {{ name }} holding {{ rel }} }} }}
+  # search in traditional characters; the enterprise's legal representatives over time
+  {{ search(query: "華信") {{ edges {{ node {{ id name ... on Enterprise {{ status
+      legalRepresentatives {{ source {{ name }} validFrom validTo }} }} }} }} }} }}
+  {{ neighborhood(id: "p:zhang-wei", depth: 2) {{ nodes {{ id name type }} links {{ rel from to }} truncated {{ node total shown }} }} }}
+
+Or from a shell:
+  curl -s {url} -H 'Content-Type: application/json' \\
+    -d '{{"query": "{{ checkAppointment(personId: \\"p:zhang-wei\\", role: DIRECTOR) {{ decision until }} }}"}}'
+"""

@@ -1,0 +1,173 @@
+"""What every resolver of one request shares: the caller, the store, a node cache, the
+deadline, and the persons the request has touched (for the audit log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from strawberry.fastapi import BaseContext
+
+from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
+from creditgraph.api.audit import AuditWriter
+from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.model import Node
+from creditgraph.service.decisions import Decisions
+from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
+from creditgraph.service.investigation import Deadline
+from creditgraph.settings import Settings
+from creditgraph.store.base import AuditEntry, GraphStore
+
+if TYPE_CHECKING:
+    from strawberry.types import Info
+
+PERSON = "person"
+
+
+@dataclass
+class ApiState:
+    """Built once when the server starts; shared by every request."""
+
+    store: GraphStore
+    settings: Settings
+    policy: AccessPolicy
+    audit: AuditWriter
+    executor: Executor | None = None
+    decisions: Decisions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.decisions = Decisions(self.store)
+
+    def today(self) -> dt.date:
+        return self.settings.today or dt.date.today()
+
+    @property
+    def timeout(self) -> float | None:
+        seconds = self.settings.request_timeout_s
+        return seconds if seconds and seconds > 0 else None
+
+
+class ApiContext(BaseContext):
+    def __init__(
+        self,
+        state: ApiState,
+        *,
+        principal: Principal | None,
+        auth_error: ServiceError | None = None,
+        purpose: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.state = state
+        self.store = state.store
+        self.principal = principal
+        self.auth_error = auth_error
+        self.purpose = purpose
+        self.deadline = Deadline(state.timeout)
+        self.today = state.today()
+        self.writing = False  # set by a mutation once it starts writing: it is seen through
+        self._nodes: dict[str, Node | None] = {}
+        self._touched: dict[str, tuple[str, set[str]]] = {}
+
+    @classmethod
+    def for_key(cls, state: ApiState, key: str | None, purpose: str | None = None) -> ApiContext:
+        try:
+            return cls(state, principal=state.policy.identify(key), purpose=purpose)
+        except ServiceError as exc:
+            return cls(state, principal=None, auth_error=exc, purpose=purpose)
+
+    # access ------------------------------------------------------------------------------
+    def require(self, right: Right) -> Principal:
+        if self.principal is None:
+            assert self.auth_error is not None
+            raise self.auth_error
+        if not self.principal.may(right):
+            raise forbidden(self.principal, right)
+        return self.principal
+
+    def may(self, right: Right) -> bool:
+        return self.principal is not None and self.principal.may(right)
+
+    @property
+    def sees_persons(self) -> bool:
+        return self.may(Right.READ)
+
+    # nodes ---------------------------------------------------------------------------------
+    def fetch_nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        """The nodes, read from the store in one call for those not yet cached."""
+        wanted = list(dict.fromkeys(node_ids))
+        unread = [i for i in wanted if i not in self._nodes]
+        if unread:
+            self.deadline.check()
+            found = self.store.nodes(unread)
+            for node_id in unread:
+                self._nodes[node_id] = found.get(node_id)
+        return {i: n for i in wanted if (n := self._nodes[i]) is not None}
+
+    def remember(self, nodes: Iterable[Node]) -> None:
+        for node in nodes:
+            self._nodes[node.id] = node
+
+    def node(self, node_id: str) -> Node | None:
+        return self.fetch_nodes([node_id]).get(node_id)
+
+    def visible(self, node: Node | None) -> bool:
+        return node is not None and (node.type != PERSON or self.sees_persons)
+
+    # audit ---------------------------------------------------------------------------------
+    def touch(self, info: Info[Any, Any], person_ids: Iterable[str]) -> None:
+        """Record that the operation this field belongs to showed these persons."""
+        ids = list(person_ids)
+        if not ids:
+            return
+        path = info.path
+        while path.prev is not None:
+            path = path.prev
+        key = str(path.key)
+        if key not in self._touched:
+            self._touched[key] = (_root_field_name(info, key), set())
+        self._touched[key][1].update(ids)
+
+    def touch_nodes(self, info: Info[Any, Any], nodes: Iterable[Node]) -> None:
+        self.touch(info, (n.id for n in nodes if n.type == PERSON))
+
+    def audit_entries(self) -> list[AuditEntry]:
+        if not self._touched or self.principal is None:
+            return []
+        at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        return [
+            AuditEntry(at, self.principal.name, self.principal.role.value, operation,
+                       tuple(sorted(ids)), self.purpose)
+            for operation, ids in self._touched.values()
+        ]
+
+
+def _root_field_name(info: Info[Any, Any], key: str) -> str:
+    from graphql import FieldNode
+
+    for selection in info.operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            if (selection.alias.value if selection.alias else name) == key:
+                return name
+    return key
+
+
+def missing(node_id: str) -> ServiceError:
+    """The error for an id the store does not hold: an invalid code says why it is invalid."""
+    if ":" not in node_id and len(node_id) == 18 and node_id.isalnum():
+        try:
+            validate_resident_id(node_id)
+        except InvalidIdentifier:
+            pass
+        else:
+            return InvalidArgument(
+                "that is a resident identity number: persons are looked up by their stable id"
+            )
+        try:
+            validate_uscc(node_id)
+        except InvalidIdentifier as exc:
+            return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
+    return UnknownId(f"unknown id {node_id!r}")

@@ -1,0 +1,108 @@
+"""GraphQL enums generated from the graph schema (``graph_schema/``), never typed again here.
+
+Roles, activities, measures, link kinds, event kinds and node types are read from the
+:class:`~creditgraph.schema.GraphSchema` the server runs with (the built-in schema plus
+any ``CREDITGRAPH_RULES`` folders), each value carrying the schema's description. Enum
+members are ``str`` subclasses, so resolvers hand them to the service as plain names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import strawberry
+
+from creditgraph.domain.model import Certainty, Status, Verdict
+from creditgraph.schema import GraphSchema, default_schema
+from creditgraph.settings import load_settings
+
+
+def _enum(name: str, description: str, values: Mapping[str, str]) -> type[StrEnum]:
+    python_enum = StrEnum(name, {value: value for value in values})  # type: ignore[misc]
+    wrapped: Any = strawberry.enum(python_enum, name=name, description=description)
+    for value in wrapped.__strawberry_definition__.values:
+        value.description = values[value.name] or None
+    return wrapped
+
+
+def _from_python(enum: type[Enum], name: str, description: str,
+                 values: Mapping[str, str]) -> type[StrEnum]:
+    return _enum(name, description, {member.value: values.get(member.value, "") for member in enum})
+
+
+def graph_schema() -> GraphSchema:
+    """The schema the GraphQL types are generated from (read once per process)."""
+    return default_schema(load_settings().rule_dirs)
+
+
+_SCHEMA = graph_schema()
+
+if TYPE_CHECKING:
+    Role: TypeAlias = str
+    Activity: TypeAlias = str
+    Measure: TypeAlias = str
+    Rel: TypeAlias = str
+    EventKind: TypeAlias = str
+    NodeType: TypeAlias = str
+    Verdict_: TypeAlias = str
+    Certainty_: TypeAlias = str
+    RestrictionStatus: TypeAlias = str
+    Direction: TypeAlias = str
+    OwnerReason: TypeAlias = str
+    ConflictRelation: TypeAlias = str
+else:
+    Role = _enum(
+        "Role", "An office a person may be appointed to (the 董监高 set and 负责人).",
+        _SCHEMA.roles,
+    )
+    Activity = _enum(
+        "Activity", "An activity an eligibility check asks about.", _SCHEMA.activities,
+    )
+    Measure = _enum(
+        "Measure", "A measure a rule imposes (what it bars or puts under review).",
+        {name: m.description for name, m in _SCHEMA.measures.items()},
+    )
+    Rel = _enum(
+        "Rel", "A kind of dated link between two parties.",
+        {rel: link.description for rel, link in _SCHEMA.links.items()},
+    )
+    EventKind = _enum(
+        "EventKind", "A kind of credit event recorded on a subject.",
+        {kind: event.description for kind, event in _SCHEMA.events.items()},
+    )
+    NodeType = _enum(
+        "NodeType", "The kind of a party.",
+        {kind.label.upper(): kind.description for kind in _SCHEMA.nodes.values()},
+    )
+    Verdict_ = _from_python(Verdict, "Verdict", "The answer of a check.", {
+        "ALLOW": "no measure in force bars it",
+        "REVIEW": "a measure would bar it but a fact it depends on is unknown, or the measure "
+                  "calls for strict review",
+        "DENY": "a confirmed measure in force bars it",
+    })
+    Certainty_ = _from_python(Certainty, "Certainty", "Whether every fact a measure depends on "
+                              "is established.", {})
+    RestrictionStatus = _from_python(Status, "RestrictionStatus", "A restriction's status as of "
+                                     "today.", {
+        "ACTIVE": "in force today, or starting later",
+        "ENDED": "its window has passed, or credit repair / delisting ended it early",
+        "VOID": "its event was voided (objection upheld, decision revoked)",
+    })
+    Direction = _enum("Direction", "Which links of a party to follow.", {
+        "OUT": "links from the party", "IN": "links to the party", "BOTH": "either way",
+    })
+    OwnerReason = _enum("OwnerReason", "Why a person is a beneficial owner.", {
+        "EQUITY": "effective share at or above the threshold (直接或者间接拥有股权)",
+        "CONTROL": "actual control, directly or through entities the person controls "
+                   "(实际控制)",
+    })
+    ConflictRelation = _enum("ConflictRelation", "Who holds the conflicting interest.", {
+        "SELF": "the official", "RELATIVE": "a relative of the official (近亲属)",
+    })
+
+
+def node_type_name(node_type: str) -> str:
+    """The NodeType value for a store node type (``enterprise`` → ``ENTERPRISE``)."""
+    return _SCHEMA.nodes[node_type].label.upper()

@@ -1,0 +1,822 @@
+"""The GraphQL object types. Each wraps a domain value (``record``) and shows it in the
+contract's vocabulary; privacy (no persons for the public role, identity numbers for
+stewards only) and the audit of persons shown are applied where values are resolved."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from creditgraph.api.access import Right
+from creditgraph.api.context import PERSON, ApiContext
+from creditgraph.api.enums import (
+    Activity,
+    Certainty_,
+    ConflictRelation,
+    Direction,
+    EventKind,
+    Measure,
+    NodeType,
+    OwnerReason,
+    Rel,
+    RestrictionStatus,
+    Role,
+    Verdict_,
+    node_type_name,
+)
+from creditgraph.domain import model
+from creditgraph.ingest.records import EVENT_COMMON
+from creditgraph.service import investigation as inv
+from creditgraph.service.decisions import Decision as DomainDecision
+from creditgraph.service.decisions import Reason as DomainReason
+from creditgraph.service.errors import LimitExceeded
+from creditgraph.store.base import BOTH, IN, OUT, AuditEntry
+
+if TYPE_CHECKING:
+    Info = strawberry.Info[ApiContext, None]
+else:
+    Info = strawberry.Info
+
+MAX_LINKS_PER_NODE = 1000
+_DIRECTIONS = {"BOTH": BOTH, "IN": IN, "OUT": OUT}
+
+
+# --- parties --------------------------------------------------------------------------------
+
+
+@strawberry.interface(description="A party of the graph: an enterprise, a person or an agency.")
+class Node:
+    record: strawberry.Private[model.Node]
+
+    @strawberry.field(description="The import id (a unified social credit code for most "
+                      "enterprises).")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field(description="The name as registered.")
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field(description="Enterprise, person or agency.")
+    def type(self) -> NodeType:
+        return node_type_name(self.record.type)
+
+    @strawberry.field(description="The party's links over time — ended ones included (e.g. "
+                      "former legal representatives) unless asOf is given, in which case only "
+                      "those holding that day. Links to persons are hidden from the public role.")
+    def links(
+        self,
+        info: Info,
+        as_of: Annotated[dt.date | None, strawberry.argument(
+            description="Only links holding on this day.")] = None,
+        rels: list[Rel] | None = None,
+        direction: Direction | None = None,
+        first: Annotated[int, strawberry.argument(
+            description=f"At most this many links (max {MAX_LINKS_PER_NODE}).")] = 200,
+    ) -> list[Link]:
+        if first < 0 or first > MAX_LINKS_PER_NODE:
+            raise LimitExceeded(f"first may be at most {MAX_LINKS_PER_NODE}, got {first}")
+        ctx = info.context
+        ctx.deadline.check()
+        links = ctx.store.links(
+            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+        )
+        order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
+        links.sort(key=lambda link: (
+            link.valid_to is not None, order.get(link.rel, 99),
+            -(link.valid_from or dt.date.min).toordinal(), link.other(self.record.id)))
+        return links_view(info, links[:first])
+
+    @strawberry.field(description="How many links `links` would list without `first` (a hub "
+                      "has more than one page).")
+    def link_count(
+        self,
+        info: Info,
+        as_of: dt.date | None = None,
+        rels: list[Rel] | None = None,
+        direction: Direction | None = None,
+    ) -> int:
+        ctx = info.context
+        ctx.deadline.check()
+        links = ctx.store.links(
+            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+        )
+        if ctx.sees_persons:
+            return len(links)
+        nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
+        return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
+
+    @strawberry.field(description="Credit events recorded on the party, oldest first.")
+    def events(self, info: Info) -> list[Event]:
+        info.context.deadline.check()
+        return [Event(record=e) for e in info.context.store.events(subject=self.record.id)]
+
+    @strawberry.field(description="Measures derived for the party; with activeOn, only those in "
+                      "force that day.")
+    def restrictions(self, info: Info, active_on: dt.date | None = None) -> list[Restriction]:
+        ctx = info.context
+        ctx.deadline.check()
+        found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
+        return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
+
+
+@strawberry.type(description="A market entity (企业/市场主体).")
+class Enterprise(Node):
+    @strawberry.field(description="active, revoked, closed, cancelled or bankrupt.")
+    def status(self) -> str | None:
+        return self.record.props.get("status")
+
+    @strawberry.field(description="company, soe, public_institution, social_organization, "
+                      "individual_business or other.")
+    def kind(self) -> str | None:
+        return self.record.props.get("kind")
+
+    @strawberry.field
+    def established(self) -> dt.date | None:
+        value = self.record.props.get("established")
+        return dt.date.fromisoformat(value) if value else None
+
+    @strawberry.field(description="Legal representatives (法定代表人), former ones included "
+                      "unless asOf is given; latest first.")
+    def legal_representatives(self, info: Info, as_of: dt.date | None = None) -> list[Link]:
+        ctx = info.context
+        ctx.deadline.check()
+        links = ctx.store.links([self.record.id], rels=["LEGAL_REPRESENTATIVE"], direction=IN,
+                                as_of=as_of)
+        links.sort(key=lambda link: (link.valid_to is not None,
+                                     -(link.valid_from or dt.date.min).toordinal(), link.src))
+        return links_view(info, links)
+
+
+@strawberry.type(description="A natural person. The identity number is stored only as a keyed "
+                 "hash and a masked form.")
+class Person(Node):
+    @strawberry.field(description="The masked identity number (e.g. 110105********002X); null "
+                      "unless the caller is a data steward.")
+    def id_number_masked(self, info: Info) -> str | None:
+        if not info.context.may(Right.SEE_ID_NUMBERS):
+            return None
+        return self.record.props.get("id_masked")
+
+
+@strawberry.type(description="A government body, or the supervising unit of public "
+                 "institutions and SOEs.")
+class Agency(Node):
+    @strawberry.field(description="national, province, city, county, township or other.")
+    def level(self) -> str | None:
+        return self.record.props.get("level")
+
+
+def node_view(info: Info, node: model.Node | None) -> Node | None:
+    """The GraphQL object for a party, or None when the caller may not see it."""
+    ctx = info.context
+    if node is None or not ctx.visible(node):
+        return None
+    if node.type == PERSON:
+        ctx.touch(info, [node.id])
+        return Person(record=node)
+    if node.type == "agency":
+        return Agency(record=node)
+    return Enterprise(record=node)
+
+
+def nodes_view(info: Info, nodes: Iterable[model.Node]) -> list[Node]:
+    shown = [n for n in nodes if info.context.visible(n)]
+    info.context.touch_nodes(info, shown)
+    return [view for n in shown if (view := node_view(info, n)) is not None]
+
+
+# --- links and paths --------------------------------------------------------------------------
+
+
+@strawberry.type(description="A dated link. validFrom is the first day it holds, validTo the "
+                 "last (inclusive); null validTo: still holds; null validFrom: start unknown.")
+class Link:
+    record: strawberry.Private[model.Link]
+
+    @strawberry.field
+    def rel(self) -> Rel:
+        return self.record.rel
+
+    @strawberry.field(name="from", description="The id of the party the link goes from.")
+    def from_(self) -> strawberry.ID:
+        return strawberry.ID(self.record.src)
+
+    @strawberry.field(description="The id of the party the link goes to.")
+    def to(self) -> strawberry.ID:
+        return strawberry.ID(self.record.dst)
+
+    @strawberry.field
+    def valid_from(self) -> dt.date | None:
+        return self.record.valid_from
+
+    @strawberry.field
+    def valid_to(self) -> dt.date | None:
+        return self.record.valid_to
+
+    @strawberry.field(description="The fraction of equity held (SHAREHOLDER links), 0.6 for 60%.")
+    def share(self) -> float | None:
+        return self.record.share
+
+    @strawberry.field(description="The party the link goes from.")
+    def source(self, info: Info) -> Node | None:
+        return node_view(info, info.context.node(self.record.src))
+
+    @strawberry.field(description="The party the link goes to.")
+    def target(self, info: Info) -> Node | None:
+        return node_view(info, info.context.node(self.record.dst))
+
+
+def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
+    """Links whose two ends the caller may see (the ends are read in one store call)."""
+    ctx = info.context
+    nodes = ctx.fetch_nodes([end for link in links for end in (link.src, link.dst)])
+    shown = [link for link in links
+             if ctx.visible(nodes.get(link.src)) and ctx.visible(nodes.get(link.dst))]
+    ctx.touch(info, {end for link in shown for end in (link.src, link.dst)
+                     if nodes[end].type == PERSON})
+    return [Link(record=link) for link in shown]
+
+
+@strawberry.type(description="One step of a path: every link joining two consecutive parties.")
+class Hop:
+    record: strawberry.Private[inv.Hop]
+
+    @strawberry.field(name="from")
+    def from_(self) -> strawberry.ID:
+        return strawberry.ID(self.record.src)
+
+    @strawberry.field
+    def to(self) -> strawberry.ID:
+        return strawberry.ID(self.record.dst)
+
+    @strawberry.field(description="The links joining the two parties (either direction).")
+    def links(self) -> list[Link]:
+        return [Link(record=link) for link in self.record.links]
+
+
+@strawberry.type(description="A chain of parties, each linked to the next.")
+class Path:
+    record: strawberry.Private[inv.ConnectingPath]
+
+    @strawberry.field(description="The number of hops.")
+    def length(self) -> int:
+        return self.record.length
+
+    @strawberry.field(description="The parties in order, from the first to the last.")
+    def nodes(self, info: Info) -> list[Node]:
+        found = info.context.fetch_nodes(self.record.nodes)
+        return nodes_view(info, [found[i] for i in self.record.nodes if i in found])
+
+    @strawberry.field
+    def hops(self) -> list[Hop]:
+        return [Hop(record=hop) for hop in self.record.hops]
+
+
+@strawberry.type(description="A party whose links were not all shown (a hub).")
+class Truncation:
+    node: strawberry.ID
+    total: int = strawberry.field(description="How many links it has.")
+    shown: int = strawberry.field(description="How many of them are in the subgraph.")
+
+
+@strawberry.type(description="The parties around one party and the links between them.")
+class Subgraph:
+    record: strawberry.Private[inv.Subgraph]
+
+    @strawberry.field
+    def root(self) -> strawberry.ID:
+        return strawberry.ID(self.record.root)
+
+    @strawberry.field
+    def depth(self) -> int:
+        return self.record.depth
+
+    @strawberry.field
+    def as_of(self) -> dt.date | None:
+        return self.record.as_of
+
+    @strawberry.field(description="Every party, the root first, then by distance.")
+    def nodes(self, info: Info) -> list[Node]:
+        record = self.record
+        ordered = sorted(record.nodes.values(), key=lambda n: (record.distance[n.id], n.id))
+        info.context.remember(ordered)
+        return nodes_view(info, ordered)
+
+    @strawberry.field
+    def links(self, info: Info) -> list[Link]:
+        info.context.remember(self.record.nodes.values())
+        return links_view(info, self.record.links)
+
+    @strawberry.field(description="Parties with more links than perNodeLimit: how many they have "
+                      "and how many are shown.")
+    def truncated(self) -> list[Truncation]:
+        return [Truncation(node=strawberry.ID(t.node), total=t.total, shown=t.shown)
+                for t in self.record.truncated]
+
+
+# --- events, restrictions, decisions ---------------------------------------------------------
+
+
+@strawberry.type(description="The source event of a measure.")
+class EventRef:
+    id: strawberry.ID
+    kind: EventKind
+    subject: strawberry.ID
+    date: dt.date
+
+
+@strawberry.type(description="A credit event recorded on a subject.")
+class Event:
+    record: strawberry.Private[model.Event]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def kind(self) -> EventKind:
+        return self.record.kind
+
+    @strawberry.field
+    def subject(self) -> strawberry.ID:
+        return strawberry.ID(self.record.subject)
+
+    @strawberry.field
+    def date(self) -> dt.date:
+        return self.record.date
+
+    @strawberry.field(description="The agency that decided it.")
+    def authority(self) -> strawberry.ID | None:
+        value = self.record.props.get("authority")
+        return None if value is None else strawberry.ID(value)
+
+    @strawberry.field(description="The decision document (文号).")
+    def document(self) -> str | None:
+        return self.record.props.get("document")
+
+    @strawberry.field
+    def note(self) -> str | None:
+        return self.record.props.get("note")
+
+    @strawberry.field(description="The persons found personally responsible; null when unknown "
+                      "(not 'nobody'), and for the public role.")
+    def responsible(self, info: Info) -> list[strawberry.ID] | None:
+        persons = self.record.responsible
+        if persons is None or not info.context.sees_persons:
+            return None
+        info.context.touch(info, persons)
+        return [strawberry.ID(p) for p in persons]
+
+    @strawberry.field(description="The event this one lifts (repair, delisting, objection upheld, "
+                      "decision revoked).")
+    def lifts(self) -> strawberry.ID | None:
+        value = self.record.lifts
+        return None if value is None else strawberry.ID(value)
+
+    @strawberry.field(description="The kind's own fields (severity, until, sentence_end, …).")
+    def details(self) -> JSON:
+        return JSON({k: v for k, v in self.record.props.items() if k not in EVENT_COMMON})
+
+
+@strawberry.type(description="One step of a provenance path: a party, or the link to the next.")
+class PathStep:
+    node: strawberry.ID | None = None
+    rel: Rel | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
+    return [
+        PathStep(node=strawberry.ID(s.node)) if s.node is not None
+        else PathStep(rel=s.rel, valid_from=s.valid_from, valid_to=s.valid_to)
+        for s in path
+    ]
+
+
+def _event_ref(r: model.Restriction) -> EventRef:
+    return EventRef(id=strawberry.ID(r.event_id), kind=r.event_kind,
+                    subject=strawberry.ID(r.event_subject), date=r.event_date)
+
+
+@strawberry.type(description="A measure derived from an event by a rule, with its window and "
+                 "provenance.")
+class Restriction:
+    record: strawberry.Private[model.Restriction]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(self.record.id)
+
+    @strawberry.field
+    def subject(self) -> strawberry.ID:
+        return strawberry.ID(self.record.subject)
+
+    @strawberry.field
+    def measure(self) -> Measure:
+        return self.record.measure
+
+    @strawberry.field(name="from", description="The first day it applies.")
+    def from_(self) -> dt.date:
+        return self.record.start
+
+    @strawberry.field(description="The last day it applies (inclusive); null: until lifted.")
+    def until(self) -> dt.date | None:
+        return self.record.until
+
+    @strawberry.field
+    def rule(self) -> str:
+        return self.record.rule
+
+    @strawberry.field
+    def legal_basis(self) -> str:
+        return self.record.legal_basis
+
+    @strawberry.field
+    def certainty(self) -> Certainty_:
+        return self.record.certainty.value
+
+    @strawberry.field
+    def event(self) -> EventRef:
+        return _event_ref(self.record)
+
+    @strawberry.field(description="The links the measure travelled, from the subject to the "
+                      "event's subject.")
+    def path(self) -> list[PathStep]:
+        return _steps(self.record.path)
+
+    @strawberry.field(description="ACTIVE, ENDED or VOID as of today.")
+    def status(self, info: Info) -> RestrictionStatus:
+        return self.record.status_on(info.context.today).value
+
+    @strawberry.field(description="The window's last day before any early end.")
+    def scheduled_until(self) -> dt.date | None:
+        return self.record.scheduled_until
+
+    @strawberry.field(description="The repair or delisting event that ended it early.")
+    def ended_by(self) -> strawberry.ID | None:
+        return None if self.record.ended_by is None else strawberry.ID(self.record.ended_by)
+
+    @strawberry.field(description="The objection or revocation that voided it.")
+    def voided_by(self) -> strawberry.ID | None:
+        return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
+
+
+def visible_restrictions(ctx: ApiContext, restrictions: Sequence[model.Restriction]
+                         ) -> list[model.Restriction]:
+    """For the public role, only restrictions on enterprises whose path shows no person."""
+    if ctx.sees_persons or not restrictions:
+        return list(restrictions)
+    ids = {r.subject for r in restrictions} | {
+        s.node for r in restrictions for s in r.path if s.node is not None}
+    types = ctx.store.node_types(ids)
+    return [r for r in restrictions
+            if types.get(r.subject) == "enterprise"
+            and all(types.get(s.node) != PERSON for s in r.path if s.node is not None)]
+
+
+@strawberry.type(description="Why a check is not ALLOW: the measure, its rule and legal basis, "
+                 "its window, the source event and the path that carried it.")
+class Reason:
+    measure: Measure
+    rule: str
+    legal_basis: str
+    from_: dt.date = strawberry.field(name="from")
+    until: dt.date | None = strawberry.field(
+        description="The last day the measure applies (inclusive); null: until lifted.")
+    certainty: Certainty_
+    effect: str = strawberry.field(description="BAR (the measure bars it) or REVIEW (strict "
+                                   "review).")
+    event: EventRef
+    path: list[PathStep]
+    restriction_id: strawberry.ID = strawberry.field(
+        description="The restriction this reason comes from.")
+
+    @classmethod
+    def of(cls, reason: DomainReason) -> Reason:
+        r = reason.restriction
+        return cls(measure=r.measure, rule=r.rule, legal_basis=r.legal_basis, from_=r.start,
+                   until=r.until, certainty=r.certainty.value, effect=reason.effect.upper(),
+                   event=_event_ref(r), path=_steps(r.path),
+                   restriction_id=strawberry.ID(r.id))
+
+
+@strawberry.type(description="The answer of a check: ALLOW, REVIEW or DENY, with the reasons.")
+class Decision:
+    # built eagerly, as plain fields: the check path is the one approval systems wait on
+    decision: Verdict_
+    reasons: list[Reason]
+    on: dt.date = strawberry.field(description="The day asked about.")
+    data_version: str = strawberry.field(
+        description="The store's data version the answer was computed on (log it with the "
+        "decision).")
+    until: dt.date | None = strawberry.field(
+        description="The last day a DENY holds; null when open-ended or not denied.")
+    person: strawberry.ID | None = strawberry.field(description="The person checked "
+                                                    "(appointments).")
+    role: Role | None
+    enterprise: strawberry.ID | None
+    subject: strawberry.ID = strawberry.field(description="The party checked.")
+    activity: Activity | None
+
+    @classmethod
+    def of(cls, d: DomainDecision) -> Decision:
+        appointment = d.activity is None
+        return cls(
+            decision=d.decision.value, reasons=[Reason.of(r) for r in d.reasons], on=d.on,
+            data_version=d.data_version, until=d.until,
+            person=strawberry.ID(d.subject) if appointment else None, role=d.role,
+            enterprise=None if d.enterprise is None else strawberry.ID(d.enterprise),
+            subject=strawberry.ID(d.subject), activity=d.activity,
+        )
+
+
+# --- investigations ----------------------------------------------------------------------------
+
+
+@strawberry.type(description="A chain of holdings from a person down to the enterprise.")
+class OwnershipChain:
+    record: strawberry.Private[inv.OwnershipChain]
+
+    @strawberry.field(description="Party ids from the person down to the enterprise.")
+    def nodes(self) -> list[strawberry.ID]:
+        return [strawberry.ID(n) for n in self.record.nodes]
+
+    @strawberry.field
+    def links(self) -> list[Link]:
+        return [Link(record=link) for link in self.record.links]
+
+    @strawberry.field(description="The product of the shares along the chain; null for a control "
+                      "chain or when a share is unknown.")
+    def share(self) -> float | None:
+        return self.record.share
+
+    @strawberry.field(description="Every link is actual control or a majority holding.")
+    def control(self) -> bool:
+        return self.record.control
+
+
+@strawberry.type(description="A beneficial owner (受益所有人).")
+class Owner:
+    record: strawberry.Private[inv.Owner]
+
+    @strawberry.field
+    def person(self, info: Info) -> Person:
+        node = info.context.node(self.record.person)
+        view = node_view(info, node)
+        assert isinstance(view, Person)
+        return view
+
+    @strawberry.field(description="Summed over the chains whose shares are all known.")
+    def effective_share(self) -> float:
+        return self.record.effective_share
+
+    @strawberry.field
+    def reasons(self) -> list[OwnerReason]:
+        return list(self.record.reasons)
+
+    @strawberry.field(description="A chain has an unknown share: effectiveShare is a lower bound.")
+    def incomplete(self) -> bool:
+        return self.record.incomplete
+
+    @strawberry.field
+    def chains(self) -> list[OwnershipChain]:
+        return [OwnershipChain(record=c) for c in self.record.chains]
+
+
+@strawberry.type(description="A sanctioned party, or one under a measure, near the party asked "
+                 "about (关联风险).")
+class Exposure:
+    record: strawberry.Private[inv.Exposure]
+
+    @strawberry.field
+    def node(self, info: Info) -> Node:
+        view = node_view(info, info.context.node(self.record.node))
+        assert view is not None
+        return view
+
+    @strawberry.field(description="Links between it and the party asked about.")
+    def distance(self) -> int:
+        return self.record.distance
+
+    @strawberry.field(description="It has a measure in force on the day asked about.")
+    def active(self) -> bool:
+        return self.record.active
+
+    @strawberry.field(description="A shortest path from the party asked about.")
+    def path(self) -> Path:
+        return Path(record=self.record.path)
+
+    @strawberry.field(description="Its sanction events, neither voided nor ended.")
+    def events(self) -> list[Event]:
+        return [Event(record=e) for e in self.record.events]
+
+    @strawberry.field(description="Its measures in force on the day asked about.")
+    def restrictions(self) -> list[Restriction]:
+        return [Restriction(record=r) for r in self.record.restrictions]
+
+
+@strawberry.type(description="An official, or a relative, holding office or shares in an "
+                 "enterprise the official's agency supervises.")
+class InterestConflict:
+    record: strawberry.Private[inv.InterestConflict]
+
+    def _node(self, info: Info, node_id: str) -> Any:
+        view = node_view(info, info.context.node(node_id))
+        assert view is not None
+        return view
+
+    @strawberry.field
+    def official(self, info: Info) -> Person:
+        return self._node(info, self.record.official)
+
+    @strawberry.field
+    def agency(self, info: Info) -> Agency:
+        return self._node(info, self.record.agency)
+
+    @strawberry.field(description="Who holds the role or shares: the official or a relative.")
+    def holder(self, info: Info) -> Person:
+        return self._node(info, self.record.holder)
+
+    @strawberry.field
+    def relation(self) -> ConflictRelation:
+        return self.record.relation
+
+    @strawberry.field
+    def enterprise(self, info: Info) -> Enterprise:
+        return self._node(info, self.record.enterprise)
+
+    @strawberry.field(description="official -OFFICIAL_OF-> agency")
+    def office(self) -> Link:
+        return Link(record=self.record.office)
+
+    @strawberry.field(description="agency -SUPERVISES-> enterprise")
+    def supervision(self) -> Link:
+        return Link(record=self.record.supervision)
+
+    @strawberry.field(description="holder -role or SHAREHOLDER-> enterprise")
+    def holding(self) -> Link:
+        return Link(record=self.record.holding)
+
+    @strawberry.field(description="official -RELATIVE_OF- holder; null when the holder is the "
+                      "official.")
+    def kinship(self) -> Link | None:
+        return None if self.record.kinship is None else Link(record=self.record.kinship)
+
+    @strawberry.field(description="official → agency → enterprise → holder (→ official).")
+    def path(self) -> Path:
+        return Path(record=self.record.path)
+
+
+# --- connections ------------------------------------------------------------------------------
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class NodeEdge:
+    node: Node
+    cursor: str
+
+
+@strawberry.type(description="A page of parties (Relay connection).")
+class NodeConnection:
+    edges: list[NodeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class RestrictionEdge:
+    node: Restriction
+    cursor: str
+
+
+@strawberry.type(description="A page of restrictions (Relay connection), ordered by id.")
+class RestrictionConnection:
+    edges: list[RestrictionEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="A read that showed persons.")
+class AuditLogEntry:
+    record: strawberry.Private[AuditEntry]
+
+    @strawberry.field(description="When (UTC, ISO 8601).")
+    def at(self) -> str:
+        return self.record.at
+
+    @strawberry.field(description="Who: the caller's key fingerprint (never the key), or local.")
+    def principal(self) -> str:
+        return self.record.principal
+
+    @strawberry.field
+    def role(self) -> str:
+        return self.record.role
+
+    @strawberry.field(description="The GraphQL field read (checkAppointment, neighborhood, …).")
+    def operation(self) -> str:
+        return self.record.operation
+
+    @strawberry.field(description="The persons it showed.")
+    def ids(self) -> list[strawberry.ID]:
+        return [strawberry.ID(i) for i in self.record.ids]
+
+    @strawberry.field(description="The X-Purpose header the caller sent.")
+    def purpose(self) -> str | None:
+        return self.record.purpose
+
+
+@strawberry.type
+class AuditLogEdge:
+    node: AuditLogEntry
+    cursor: str
+
+
+@strawberry.type(description="The audit log, newest first (Relay connection).")
+class AuditLogConnection:
+    edges: list[AuditLogEdge]
+    page_info: PageInfo
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="A rejected record: its position in the list, the field and why.")
+class RecordError:
+    index: int = strawberry.field(description="0-based position in the records given.")
+    field: str
+    message: str
+
+
+@strawberry.type
+class KindCount:
+    kind: str
+    count: int
+
+
+@strawberry.type(description="What an import did. With errors and skipInvalid false, nothing "
+                 "was written.")
+class ImportResult:
+    ok: bool = strawberry.field(description="Every record was valid.")
+    written: bool = strawberry.field(description="The valid records were written.")
+    accepted: int
+    errors: list[RecordError]
+    created: list[KindCount]
+    updated: list[KindCount]
+    unchanged: list[KindCount]
+    restrictions_derived: int
+    events_rederived: int
+    data_version: str
+
+
+@strawberry.input(description="One credit event (the contract's event record).")
+class EventInput:
+    id: strawberry.ID
+    kind: EventKind
+    subject: strawberry.ID
+    date: dt.date
+    authority: strawberry.ID | None = None
+    document: str | None = None
+    note: str | None = None
+    responsible: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Persons found personally responsible; omit when unknown.")
+    lifts: strawberry.ID | None = strawberry.field(
+        default=None, description="For lifting kinds: the event lifted.")
+    details: JSON | None = strawberry.field(
+        default=None, description="The kind's own fields, as in the import record: "
+        '{"severity": "serious"}, {"until": "2027-02-28"}, {"sentence_end": "…"}.')
+
+
+@strawberry.input(description="One appointment to check.")
+class AppointmentRequest:
+    person_id: strawberry.ID
+    role: Role
+    enterprise_id: strawberry.ID | None = None
+    on: dt.date | None = None
+
+
+@strawberry.type(description="Who is asking, as the server sees it.")
+class Viewer:
+    principal: str
+    role: str
+    rights: list[str]
+    open_local_mode: bool
+
+
+__all__ = [
+    "Agency", "AppointmentRequest", "AuditLogConnection", "Decision", "Enterprise", "EventInput",
+    "Exposure", "ImportResult", "InterestConflict", "Node", "NodeConnection", "Owner", "Path",
+    "Person", "RestrictionConnection", "Subgraph", "Viewer",
+]
