@@ -1,0 +1,480 @@
+"""results.json → results.md (tables) and scaling.png (how each cost grows with the graph)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MiB = 2**20
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    get: Callable[[dict[str, Any]], float | None]
+    fmt: str = "{:.3g}"
+    # extensive: grows at least linearly with the graph (whole-graph work, memory): an
+    # estimate never extrapolates it sub-linearly, whatever fixed costs did to small sizes
+    extensive: bool = False
+    plot: bool = True
+
+
+def _at(*path: str) -> Callable[[dict[str, Any]], float | None]:
+    def get(run: dict[str, Any]) -> float | None:
+        value: Any = run
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return None
+            value = value[key]
+        return float(value) if isinstance(value, int | float) else None
+
+    return get
+
+
+def _ratio(
+    numerator: Callable[[dict[str, Any]], float | None],
+    denominator: Callable[[dict[str, Any]], float | None],
+    scale: float = 1.0,
+) -> Callable[[dict[str, Any]], float | None]:
+    def get(run: dict[str, Any]) -> float | None:
+        a, b = numerator(run), denominator(run)
+        return None if a is None or not b else a / b * scale
+
+    return get
+
+
+def _sum(
+    *getters: Callable[[dict[str, Any]], float | None],
+) -> Callable[[dict[str, Any]], float | None]:
+    def get(run: dict[str, Any]) -> float | None:
+        values = [g(run) for g in getters]
+        return None if all(v is None for v in values) else sum(v or 0.0 for v in values)
+
+    return get
+
+
+_links = _at("links")
+
+
+def _diff(run: dict[str, Any], a: str, b: str) -> float | None:
+    imp = run.get("import")
+    if not isinstance(imp, dict) or a not in imp or b not in imp:
+        return None
+    return float(imp[a] - imp[b])
+
+
+METRICS: list[Metric] = [
+    Metric("import_s", "import: wall time (s)", _at("import", "seconds"), "{:.1f}", True),
+    Metric(
+        "import_lps",
+        "import: links/s",
+        _ratio(_links, _at("import", "seconds")),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "import_validate_s",
+        "import: read + validate before the first write (s)",
+        _at("import", "read_and_validate_seconds"),
+        "{:.1f}",
+        True,
+        plot=False,
+    ),
+    Metric(
+        "import_write_s",
+        "import: store.write total (s)",
+        _sum(
+            _at("import", "write_seconds", "nodes"),
+            _at("import", "write_seconds", "links"),
+            _at("import", "write_seconds", "events"),
+        ),
+        "{:.1f}",
+        True,
+        plot=False,
+    ),
+    Metric(
+        "import_rss",
+        "import: peak RSS (MiB)",
+        _ratio(_at("import", "peak_rss_bytes"), lambda r: MiB),
+        "{:,.0f}",
+        True,
+    ),
+    Metric(
+        "import_bpl",
+        "import: peak RSS per link (bytes)",
+        _ratio(_at("import", "peak_rss_bytes"), _links),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "import_net_bpl",
+        "import: (peak − baseline RSS) per link (bytes)",
+        _ratio(lambda r: _diff(r, "peak_rss_bytes", "baseline_rss_bytes"), _links),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "store_bpl",
+        "store on disk per link (bytes)",
+        _ratio(_at("import", "store_bytes"), _links),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "startup_s",
+        "start-up: fresh process → open → 1 check (s)",
+        _at("startup", "process_seconds"),
+        "{:.2f}",
+    ),
+    Metric(
+        "open_ms",
+        "start-up: open_store (ms)",
+        _ratio(_at("startup", "open_seconds"), lambda r: 1e-3),
+        "{:.1f}",
+        plot=False,
+    ),
+    Metric(
+        "first_check_ms",
+        "start-up: first check (ms)",
+        _ratio(_at("startup", "first_check_seconds"), lambda r: 1e-3),
+        "{:.1f}",
+        plot=False,
+    ),
+    Metric("check_p50", "check p50 (ms)", _at("checks", "p50_ms"), "{:.3f}"),
+    Metric("check_p99", "check p99 (ms)", _at("checks", "p99_ms"), "{:.3f}"),
+    Metric(
+        "batch_s", "1,000 checks in one batch (s)", _at("checks", "batch_seconds_median"), "{:.3f}"
+    ),
+    Metric("recompute_s", "full recompute (s)", _at("recompute", "seconds_median"), "{:.2f}", True),
+    Metric(
+        "nx_build_s",
+        "networkx: build MultiDiGraph (s)",
+        _at("traversal", "networkx", "build_seconds"),
+        "{:.1f}",
+        True,
+        plot=False,
+    ),
+    Metric(
+        "nx_rss",
+        "networkx: graph memory (MiB)",
+        _ratio(_at("traversal", "networkx", "build_rss_bytes"), lambda r: MiB),
+        "{:,.0f}",
+        True,
+        plot=False,
+    ),
+    Metric(
+        "nx_bfs_p50",
+        "networkx BFS depth 2 p50 (ms)",
+        _at("traversal", "networkx", "bfs2", "p50_ms"),
+        "{:.3f}",
+        plot=False,
+    ),
+    Metric(
+        "nx_bfs_p95",
+        "networkx BFS depth 2 p95 (ms)",
+        _at("traversal", "networkx", "bfs2", "p95_ms"),
+        "{:.3f}",
+    ),
+    Metric(
+        "nx_paths_p95",
+        "networkx paths ≤6 hops p95 (ms)",
+        _at("traversal", "networkx", "paths6", "p95_ms"),
+        "{:.3f}",
+        plot=False,
+    ),
+    Metric(
+        "inv_nb_p50",
+        "investigation neighborhood depth 2 p50 (ms)",
+        _at("traversal", "investigation", "neighborhood2", "p50_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "inv_nb_p95",
+        "investigation neighborhood depth 2 p95 (ms)",
+        _at("traversal", "investigation", "neighborhood2", "p95_ms"),
+        "{:.2f}",
+    ),
+    Metric(
+        "inv_paths_p50",
+        "investigation paths maxHops 6 p50 (ms)",
+        _at("traversal", "investigation", "paths6", "p50_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "inv_paths_p95",
+        "investigation paths maxHops 6 p95 (ms)",
+        _at("traversal", "investigation", "paths6", "p95_ms"),
+        "{:.2f}",
+    ),
+    Metric(
+        "api_p50",
+        "API checkAppointment p50 (ms)",
+        _at("api", "checks", "p50_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric("api_p99", "API checkAppointment p99 (ms)", _at("api", "checks", "p99_ms"), "{:.2f}"),
+]
+_BY_KEY = {m.key: m for m in METRICS}
+
+
+def estimate(results: dict[str, Any], target: str = "L") -> dict[str, Any]:
+    """Each metric at ``target`` from the two largest measured sizes, by their log-log slope."""
+    from creditgraph.synth import SIZES
+
+    if target in results["sizes"]:
+        return {}
+    goal = SIZES[target]
+    estimates: dict[str, Any] = {}
+    for store in results["runs"]:
+        measured = [
+            (n, r) for n, r in merged_runs(results, store) if r.get("import", {}).get("seconds")
+        ]
+        if len(measured) < 2:
+            continue
+        (n1, r1), (n2, r2) = measured[-2], measured[-1]
+        values: dict[str, float] = {}
+        slopes: dict[str, float] = {}
+        for metric in [*METRICS, *_EXTRA.values()]:
+            a, b = metric.get(r1), metric.get(r2)
+            if a is None or b is None or a <= 0 or b <= 0:
+                continue
+            slope = math.log(b / a) / math.log(n2 / n1)
+            if metric.extensive:
+                slope = max(slope, 1.0)
+            slopes[metric.key] = round(slope, 3)
+            values[metric.key] = b * (goal / n2) ** slope
+        if "import_s" in values:
+            values["import_lps"] = goal / values["import_s"]
+        if "import_rss" in values:
+            values["import_bpl"] = values["import_rss"] * MiB / goal
+        estimates[store] = {
+            "size": target,
+            "links": goal,
+            "from": [n1, n2],
+            "values": values,
+            "slopes": slopes,
+        }
+    return estimates
+
+
+def merged_runs(results: dict[str, Any], store: str) -> list[tuple[int, dict[str, Any]]]:
+    """(links, the store's run at a size with that size's generation merged in), by size."""
+    merged = []
+    for label, run in results["runs"][store].items():
+        generation = results["sizes"].get(label, {}).get("generate")
+        merged.append((run["links"], {**run, "generate": generation}))
+    return sorted(merged, key=lambda item: item[0])
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    m = results["machine"]
+    lines = [
+        "# creditgraph benchmarks",
+        "",
+        f"`{results['command']}` — {results['started']} → {results.get('finished', '…')}",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable), "
+        f"{(m['memory_bytes'] or 0) / 2**30:.1f} GiB RAM, {m['os']}; Python {m['python']}, "
+        f"SQLite {m['sqlite']}; {m['filesystem']}; load average at start {m['load_average']}; "
+        f"commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''}.",
+        "",
+        "Sizes:",
+        "",
+        "| size | links | nodes | events | file (MiB) | generation (s) | generation peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, size in results["sizes"].items():
+        g = size["generate"]
+        s = g["summary"]
+        lines.append(
+            f"| {label} | {sum(s['links'].values()):,} | {sum(s['nodes'].values()):,} | "
+            f"{sum(s['events'].values()):,} | {s['bytes'] / MiB:,.0f} | {g['seconds']:.1f} | "
+            f"{g['peak_rss_bytes'] / MiB:,.0f} |"
+        )
+    for store, by_size in results["runs"].items():
+        labels = list(by_size)
+        est = results.get("estimates", {}).get(store)
+        header = [*labels, *([f"{est['size']} (estimated)"] if est else [])]
+        lines += [
+            "",
+            f"## {store} store",
+            "",
+            "| | " + " | ".join(header) + " |",
+            "|---|" + "---:|" * len(header),
+        ]
+        for metric in METRICS:
+            row = [metric.get(by_size[label]) for label in labels]
+            estimated = est["values"].get(metric.key) if est else None
+            if all(v is None for v in row) and estimated is None:
+                continue
+            cells = ["–" if v is None else metric.fmt.format(v) for v in row]
+            if est:
+                cells.append("–" if estimated is None else "≈" + metric.fmt.format(estimated))
+            lines.append(f"| {metric.label} | " + " | ".join(cells) + " |")
+        for label in labels:
+            checks = by_size[label].get("checks", {})
+            if checks.get("decisions"):
+                lines.append("")
+                lines.append(
+                    f"{label}: checks decided {checks['decisions']} over "
+                    f"{checks['sanctioned_persons']:,} sanctioned of {checks['persons']:,} persons "
+                    f"(30 % of calls on sanctioned persons); {len(checks['rounds'])} rounds of "
+                    f"{checks['calls_per_round']:,} after warm-up, medians of the rounds."
+                )
+        for label in labels:
+            t = by_size[label].get("traversal", {})
+            inv, nx = t.get("investigation"), t.get("networkx")
+            if inv and nx:
+                lines.append("")
+                lines.append(
+                    f"{label}: traversal over {t['roots']:,} roots (half of them event subjects) and "
+                    f"{t['pairs']:,} pairs (80 % at 2–6 hops): neighborhood depth 2 returned "
+                    f"{inv['neighborhood2_parties_mean'] or 0:.1f} parties on average against "
+                    f"networkx's {nx['bfs2_parties_mean']:.1f} (perNodeLimit {inv['per_node_limit']} "
+                    f"truncates hubs); paths found {inv['paths6_found']} / networkx "
+                    f"{nx['paths6_found']}, same shortest length on "
+                    f"{inv.get('paths6_same_length_as_networkx', '?')} of {t['pairs']} pairs; "
+                    f"limits exceeded: {inv['neighborhood2_limit_exceeded']} neighborhoods, "
+                    f"{inv['paths6_limit_exceeded']} path searches."
+                )
+        if est:
+            lines += [
+                "",
+                f"{est['size']} is estimated, not measured: each metric extrapolated from "
+                f"{est['from'][0]:,} and {est['from'][1]:,} links along its log-log slope "
+                "(whole-graph costs and memory at least linearly).",
+            ]
+    failed = [
+        (store, label, case, r["failed"])
+        for store, by_size in results["runs"].items()
+        for label, run in by_size.items()
+        for case, r in run.items()
+        if isinstance(r, dict) and "failed" in r
+    ]
+    if failed or results["skipped"]:
+        lines += ["", "## Skipped and failed", ""]
+        for s in results["skipped"]:
+            lines.append(f"- {s['store']} / {s['size']} / {s['case']}: skipped — {s['reason']}")
+        for store, label, case, why in failed:
+            lines.append(f"- {store} / {label} / {case}: failed — `{why.strip().splitlines()[-1]}`")
+    profile = results.get("profile")
+    if profile:
+        prof = profile["profiled"].get("profile", {})
+        lines += [
+            "",
+            f"## Import profile ({profile['size']}, cProfile)",
+            "",
+            f"Unprofiled {profile['unprofiled_links_per_second'] or 0:,.0f} links/s; "
+            f"full listing in `{prof.get('text')}`.",
+            "",
+            "| function | calls | own time (s) | cumulative (s) |",
+            "|---|---:|---:|---:|",
+        ]
+        for row in prof.get("top_tottime", [])[:15]:
+            lines.append(
+                f"| `{row['function']}` | {row['calls']:,} | {row['tottime_s']:.2f} | "
+                f"{row['cumtime_s']:.2f} |"
+            )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# Panels of the plot: costs of the same nature share an axis, so their growth compares.
+PANELS: list[tuple[str, str, list[str]]] = [
+    ("whole-graph operations", "seconds", ["generate_s", "import_s", "recompute_s", "nx_build_s"]),
+    ("memory", "MiB", ["generate_rss", "import_rss", "nx_rss"]),
+    (
+        "per request",
+        "milliseconds",
+        [
+            "check_p50",
+            "check_p99",
+            "batch_ms",
+            "startup_ms",
+            "inv_nb_p95",
+            "inv_paths_p95",
+            "nx_bfs_p95",
+            "api_p99",
+        ],
+    ),
+]
+_EXTRA: dict[str, Metric] = {
+    "generate_s": Metric("generate_s", "generate", _at("generate", "seconds"), extensive=True),
+    "generate_rss": Metric(
+        "generate_rss",
+        "generate: peak RSS",
+        _ratio(_at("generate", "peak_rss_bytes"), lambda r: MiB),
+    ),
+    "batch_ms": Metric(
+        "batch_ms",
+        "1,000 checks, batch",
+        _ratio(_at("checks", "batch_seconds_median"), lambda r: 1e-3),
+    ),
+    "startup_ms": Metric(
+        "startup_ms",
+        "start-up (process → 1 check)",
+        _ratio(_at("startup", "process_seconds"), lambda r: 1e-3),
+    ),
+}
+
+
+def write_plot(results: dict[str, Any], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(6.0 * len(PANELS), 4.8), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (title, unit, keys) in zip(axes.flat, PANELS, strict=True):
+        colour = iter(colours * 3)
+        for store in results["runs"]:
+            for key in keys:
+                metric = _EXTRA.get(key) or _BY_KEY[key]
+                points = [
+                    (n, v)
+                    for n, run in merged_runs(results, store)
+                    if (v := metric.get(run)) is not None and v > 0
+                ]
+                if not points:
+                    continue
+                c = next(colour)
+                name = metric.label if len(results["runs"]) == 1 else f"{store}: {metric.label}"
+                ax.plot(*zip(*points, strict=True), marker="o", color=c, label=name)
+                est = results.get("estimates", {}).get(store)
+                if est and key in est["values"]:
+                    ax.plot(
+                        [points[-1][0], est["links"]],
+                        [points[-1][1], est["values"][key]],
+                        linestyle="--",
+                        marker="o",
+                        markerfacecolor="none",
+                        color=c,
+                    )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("links in the graph", fontsize=9)
+        ax.set_ylabel(unit, fontsize=9)
+        ax.grid(True, which="major", alpha=0.35)
+        ax.tick_params(labelsize=8)
+        if ax.lines:
+            ax.legend(fontsize=7, loc="upper left")
+    m = results["machine"]
+    fig.suptitle(
+        f"creditgraph: cost as the graph grows (solid: measured; dashed: estimated) — "
+        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, SQLite {m['sqlite']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True

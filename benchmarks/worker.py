@@ -1,0 +1,657 @@
+"""One benchmark step in a process of its own, so its peak memory is its own.
+
+``python -m benchmarks.worker STEP JSON_ARGS`` runs a step and prints, as its last
+line, ``RESULT {json}`` with the timings and ``peak_rss_bytes`` (the process's
+maximum resident set size). The orchestrator (``benchmarks.run``) starts one
+worker per step; nothing here is imported by creditgraph itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import datetime as dt
+import gc
+import io
+import json
+import os
+import pstats
+import random
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+# The day decisions are asked about: the generator's horizon, so results do not drift with the
+# calendar. Dates in the mix are spread over the years the sanctions cover.
+TODAY = dt.date(2026, 10, 31)
+ROLES = [
+    ("LEGAL_REPRESENTATIVE", 40),
+    ("DIRECTOR", 25),
+    ("SUPERVISOR", 15),
+    ("MANAGER", 15),
+    ("PRINCIPAL", 5),
+]
+SANCTIONED_SHARE = 0.3  # of the persons checked: approval systems mostly see clean people
+
+
+def peak_rss() -> int:
+    # Linux reports kilobytes
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def current_rss() -> int:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """The q-quantile (0–1) by the nearest-rank method."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(0, min(len(sorted_values) - 1, round(q * len(sorted_values) + 0.5) - 1))
+    return sorted_values[rank]
+
+
+def latency_summary(samples_ns: list[int]) -> dict[str, float]:
+    values = sorted(samples_ns)
+    return {
+        "n": len(values),
+        "p50_ms": percentile(values, 0.50) / 1e6,
+        "p95_ms": percentile(values, 0.95) / 1e6,
+        "p99_ms": percentile(values, 0.99) / 1e6,
+        "max_ms": values[-1] / 1e6 if values else float("nan"),
+        "mean_ms": statistics.fmean(values) / 1e6 if values else float("nan"),
+    }
+
+
+# -- stores ---------------------------------------------------------------------------------
+
+
+def reset_store(url: str) -> None:
+    """An empty store at ``url``: files removed (embedded) or every node deleted (Neo4j)."""
+    if "://" not in url:
+        for suffix in ("", "-wal", "-shm", "-journal", ".key"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(url + suffix)
+        return
+    from neo4j import GraphDatabase
+
+    from creditgraph.settings import load_settings
+
+    settings = load_settings()
+    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_user else None
+    with GraphDatabase.driver(url, auth=auth) as driver, driver.session() as session:
+        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def store_size(url: str) -> int | None:
+    if "://" in url:
+        return None
+    return sum(os.path.getsize(url + s) for s in ("", "-wal") if os.path.exists(url + s))
+
+
+def person_ids(data_path: str) -> list[str]:
+    found = []
+    with open(data_path, encoding="utf-8") as handle:
+        for line in handle:
+            if '"type":"person"' in line or '"type": "person"' in line:
+                found.append(json.loads(line)["id"])
+    return found
+
+
+def graph_records(data_path: str) -> Iterator[dict[str, Any]]:
+    with open(data_path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
+
+
+# -- steps ----------------------------------------------------------------------------------
+
+
+def step_generate(path: str, size: str, seed: int) -> dict[str, Any]:
+    from creditgraph.synth import generate
+
+    started = time.perf_counter()
+    summary = generate(path, size, seed)
+    return {"seconds": time.perf_counter() - started, "summary": summary.to_json()}
+
+
+class _TimedStore:
+    """The store, with the time spent in ``write`` (per kind of batch) and lookups measured."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self.schema = store.schema  # read once per record by the loader: no __getattr__ detour
+        self.write_seconds: dict[str, float] = {"nodes": 0.0, "links": 0.0, "events": 0.0}
+        self.lookup_seconds = 0.0
+        self.batches = 0
+        self.rss_before_first_write: int | None = None
+        self.first_write_at: float | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def node_types(self, node_ids: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._store.node_types(node_ids)
+        finally:
+            self.lookup_seconds += time.perf_counter() - started
+
+    def write(self, batch: Any) -> Any:
+        if self.first_write_at is None:
+            self.first_write_at = time.perf_counter()
+            self.rss_before_first_write = current_rss()
+        kind = "nodes" if batch.nodes else "links" if batch.links else "events"
+        started = time.perf_counter()
+        report = self._store.write(batch)
+        self.write_seconds[kind] += time.perf_counter() - started
+        self.batches += 1
+        return report
+
+
+def step_import(
+    store_url: str, data_path: str, links: int, profile_to: str | None = None
+) -> dict[str, Any]:
+    from creditgraph.ingest.loader import load, read_lines
+    from creditgraph.store import open_store
+
+    reset_store(store_url)
+    store = open_store(store_url)
+    baseline = current_rss()
+    timed = _TimedStore(store)
+    profiler = cProfile.Profile() if profile_to else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    result = load(read_lines([data_path]), timed)
+    if profiler:
+        profiler.disable()
+    seconds = time.perf_counter() - started
+    store.close()
+    report = result.report
+    out: dict[str, Any] = {
+        "seconds": seconds,
+        "links": links,
+        "links_per_second": links / seconds,
+        "records": result.accepted,
+        "records_per_second": result.accepted / seconds,
+        "errors": len(result.errors),
+        "first_errors": [str(e) for e in result.errors[:5]],
+        "created": {k: v for k, v in sorted(report.created.items())},
+        "restrictions": report.restrictions,
+        "read_and_validate_seconds": (timed.first_write_at or started) - started,
+        "reference_lookup_seconds": timed.lookup_seconds,
+        "write_seconds": dict(timed.write_seconds),
+        "batches": timed.batches,
+        "baseline_rss_bytes": baseline,
+        "rss_after_validation_bytes": timed.rss_before_first_write,
+        "store_bytes": store_size(store_url),
+    }
+    if profiler and profile_to:
+        profiler.dump_stats(profile_to + ".pstats")
+        out["profile"] = _profile_text(profiler, profile_to + ".txt")
+    return out
+
+
+def _profile_text(profiler: cProfile.Profile, path: str, top: int = 40) -> dict[str, Any]:
+    sections = {}
+    for order in ("cumulative", "tottime"):
+        buffer = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buffer)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+        sections[order] = buffer.getvalue()
+    Path(path).write_text(
+        "\n".join(f"==== sorted by {k} ====\n{v}" for k, v in sections.items()), encoding="utf-8"
+    )
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    rows = []
+    for (file, line, func), (_, calls, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+        rows.append(
+            {
+                "function": f"{Path(file).name}:{line}({func})",
+                "calls": calls,
+                "tottime_s": round(tottime, 3),
+                "cumtime_s": round(cumtime, 3),
+            }
+        )
+    return {
+        "total_seconds": total,
+        "top_tottime": sorted(rows, key=lambda r: -r["tottime_s"])[:25],
+        "top_cumtime": sorted(rows, key=lambda r: -r["cumtime_s"])[:25],
+        "text": path,
+    }
+
+
+def step_startup(store_url: str, person: str) -> dict[str, Any]:
+    """From a fresh interpreter: import, open the store, answer one check."""
+    started = time.perf_counter()
+    from creditgraph.service.decisions import Decisions
+    from creditgraph.store import open_store
+
+    imported = time.perf_counter()
+    store = open_store(store_url)
+    opened = time.perf_counter()
+    decision = Decisions(store).check_appointment(person, "DIRECTOR", on=TODAY)
+    answered = time.perf_counter()
+    store.close()
+    return {
+        "import_seconds": imported - started,
+        "open_seconds": opened - imported,
+        "first_check_seconds": answered - opened,
+        "in_process_seconds": answered - started,
+        "decision": decision.decision.value,
+    }
+
+
+def _check_requests(
+    store: Any, data_path: str, count: int, seed: int
+) -> tuple[list[Any], dict[str, int]]:
+    persons = person_ids(data_path)
+    bars_roles = {name for name, m in store.schema.measures.items() if m.bars_roles}
+    sanctioned = sorted(
+        {
+            r.subject
+            for r in store.restrictions()
+            if r.subject.startswith("p:") and r.measure in bars_roles
+        }
+    )
+    rng = random.Random(seed)
+    roles = [r for r, _ in ROLES]
+    weights = [w for _, w in ROLES]
+    first, last = dt.date(2015, 1, 1).toordinal(), TODAY.toordinal()
+    requests = []
+    for _ in range(count):
+        pool = sanctioned if sanctioned and rng.random() < SANCTIONED_SHARE else persons
+        day = TODAY if rng.random() < 0.7 else dt.date.fromordinal(rng.randint(first, last))
+        requests.append((rng.choice(pool), rng.choices(roles, weights)[0], None, day))
+    return requests, {"persons": len(persons), "sanctioned_persons": len(sanctioned)}
+
+
+def step_checks(
+    store_url: str,
+    data_path: str,
+    calls: int,
+    warmup: int,
+    rounds: int,
+    batch: int,
+    batch_reps: int,
+    seed: int,
+) -> dict[str, Any]:
+    from creditgraph.service.decisions import Decisions
+    from creditgraph.store import open_store
+
+    store = open_store(store_url)
+    decisions = Decisions(store)
+    requests, population = _check_requests(store, data_path, warmup + calls * rounds, seed)
+    for person, role, enterprise, day in requests[:warmup]:
+        decisions.check_appointment(person, role, enterprise_id=enterprise, on=day)
+    per_round: list[dict[str, float]] = []
+    verdicts: Counter[str] = Counter()
+    everything: list[int] = []
+    clock = time.perf_counter_ns
+    for k in range(rounds):
+        chunk = requests[warmup + k * calls : warmup + (k + 1) * calls]
+        samples = []
+        for person, role, enterprise, day in chunk:
+            started = clock()
+            decision = decisions.check_appointment(person, role, enterprise_id=enterprise, on=day)
+            samples.append(clock() - started)
+            verdicts[decision.decision.value] += 1
+        per_round.append(latency_summary(samples))
+        everything.extend(samples)
+    batch_seconds: list[float] = []
+    rng = random.Random(seed + 1)
+    for _ in range(batch_reps):
+        chosen = rng.sample(requests, batch)
+        batch_started = time.perf_counter()
+        decisions.check_appointments(chosen)
+        batch_seconds.append(time.perf_counter() - batch_started)
+    store.close()
+    return {
+        **population,
+        "calls_per_round": calls,
+        "rounds": per_round,
+        "p50_ms": statistics.median(r["p50_ms"] for r in per_round),
+        "p99_ms": statistics.median(r["p99_ms"] for r in per_round),
+        "all": latency_summary(everything),
+        "decisions": dict(verdicts),
+        "batch_size": batch,
+        "batch_seconds": batch_seconds,
+        "batch_seconds_median": statistics.median(batch_seconds),
+    }
+
+
+def step_recompute(store_url: str, reps: int) -> dict[str, Any]:
+    from creditgraph.store import open_store
+
+    store = open_store(store_url)
+    seconds, restrictions = [], None
+    for _ in range(reps):
+        started = time.perf_counter()
+        report = store.recompute()
+        seconds.append(time.perf_counter() - started)
+        restrictions = report.restrictions
+        events = report.events_rederived
+    store.close()
+    return {
+        "seconds": seconds,
+        "seconds_median": statistics.median(seconds),
+        "restrictions": restrictions,
+        "events": events,
+    }
+
+
+# -- traversal: networkx baseline and the investigation service --------------------------------
+
+
+def _nx_graph(data_path: str) -> tuple[Any, list[str], dict[str, Any]]:
+    import networkx as nx
+
+    before = current_rss()
+    started = time.perf_counter()
+    graph = nx.MultiDiGraph()
+    subjects = []
+    for r in graph_records(data_path):
+        kind = r["type"]
+        if kind == "link":
+            graph.add_edge(
+                r["from"],
+                r["to"],
+                key=r["rel"],
+                valid_from=r.get("valid_from"),
+                valid_to=r.get("valid_to"),
+                share=r.get("share"),
+            )
+        elif kind == "event":
+            subjects.append(r["subject"])
+        else:
+            graph.add_node(r["id"], type=kind, name=r["name"])
+    return (
+        graph,
+        subjects,
+        {
+            "build_seconds": time.perf_counter() - started,
+            "build_rss_bytes": current_rss() - before,
+            "nodes": graph.number_of_nodes(),
+            "edges": graph.number_of_edges(),
+        },
+    )
+
+
+def _nx_within(graph: Any, root: str, depth: int, cap: int | None = None) -> list[list[str]]:
+    """Breadth-first layers around ``root``, links taken either way (what an investigator sees)."""
+    succ, pred = graph._succ, graph._pred
+    seen, frontier, layers = {root}, [root], [[root]]
+    for _ in range(depth):
+        following = []
+        for node in frontier:
+            for other in (*succ[node], *pred[node]):
+                if other not in seen:
+                    seen.add(other)
+                    following.append(other)
+        if not following:
+            break
+        layers.append(following)
+        if cap is not None and len(seen) > cap:
+            break
+        frontier = following
+    return layers
+
+
+def _nx_path(graph: Any, source: str, target: str, max_hops: int) -> list[str] | None:
+    """A shortest path of at most ``max_hops`` links, bidirectional breadth-first search."""
+    succ, pred = graph._succ, graph._pred
+    parents: list[dict[str, str | None]] = [{source: None}, {target: None}]
+    frontiers = [[source], [target]]
+    hops = 0
+    while hops < max_hops and frontiers[0] and frontiers[1]:
+        side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
+        mine, theirs = parents[side], parents[1 - side]
+        following = []
+        for node in frontiers[side]:
+            for other in (*succ[node], *pred[node]):
+                if other in mine:
+                    continue
+                mine[other] = node
+                if other in theirs:
+                    return _join(parents, other, side)
+                following.append(other)
+        frontiers[side] = following
+        hops += 1
+    return None
+
+
+def _join(parents: list[dict[str, str | None]], middle: str, side: int) -> list[str]:
+    def walk(table: dict[str, str | None], node: str | None) -> list[str]:
+        chain = []
+        while node is not None:
+            chain.append(node)
+            node = table[node]
+        return chain
+
+    front, back = walk(parents[0], middle), walk(parents[1], middle)
+    return list(reversed(front)) + back[1:]
+
+
+def step_traversal(
+    store_url: str, data_path: str, roots: int, pairs: int, seed: int, investigation: bool
+) -> dict[str, Any]:
+    graph, subjects, build = _nx_graph(data_path)
+    rng = random.Random(seed)
+    nodes = list(graph.nodes)
+    # investigators start from parties with a record as often as from anyone else
+    chosen_roots = [
+        rng.choice(subjects) if subjects and rng.random() < 0.5 else rng.choice(nodes)
+        for _ in range(roots)
+    ]
+    chosen_pairs = []
+    for _ in range(pairs):
+        a = rng.choice(chosen_roots)
+        if rng.random() < 0.8:
+            layers = _nx_within(graph, a, rng.randint(2, 6), cap=20_000)
+            b = rng.choice(layers[-1]) if len(layers) > 2 else rng.choice(nodes)
+        else:
+            b = rng.choice(nodes)
+        if b != a:
+            chosen_pairs.append((a, b))
+    for root in chosen_roots[:50]:
+        _nx_within(graph, root, 2)
+    clock = time.perf_counter_ns
+    bfs_samples, reached = [], []
+    for root in chosen_roots:
+        started = clock()
+        layers = _nx_within(graph, root, 2)
+        bfs_samples.append(clock() - started)
+        reached.append(sum(len(layer) for layer in layers))
+    path_samples, found = [], []
+    for a, b in chosen_pairs:
+        started = clock()
+        found.append(_nx_path(graph, a, b, 6))
+        path_samples.append(clock() - started)
+    out: dict[str, Any] = {
+        "networkx": {
+            **build,
+            "bfs2": latency_summary(bfs_samples),
+            "bfs2_parties_mean": statistics.fmean(reached),
+            "paths6": latency_summary(path_samples),
+            "paths6_found": sum(1 for f in found if f),
+        },
+        "roots": len(chosen_roots),
+        "pairs": len(chosen_pairs),
+        "peak_rss_after_networkx_bytes": peak_rss(),
+    }
+    del graph
+    gc.collect()
+    if investigation:
+        lengths = [None if f is None else len(f) - 1 for f in found]
+        out["investigation"] = _investigation(store_url, chosen_roots, chosen_pairs, lengths)
+    return out
+
+
+def _investigation(
+    store_url: str, roots: list[str], pairs: list[tuple[str, str]], nx_lengths: list[int | None]
+) -> dict[str, Any]:
+    """Timed over the same roots and pairs as networkx; shortest lengths compared with it."""
+    from creditgraph.service import investigation as inv
+    from creditgraph.service.errors import LimitExceeded
+    from creditgraph.store import open_store
+
+    store = open_store(store_url)
+    for root in roots[:50]:
+        with contextlib.suppress(LimitExceeded):
+            inv.neighborhood(store, root, depth=2)
+    samples: list[int] = []
+    parties, limited = [], 0
+    for root in roots:
+        started = time.perf_counter_ns()
+        try:
+            subgraph = inv.neighborhood(store, root, depth=2)
+            parties.append(len(subgraph.nodes))
+        except LimitExceeded:
+            limited += 1
+        samples.append(time.perf_counter_ns() - started)
+    path_samples: list[int] = []
+    found, path_limited, agree = 0, 0, 0
+    for (a, b), expected in zip(pairs, nx_lengths, strict=True):
+        started = time.perf_counter_ns()
+        length = None
+        try:
+            result = inv.paths(store, a, b, max_hops=6)
+            if result:
+                found += 1
+                length = result[0].length
+        except LimitExceeded:
+            path_limited += 1
+        path_samples.append(time.perf_counter_ns() - started)
+        agree += length == expected
+    store.close()
+    return {
+        "neighborhood2": latency_summary(samples),
+        "neighborhood2_parties_mean": statistics.fmean(parties) if parties else None,
+        "neighborhood2_limit_exceeded": limited,
+        "paths6": latency_summary(path_samples),
+        "paths6_found": found,
+        "paths6_limit_exceeded": path_limited,
+        "paths6_same_length_as_networkx": agree,
+        "per_node_limit": inv.DEFAULT_PER_NODE_LIMIT,
+    }
+
+
+# -- the HTTP API ---------------------------------------------------------------------------
+
+_CHECK_QUERY = (
+    "query Check($p: ID!, $r: Role!, $on: Date) "
+    "{ checkAppointment(personId: $p, role: $r, on: $on) { decision } }"
+)
+
+
+def step_api_checks(
+    store_url: str, data_path: str, calls: int, warmup: int, seed: int
+) -> dict[str, Any]:
+    """``creditgraph serve`` in a child process; checkAppointment over HTTP, one at a time."""
+    import httpx
+
+    from creditgraph.store import open_store
+
+    store = open_store(store_url)
+    requests, population = _check_requests(store, data_path, warmup + calls, seed)
+    store.close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "CREDITGRAPH_API_KEYS"}
+    command = [
+        sys.executable,
+        "-m",
+        "creditgraph.cli",
+        "serve",
+        "--store",
+        store_url,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            ready = None
+            while time.perf_counter() - started < 120:
+                if server.poll() is not None:
+                    raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        ready = time.perf_counter() - started
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            if ready is None:
+                raise RuntimeError("server did not answer /healthz within 120 s")
+            samples: list[int] = []
+            verdicts: Counter[str] = Counter()
+            errors = 0
+            for k, (person, role, _, day) in enumerate(requests):
+                body = {
+                    "query": _CHECK_QUERY,
+                    "variables": {"p": person, "r": role, "on": day.isoformat()},
+                }
+                t0 = time.perf_counter_ns()
+                response = client.post("/graphql", json=body)
+                elapsed = time.perf_counter_ns() - t0
+                data = response.json()
+                if data.get("errors"):
+                    errors += 1
+                elif k >= warmup:
+                    verdicts[data["data"]["checkAppointment"]["decision"]] += 1
+                if k >= warmup:
+                    samples.append(elapsed)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return {
+        **population,
+        "server_ready_seconds": ready,
+        "checks": latency_summary(samples),
+        "decisions": dict(verdicts),
+        "errors": errors,
+    }
+
+
+STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    "generate": step_generate,
+    "import": step_import,
+    "startup": step_startup,
+    "checks": step_checks,
+    "recompute": step_recompute,
+    "traversal": step_traversal,
+    "api_checks": step_api_checks,
+}
+
+
+def main(argv: list[str]) -> None:
+    step, args = argv[0], json.loads(argv[1]) if len(argv) > 1 else {}
+    result = STEPS[step](**args)
+    result["peak_rss_bytes"] = peak_rss()
+    sys.stdout.write("RESULT " + json.dumps(result, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
