@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from operator import mul
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_CHARS = frozenset(USCC_ALPHABET)
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 
 # Registration authorities (登记管理部门代码) of GB 32100-2015 table 1 and later assignments.
@@ -38,28 +40,37 @@ class InvalidIdentifier(ValueError):
     """An identifier that fails its standard; the message says why."""
 
 
+# map() over C-level getters: an import checks hundreds of thousands of codes
 def uscc_check_character(first17: str) -> str:
     """The 18th character of a unified social credit code (mod-31 check)."""
-    total = sum(_USCC_VALUE[ch] * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"expected the first 17 characters, got {len(first17)}")
+    total = sum(map(mul, map(_USCC_VALUE.__getitem__, first17), _USCC_WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+_ORG_VALUE = {ch: int(ch, 36) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
 def organisation_code_check_character(body8: str) -> str:
     """The 9th character of an organisation code (GB 11714 mod-11 check)."""
-    total = sum(_org_value(ch) * w for ch, w in zip(body8, _ORG_WEIGHTS, strict=True))
+    if len(body8) != 8:
+        raise ValueError(f"expected the 8-character body, got {len(body8)}")
+    total = sum(map(mul, map(_org_value, body8), _ORG_WEIGHTS))
     check = 11 - total % 11
     return {10: "X", 11: "0"}.get(check, str(check))
 
 
 def _org_value(ch: str) -> int:
-    return int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10
+    value = _ORG_VALUE.get(ch)
+    return value if value is not None else ord(ch) - ord("A") + 10
 
 
 def validate_uscc(code: str) -> str:
     """Return the code when it is a valid unified social credit code, else raise."""
     if len(code) != 18:
         raise InvalidIdentifier(f"a unified social credit code has 18 characters, got {len(code)}")
-    for pos, ch in enumerate(code, start=1):
+    for pos, ch in enumerate(code if not _USCC_CHARS.issuperset(code) else "", start=1):
         if ch not in _USCC_VALUE:
             hint = " (lower case is not allowed)" if ch.upper() in _USCC_VALUE else ""
             raise InvalidIdentifier(
@@ -109,7 +120,9 @@ def uscc_province(code: str) -> str:
 
 
 def resident_id_check_character(first17: str) -> str:
-    total = sum(int(ch) * w for ch, w in zip(first17, _RESIDENT_WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"expected the first 17 digits, got {len(first17)}")
+    total = sum(map(mul, map(int, first17), _RESIDENT_WEIGHTS))
     return _RESIDENT_CHECK[total % 11]
 
 

@@ -137,9 +137,12 @@ def check_references(
                     continue
                 defined[r.id] = (own, parsed)
         if stored is None:
-            wanted = {ref.target for p in live for ref in p.references}
-            wanted |= {r.record.id for r in live if isinstance(r.record, Node | Event)}
-            stored = store.node_types(wanted)
+            if store.data_version() == "0":
+                stored = {}  # nothing was ever written: no need to send every id to the store
+            else:
+                wanted = {ref.target for p in live for ref in p.references}
+                wanted |= defined.keys()
+                stored = store.node_types(wanted)
         for parsed in live:
             failed.extend(_reference_errors(parsed, defined, stored, store, rejected))
         errors.extend(failed)

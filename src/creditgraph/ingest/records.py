@@ -78,15 +78,14 @@ class ParsedRecord:
     file: str
     line: int
     references: list[Reference] = field(default_factory=list)
+    key: tuple[Any, ...] = ()  # what makes two records the same record (id, or the link key)
 
-    @property
-    def key(self) -> tuple[Any, ...]:
+    def __post_init__(self) -> None:
         r = self.record
-        if isinstance(r, Node):
-            return ("node", r.id)
         if isinstance(r, Link):
-            return ("link", *r.key)
-        return ("event", r.id)
+            self.key = ("link", r.rel, r.src, r.dst, r.valid_from)
+        else:
+            self.key = ("node" if isinstance(r, Node) else "event", r.id)
 
 
 class _Invalid(Exception):
@@ -113,6 +112,11 @@ def _string(obj: Mapping[str, Any], name: str, *, required: bool = True) -> str 
 
 def _date(obj: Mapping[str, Any], name: str, *, required: bool = False) -> dt.date | None:
     value = obj.get(name)
+    if value.__class__ is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass  # reported below
     if value is None:
         if required:
             raise _Invalid(name, "is required (a date YYYY-MM-DD)")
@@ -152,8 +156,8 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
     return _string(obj, spec.name, required=spec.required)
 
 
-def _unknown_fields(obj: Mapping[str, Any], allowed: set[str]) -> None:
-    if obj.keys() <= allowed:
+def _unknown_fields(obj: Mapping[str, Any], allowed: frozenset[str] | set[str]) -> None:
+    if allowed.issuperset(obj):
         return
     extra = sorted(set(obj) - allowed)
     if extra:
@@ -246,6 +250,8 @@ def _parse_node(
 
 
 def _looks_like_resident_id(text: str) -> bool:
+    if len(text) != 18 or not text[:17].isdigit():
+        return False  # most ids: no need to run the validator
     try:
         validate_resident_id(text)
     except InvalidIdentifier:
@@ -258,7 +264,7 @@ def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) 
     if rel not in schema.links:
         raise _Invalid("rel", f"{rel!r} is not a link kind ({', '.join(schema.links)})")
     kind = schema.links[rel]
-    _unknown_fields(obj, {"type", "rel", "from", "to", "valid_from", "valid_to", *kind.properties})
+    _unknown_fields(obj, kind.record_fields)
     src, dst = _string(obj, "from"), _string(obj, "to")
     assert src is not None and dst is not None
     if src == dst:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,11 @@ class LinkKind:
     symmetric: bool
     description: str
     properties: Mapping[str, PropertySpec]
+
+    @cached_property
+    def record_fields(self) -> frozenset[str]:
+        """The fields an import record of this link kind may have."""
+        return frozenset({"type", "rel", "from", "to", "valid_from", "valid_to", *self.properties})
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,10 @@ class GraphStore(Protocol):
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]: ...
 
     def data_version(self) -> str:
-        """Changes whenever committed data changes; callers log it with their decisions."""
+        """Changes whenever committed data changes; callers log it with their decisions.
+
+        "0" means nothing was ever written to the store.
+        """
         ...
 
     def export(

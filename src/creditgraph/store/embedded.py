@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
@@ -142,7 +144,7 @@ def _restriction_row(r: Restriction) -> tuple[Any, ...]:
 
 
 def _json(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
 class _SqlView:
@@ -180,6 +182,8 @@ class _SqlView:
         return [_event(row) for row in rows]
 
     def events_on(self, subject_ids: Iterable[str]) -> set[str]:
+        if self._conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is None:
+            return set()  # e.g. the node and link batches of a first load
         ids = _temp_ids(self._conn, subject_ids)
         return {
             row[0]
