@@ -586,19 +586,33 @@ class EmbeddedStore:
         ]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
-        like = "%" + normalised.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params = {
+            "code": normalised.upper() if len(normalised) == 18 else normalised,
+            "q": normalised,
+            "q_end": normalised + "\U0010ffff",
+            "n": len(normalised),
+            "like": "%"
+            + normalised.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%",
+            "limit": limit,
+            "offset": offset,
+        }
+        # exact id, then exact name, then names starting with the text, then names containing it
+        order = (
+            "ORDER BY (id = :code) DESC, (norm_name = :q) DESC, "
+            "(substr(norm_name, 1, :n) = :q) DESC, length(norm_name), id LIMIT :limit OFFSET :offset"
+        )
+        columns = "SELECT id, type, name, props FROM nodes"
+        # the id and name indexes answer most searches; a full page from them is the same page
+        # the scan would give, since names merely containing the text rank after them
         rows = self._conn.execute(
-            "SELECT id, type, name, props FROM nodes WHERE id = ? OR norm_name LIKE ? ESCAPE '\\' "
-            "ORDER BY (id = ?) DESC, (norm_name = ?) DESC, length(norm_name), id LIMIT ? OFFSET ?",
-            (
-                normalised.upper() if len(normalised) == 18 else normalised,
-                like,
-                normalised,
-                normalised,
-                limit,
-                offset,
-            ),
+            f"{columns} WHERE id = :code OR (norm_name >= :q AND norm_name < :q_end) {order}",
+            params,
         ).fetchall()
+        if len(rows) < limit:
+            rows = self._conn.execute(
+                f"{columns} WHERE id = :code OR norm_name LIKE :like ESCAPE '\\' {order}", params
+            ).fetchall()
         return [_node(row) for row in rows]
 
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]:
