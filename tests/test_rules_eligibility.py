@@ -24,52 +24,52 @@ def supplier(*events: dict) -> list[dict]:
     return [enterprise(SUPPLIER, "某某建设工程有限公司"), *events]
 
 
-def test_procurement_ban_runs_through_its_last_day(store: GraphStore) -> None:
+def test_procurement_ban_runs_through_its_last_day(any_store: GraphStore) -> None:
     load_records(
-        store,
+        any_store,
         supplier(event("ev:p", "PROCUREMENT_BANNED", SUPPLIER, "2023-03-01", until="2025-02-28")),
     )
-    assert verdict(eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-02-28")) == "DENY"
-    assert verdict(eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-03-01")) == "ALLOW"
-    assert verdict(eligibility(store, SUPPLIER, "BIDDING", "2024-01-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-02-28")) == "DENY"
+    assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-03-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, SUPPLIER, "BIDDING", "2024-01-01")) == "ALLOW"
 
 
 def test_supplier_with_bribery_record_refused_procurement_for_three_years(
-    store: GraphStore,
+    any_store: GraphStore,
 ) -> None:
-    load_records(store, supplier(event("ev:b", "BRIBERY_RECORD", SUPPLIER, "2022-09-15")))
-    decision = eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-09-15")
+    load_records(any_store, supplier(event("ev:b", "BRIBERY_RECORD", SUPPLIER, "2022-09-15")))
+    decision = eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-09-15")
     assert verdict(decision) == "DENY"
     assert decision.reasons[0].restriction.rule == "bribery-procurement-3y"
-    assert verdict(eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-09-16")) == "ALLOW"
+    assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-09-16")) == "ALLOW"
 
 
-def test_serious_penalty_is_a_major_violation_record_for_procurement(store: GraphStore) -> None:
+def test_serious_penalty_is_a_major_violation_record_for_procurement(any_store: GraphStore) -> None:
     load_records(
-        store,
+        any_store,
         supplier(
             event("ev:m", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-01-05", severity="serious"),
             event("ev:g", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-02-05", severity="general"),
         ),
     )
-    decision = eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2026-01-01")
+    decision = eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2026-01-01")
     assert verdict(decision) == "DENY"
     assert {r.restriction.event_id for r in decision.reasons} == {"ev:m"}
 
 
-def test_bidding_ban_bars_bidding_only(store: GraphStore) -> None:
+def test_bidding_ban_bars_bidding_only(any_store: GraphStore) -> None:
     load_records(
-        store,
+        any_store,
         supplier(event("ev:bid", "BIDDING_BANNED", SUPPLIER, "2024-06-01", until="2026-05-31")),
     )
-    assert verdict(eligibility(store, SUPPLIER, "BIDDING", "2026-05-31")) == "DENY"
-    assert verdict(eligibility(store, SUPPLIER, "BIDDING", "2026-06-01")) == "ALLOW"
-    assert verdict(eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-01-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, SUPPLIER, "BIDDING", "2026-05-31")) == "DENY"
+    assert verdict(eligibility(any_store, SUPPLIER, "BIDDING", "2026-06-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-01-01")) == "ALLOW"
 
 
-def test_penalty_publication_window_follows_severity(store: GraphStore) -> None:
+def test_penalty_publication_window_follows_severity(any_store: GraphStore) -> None:
     load_records(
-        store,
+        any_store,
         supplier(
             event("ev:minor", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-11-30", severity="minor"),
             event(
@@ -82,7 +82,7 @@ def test_penalty_publication_window_follows_severity(store: GraphStore) -> None:
     )
     windows = {
         r.event_id: (r.start.isoformat(), r.until.isoformat() if r.until else None)
-        for r in store.restrictions(subject=SUPPLIER, measure="PENALTY_PUBLICATION")
+        for r in any_store.restrictions(subject=SUPPLIER, measure="PENALTY_PUBLICATION")
     }
     assert windows == {
         "ev:minor": ("2024-11-30", "2025-02-28"),
@@ -92,7 +92,7 @@ def test_penalty_publication_window_follows_severity(store: GraphStore) -> None:
 
 
 def test_joint_punishment_reaches_entity_and_its_legal_rep_and_controller(
-    store: GraphStore,
+    any_store: GraphStore,
 ) -> None:
     records = supplier(
         person("p:boss", "陈老板"),
@@ -103,24 +103,24 @@ def test_joint_punishment_reaches_entity_and_its_legal_rep_and_controller(
         link("DIRECTOR", "p:dir", SUPPLIER, "2019-01-01"),
         event("ev:j", "JOINT_PUNISHMENT_LISTED", SUPPLIER, "2024-03-01"),
     )
-    load_records(store, records)
-    assert verdict(eligibility(store, SUPPLIER, "BIDDING", "2024-03-01")) == "DENY"
+    load_records(any_store, records)
+    assert verdict(eligibility(any_store, SUPPLIER, "BIDDING", "2024-03-01")) == "DENY"
     for pid in ("p:boss", "p:ctrl"):
-        decision = eligibility(store, pid, "GOV_FUNDING", "2025-01-01")
+        decision = eligibility(any_store, pid, "GOV_FUNDING", "2025-01-01")
         assert verdict(decision) == "DENY"
         assert decision.reasons[0].restriction.rule == "joint-punishment-responsible"
-    assert store.restrictions(subject="p:dir") == []
+    assert any_store.restrictions(subject="p:dir") == []
 
 
-def test_key_attention_list_puts_approvals_under_review_not_denial(store: GraphStore) -> None:
-    load_records(store, supplier(event("ev:k", "KEY_ATTENTION_LISTED", SUPPLIER, "2025-01-01")))
-    decision = eligibility(store, SUPPLIER, "GOV_PROCUREMENT", "2025-06-01")
+def test_key_attention_list_puts_approvals_under_review_not_denial(any_store: GraphStore) -> None:
+    load_records(any_store, supplier(event("ev:k", "KEY_ATTENTION_LISTED", SUPPLIER, "2025-01-01")))
+    decision = eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-06-01")
     assert verdict(decision) == "REVIEW"
     assert decision.reasons[0].restriction.certainty.value == "CONFIRMED"
     assert decision.reasons[0].effect == "review"
 
 
-def test_consumption_restriction_follows_the_current_legal_rep(store: GraphStore) -> None:
+def test_consumption_restriction_follows_the_current_legal_rep(any_store: GraphStore) -> None:
     records = supplier(
         person("p:old", "刘前任"),
         person("p:new", "黄现任"),
@@ -129,47 +129,47 @@ def test_consumption_restriction_follows_the_current_legal_rep(store: GraphStore
         link("LEGAL_REPRESENTATIVE", "p:new", SUPPLIER, "2023-07-01"),
         event("ev:x", "CONSUMPTION_RESTRICTED", SUPPLIER, "2022-10-01", responsible=["p:cfo"]),
     )
-    load_records(store, records)
+    load_records(any_store, records)
     # the former legal rep is released the day after he leaves …
-    assert verdict(eligibility(store, "p:old", "HIGH_CONSUMPTION", "2023-06-30")) == "DENY"
-    assert verdict(eligibility(store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-06-30")) == "DENY"
+    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "ALLOW"
     # … his successor is restricted from his first day, though appointed after the order
-    assert verdict(eligibility(store, "p:new", "HIGH_CONSUMPTION", "2023-06-30")) == "ALLOW"
-    assert verdict(eligibility(store, "p:new", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"
+    assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-06-30")) == "ALLOW"
+    assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"
     # the directly responsible person named in the order is restricted too
-    decision = eligibility(store, "p:cfo", "HIGH_CONSUMPTION", "2024-01-01")
+    decision = eligibility(any_store, "p:cfo", "HIGH_CONSUMPTION", "2024-01-01")
     assert verdict(decision) == "DENY"
     assert decision.reasons[0].restriction.path[1].rel == "NAMED_RESPONSIBLE"
     # a consumption restriction is not dishonest-debtor status: no office ban
-    assert verdict(check(store, "p:new", "DIRECTOR", "2024-01-01")) == "ALLOW"
+    assert verdict(check(any_store, "p:new", "DIRECTOR", "2024-01-01")) == "ALLOW"
 
 
-def test_violation_by_soe_is_notified_to_its_superior_unit(store: GraphStore) -> None:
+def test_violation_by_soe_is_notified_to_its_superior_unit(any_store: GraphStore) -> None:
     records = [
         agency("g:sasac", "某某市国有资产监督管理委员会"),
         enterprise(SOE, "某某市城市建设投资集团有限公司", kind="soe"),
         link("SUPERIOR_OF", "g:sasac", SOE, "2010-01-01"),
         event("ev:soe", "ADMINISTRATIVE_PENALTY", SOE, "2024-04-01", severity="general"),
     ]
-    load_records(store, records)
-    (duty,) = store.restrictions(subject="g:sasac")
+    load_records(any_store, records)
+    (duty,) = any_store.restrictions(subject="g:sasac")
     assert duty.measure == "NOTIFY_SUPERIOR_AND_AUDIT"
     assert duty.event_id == "ev:soe"
 
 
-def test_private_company_violation_creates_no_notification_duty(store: GraphStore) -> None:
+def test_private_company_violation_creates_no_notification_duty(any_store: GraphStore) -> None:
     records = [
         agency("g:sasac", "某某市国有资产监督管理委员会"),
         enterprise(SOE, "某某民营有限公司", kind="company"),
         link("SUPERIOR_OF", "g:sasac", SOE, "2010-01-01"),
         event("ev:soe", "ADMINISTRATIVE_PENALTY", SOE, "2024-04-01", severity="general"),
     ]
-    load_records(store, records)
-    assert store.restrictions(subject="g:sasac") == []
+    load_records(any_store, records)
+    assert any_store.restrictions(subject="g:sasac") == []
 
 
 def test_official_convicted_is_notified_to_employer_and_discipline_inspection(
-    store: GraphStore,
+    any_store: GraphStore,
 ) -> None:
     records = [
         agency("g:bureau", "某某区住房和城乡建设局"),
@@ -179,8 +179,8 @@ def test_official_convicted_is_notified_to_employer_and_discipline_inspection(
             "ev:conv", "CRIMINAL_CONVICTION", "p:official", "2024-02-01", sentence_end="2027-01-31"
         ),
     ]
-    load_records(store, records)
-    (duty,) = store.restrictions(subject="g:bureau")
+    load_records(any_store, records)
+    (duty,) = any_store.restrictions(subject="g:bureau")
     assert duty.measure == "NOTIFY_EMPLOYER_AND_DISCIPLINE"
     assert [s.to_json() for s in duty.path] == [
         {"node": "g:bureau"},

@@ -31,12 +31,12 @@ def revoked() -> list[dict]:
 
 
 def test_credit_repair_ends_publication_the_day_before_repair_and_keeps_history(
-    store: GraphStore,
+    any_store: GraphStore,
 ) -> None:
     load_records(
-        store, [*revoked(), event("ev:r", "CREDIT_REPAIRED", E1, "2020-07-01", lifts="ev:2")]
+        any_store, [*revoked(), event("ev:r", "CREDIT_REPAIRED", E1, "2020-07-01", lifts="ev:2")]
     )
-    (publication,) = store.restrictions(subject=E1, measure="PENALTY_PUBLICATION")
+    (publication,) = any_store.restrictions(subject=E1, measure="PENALTY_PUBLICATION")
     assert publication.until is not None and publication.until.isoformat() == "2020-06-30"
     assert publication.scheduled_until is not None
     assert publication.scheduled_until.isoformat() == "2021-03-02"
@@ -46,58 +46,60 @@ def test_credit_repair_ends_publication_the_day_before_repair_and_keeps_history(
     assert publication.to_json(publication.until.replace(day=1, month=7))["status"] == "ENDED"
 
 
-def test_upheld_objection_voids_everything_derived_as_if_never_listed(store: GraphStore) -> None:
+def test_upheld_objection_voids_everything_derived_as_if_never_listed(
+    any_store: GraphStore,
+) -> None:
     load_records(
-        store, [*revoked(), event("ev:o", "OBJECTION_UPHELD", E1, "2022-01-10", lifts="ev:1")]
+        any_store, [*revoked(), event("ev:o", "OBJECTION_UPHELD", E1, "2022-01-10", lifts="ev:1")]
     )
     # a decision on a date before the objection no longer cites the voided revocation either
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2021-12-01")) == "ALLOW"
-    assert verdict(eligibility(store, E1, "GOV_PROCUREMENT", "2021-12-01")) == "ALLOW"
-    voided = store.restrictions(event_id="ev:1")
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2021-12-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, E1, "GOV_PROCUREMENT", "2021-12-01")) == "ALLOW"
+    voided = any_store.restrictions(event_id="ev:1")
     assert voided and {r.status_on(r.start).value for r in voided} == {"VOID"}
     assert {r.voided_by for r in voided} == {"ev:o"}
 
 
 @pytest.mark.parametrize("order", ["repair-then-objection", "objection-then-repair"])
 def test_repair_and_objection_on_one_event_void_it_in_either_order(
-    store: GraphStore, order: str
+    any_store: GraphStore, order: str
 ) -> None:
     repair = event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")
     objection = event("ev:o", "OBJECTION_UPHELD", E1, "2022-03-01", lifts="ev:1")
-    load_records(store, revoked())
+    load_records(any_store, revoked())
     first, second = (repair, objection) if order == "repair-then-objection" else (objection, repair)
-    load_records(store, [first])
-    load_records(store, [second])
-    statuses = {r.status_on(r.start).value for r in store.restrictions(event_id="ev:1")}
+    load_records(any_store, [first])
+    load_records(any_store, [second])
+    statuses = {r.status_on(r.start).value for r in any_store.restrictions(event_id="ev:1")}
     assert statuses == {"VOID"}
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2021-07-01")) == "ALLOW"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2021-07-01")) == "ALLOW"
 
 
-def test_repair_ends_a_bar_early_from_the_repair_date(store: GraphStore) -> None:
+def test_repair_ends_a_bar_early_from_the_repair_date(any_store: GraphStore) -> None:
     load_records(
-        store, [*revoked(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")]
+        any_store, [*revoked(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")]
     )
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2022-01-31")) == "DENY"
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2022-02-01")) == "ALLOW"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2022-01-31")) == "DENY"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2022-02-01")) == "ALLOW"
 
 
-def test_objection_against_the_repair_restores_the_full_window(store: GraphStore) -> None:
+def test_objection_against_the_repair_restores_the_full_window(any_store: GraphStore) -> None:
     load_records(
-        store,
+        any_store,
         [
             *revoked(),
             event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1"),
             event("ev:o", "DECISION_REVOKED", E1, "2022-05-01", lifts="ev:r"),
         ],
     )
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2024-06-30")) == "DENY"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2024-06-30")) == "DENY"
 
 
 def test_revoking_the_decision_of_a_lift_loaded_first_is_applied_when_the_lift_arrives(
-    store: GraphStore,
+    any_store: GraphStore,
 ) -> None:
-    load_records(store, revoked())
-    load_records(store, [event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")])
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2023-01-01")) == "ALLOW"
-    load_records(store, [event("ev:o", "DECISION_REVOKED", E1, "2022-05-01", lifts="ev:r")])
-    assert verdict(check(store, "p:zhang", "DIRECTOR", "2023-01-01")) == "DENY"
+    load_records(any_store, revoked())
+    load_records(any_store, [event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")])
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2023-01-01")) == "ALLOW"
+    load_records(any_store, [event("ev:o", "DECISION_REVOKED", E1, "2022-05-01", lifts="ev:r")])
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2023-01-01")) == "DENY"

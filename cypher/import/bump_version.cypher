@@ -1,0 +1,3 @@
+MATCH (m:CreditgraphMeta {key: 'store'})
+SET m.version = m.version + 1
+RETURN m.version AS version

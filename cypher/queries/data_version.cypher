@@ -1,0 +1,2 @@
+MATCH (m:CreditgraphMeta {key: 'store'})
+RETURN m.version AS version

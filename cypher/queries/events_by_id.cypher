@@ -1,0 +1,3 @@
+UNWIND $ids AS id
+MATCH (e:Event {id: id})
+RETURN e.id AS id, e.kind AS kind, e.subject AS subject, e.date AS date, e.props AS props

@@ -1,0 +1,2 @@
+MATCH (e:Event)
+RETURN e.kind AS key, count(*) AS count

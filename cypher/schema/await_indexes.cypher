@@ -1,0 +1,2 @@
+// Wait until new indexes are online (seconds).
+CALL db.awaitIndexes($timeout)

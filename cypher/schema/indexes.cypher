@@ -1,0 +1,12 @@
+// Search: CONTAINS on the normalised name (simplified/traditional/full-width insensitive).
+CREATE TEXT INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
+// Export in first-load order.
+CREATE INDEX entity_seq IF NOT EXISTS FOR (n:Entity) ON (n.seq);
+// Events on a subject (derivation, decisions), the lifts of an event, events by kind.
+CREATE INDEX event_subject IF NOT EXISTS FOR (e:Event) ON (e.subject);
+CREATE INDEX event_lifts IF NOT EXISTS FOR (e:Event) ON (e.lifts);
+CREATE INDEX event_kind IF NOT EXISTS FOR (e:Event) ON (e.kind);
+// Restrictions on a subject (every decision), and those derived from an event (maintenance).
+CREATE INDEX restriction_subject IF NOT EXISTS FOR (r:Restriction) ON (r.subject);
+CREATE INDEX restriction_event IF NOT EXISTS FOR (r:Restriction) ON (r.event_id);
+CREATE INDEX audit_entry_seq IF NOT EXISTS FOR (a:AuditEntry) ON (a.seq);

@@ -1,0 +1,80 @@
+"""The Cypher statements of the Neo4j store, read by name from the ``cypher/`` folder.
+
+A name is the file's path below ``cypher/`` without ``.cypher`` (``queries/search``).
+Values always travel as parameters. The only text ever put into a statement is a
+link kind or node label declared in ``graph_schema/`` — for the few statements that
+need a static relationship type or label to use an index or the count store (see
+``cypher/README.md``) — and :meth:`CypherLibrary.render` refuses anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from creditgraph.resources import cypher_dir
+from creditgraph.schema import GraphSchema
+
+_NAME = re.compile(r"^[a-z_]+/[a-z_]+$")
+_IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"__(REL|LABEL)__")
+_COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
+_SCHEMA_NAME = re.compile(r"^\s*CREATE\s+(?:\w+\s+)?(?:INDEX|CONSTRAINT)\s+(\w+)", re.IGNORECASE)
+
+
+class CypherLibrary:
+    """The statements in ``cypher/``, cached, with schema-checked placeholders."""
+
+    def __init__(self, schema: GraphSchema, root: Path | None = None) -> None:
+        self.root = root or cypher_dir()
+        self._rels = frozenset(schema.links)
+        self._labels = frozenset(kind.label for kind in schema.nodes.values())
+        self._texts: dict[str, str] = {}
+
+    def _read(self, name: str) -> str:
+        text = self._texts.get(name)
+        if text is None:
+            if not _NAME.match(name):
+                raise KeyError(f"{name!r} is not a statement name like 'queries/search'")
+            path = self.root / f"{name}.cypher"
+            try:
+                text = path.read_text(encoding="utf-8").strip()
+            except FileNotFoundError:
+                raise KeyError(f"{path}: no such Cypher statement") from None
+            self._texts[name] = text
+        return text
+
+    def __getitem__(self, name: str) -> str:
+        text = self._read(name)
+        if _PLACEHOLDER.search(text):
+            raise KeyError(f"{name} has a placeholder: use render()")
+        return text
+
+    def render(self, name: str, *, rel: str | None = None, label: str | None = None) -> str:
+        """The statement with ``__REL__`` / ``__LABEL__`` filled from the schema's names."""
+        text = self._read(name)
+        values = {"REL": (rel, self._rels), "LABEL": (label, self._labels)}
+
+        def fill(match: re.Match[str]) -> str:
+            value, allowed = values[match.group(1)]
+            if value is None or value not in allowed or not _IDENTIFIER.match(value):
+                raise ValueError(
+                    f"{name}: {match.group(0)} must be a {match.group(1).lower()} declared in "
+                    f"graph_schema/, not {value!r}"
+                )
+            return value
+
+        return _PLACEHOLDER.sub(fill, text)
+
+    def statements(self, name: str, **fill: str) -> list[tuple[str, str]]:
+        """The ``;``-separated statements of a schema file, each with the name it creates."""
+        text = _COMMENT.sub("", self.render(name, **fill))
+        found = []
+        for statement in (s.strip() for s in text.split(";")):
+            if not statement:
+                continue
+            match = _SCHEMA_NAME.match(statement)
+            if match is None:
+                raise ValueError(f"{name}: every schema statement must name what it creates")
+            found.append((match.group(1), statement))
+        return found

@@ -1,0 +1,945 @@
+"""The Neo4j store: the same :class:`~creditgraph.store.base.GraphStore` on a Neo4j 5 server.
+
+Held to the embedded store's results, not merely similar ones: a batch is one Neo4j
+transaction that counts created/updated/unchanged records the same way, and
+re-derives the events it can change with the *shared* rules engine
+(``events_to_rederive`` + ``derive``) reading the graph through :class:`_CypherView`
+— Cypher on that same transaction, so derivation sees the batch's own writes. The
+scenario suite runs on both stores (``any_store``) to keep it so.
+
+Every statement lives in ``cypher/`` (see its README for the graph model in Neo4j);
+values always travel as parameters.
+
+Writers take a lock on the ``(:CreditgraphMeta {key: 'store'})`` node first, so
+batches are serialised as the embedded store's ``BEGIN IMMEDIATE`` serialises them;
+readers are not blocked. Reads go through ``execute_query`` with read routing (a
+cluster's followers serve them) and the driver's bookmark manager (a process reads
+its own writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    Neo4jError,
+    ServiceUnavailable,
+    TransientError,
+)
+from neo4j.time import Date as Neo4jDate
+
+from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
+from creditgraph.domain.names import normalise_name
+from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
+from creditgraph.rules.engine import derive
+from creditgraph.rules.maintenance import events_to_rederive
+from creditgraph.schema import GraphSchema
+from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+from creditgraph.store.cypher import CypherLibrary
+
+T = TypeVar("T")
+
+# Rows per UNWIND: large enough to amortise a round trip, small enough for a modest heap.
+CHUNK = 10_000
+# Events re-derived per prefetch of the graph around them.
+DERIVE_CHUNK = 2_000
+# Source nodes whose links are read (and sorted) per export page: bounded memory.
+EXPORT_PAGE = 5_000
+WRITE_ATTEMPTS = 3
+LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
+
+_NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
+_EVENT_RESERVED = frozenset({"id", "kind", "subject", "date", "lifts", "props"})
+
+
+# conversions -------------------------------------------------------------------------
+def _day(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, Neo4jDate):
+        return value.to_native()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, str | bool | int | float):
+        return True
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+
+
+def _readable(props: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
+    """The record's properties spelled out for Neo4j Browser (``props`` JSON is what is read)."""
+    return {k: v for k, v in props.items() if k not in reserved and _storable(v)}
+
+
+def _node(row: Mapping[str, Any]) -> Node:
+    return Node(row["id"], row["type"], row["name"], json.loads(row["props"]))
+
+
+def _event(row: Mapping[str, Any]) -> Event:
+    date = _day(row["date"])
+    assert date is not None
+    return Event(row["id"], row["kind"], row["subject"], date, json.loads(row["props"]))
+
+
+def _link(row: Mapping[str, Any]) -> Link:
+    return Link(
+        row["rel"],
+        row["src"],
+        row["dst"],
+        _day(row["valid_from"]),
+        _day(row["valid_to"]),
+        row["share"],
+    )
+
+
+def _link_order(link: Link) -> tuple[str, str, str, str]:
+    return (link.src, link.rel, link.dst, link.valid_from.isoformat() if link.valid_from else "")
+
+
+def _restriction_data(r: Restriction) -> str:
+    data = r.to_json(dt.date.min)
+    del data["status"]  # status depends on the day it is read
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _restriction(data: str) -> Restriction:
+    raw = json.loads(data)
+    return Restriction(
+        id=raw["id"],
+        subject=raw["subject"],
+        measure=raw["measure"],
+        rule=raw["rule"],
+        legal_basis=raw["legal_basis"],
+        event_id=raw["event"]["id"],
+        event_kind=raw["event"]["kind"],
+        event_subject=raw["event"]["subject"],
+        event_date=dt.date.fromisoformat(raw["event"]["date"]),
+        path=tuple(PathStep.from_json(step) for step in raw["path"]),
+        start=dt.date.fromisoformat(raw["from"]),
+        until=_day(raw["until"]),
+        certainty=Certainty(raw["certainty"]),
+        scheduled_until=_day(raw.get("scheduled_until")),
+        ended_by=raw.get("ended_by"),
+        voided_by=raw.get("voided_by"),
+    )
+
+
+def _restriction_row(r: Restriction) -> dict[str, Any]:
+    return {
+        "subject": r.subject,
+        "event_id": r.event_id,
+        "properties": {
+            "id": r.id,
+            "subject": r.subject,
+            "measure": r.measure,
+            "rule": r.rule,
+            "legal_basis": r.legal_basis,
+            "event_id": r.event_id,
+            "start": r.start,
+            "until": r.until,
+            "scheduled_until": r.scheduled_until,
+            "certainty": r.certainty.value,
+            "ended_by": r.ended_by,
+            "voided_by": r.voided_by,
+            "data": _restriction_data(r),
+        },
+    }
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# connection ---------------------------------------------------------------------------
+def _connection(
+    url: str, user: str | None, password: str | None
+) -> tuple[str, Any, str | None, str]:
+    """(driver URL, auth, database, URL safe to show) from a bolt:// or neo4j:// URL.
+
+    Credentials in the URL (``bolt://user:secret@host:7687``) win over NEO4J_USER /
+    NEO4J_PASSWORD; a path names the database (``neo4j://host/creditgraph``); no
+    credentials at all means no authentication (a server with auth disabled).
+    """
+    parts = urlsplit(url)
+    if parts.username is not None:
+        user, password = unquote(parts.username), unquote(parts.password or "")
+    host = parts.hostname or "localhost"
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    database = parts.path.strip("/") or None
+    target = urlunsplit((parts.scheme, netloc, "", parts.query, ""))
+    shown = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    auth = (
+        None
+        if user is None and password is None
+        else neo4j.basic_auth(user or "neo4j", password or "")
+    )
+    return target, auth, database, shown
+
+
+class _CypherView:
+    """The graph as one Neo4j transaction sees it, for the rules engine.
+
+    Implements :class:`~creditgraph.rules.maintenance.MaintenanceView`. Every read is
+    cached for the life of the view (the transaction writes only restrictions while
+    the view is in use, which the view does not read), and :meth:`prefetch` loads what
+    deriving a set of events will ask for in a few set-based queries instead of a
+    round trip per question.
+    """
+
+    def __init__(self, tx: neo4j.Transaction, cypher: CypherLibrary, schema: GraphSchema) -> None:
+        self._tx = tx
+        self._cypher = cypher
+        self._schema = schema
+        self._all_rels = sorted(schema.links)
+        self._nodes: dict[str, Node | None] = {}
+        self._events: dict[str, Event | None] = {}
+        self._lifts: dict[str, list[Event]] = {}
+        self._adjacent: dict[tuple[str, str], tuple[frozenset[str], list[Link]]] = {}
+        # per depth of the rule paths: direction -> the link kinds some rule follows there
+        self._steps: list[dict[str, frozenset[str]]] = []
+        for rule in schema.rules:
+            for depth, step in enumerate(rule.path):
+                while len(self._steps) <= depth:
+                    self._steps.append({})
+                known = self._steps[depth].get(step.direction, frozenset())
+                self._steps[depth][step.direction] = known | step.rels
+
+    def _run(self, name: str, **params: Any) -> list[neo4j.Record]:
+        return list(self._tx.run(self._cypher[name], params))
+
+    # GraphView ----------------------------------------------------------------------
+    def node(self, node_id: str) -> Node | None:
+        if node_id not in self._nodes:
+            self._load_nodes([node_id])
+        return self._nodes[node_id]
+
+    def links_of(self, node_id: str, rels: frozenset[str], direction: str) -> list[Link]:
+        cached = self._adjacent.get((node_id, direction))
+        if cached is None or not rels <= cached[0]:
+            self._load_links([node_id], rels | (cached[0] if cached else frozenset()), direction)
+            cached = self._adjacent[(node_id, direction)]
+        return [link for link in cached[1] if link.rel in rels]
+
+    def event(self, event_id: str) -> Event | None:
+        if event_id not in self._events:
+            self._load_events([event_id])
+        return self._events[event_id]
+
+    def lifting_events(self, event_id: str) -> list[Event]:
+        if event_id not in self._lifts:
+            self._load_lifts([event_id])
+        return self._lifts[event_id]
+
+    # MaintenanceView ----------------------------------------------------------------
+    def events_on(self, subject_ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        loaded: list[Event] = []
+        for chunk in _chunks(sorted(set(subject_ids))):
+            for row in self._run("propagation/events_on", ids=list(chunk)):
+                event = _event(row)
+                self._events[event.id] = event
+                loaded.append(event)
+                found.add(event.id)
+        self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
+        return found
+
+    def neighbours(self, node_ids: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(node_ids))):
+            rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
+            found.update(row["id"] for row in rows)
+        return found
+
+    # batched loading ----------------------------------------------------------------
+    def _load_nodes(self, node_ids: Iterable[str]) -> None:
+        missing = sorted({i for i in node_ids if i not in self._nodes})
+        for chunk in _chunks(missing):
+            found = {row["id"]: _node(row) for row in self._run("queries/nodes", ids=list(chunk))}
+            for node_id in chunk:
+                self._nodes[node_id] = found.get(node_id)
+
+    def _load_events(self, event_ids: Iterable[str]) -> None:
+        missing = sorted({i for i in event_ids if i not in self._events})
+        for chunk in _chunks(missing):
+            rows = self._run("queries/events_by_id", ids=list(chunk))
+            found = {row["id"]: _event(row) for row in rows}
+            for event_id in chunk:
+                self._events[event_id] = found.get(event_id)
+
+    def _load_lifts(self, event_ids: Iterable[str]) -> None:
+        missing = sorted({i for i in event_ids if i not in self._lifts})
+        for chunk in _chunks(missing):
+            grouped: dict[str, list[Event]] = defaultdict(list)
+            for row in self._run("propagation/lifting_events", ids=list(chunk)):
+                lift = _event(row)
+                self._events[lift.id] = lift
+                grouped[row["lifted"]].append(lift)
+            for event_id in chunk:
+                self._lifts[event_id] = grouped.get(event_id, [])
+
+    def _load_links(self, node_ids: Iterable[str], rels: frozenset[str], direction: str) -> None:
+        name = "queries/adjacency_in" if direction == IN else "queries/adjacency_out"
+        for chunk in _chunks(sorted(set(node_ids))):
+            grouped: dict[str, list[Link]] = defaultdict(list)
+            for row in self._run(name, ids=list(chunk), rels=sorted(rels), as_of=None):
+                grouped[row["anchor"]].append(_link(row))
+            for node_id in chunk:
+                self._adjacent[(node_id, direction)] = (rels, grouped.get(node_id, []))
+
+    def load_lift_targets(self, events: Iterable[Event]) -> None:
+        """The events that lifting events lift, and theirs, up to the root sanction."""
+        frontier = list(events)
+        for _ in range(LIFT_CHAIN_LIMIT):
+            targets = {e.lifts for e in frontier if e.lifts and e.lifts not in self._events}
+            if not targets:
+                return
+            self._load_events(targets)
+            frontier = [e for t in targets if (e := self._events[t]) is not None]
+
+    def prefetch(self, event_ids: Sequence[str]) -> None:
+        """Load what deriving these events reads: the events, the lifts on them (and on
+        those lifts), their subjects, and the links along every rule path."""
+        self._load_events(event_ids)
+        events = [e for i in event_ids if (e := self._events[i]) is not None]
+        frontier_lifts = [e.id for e in events]
+        for _ in range(LIFT_CHAIN_LIMIT):
+            missing = [i for i in frontier_lifts if i not in self._lifts]
+            if not missing:
+                break
+            self._load_lifts(missing)
+            frontier_lifts = [lift.id for i in missing for lift in self._lifts[i]]
+        self._load_nodes(e.subject for e in events)
+        lifting = self._schema.lifting_kinds()
+        frontier = {e.subject for e in events if e.kind not in lifting}
+        for steps in self._steps:
+            following: set[str] = set()
+            for direction, rels in steps.items():
+                need: dict[frozenset[str], list[str]] = defaultdict(list)
+                for node_id in frontier:
+                    cached = self._adjacent.get((node_id, direction))
+                    if cached is None:
+                        need[rels].append(node_id)
+                    elif not rels <= cached[0]:
+                        need[rels | cached[0]].append(node_id)
+                for wanted, node_ids in need.items():
+                    self._load_links(node_ids, wanted, direction)
+                for node_id in frontier:
+                    for link in self._adjacent[(node_id, direction)][1]:
+                        if link.rel in rels:
+                            following.add(link.src if direction == IN else link.dst)
+            frontier = following
+
+
+class Neo4jStore:
+    """A :class:`~creditgraph.store.base.GraphStore` on a Neo4j 5 server (bolt:// or neo4j://)."""
+
+    def __init__(
+        self,
+        url: str,
+        schema: GraphSchema,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        id_key: str | None = None,
+    ) -> None:
+        self.schema = schema
+        self._configured_key = id_key
+        self._stored_key: str | None = None
+        self._cypher = CypherLibrary(schema)
+        target, auth, self._database, self.url = _connection(url, user, password)
+        try:
+            self._driver = GraphDatabase.driver(
+                target,
+                auth=auth,
+                user_agent="creditgraph",
+                notifications_min_severity="OFF",
+            )
+        except (DriverError, ValueError) as exc:
+            raise StoreError(f"{self.url}: not a usable Neo4j URL: {exc}") from exc
+        self._bookmarks = self._driver.execute_query_bookmark_manager
+        try:
+            with self._errors():
+                self._driver.verify_connectivity()
+            self.ensure_schema()
+            self._ensure_meta()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # plumbing -----------------------------------------------------------------------
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except AuthError as exc:
+            raise StoreError(
+                f"{self.url}: Neo4j refused the credentials ({exc.message}); set NEO4J_USER / "
+                "NEO4J_PASSWORD or put them in the URL (bolt://user:password@host:7687)"
+            ) from exc
+        except ServiceUnavailable as exc:
+            raise StoreError(
+                f"{self.url}: Neo4j is unreachable ({exc}); is the server running?"
+            ) from exc
+        except Neo4jError as exc:
+            raise StoreError(f"{self.url}: Neo4j refused the operation: {exc.message}") from exc
+        except DriverError as exc:
+            raise StoreError(f"{self.url}: Neo4j driver error: {exc}") from exc
+
+    def _read(self, statement: str, **params: Any) -> list[neo4j.Record]:
+        # an auto-commit read (one round trip, where a managed transaction takes two): a
+        # decision is three of these; READ access lets a cluster's secondaries answer
+        with (
+            self._errors(),
+            self._driver.session(
+                database=self._database,
+                bookmark_manager=self._bookmarks,
+                default_access_mode=neo4j.READ_ACCESS,
+            ) as session,
+        ):
+            return list(session.run(statement, params))
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
+
+    def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
+        """``work`` in one explicit transaction, retried when Neo4j says it may succeed later."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                with self._errors(), self._session() as session:
+                    with session.begin_transaction() as tx:
+                        result = work(tx)
+                        tx.commit()
+                    return result
+            except StoreError as exc:
+                if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
+                    raise
+        raise AssertionError("unreachable")
+
+    def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
+        return list(tx.run(self._cypher[name], params))
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # setup ---------------------------------------------------------------------------
+    def ensure_schema(self) -> list[str]:
+        """Create the constraints and indexes that are missing; the names created."""
+        wanted = self._cypher.statements("schema/constraints") + self._cypher.statements(
+            "schema/indexes"
+        )
+        with self._errors():
+            existing = {
+                row["name"]
+                for name in ("schema/constraint_names", "schema/index_names")
+                for row in self._driver.execute_query(
+                    self._cypher[name], routing_=RoutingControl.READ, database_=self._database
+                ).records
+            }
+            created = []
+            for name, statement in wanted:
+                if name not in existing:
+                    self._driver.execute_query(statement, database_=self._database)
+                    created.append(name)
+            if created:
+                self._driver.execute_query(
+                    self._cypher["schema/await_indexes"], timeout=300, database_=self._database
+                )
+        return created
+
+    def _ensure_meta(self) -> None:
+        if not self._read(self._cypher["queries/data_version"]):
+            self._write_transaction(lambda tx: self._run(tx, "import/meta_init"))
+
+    def id_key(self) -> bytes:
+        if self._configured_key:
+            return self._configured_key.encode("utf-8")
+        if self._stored_key is None:
+            candidate = secrets.token_hex(32)
+            rows = self._write_transaction(
+                lambda tx: self._run(tx, "import/id_key", candidate=candidate)
+            )
+            self._stored_key = str(rows[0]["id_key"])
+        return self._stored_key.encode("utf-8")
+
+    # writing ---------------------------------------------------------------------------
+    def write(self, batch: Batch) -> WriteReport:
+        def work(tx: neo4j.Transaction) -> WriteReport:
+            report = WriteReport()
+            if not self._run(tx, "import/lock_writer"):
+                self._run(tx, "import/meta_init")  # the database was emptied since we connected
+                self._run(tx, "import/lock_writer")
+            changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
+            link_ends = self._upsert_links(tx, batch.links, report)
+            changed_events = self._upsert_events(tx, batch.events, report)
+            if changed_nodes or link_ends or changed_events:
+                view = _CypherView(tx, self._cypher, self.schema)
+                view.load_lift_targets(changed_events)
+                to_derive = events_to_rederive(
+                    view, self.schema, changed_nodes, link_ends, changed_events
+                )
+                self._rederive(tx, view, sorted(to_derive), report)
+                self._run(tx, "import/bump_version")
+            return report
+
+        return self._write_transaction(work)
+
+    def _allocate(self, tx: neo4j.Transaction, *, nodes: int) -> int:
+        (row,) = self._run(tx, "import/allocate_seq", nodes=nodes)
+        return int(row["nodes_from"])
+
+    def _upsert_nodes(
+        self, tx: neo4j.Transaction, nodes: list[Node], report: WriteReport
+    ) -> set[str]:
+        if not nodes:
+            return set()
+        latest = {node.id: node for node in nodes}  # the last one wins
+        existing: dict[str, tuple[str, str, str]] = {}
+        for chunk in _chunks(list(latest)):
+            for row in self._run(tx, "import/nodes_existing", ids=list(chunk)):
+                existing[row["id"]] = (row["type"], row["name"], row["props"])
+        labels = {kind.label for kind in self.schema.nodes.values()}
+        created: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        report.unchanged.update(node.type for node in nodes)
+        # in id order: a new node's first-load number follows its id within the batch, as
+        # the embedded store's rowids do (it inserts a batch in key order)
+        for node_id in sorted(latest):
+            node = latest[node_id]
+            props = _json(node.props)
+            old = existing.get(node_id)
+            if old == (node.type, node.name, props):
+                continue
+            report.unchanged[node.type] -= 1
+            (report.updated if old else report.created)[node.type] += 1
+            label = self.schema.node_label(node.type)
+            properties = {
+                **_readable(node.props, _NODE_RESERVED),
+                "id": node.id,
+                "type": node.type,
+                "name": node.name,
+                "norm_name": normalise_name(node.name),
+                "props": props,
+            }
+            if old is None:
+                created.append({"label": label, "properties": properties})
+            else:
+                updated.append(
+                    {
+                        "id": node.id,
+                        "label": label,
+                        "drop_labels": sorted(labels - {label}),
+                        "properties": properties,
+                    }
+                )
+        if created:
+            first = self._allocate(tx, nodes=len(created)) + 1
+            for seq, new in enumerate(created, start=first):
+                new["properties"]["seq"] = seq
+        for part in _chunks(created):
+            self._run(tx, "import/nodes_create", rows=list(part))
+        for part in _chunks(updated):
+            self._run(tx, "import/nodes_update", rows=list(part))
+        return {row["properties"]["id"] for row in created + updated}
+
+    def _upsert_links(
+        self, tx: neo4j.Transaction, links: list[Link], report: WriteReport
+    ) -> set[str]:
+        if not links:
+            return set()
+        unique = list({link.key: link for link in links}.values())  # the last one wins
+        stored: dict[int, tuple[str, dt.date | None, float | None]] = {}
+        for start in range(0, len(unique), CHUNK):
+            keys = [
+                {
+                    "i": start + i,
+                    "rel": link.rel,
+                    "src": link.src,
+                    "dst": link.dst,
+                    "valid_from": link.valid_from,
+                }
+                for i, link in enumerate(unique[start : start + CHUNK])
+            ]
+            for row in self._run(tx, "import/links_existing", rows=keys):
+                stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
+        created: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        ends: set[str] = set()
+        for i, link in enumerate(unique):
+            old = stored.get(i)
+            if old is not None and (old[1], old[2]) == (link.valid_to, link.share):
+                continue
+            ends.update((link.src, link.dst))
+            if old is None:
+                created.append(
+                    {
+                        "rel": link.rel,
+                        "src": link.src,
+                        "dst": link.dst,
+                        "valid_from": link.valid_from,
+                        "valid_to": link.valid_to,
+                        "share": link.share,
+                    }
+                )
+            else:
+                updated.append(
+                    {"element_id": old[0], "valid_to": link.valid_to, "share": link.share}
+                )
+        report.created["link"] += len(created)
+        report.updated["link"] += len(updated)
+        report.unchanged["link"] += len(links) - len(created) - len(updated)
+        written = 0
+        for part in _chunks(created):
+            (result,) = self._run(tx, "import/links_create", rows=list(part))
+            written += result["created"]
+        if written != len(created):
+            raise StoreError(
+                f"{self.url}: {len(created) - written} link(s) refer to nodes that are not in "
+                "the store; load the nodes first"
+            )
+        for part in _chunks(updated):
+            self._run(tx, "import/links_update", rows=list(part))
+        return ends
+
+    def _upsert_events(
+        self, tx: neo4j.Transaction, events: list[Event], report: WriteReport
+    ) -> list[Event]:
+        if not events:
+            return []
+        existing: dict[str, Event] = {}
+        for chunk in _chunks(list(dict.fromkeys(e.id for e in events))):
+            for row in self._run(tx, "import/events_existing", ids=list(chunk)):
+                existing[row["id"]] = _event(row)
+        rows: list[dict[str, Any]] = []
+        changed: list[Event] = []
+        for event in events:
+            props = _json(event.props)
+            old = existing.get(event.id)
+            if old is not None and (old.kind, old.subject, old.date, _json(old.props)) == (
+                event.kind,
+                event.subject,
+                event.date,
+                props,
+            ):
+                report.unchanged["event"] += 1
+                continue
+            (report.updated if old else report.created)["event"] += 1
+            rows.append(
+                {
+                    "id": event.id,
+                    "subject": event.subject,
+                    "lifts": event.lifts,
+                    "properties": {
+                        **_readable(event.props, _EVENT_RESERVED),
+                        "id": event.id,
+                        "kind": event.kind,
+                        "subject": event.subject,
+                        "date": event.date,
+                        "lifts": event.lifts,
+                        "props": props,
+                    },
+                }
+            )
+            changed.append(event)
+            if old is not None:
+                # what the old version reached (another subject, another lifted event)
+                # must be re-derived as well
+                changed.append(old)
+        for part in _chunks(rows):
+            self._run(tx, "import/events_upsert", rows=list(part))
+        return changed
+
+    def _rederive(
+        self,
+        tx: neo4j.Transaction,
+        view: _CypherView,
+        event_ids: Sequence[str],
+        report: WriteReport,
+    ) -> None:
+        written = 0
+        for chunk in _chunks(event_ids, DERIVE_CHUNK):
+            self._run(tx, "propagation/restrictions_delete", event_ids=list(chunk))
+            view.prefetch(chunk)
+            rows: list[dict[str, Any]] = []
+            for event_id in chunk:
+                event = view.event(event_id)
+                if event is not None:
+                    rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+            for part in _chunks(rows):
+                self._run(tx, "propagation/restrictions_create", rows=list(part))
+            written += len(rows)
+        report.events_rederived += len(event_ids)
+        report.restrictions += written
+
+    def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
+        """Every event derived again, a chunk of events per transaction.
+
+        Unlike the embedded store this does not hold one transaction over the whole
+        store (Neo4j keeps a transaction's changes in memory); each chunk replaces the
+        restrictions of its events atomically, so a reader sees, per event, either the
+        old or the new derivation — which are equal unless maintenance was wrong.
+        """
+        report = WriteReport()
+        event_ids = [row["id"] for row in self._read(self._cypher["propagation/event_ids"])]
+        for start in range(0, max(len(event_ids), 1), DERIVE_CHUNK):
+            chunk = event_ids[start : start + DERIVE_CHUNK]
+
+            def work(
+                tx: neo4j.Transaction, chunk: Sequence[str] = chunk, first: bool = start == 0
+            ) -> WriteReport:
+                part = WriteReport()
+                self._run(tx, "import/lock_writer")
+                if first:
+                    self._run(tx, "propagation/restrictions_orphaned")
+                self._rederive(tx, _CypherView(tx, self._cypher, self.schema), chunk, part)
+                self._run(tx, "import/bump_version")
+                return part
+
+            report.add(self._write_transaction(work))
+            if progress:
+                progress(min(start + DERIVE_CHUNK, len(event_ids)), len(event_ids))
+        return report
+
+    # reading -----------------------------------------------------------------------------
+    def node(self, node_id: str) -> Node | None:
+        return self.nodes([node_id]).get(node_id)
+
+    def nodes(self, node_ids: Iterable[str]) -> dict[str, Node]:
+        ids = list(dict.fromkeys(node_ids))
+        found: dict[str, Node] = {}
+        for chunk in _chunks(ids):
+            for row in self._read(self._cypher["queries/nodes"], ids=list(chunk)):
+                found[row["id"]] = _node(row)
+        return found
+
+    def node_types(self, node_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(node_ids))
+        types: dict[str, str] = {}
+        for chunk in _chunks(ids):
+            for row in self._read(self._cypher["queries/node_types"], ids=list(chunk)):
+                types[row["id"]] = row["type"]
+        return types
+
+    def links(
+        self,
+        node_ids: Iterable[str],
+        *,
+        rels: Iterable[str] | None = None,
+        direction: str = BOTH,
+        as_of: dt.date | None = None,
+    ) -> list[Link]:
+        ids = list(dict.fromkeys(node_ids))
+        rel_list = sorted(set(rels)) if rels is not None else sorted(self.schema.links)
+        names = [
+            n
+            for n, d in (("queries/adjacency_out", OUT), ("queries/adjacency_in", IN))
+            if direction in (d, BOTH)
+        ]
+        found: dict[tuple[Any, ...], Link] = {}
+        for chunk in _chunks(ids):
+            for name in names:
+                rows = self._read(self._cypher[name], ids=list(chunk), rels=rel_list, as_of=as_of)
+                for row in rows:
+                    link = _link(row)
+                    found[link.key] = link
+        return list(found.values())
+
+    def event(self, event_id: str) -> Event | None:
+        rows = self._read(self._cypher["queries/events_by_id"], ids=[event_id])
+        return _event(rows[0]) if rows else None
+
+    def events(
+        self,
+        *,
+        subject: str | None = None,
+        kind: str | None = None,
+        subjects: Sequence[str] | None = None,
+    ) -> list[Event]:
+        if subject is None and subjects is None:
+            return [_event(row) for row in self._read(self._cypher["queries/events"], kind=kind)]
+        wanted = list(dict.fromkeys(subjects)) if subjects is not None else [subject]
+        if subject is not None:
+            wanted = [s for s in wanted if s == subject]
+        found: list[Event] = []
+        for chunk in _chunks(wanted):
+            rows = self._read(
+                self._cypher["queries/events_of_subjects"], subjects=list(chunk), kind=kind
+            )
+            found.extend(_event(row) for row in rows)
+        if len(wanted) > CHUNK:
+            found.sort(key=lambda e: (e.date, e.id))
+        return found
+
+    def lifting_events(self, event_id: str) -> list[Event]:
+        rows = self._read(self._cypher["propagation/lifting_events"], ids=[event_id])
+        return [_event(row) for row in rows]
+
+    def restrictions(
+        self,
+        *,
+        subject: str | None = None,
+        subjects: Sequence[str] | None = None,
+        measure: str | None = None,
+        active_on: dt.date | None = None,
+        event_id: str | None = None,
+    ) -> list[Restriction]:
+        filters: dict[str, Any] = {"measure": measure, "active_on": active_on}
+        if subject is not None or subjects is not None:
+            wanted = list(dict.fromkeys(subjects)) if subjects is not None else [subject]
+            if subject is not None:
+                wanted = [s for s in wanted if s == subject]
+            rows: list[neo4j.Record] = []
+            for chunk in _chunks(wanted):
+                rows.extend(
+                    self._read(
+                        self._cypher["queries/restrictions_of_subjects"],
+                        subjects=list(chunk),
+                        event_id=event_id,
+                        **filters,
+                    )
+                )
+            found = [_restriction(row["data"]) for row in rows]
+            return sorted(found, key=lambda r: r.id) if len(wanted) > CHUNK else found
+        if event_id is not None:
+            rows = self._read(
+                self._cypher["queries/restrictions_of_event"], event_id=event_id, **filters
+            )
+        else:
+            rows = self._read(self._cypher["queries/restrictions"], **filters)
+        return [_restriction(row["data"]) for row in rows]
+
+    def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
+        # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
+        text = normalised.translate(_ASCII_LOWER)
+        rows = self._read(
+            self._cypher["queries/search"],
+            exact_id=normalised.upper() if len(normalised) == 18 else normalised,
+            text=text,
+            normalised=normalised,
+            limit=limit,
+            offset=offset,
+        )
+        return [_node(row) for row in rows]
+
+    def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]:
+        nodes: dict[str, int] = {}
+        for node_type, kind in sorted(self.schema.nodes.items()):
+            (row,) = self._read(
+                self._cypher.render("queries/stats_nodes_of_label", label=kind.label)
+            )
+            if row["count"]:
+                nodes[node_type] = row["count"]
+        links: dict[str, int] = {}
+        for rel in sorted(self.schema.links):
+            (row,) = self._read(self._cypher.render("queries/stats_links_of_rel", rel=rel))
+            if row["count"]:
+                links[rel] = row["count"]
+
+        def grouped(name: str, **params: Any) -> dict[str, int]:
+            rows = self._read(self._cypher[name], **params)
+            return dict(sorted((row["key"], row["count"]) for row in rows))
+
+        return {
+            "nodes": nodes,
+            "links": links,
+            "events": grouped("queries/stats_events"),
+            "restrictions": grouped("queries/stats_restrictions", today=today),
+        }
+
+    def data_version(self) -> str:
+        rows = self._read(self._cypher["queries/data_version"])
+        return str(rows[0]["version"]) if rows else "0"
+
+    def export(
+        self, *, restrictions: bool = False, today: dt.date | None = None
+    ) -> Iterator[dict[str, Any]]:
+        with self._errors(), self._session() as session, session.begin_transaction() as tx:
+            # the writer lock: the export is one committed state (loads wait until it is read)
+            self._run(tx, "import/lock_writer")
+            for row in tx.run(self._cypher["queries/export_nodes"]):
+                yield node_to_record(_node(row))
+            # links in key order (from, rel, to, valid_from), as the embedded store keeps them:
+            # a page of source nodes in id order at a time, each page's links sorted here
+            rels = sorted(self.schema.links)
+            after = ""
+            while True:
+                ids = [
+                    row["id"]
+                    for row in tx.run(
+                        self._cypher["queries/export_node_ids"], after=after, limit=EXPORT_PAGE
+                    )
+                ]
+                if not ids:
+                    break
+                after = ids[-1]
+                page = [
+                    _link(row)
+                    for row in tx.run(self._cypher["queries/export_links_from"], ids=ids, rels=rels)
+                ]
+                page.sort(key=_link_order)
+                for link in page:
+                    yield link_to_record(link)
+            lifting = self.schema.lifting_kinds()
+            events = [_event(row) for row in tx.run(self._cypher["queries/export_events"])]
+            # sanctions first, then lifts in chain order, so the file loads in one pass
+            for event in sorted(events, key=lambda e: (e.kind in lifting, e.date, e.id)):
+                yield event_to_record(event)
+            if restrictions:
+                day = today or dt.date.today()
+                for row in tx.run(self._cypher["queries/export_restrictions"]):
+                    yield {"type": "restriction", **_restriction(row["data"]).to_json(day)}
+            tx.rollback()  # the lock is all this transaction wrote
+
+    # audit -----------------------------------------------------------------------------
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        if not entries:
+            return
+        rows = [
+            {
+                "at": e.at,
+                "principal": e.principal,
+                "role": e.role,
+                "operation": e.operation,
+                "ids": list(e.ids),
+                "purpose": e.purpose,
+            }
+            for e in entries
+        ]
+        self._write_transaction(lambda tx: self._run(tx, "import/audit_append", entries=rows))
+
+    def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
+        rows = self._read(self._cypher["queries/audit_entries"], limit=limit, offset=offset)
+        return [
+            AuditEntry(
+                r["at"],
+                r["principal"],
+                r["role"],
+                r["operation"],
+                tuple(r["ids"] or ()),
+                r["purpose"],
+            )
+            for r in rows
+        ]
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

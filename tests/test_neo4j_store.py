@@ -1,0 +1,333 @@
+"""The Neo4j store gives the embedded store's answers, record for record.
+
+The same records go into both stores, in the same batches; then every reading the
+GraphStore interface offers — stats, restrictions, links as of a day, events, search,
+export — must be identical, and so must the created/updated/unchanged counts of
+every write. The data: a hand-made credit scenario touching every rule and every
+kind of lift, the real registry sample (shared/data/registry_sample), and a small
+synthetic registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from creditgraph.ingest.loader import load
+from creditgraph.schema import default_schema
+from creditgraph.store import StoreError
+from creditgraph.store.base import AuditEntry, GraphStore
+from creditgraph.store.cypher import CypherLibrary
+from creditgraph.store.embedded import EmbeddedStore
+from creditgraph.store.neo4j import Neo4jStore, _connection
+from scenario import enterprise, event, lines, link, person
+from store_datasets import DATASETS, E1, E2, E3, Record, credit_scenario, dataset
+from support.stores import TEST_ID_KEY, Neo4jTestServer
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def both(tmp_path: Path, neo4j_store: GraphStore) -> Iterator[tuple[GraphStore, GraphStore]]:
+    embedded = EmbeddedStore(tmp_path / "parity.db", default_schema(), id_key=TEST_ID_KEY)
+    yield embedded, neo4j_store
+    embedded.close()
+
+
+def _load(store: GraphStore, records: list[Record], batch_size: int) -> dict[str, Any]:
+    result = load(lines(records), store, batch_size=batch_size)
+    assert not result.errors, result.errors[:5]
+    r = result.report
+    return {  # (a count of zero and no count are the same)
+        "created": +r.created,
+        "updated": +r.updated,
+        "unchanged": +r.unchanged,
+        "restrictions": r.restrictions,
+        "events_rederived": r.events_rederived,
+    }
+
+
+def _link_key(link: Any) -> tuple[str, ...]:
+    return (link.rel, link.src, link.dst, str(link.valid_from), str(link.valid_to), str(link.share))
+
+
+def assert_same_answers(a: GraphStore, b: GraphStore) -> None:
+    assert a.stats(TODAY) == b.stats(TODAY)
+    assert [r.to_json(TODAY) for r in a.restrictions()] == [
+        r.to_json(TODAY) for r in b.restrictions()
+    ]
+    assert a.events() == b.events()
+    assert list(a.export(restrictions=True, today=TODAY)) == list(
+        b.export(restrictions=True, today=TODAY)
+    )
+    records = list(a.export())
+    ids = [r["id"] for r in records if r["type"] in ("enterprise", "person", "agency")]
+    for day in (None, dt.date(2016, 1, 1), dt.date(2021, 6, 30), TODAY):
+        for direction in ("both", "in", "out"):
+            assert sorted(map(_link_key, a.links(ids, as_of=day, direction=direction))) == sorted(
+                map(_link_key, b.links(ids, as_of=day, direction=direction))
+            ), (day, direction)
+        assert sorted(
+            map(_link_key, a.links(ids[:7], rels=["LEGAL_REPRESENTATIVE", "SHAREHOLDER"]))
+        ) == sorted(map(_link_key, b.links(ids[:7], rels=["LEGAL_REPRESENTATIVE", "SHAREHOLDER"])))
+    for subject in ids[:40]:
+        for day in (None, dt.date(2022, 1, 1), TODAY):
+            assert a.restrictions(subject=subject, active_on=day) == b.restrictions(
+                subject=subject, active_on=day
+            )
+        assert a.events(subject=subject) == b.events(subject=subject)
+    assert a.restrictions(subjects=ids[:25]) == b.restrictions(subjects=ids[:25])
+    assert a.events(subjects=ids[:25]) == b.events(subjects=ids[:25])
+    assert a.nodes(ids[:50]) == b.nodes(ids[:50])
+    assert a.node_types([*ids[:50], "ev:1", "nobody"]) == b.node_types(
+        [*ids[:50], "ev:1", "nobody"]
+    )
+    names = [r["name"] for r in records if "name" in r][:15]
+    for text in ["有限公司", "上海", "张", "abc", "", *(n[:2] for n in names), *ids[:3]]:
+        for offset in (0, 3):
+            assert [n.id for n in a.search(text, limit=10, offset=offset)] == [
+                n.id for n in b.search(text, limit=10, offset=offset)
+            ], text
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("name", DATASETS)
+def test_same_records_give_the_same_answers_on_both_stores(
+    name: str, tmp_path: Path, both: tuple[GraphStore, GraphStore]
+) -> None:
+    records = dataset(name, tmp_path)
+    embedded, neo4j = both
+    # small batches: what a later batch brings re-derives what earlier ones derived
+    assert _load(embedded, records, 700) == _load(neo4j, records, 700)
+    assert_same_answers(embedded, neo4j)
+    assert embedded.recompute().restrictions == neo4j.recompute().restrictions
+    assert_same_answers(embedded, neo4j)
+
+
+@pytest.mark.neo4j
+def test_changes_are_counted_and_maintained_alike(both: tuple[GraphStore, GraphStore]) -> None:
+    embedded, neo4j = both
+    records = credit_scenario()
+    for store in both:
+        _load(store, records, 1000)
+    changes = [
+        # a corrected end date: the legal rep left before the revocation
+        link("LEGAL_REPRESENTATIVE", "p:zhang", E1, "2016-01-01", "2020-12-31"),
+        # the same link again: unchanged
+        link("DIRECTOR", "p:zhang", E2, "2019-01-01"),
+        # a renamed person, an enterprise that became an SOE, a property dropped
+        person("p:li", "李肆"),
+        enterprise(E2, "上海另一貿易有限公司", kind="soe"),
+        enterprise(E1, "上海某某贸易有限公司", status="revoked"),
+        # responsibility established later; an objection to the repair's revocation
+        event("ev:9", "LICENSE_REVOKED", E2, "2024-06-30", responsible=["p:wang"]),
+        event("ev:o2", "OBJECTION_UPHELD", E2, "2025-01-01", lifts="ev:x"),
+    ]
+    assert _load(embedded, changes, 3) == _load(neo4j, changes, 3)
+    assert_same_answers(embedded, neo4j)
+    again = _load(embedded, changes, 50)
+    assert again == _load(neo4j, changes, 50)
+    assert not again["created"] and not again["updated"]
+
+
+@pytest.mark.neo4j
+def test_audit_entries_read_back_newest_first_on_both_stores(
+    both: tuple[GraphStore, GraphStore],
+) -> None:
+    entries = [
+        AuditEntry("2026-11-23T08:00:00Z", f"key{i}", "investigator", "neighborhood", ids, None)
+        for i, ids in enumerate([("p:zhang",), (), ("e:1", "e:2")])
+    ] + [AuditEntry("2026-11-23T09:00:00Z", "k", "steward", "person", ("p:li",), "复核")]
+    for store in both:
+        store.append_audit(entries[:3])
+        store.append_audit(entries[3:])
+    a, b = both
+    assert a.audit_entries(limit=10) == b.audit_entries(limit=10)
+    assert a.audit_entries(limit=2, offset=1) == b.audit_entries(limit=2, offset=1)
+    assert b.audit_entries(limit=1)[0].purpose == "复核"
+
+
+@pytest.mark.neo4j
+def test_data_version_changes_with_every_write_that_changes_data(neo4j_store: GraphStore) -> None:
+    before = neo4j_store.data_version()
+    _load(neo4j_store, credit_scenario()[:6], 100)
+    after = neo4j_store.data_version()
+    assert after != before
+    _load(neo4j_store, credit_scenario()[:6], 100)  # nothing new
+    assert neo4j_store.data_version() == after
+
+
+@pytest.mark.neo4j
+def test_id_key_is_created_once_and_kept_in_the_database(neo4j_server: Neo4jTestServer) -> None:
+    neo4j_server.empty()
+    first = Neo4jStore(neo4j_server.url, default_schema())
+    second = Neo4jStore(neo4j_server.url, default_schema())
+    configured = Neo4jStore(neo4j_server.url, default_schema(), id_key="from-settings")
+    try:
+        key = first.id_key()
+        assert len(key) == 64 and second.id_key() == key
+        assert configured.id_key() == b"from-settings"
+    finally:
+        for store in (first, second, configured):
+            store.close()
+
+
+@pytest.mark.neo4j
+def test_constraints_and_indexes_are_created_once(neo4j_store: Neo4jStore) -> None:
+    assert neo4j_store.ensure_schema() == []  # the fixture's connect created them all
+    library = CypherLibrary(default_schema())
+    wanted = {n for n, _ in library.statements("schema/constraints")}
+    wanted |= {n for n, _ in library.statements("schema/indexes")}
+    assert {"entity_id", "event_id", "restriction_id", "entity_norm_name"} <= wanted
+
+
+@pytest.mark.neo4j
+def test_a_link_to_a_missing_node_fails_the_whole_batch(neo4j_store: GraphStore) -> None:
+    from creditgraph.domain.model import Link, Node
+    from creditgraph.store.base import Batch
+
+    with pytest.raises(StoreError, match="refer to nodes that are not in the store"):
+        neo4j_store.write(
+            Batch(nodes=[Node("p:a", "person", "甲")], links=[Link("DIRECTOR", "p:a", E1)])
+        )
+    assert neo4j_store.node("p:a") is None  # one transaction: nothing was written
+
+
+# ---- connection and statements, no server needed ----------------------------------------
+
+
+def test_credentials_and_database_come_from_the_url_and_are_never_shown() -> None:
+    target, auth, database, shown = _connection(
+        "neo4j://reader:s%40cret@db.example:7687/credit", "env-user", "env-password"
+    )
+    assert (target, database, shown) == (
+        "neo4j://db.example:7687",
+        "credit",
+        "neo4j://db.example:7687/credit",
+    )
+    assert (auth.principal, auth.credentials) == ("reader", "s@cret")
+    _, auth, database, _ = _connection("bolt://localhost:7687", "neo4j", "pw")
+    assert (auth.principal, auth.credentials, database) == ("neo4j", "pw", None)
+    assert _connection("bolt://127.0.0.1:7687", None, None)[1] is None  # no auth at all
+
+
+def test_unreachable_neo4j_is_an_operational_failure_with_exit_code_one() -> None:
+    with pytest.raises(StoreError, match="unreachable"):
+        Neo4jStore("bolt://127.0.0.1:9", default_schema())
+    result = subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", "stats", "--store", "bolt://u:pw@127.0.0.1:9"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "bolt://127.0.0.1:9" in result.stderr and "pw" not in result.stderr
+
+
+def test_placeholders_take_only_names_declared_in_the_schema() -> None:
+    library = CypherLibrary(default_schema())
+    assert ":DIRECTOR]" in library.render("queries/stats_links_of_rel", rel="DIRECTOR")
+    assert "(n:Person)" in library.render("queries/stats_nodes_of_label", label="Person")
+    for bad in ("DIRECTOR]->() DETACH DELETE r //", "director", "Person"):
+        with pytest.raises(ValueError, match="declared in graph_schema"):
+            library.render("queries/stats_links_of_rel", rel=bad)
+    with pytest.raises(KeyError):
+        library["queries/stats_links_of_rel"]  # a template is never run unfilled
+
+
+def test_every_statement_the_store_names_is_a_file_in_cypher() -> None:
+    import re
+
+    source = Path(sys.modules[Neo4jStore.__module__].__file__ or "").read_text(encoding="utf-8")
+    library = CypherLibrary(default_schema())
+    named = set(re.findall(r'"((?:schema|import|queries|propagation)/[a-z_]+)"', source))
+    assert len(named) > 30
+    for name in named:
+        assert (library.root / f"{name}.cypher").is_file(), name
+    # and no Cypher is written inline
+    assert not re.search(r'"\s*(MATCH|MERGE|CREATE|UNWIND|CALL|SHOW|RETURN)\b', source)
+
+
+# ---- the command line against Neo4j ----------------------------------------------------
+
+
+def _cli(store: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CREDITGRAPH_ID_KEY": TEST_ID_KEY, "CREDITGRAPH_TODAY": TODAY.isoformat()}
+    return subprocess.run(
+        [sys.executable, "-m", "creditgraph.cli", *args, "--store", store],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.mark.neo4j
+@pytest.mark.slow
+def test_every_command_works_against_neo4j_and_answers_as_the_embedded_store(
+    tmp_path: Path, neo4j_server: Neo4jTestServer
+) -> None:
+    neo4j_server.empty()
+    data = tmp_path / "records.jsonl"
+    data.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in credit_scenario()),
+        encoding="utf-8",
+    )
+    stores = {"embedded": str(tmp_path / "cli.db"), "neo4j": neo4j_server.url}
+    outputs: dict[str, list[str]] = {}
+    for kind, store in stores.items():
+        init = _cli(store, "init")
+        assert init.returncode == 0 and "store ready" in init.stdout, init.stderr
+        loaded = _cli(store, "load", str(data))
+        assert loaded.returncode == 0, loaded.stderr
+        assert "restrictions derived:" in loaded.stdout
+        results = [
+            _cli(store, "check", "p:zhang", "--role", "DIRECTOR", "--on", "2022-01-01", "--json"),
+            _cli(store, "check", "p:zhao", "--role", "MANAGER", "--on", "2024-02-01"),
+            _cli(store, "eligibility", E3, "--activity", "GOV_PROCUREMENT", "--on", "2024-06-01"),
+            _cli(store, "restrictions", "--json"),
+            _cli(store, "restrictions", "--subject", "p:wang", "--on", "2025-01-01"),
+            _cli(store, "stats", "--json"),
+            _cli(store, "conflicts", "--on", "2022-01-01", "--json"),
+            _cli(store, "recompute"),
+            _cli(store, "export", "--restrictions"),
+            _cli(store, "check", "p:nobody", "--role", "DIRECTOR"),
+        ]
+        assert [r.returncode for r in results] == [0] * 9 + [2], [r.stderr for r in results]
+        texts = [r.stdout for r in results]
+        decision = json.loads(texts[0])
+        assert decision["decision"] == "DENY"
+        decision.pop("data_version")
+        texts[0] = json.dumps(decision)
+        texts[7] = texts[7].split(" in ")[0]  # the recompute's duration differs
+        outputs[kind] = texts
+    assert outputs["embedded"] == outputs["neo4j"]
+    assert json.loads(outputs["neo4j"][6])  # the directorship held while barred is a conflict
+
+
+@pytest.mark.neo4j
+def test_neo4j_user_and_password_from_the_environment_are_used(
+    neo4j_server: Neo4jTestServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from creditgraph.settings import load_settings
+    from creditgraph.store import open_store
+
+    settings = load_settings(
+        {"CREDITGRAPH_STORE": neo4j_server.url, "NEO4J_USER": "neo4j", "NEO4J_PASSWORD": "x"}
+    )
+    # the test server runs without authentication and accepts any credentials
+    opened = open_store(settings=settings)
+    try:
+        assert isinstance(opened, Neo4jStore)
+        assert opened.data_version()
+    finally:
+        opened.close()
