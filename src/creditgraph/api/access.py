@@ -81,7 +81,9 @@ class AccessPolicy:
     open_local: bool
 
     @classmethod
-    def configure(cls, api_keys: Mapping[str, str], *, public: bool, host: str | None) -> AccessPolicy:
+    def configure(
+        cls, api_keys: Mapping[str, str], *, public: bool, host: str | None
+    ) -> AccessPolicy:
         """The policy for a server bound to ``host`` (None: in-process, treated as loopback)."""
         keys = {}
         for key, role in api_keys.items():
@@ -100,7 +102,7 @@ class AccessPolicy:
         if not keys and host is not None and not is_loopback(host):
             raise AccessConfigError(
                 f"refusing to serve on {host} without API keys: anyone who can reach it would "
-                "have every right. Set CREDITGRAPH_API_KEYS (e.g. \"KEY1=approval,KEY2=steward\") "
+                'have every right. Set CREDITGRAPH_API_KEYS (e.g. "KEY1=approval,KEY2=steward") '
                 "or bind 127.0.0.1"
             )
         return cls(keys=keys, public=public, open_local=not keys)
@@ -155,4 +157,6 @@ def forbidden(principal: Principal, right: Right) -> Forbidden:
         Right.SEE_ID_NUMBERS: "see identity numbers",
     }[right]
     allowed = sorted(role.value for role, rights in RIGHTS.items() if right in rights)
-    return Forbidden(f"the {principal.role.value} role may not {what} (allowed: {', '.join(allowed)})")
+    return Forbidden(
+        f"the {principal.role.value} role may not {what} (allowed: {', '.join(allowed)})"
+    )

@@ -32,8 +32,11 @@ MAX_PURPOSE = 500
 
 def _bad_request(message: str, status: int = 400) -> Response:
     error = {"message": message, "extensions": {"code": "BAD_REQUEST"}}
-    return Response(orjson.dumps({"data": None, "errors": [error]}), status_code=status,
-                    media_type="application/json")
+    return Response(
+        orjson.dumps({"data": None, "errors": [error]}),
+        status_code=status,
+        media_type="application/json",
+    )
 
 
 def purpose_text(header: str) -> str:
@@ -46,11 +49,15 @@ def purpose_text(header: str) -> str:
     return unquote(text)[:MAX_PURPOSE]
 
 
-def create_state(store: GraphStore, settings: Settings, policy: AccessPolicy, *,
-                 workers: int | None = None) -> ApiState:
+def create_state(
+    store: GraphStore, settings: Settings, policy: AccessPolicy, *, workers: int | None = None
+) -> ApiState:
     workers = workers or min(32, (os.cpu_count() or 2) * 4)
     return ApiState(
-        store=store, settings=settings, policy=policy, audit=AuditWriter(store),
+        store=store,
+        settings=settings,
+        policy=policy,
+        audit=AuditWriter(store),
         executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="creditgraph"),
     )
 
@@ -73,15 +80,20 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
 
     async def get_context(request: Request) -> ApiContext:
         purpose = request.headers.get(PURPOSE_HEADER)
-        return ApiContext.for_key(state, key_from_headers(request.headers),
-                                  purpose=purpose_text(purpose) if purpose else None)
+        return ApiContext.for_key(
+            state,
+            key_from_headers(request.headers),
+            purpose=purpose_text(purpose) if purpose else None,
+        )
 
     app = FastAPI(
         title="creditgraph",
         description="A dated credit relationship graph: checks for approval systems, "
         "association queries for investigators. GraphQL at /graphql.",
         lifespan=lifespan,
-        docs_url=None, redoc_url=None, openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.creditgraph = state
 
@@ -95,20 +107,25 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
         except orjson.JSONDecodeError:
             return _bad_request("the request body is not JSON")
         if not isinstance(body, dict):
-            return _bad_request("send one operation as a JSON object "
-                                "{\"query\": …, \"variables\": …} (batches are not accepted)")
+            return _bad_request(
+                "send one operation as a JSON object "
+                '{"query": …, "variables": …} (batches are not accepted)'
+            )
         query, variables = body.get("query"), body.get("variables")
         operation = body.get("operationName")
         if not isinstance(query, str) or not query.strip():
-            return _bad_request("the body has no \"query\" string")
+            return _bad_request('the body has no "query" string')
         if variables is not None and not isinstance(variables, dict):
-            return _bad_request("\"variables\" must be a JSON object")
+            return _bad_request('"variables" must be a JSON object')
         context = await get_context(request)
         try:
             result = await schema.execute(
-                query, variable_values=variables, context_value=context,
+                query,
+                variable_values=variables,
+                context_value=context,
                 operation_name=operation if isinstance(operation, str) else None,
-                allowed_operation_types=POST_OPERATIONS)
+                allowed_operation_types=POST_OPERATIONS,
+            )
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
             return _bad_request(str(exc) or "cannot tell which operation to run")
         return Response(orjson.dumps(process_result(result)), media_type="application/json")
@@ -123,7 +140,8 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             version = state.store.data_version()
         except StoreError as exc:
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
-        return JSONResponse({"status": "ok", "dataVersion": version,
-                             "openLocalMode": state.policy.open_local})
+        return JSONResponse(
+            {"status": "ok", "dataVersion": version, "openLocalMode": state.policy.open_local}
+        )
 
     return app

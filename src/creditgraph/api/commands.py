@@ -35,11 +35,16 @@ def _fail(message: str, code: int) -> NoReturn:
 
 
 def _address_options(func: F) -> F:
-    func = click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-                        help="TCP port.")(func)
-    return click.option("--host", default="127.0.0.1", show_default=True,
-                        help="Address to bind. Any address other than loopback needs API keys "
-                        "(CREDITGRAPH_API_KEYS).")(func)
+    func = click.option(
+        "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port."
+    )(func)
+    return click.option(
+        "--host",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address to bind. Any address other than loopback needs API keys "
+        "(CREDITGRAPH_API_KEYS).",
+    )(func)
 
 
 def _settings() -> Settings:
@@ -67,22 +72,32 @@ def _open(store_url: str, settings: Settings) -> GraphStore:
 
 def _describe_access(policy: AccessPolicy) -> str:
     if policy.open_local:
-        return ("open local mode: no API keys are configured, so every caller on this machine "
-                "has every right (set CREDITGRAPH_API_KEYS=\"KEY=approval,KEY2=steward,…\" to "
-                "require keys)")
+        return (
+            "open local mode: no API keys are configured, so every caller on this machine "
+            'has every right (set CREDITGRAPH_API_KEYS="KEY=approval,KEY2=steward,…" to '
+            "require keys)"
+        )
     roles = sorted({role.value for role in policy.keys.values()})
     public = "; anonymous callers get the public role" if policy.public else ""
     return f"API keys required ({len(policy.keys)} configured: {', '.join(roles)}){public}"
 
 
-def _serve(store: GraphStore, settings: Settings, policy: AccessPolicy, host: str, port: int,
-           banner: list[str]) -> None:
+def _serve(
+    store: GraphStore,
+    settings: Settings,
+    policy: AccessPolicy,
+    host: str,
+    port: int,
+    banner: list[str],
+) -> None:
     from creditgraph.api.app import create_app, create_state
 
     app = create_app(create_state(store, settings, policy), close_store=True)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"creditgraph: GraphQL at http://{shown}:{port}/graphql (GraphiQL in a browser), "
-               f"health at http://{shown}:{port}/healthz")
+    click.echo(
+        f"creditgraph: GraphQL at http://{shown}:{port}/graphql (GraphiQL in a browser), "
+        f"health at http://{shown}:{port}/healthz"
+    )
     click.echo(f"creditgraph: {_describe_access(policy)}")
     for line in banner:
         click.echo(line)
@@ -108,14 +123,20 @@ def _run_until_stopped(app: Any, host: str, port: int) -> None:
             if isinstance(captured, list):
                 captured.clear()
 
-    Server(uvicorn.Config(app, host=host, port=port, log_level="info",
-                          timeout_graceful_shutdown=10)).run()
+    Server(
+        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    ).run()
 
 
 @click.command()
-@click.option("--store", "store_url", envvar="CREDITGRAPH_STORE", default="./creditgraph.db",
-              show_default=True, help="Embedded store path, or bolt://… / neo4j://… for a Neo4j "
-              "server (env CREDITGRAPH_STORE).")
+@click.option(
+    "--store",
+    "store_url",
+    envvar="CREDITGRAPH_STORE",
+    default="./creditgraph.db",
+    show_default=True,
+    help="Embedded store path, or bolt://… / neo4j://… for a Neo4j server (env CREDITGRAPH_STORE).",
+)
 @_address_options
 def serve(store_url: str, host: str, port: int) -> None:
     """Serve the GraphQL API (/graphql, GraphiQL in a browser) and /healthz.
@@ -128,15 +149,26 @@ def serve(store_url: str, host: str, port: int) -> None:
     settings = _settings()
     policy = _policy(settings, host)
     store = _open(store_url, settings)
-    _serve(store, settings, policy, host, port, [
-        f"creditgraph: store {store_url} (data version {store.data_version()})",
-    ])
+    _serve(
+        store,
+        settings,
+        policy,
+        host,
+        port,
+        [
+            f"creditgraph: store {store_url} (data version {store.data_version()})",
+        ],
+    )
 
 
 @click.command()
-@click.option("--store", "store_url", default=None,
-              help="Where to create the demo store; it must not exist yet (default: a new "
-              "temporary folder, removed on exit).")
+@click.option(
+    "--store",
+    "store_url",
+    default=None,
+    help="Where to create the demo store; it must not exist yet (default: a new "
+    "temporary folder, removed on exit).",
+)
 @_address_options
 def demo(store_url: str | None, host: str, port: int) -> None:
     """Create a fresh store with a small bundled scenario and serve it.
@@ -156,8 +188,11 @@ def demo(store_url: str | None, host: str, port: int) -> None:
     with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
         url = store_url or str(Path(folder) / "demo.db")
         if "://" not in url and Path(url).exists():
-            _fail(f"{url} already exists: the demo needs a fresh store (remove it, or leave out "
-                  "--store for a temporary one)", EXIT_INVALID)
+            _fail(
+                f"{url} already exists: the demo needs a fresh store (remove it, or leave out "
+                "--store for a temporary one)",
+                EXIT_INVALID,
+            )
         store = _open(url, settings)
         if any(store.stats(settings.today or DEMO_TODAY)["nodes"].values()):
             store.close()
@@ -167,15 +202,22 @@ def demo(store_url: str | None, host: str, port: int) -> None:
             store.close()
             _fail(f"the bundled scenario is invalid: {result.errors[0]}", EXIT_FAILURE)
         nodes = sum(result.report.created.get(k, 0) for k in ("enterprise", "person", "agency"))
-        _serve(store, settings, policy, host, port, [
-            f"creditgraph: demo store {url}: {nodes} parties, {result.report.created['link']} "
-            f"links, {result.report.created['event']} events, {result.report.restrictions} "
-            f"restrictions derived",
-            f"creditgraph: 'today' is {settings.today} in this demo (set CREDITGRAPH_TODAY to "
-            "change it)",
-            "",
-            _examples(host, port),
-        ])
+        _serve(
+            store,
+            settings,
+            policy,
+            host,
+            port,
+            [
+                f"creditgraph: demo store {url}: {nodes} parties, {result.report.created['link']} "
+                f"links, {result.report.created['event']} events, {result.report.restrictions} "
+                f"restrictions derived",
+                f"creditgraph: 'today' is {settings.today} in this demo (set CREDITGRAPH_TODAY to "
+                "change it)",
+                "",
+                _examples(host, port),
+            ],
+        )
 
 
 def _examples(host: str, port: int) -> str:

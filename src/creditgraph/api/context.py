@@ -138,8 +138,14 @@ class ApiContext(BaseContext):
             return []
         at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         return [
-            AuditEntry(at, self.principal.name, self.principal.role.value, operation,
-                       tuple(sorted(ids)), self.purpose)
+            AuditEntry(
+                at,
+                self.principal.name,
+                self.principal.role.value,
+                operation,
+                tuple(sorted(ids)),
+                self.purpose,
+            )
             for operation, ids in self._touched.values()
         ]
 

@@ -27,8 +27,9 @@ def _enum(name: str, description: str, values: Mapping[str, str]) -> type[StrEnu
     return wrapped
 
 
-def _from_python(enum: type[Enum], name: str, description: str,
-                 values: Mapping[str, str]) -> type[StrEnum]:
+def _from_python(
+    enum: type[Enum], name: str, description: str, values: Mapping[str, str]
+) -> type[StrEnum]:
     return _enum(name, description, {member.value: values.get(member.value, "") for member in enum})
 
 
@@ -54,53 +55,85 @@ if TYPE_CHECKING:
     ConflictRelation: TypeAlias = str
 else:
     Role = _enum(
-        "Role", "An office a person may be appointed to (the 董监高 set and 负责人).",
+        "Role",
+        "An office a person may be appointed to (the 董监高 set and 负责人).",
         _SCHEMA.roles,
     )
     Activity = _enum(
-        "Activity", "An activity an eligibility check asks about.", _SCHEMA.activities,
+        "Activity",
+        "An activity an eligibility check asks about.",
+        _SCHEMA.activities,
     )
     Measure = _enum(
-        "Measure", "A measure a rule imposes (what it bars or puts under review).",
+        "Measure",
+        "A measure a rule imposes (what it bars or puts under review).",
         {name: m.description for name, m in _SCHEMA.measures.items()},
     )
     Rel = _enum(
-        "Rel", "A kind of dated link between two parties.",
+        "Rel",
+        "A kind of dated link between two parties.",
         {rel: link.description for rel, link in _SCHEMA.links.items()},
     )
     EventKind = _enum(
-        "EventKind", "A kind of credit event recorded on a subject.",
+        "EventKind",
+        "A kind of credit event recorded on a subject.",
         {kind: event.description for kind, event in _SCHEMA.events.items()},
     )
     NodeType = _enum(
-        "NodeType", "The kind of a party.",
+        "NodeType",
+        "The kind of a party.",
         {kind.label.upper(): kind.description for kind in _SCHEMA.nodes.values()},
     )
-    Verdict_ = _from_python(Verdict, "Verdict", "The answer of a check.", {
-        "ALLOW": "no measure in force bars it",
-        "REVIEW": "a measure would bar it but a fact it depends on is unknown, or the measure "
-                  "calls for strict review",
-        "DENY": "a confirmed measure in force bars it",
-    })
-    Certainty_ = _from_python(Certainty, "Certainty", "Whether every fact a measure depends on "
-                              "is established.", {})
-    RestrictionStatus = _from_python(Status, "RestrictionStatus", "A restriction's status as of "
-                                     "today.", {
-        "ACTIVE": "in force today, or starting later",
-        "ENDED": "its window has passed, or credit repair / delisting ended it early",
-        "VOID": "its event was voided (objection upheld, decision revoked)",
-    })
-    Direction = _enum("Direction", "Which links of a party to follow.", {
-        "OUT": "links from the party", "IN": "links to the party", "BOTH": "either way",
-    })
-    OwnerReason = _enum("OwnerReason", "Why a person is a beneficial owner.", {
-        "EQUITY": "effective share at or above the threshold (直接或者间接拥有股权)",
-        "CONTROL": "actual control, directly or through entities the person controls "
-                   "(实际控制)",
-    })
-    ConflictRelation = _enum("ConflictRelation", "Who holds the conflicting interest.", {
-        "SELF": "the official", "RELATIVE": "a relative of the official (近亲属)",
-    })
+    Verdict_ = _from_python(
+        Verdict,
+        "Verdict",
+        "The answer of a check.",
+        {
+            "ALLOW": "no measure in force bars it",
+            "REVIEW": "a measure would bar it but a fact it depends on is unknown, or the measure "
+            "calls for strict review",
+            "DENY": "a confirmed measure in force bars it",
+        },
+    )
+    Certainty_ = _from_python(
+        Certainty, "Certainty", "Whether every fact a measure depends on is established.", {}
+    )
+    RestrictionStatus = _from_python(
+        Status,
+        "RestrictionStatus",
+        "A restriction's status as of today.",
+        {
+            "ACTIVE": "in force today, or starting later",
+            "ENDED": "its window has passed, or credit repair / delisting ended it early",
+            "VOID": "its event was voided (objection upheld, decision revoked)",
+        },
+    )
+    Direction = _enum(
+        "Direction",
+        "Which links of a party to follow.",
+        {
+            "OUT": "links from the party",
+            "IN": "links to the party",
+            "BOTH": "either way",
+        },
+    )
+    OwnerReason = _enum(
+        "OwnerReason",
+        "Why a person is a beneficial owner.",
+        {
+            "EQUITY": "effective share at or above the threshold (直接或者间接拥有股权)",
+            "CONTROL": "actual control, directly or through entities the person controls "
+            "(实际控制)",
+        },
+    )
+    ConflictRelation = _enum(
+        "ConflictRelation",
+        "Who holds the conflicting interest.",
+        {
+            "SELF": "the official",
+            "RELATIVE": "a relative of the official (近亲属)",
+        },
+    )
 
 
 def node_type_name(node_type: str) -> str:

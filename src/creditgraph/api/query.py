@@ -136,8 +136,9 @@ class _Prefetched:
     def node(self, node_id: str) -> Any:
         return self._nodes.get(node_id)
 
-    def restrictions(self, *, subject: str | None = None, active_on: dt.date | None = None,
-                     **_: Any) -> list[DomainRestriction]:
+    def restrictions(
+        self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
+    ) -> list[DomainRestriction]:
         assert subject is not None and active_on is not None
         return self._restrictions.get((subject, active_on), [])
 
@@ -150,7 +151,8 @@ def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> I
     if len(records) > MAX_IMPORT_RECORDS:
         raise LimitExceeded(
             f"at most {MAX_IMPORT_RECORDS} records per call, got {len(records)}: split the list, "
-            "or use `creditgraph load` for bulk loads")
+            "or use `creditgraph load` for bulk loads"
+        )
     ctx.deadline.check()
     ctx.writing = True  # a write that has started is seen through, whatever the time limit
     lines = [("records", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(records)]
@@ -160,8 +162,9 @@ def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> I
         ok=not result.errors,
         written=result.written,
         accepted=result.accepted,
-        errors=[RecordError(index=e.line - 1, field=e.field, message=e.reason)
-                for e in result.errors],
+        errors=[
+            RecordError(index=e.line - 1, field=e.field, message=e.reason) for e in result.errors
+        ],
         created=[KindCount(kind=k, count=v) for k, v in sorted(report.created.items())],
         updated=[KindCount(kind=k, count=v) for k, v in sorted(report.updated.items())],
         unchanged=[KindCount(kind=k, count=v) for k, v in sorted(report.unchanged.items())],
@@ -174,50 +177,65 @@ def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> I
 # --- queries -----------------------------------------------------------------------------------
 
 
-@strawberry.type(description="creditgraph: checks for approval systems, association queries "
-                 "for investigators. Dates default to today; every answer is as of a day.")
+@strawberry.type(
+    description="creditgraph: checks for approval systems, association queries "
+    "for investigators. Dates default to today; every answer is as of a day."
+)
 class Query:
     # checks ----------------------------------------------------------------------------------
-    @strawberry.field(description="May this person be appointed to this role (on a day, in an "
-                      "enterprise)? ALLOW, REVIEW or DENY with the reasons — the same decision "
-                      "as `creditgraph check`. Roles: approval, investigator, steward.")
+    @strawberry.field(
+        description="May this person be appointed to this role (on a day, in an "
+        "enterprise)? ALLOW, REVIEW or DENY with the reasons — the same decision "
+        "as `creditgraph check`. Roles: approval, investigator, steward."
+    )
     def check_appointment(
         self,
         info: Info,
         person_id: strawberry.ID,
         role: Role,
         enterprise_id: strawberry.ID | None = None,
-        on: Annotated[dt.date | None, strawberry.argument(
-            description="The day asked about (default today).")] = None,
+        on: Annotated[
+            dt.date | None, strawberry.argument(description="The day asked about (default today).")
+        ] = None,
     ) -> Decision:
         ctx = info.context
         ctx.require(Right.CHECK)
         try:
             decision = ctx.state.decisions.check_appointment(
-                person_id, role, enterprise_id=enterprise_id, on=on or ctx.today)
+                person_id, role, enterprise_id=enterprise_id, on=on or ctx.today
+            )
         except UnknownId as exc:
             raise _unknown(ctx, exc, person_id, enterprise_id) from None
         ctx.touch(info, [person_id])
         return Decision.of(decision)
 
-    @strawberry.field(description="Many appointment checks in one round trip; the answers come "
-                      f"in the order asked (at most {MAX_BATCH_CHECKS}).")
+    @strawberry.field(
+        description="Many appointment checks in one round trip; the answers come "
+        f"in the order asked (at most {MAX_BATCH_CHECKS})."
+    )
     def check_appointments(self, info: Info, requests: list[AppointmentRequest]) -> list[Decision]:
         ctx = info.context
         ctx.require(Right.CHECK)
         if len(requests) > MAX_BATCH_CHECKS:
-            raise LimitExceeded(
-                f"at most {MAX_BATCH_CHECKS} checks per call, got {len(requests)}")
-        asked = [(str(r.person_id), str(r.role), None if r.enterprise_id is None
-                  else str(r.enterprise_id), r.on or ctx.today) for r in requests]
+            raise LimitExceeded(f"at most {MAX_BATCH_CHECKS} checks per call, got {len(requests)}")
+        asked = [
+            (
+                str(r.person_id),
+                str(r.role),
+                None if r.enterprise_id is None else str(r.enterprise_id),
+                r.on or ctx.today,
+            )
+            for r in requests
+        ]
         if not asked:
             return []
         decisions = Decisions(cast(GraphStore, _Prefetched(ctx.store, asked)))
         answers = []
         for index, (person, role, enterprise, day) in enumerate(asked):
             try:
-                answers.append(decisions.check_appointment(
-                    person, role, enterprise_id=enterprise, on=day))
+                answers.append(
+                    decisions.check_appointment(person, role, enterprise_id=enterprise, on=day)
+                )
             except UnknownId as exc:
                 error = _unknown(ctx, exc, person, enterprise)
                 raise type(error)(f"requests[{index}]: {error}") from None
@@ -226,15 +244,18 @@ class Query:
         ctx.touch(info, {person for person, _, _, _ in asked})
         return [Decision.of(d) for d in answers]
 
-    @strawberry.field(description="May this party take part in an activity (procurement, "
-                      "bidding, …) on a day? Roles: approval, investigator, steward.")
+    @strawberry.field(
+        description="May this party take part in an activity (procurement, "
+        "bidding, …) on a day? Roles: approval, investigator, steward."
+    )
     def check_eligibility(
         self,
         info: Info,
         subject_id: strawberry.ID,
         activity: Activity,
-        on: Annotated[dt.date | None, strawberry.argument(
-            description="The day asked about (default today).")] = None,
+        on: Annotated[
+            dt.date | None, strawberry.argument(description="The day asked about (default today).")
+        ] = None,
     ) -> Decision:
         ctx = info.context
         ctx.require(Right.CHECK)
@@ -280,15 +301,18 @@ class Query:
         ctx.require(Right.READ_PUBLIC)
         return node_view(info, _visible_node(ctx, id))
 
-    @strawberry.field(description="Parties by name — in simplified or traditional characters, "
-                      "full- or half-width, spaces ignored — or by id/code. The public role finds "
-                      "enterprises only.")
+    @strawberry.field(
+        description="Parties by name — in simplified or traditional characters, "
+        "full- or half-width, spaces ignored — or by id/code. The public role finds "
+        "enterprises only."
+    )
     def search(
         self,
         info: Info,
         query: str,
-        first: Annotated[int | None, strawberry.argument(
-            description=f"Page size (default 20, max {MAX_PAGE}).")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size (default 20, max {MAX_PAGE}).")
+        ] = None,
         after: str | None = None,
     ) -> NodeConnection:
         ctx = info.context
@@ -311,23 +335,34 @@ class Query:
         page, more = rows[:size], len(rows) > size
         ctx.remember(node for _, node in page)
         views = [node_view(info, node) for _, node in page]
-        edges = [NodeEdge(node=view, cursor=_cursor("search", pos))
-                 for (pos, _), view in zip(page, views, strict=True) if view is not None]
-        return NodeConnection(edges=edges, page_info=PageInfo(
-            has_next_page=more, has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None))
+        edges = [
+            NodeEdge(node=view, cursor=_cursor("search", pos))
+            for (pos, _), view in zip(page, views, strict=True)
+            if view is not None
+        ]
+        return NodeConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
-    @strawberry.field(description="Derived restrictions, ordered by id (Relay connection). "
-                      "With activeOn, only those in force that day.")
+    @strawberry.field(
+        description="Derived restrictions, ordered by id (Relay connection). "
+        "With activeOn, only those in force that day."
+    )
     def restrictions(
         self,
         info: Info,
         subject_id: strawberry.ID | None = None,
         measure: Measure | None = None,
         active_on: dt.date | None = None,
-        first: Annotated[int | None, strawberry.argument(
-            description=f"Page size (default 50, max {MAX_PAGE}).")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
+        ] = None,
         after: str | None = None,
     ) -> RestrictionConnection:
         ctx = info.context
@@ -337,28 +372,38 @@ class Query:
         if subject_id is not None:
             _visible_node(ctx, subject_id)
         ctx.deadline.check()
-        found = visible_restrictions(ctx, ctx.store.restrictions(
-            subject=subject_id, measure=measure, active_on=active_on))
+        found = visible_restrictions(
+            ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
+        )
         ctx.touch(info, _person_subjects(ctx, found))
-        start = 0 if last_id is None else next(
-            (i for i, r in enumerate(found) if r.id > last_id), len(found))
+        start = (
+            0
+            if last_id is None
+            else next((i for i, r in enumerate(found) if r.id > last_id), len(found))
+        )
         page = found[start : start + size]
-        edges = [RestrictionEdge(node=Restriction(record=r), cursor=_cursor("restriction", r.id))
-                 for r in page]
+        edges = [
+            RestrictionEdge(node=Restriction(record=r), cursor=_cursor("restriction", r.id))
+            for r in page
+        ]
         return RestrictionConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + size < len(found), has_previous_page=start > 0,
+                has_next_page=start + size < len(found),
+                has_previous_page=start > 0,
                 start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None),
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
             total_count=len(found),
         )
 
     # investigations ---------------------------------------------------------------------------
-    @strawberry.field(description="The parties within `depth` links of a party and the links "
-                      f"between them. depth ≤ {inv.MAX_DEPTH}; a party with more than "
-                      "perNodeLimit links is cut there and listed in `truncated` with counts. "
-                      "Without asOf, links of any time.")
+    @strawberry.field(
+        description="The parties within `depth` links of a party and the links "
+        f"between them. depth ≤ {inv.MAX_DEPTH}; a party with more than "
+        "perNodeLimit links is cut there and listed in `truncated` with counts. "
+        "Without asOf, links of any time."
+    )
     def neighborhood(
         self,
         info: Info,
@@ -371,17 +416,26 @@ class Query:
         ctx = info.context
         ctx.require(Right.READ)
         try:
-            found = inv.neighborhood(ctx.store, id, depth=depth, rels=rels, as_of=as_of,
-                                     per_node_limit=per_node_limit, deadline=ctx.deadline)
+            found = inv.neighborhood(
+                ctx.store,
+                id,
+                depth=depth,
+                rels=rels,
+                as_of=as_of,
+                per_node_limit=per_node_limit,
+                deadline=ctx.deadline,
+            )
         except UnknownId:
             raise missing(id) from None
         ctx.remember(found.nodes.values())
         ctx.touch_nodes(info, found.nodes.values())
         return Subgraph(record=found)
 
-    @strawberry.field(description="The shortest paths between two parties (找关系), links taken "
-                      f"either way, maxHops ≤ {inv.MAX_HOPS}; every shortest path up to `first`. "
-                      "Without asOf, links of any time.")
+    @strawberry.field(
+        description="The shortest paths between two parties (找关系), links taken "
+        f"either way, maxHops ≤ {inv.MAX_HOPS}; every shortest path up to `first`. "
+        "Without asOf, links of any time."
+    )
     def paths(
         self,
         info: Info,
@@ -395,18 +449,29 @@ class Query:
         ctx = info.context
         ctx.require(Right.READ)
         try:
-            found = inv.paths(ctx.store, from_id, to_id, max_hops=max_hops, as_of=as_of,
-                              rels=rels, first=first, deadline=ctx.deadline)
+            found = inv.paths(
+                ctx.store,
+                from_id,
+                to_id,
+                max_hops=max_hops,
+                as_of=as_of,
+                rels=rels,
+                first=first,
+                deadline=ctx.deadline,
+            )
         except UnknownId as exc:
             raise _unknown(ctx, exc, from_id, to_id) from None
         # the question itself reads the two parties, whether or not they are connected
-        ctx.touch_nodes(info, ctx.fetch_nodes({from_id, to_id, *(n for p in found for n in p.nodes)}
-                                              ).values())
+        ctx.touch_nodes(
+            info, ctx.fetch_nodes({from_id, to_id, *(n for p in found for n in p.nodes)}).values()
+        )
         return [Path(record=p) for p in found]
 
-    @strawberry.field(description="Natural persons who own (effective share ≥ threshold, "
-                      "multiplied along chains, summed over chains) or control the enterprise "
-                      "(受益所有人). asOf defaults to today.")
+    @strawberry.field(
+        description="Natural persons who own (effective share ≥ threshold, "
+        "multiplied along chains, summed over chains) or control the enterprise "
+        "(受益所有人). asOf defaults to today."
+    )
     def beneficial_owners(
         self,
         info: Info,
@@ -417,17 +482,24 @@ class Query:
         ctx = info.context
         ctx.require(Right.READ)
         try:
-            found = inv.beneficial_owners(ctx.store, enterprise_id, threshold=threshold,
-                                          as_of=as_of or ctx.today, deadline=ctx.deadline)
+            found = inv.beneficial_owners(
+                ctx.store,
+                enterprise_id,
+                threshold=threshold,
+                as_of=as_of or ctx.today,
+                deadline=ctx.deadline,
+            )
         except UnknownId:
             raise missing(enterprise_id) from None
         ctx.fetch_nodes({n for o in found for c in o.chains for n in c.nodes})  # one read
         ctx.touch(info, [o.person for o in found])
         return [Owner(record=o) for o in found]
 
-    @strawberry.field(description="Sanctioned parties and measures in force within `depth` links "
-                      f"(≤ {inv.MAX_DEPTH}), each with its path (关联风险). asOf defaults to "
-                      "today.")
+    @strawberry.field(
+        description="Sanctioned parties and measures in force within `depth` links "
+        f"(≤ {inv.MAX_DEPTH}), each with its path (关联风险). asOf defaults to "
+        "today."
+    )
     def exposure(
         self,
         info: Info,
@@ -439,17 +511,26 @@ class Query:
         ctx = info.context
         ctx.require(Right.READ)
         try:
-            found = inv.exposure(ctx.store, id, depth=depth, as_of=as_of or ctx.today, rels=rels,
-                                 deadline=ctx.deadline)
+            found = inv.exposure(
+                ctx.store,
+                id,
+                depth=depth,
+                as_of=as_of or ctx.today,
+                rels=rels,
+                deadline=ctx.deadline,
+            )
         except UnknownId:
             raise missing(id) from None
-        ctx.touch_nodes(info, ctx.fetch_nodes({id, *(n for e in found for n in e.path.nodes)}
-                                              ).values())
+        ctx.touch_nodes(
+            info, ctx.fetch_nodes({id, *(n for e in found for n in e.path.nodes)}).values()
+        )
         return [Exposure(record=e) for e in found]
 
-    @strawberry.field(description="Officials of an agency (or one official), or their relatives, "
-                      "who hold roles or shares in enterprises the official's agency supervises. "
-                      "asOf defaults to today.")
+    @strawberry.field(
+        description="Officials of an agency (or one official), or their relatives, "
+        "who hold roles or shares in enterprises the official's agency supervises. "
+        "asOf defaults to today."
+    )
     def interest_conflicts(
         self,
         info: Info,
@@ -460,23 +541,32 @@ class Query:
         ctx = info.context
         ctx.require(Right.READ)
         try:
-            found = inv.interest_conflicts(ctx.store, agency=agency_id, official=official_id,
-                                           as_of=as_of or ctx.today, deadline=ctx.deadline)
+            found = inv.interest_conflicts(
+                ctx.store,
+                agency=agency_id,
+                official=official_id,
+                as_of=as_of or ctx.today,
+                deadline=ctx.deadline,
+            )
         except UnknownId as exc:
             raise _unknown(ctx, exc, agency_id, official_id) from None
         asked = {i for i in (agency_id, official_id) if i is not None}
-        ctx.touch_nodes(info, ctx.fetch_nodes({*asked, *(n for c in found for n in c.path.nodes)}
-                                              ).values())
+        ctx.touch_nodes(
+            info, ctx.fetch_nodes({*asked, *(n for c in found for n in c.path.nodes)}).values()
+        )
         return [InterestConflict(record=c) for c in found]
 
     # audit and identity ------------------------------------------------------------------------
-    @strawberry.field(description="Reads that showed persons: who, when, what, which persons, "
-                      "why (X-Purpose); newest first. Role: steward.")
+    @strawberry.field(
+        description="Reads that showed persons: who, when, what, which persons, "
+        "why (X-Purpose); newest first. Role: steward."
+    )
     def audit_log(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(
-            description=f"Page size (default 50, max {MAX_PAGE}).")] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
+        ] = None,
         after: str | None = None,
     ) -> AuditLogConnection:
         ctx = info.context
@@ -485,12 +575,19 @@ class Query:
         offset = _offset("audit", after)
         ctx.state.audit.flush()
         entries = ctx.store.audit_entries(limit=size + 1, offset=offset)
-        edges = [AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", offset + i + 1))
-                 for i, e in enumerate(entries[:size])]
-        return AuditLogConnection(edges=edges, page_info=PageInfo(
-            has_next_page=len(entries) > size, has_previous_page=offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None))
+        edges = [
+            AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", offset + i + 1))
+            for i, e in enumerate(entries[:size])
+        ]
+        return AuditLogConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=len(entries) > size,
+                has_previous_page=offset > 0,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @strawberry.field(description="Who the server takes the caller for, and what they may do.")
     def viewer(self, info: Info) -> Viewer:
@@ -500,9 +597,11 @@ class Query:
             raise ctx.auth_error
         principal = ctx.principal
         return Viewer(
-            principal=principal.name, role=principal.role.value,
+            principal=principal.name,
+            role=principal.role.value,
             rights=sorted(r.value for r in Right if principal.may(r)),
-            open_local_mode=ctx.state.policy.open_local)
+            open_local_mode=ctx.state.policy.open_local,
+        )
 
 
 def _person_subjects(ctx: ApiContext, restrictions: Sequence[DomainRestriction]) -> set[str]:
@@ -515,24 +614,33 @@ def _person_subjects(ctx: ApiContext, restrictions: Sequence[DomainRestriction])
 # --- mutations ---------------------------------------------------------------------------------
 
 
-@strawberry.type(description="Writes for data stewards: the same validation and atomicity as "
-                 "`creditgraph load`.")
+@strawberry.type(
+    description="Writes for data stewards: the same validation and atomicity as `creditgraph load`."
+)
 class Mutation:
-    @strawberry.mutation(description="Import contract records (CONTRACT.md, 'Import records'): "
-                         "a list of JSON objects such as {\"type\": \"enterprise\", \"id\": …}. "
-                         "Every record is validated and every reference resolved first; with "
-                         "any error nothing is written (unless skipInvalid) and the errors name "
-                         "each record's index and field. Re-importing is idempotent. "
-                         f"At most {MAX_IMPORT_RECORDS} records per call. Role: steward.")
-    def import_records(self, info: Info, records: list[JSON],
-                       skip_invalid: bool = False) -> ImportResult:
+    @strawberry.mutation(
+        description="Import contract records (CONTRACT.md, 'Import records'): "
+        'a list of JSON objects such as {"type": "enterprise", "id": …}. '
+        "Every record is validated and every reference resolved first; with "
+        "any error nothing is written (unless skipInvalid) and the errors name "
+        "each record's index and field. Re-importing is idempotent. "
+        f"At most {MAX_IMPORT_RECORDS} records per call. Role: steward."
+    )
+    def import_records(
+        self, info: Info, records: list[JSON], skip_invalid: bool = False
+    ) -> ImportResult:
         return _import(info.context, records, skip_invalid=skip_invalid)
 
-    @strawberry.mutation(description="Record one credit event; the measures it triggers are "
-                         "derived at once. Role: steward.")
+    @strawberry.mutation(
+        description="Record one credit event; the measures it triggers are "
+        "derived at once. Role: steward."
+    )
     def record_event(self, info: Info, event: EventInput) -> ImportResult:
         record: dict[str, Any] = {
-            "type": "event", "id": event.id, "kind": str(event.kind), "subject": event.subject,
+            "type": "event",
+            "id": event.id,
+            "kind": str(event.kind),
+            "subject": event.subject,
             "date": event.date.isoformat(),
         }
         for name in ("authority", "document", "note", "responsible", "lifts"):
@@ -544,7 +652,8 @@ class Mutation:
             raise InvalidArgument("details must be a JSON object of the kind's own fields")
         clash = sorted(set(details) & set(record) | (set(details) & {"type"}))
         if clash:
-            raise InvalidArgument(f"details may not set {', '.join(clash)}: give them as "
-                                  "arguments of the event")
+            raise InvalidArgument(
+                f"details may not set {', '.join(clash)}: give them as arguments of the event"
+            )
         record.update(details)
         return _import(info.context, [record], skip_invalid=False)

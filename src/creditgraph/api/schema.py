@@ -93,8 +93,11 @@ def classify_errors(errors: Iterable[GraphQLError]) -> None:
         cause = _cause(error)
         if isinstance(cause, InvalidDate):
             # graphql-core wraps the scalar's message twice; say it once, and where
-            where = error.message.split(" has invalid value")[0] if error.message.startswith(
-                "Variable") else "invalid Date"
+            where = (
+                error.message.split(" has invalid value")[0]
+                if error.message.startswith("Variable")
+                else "invalid Date"
+            )
             error.message = f"{where}: {cause}"
         if code == "INTERNAL_SERVER_ERROR":
             log.error("unexpected error in %s", error.path, exc_info=error.original_error)
@@ -103,47 +106,86 @@ def classify_errors(errors: Iterable[GraphQLError]) -> None:
 
 
 def _timeout_result(context: ApiContext) -> ExecutionResult:
-    error = GraphQLError(str(DeadlineExceeded(
-        f"the request ran past its time limit of {context.deadline.seconds:g} s (narrow the "
-        "query: fewer hops, a lower depth, rels or asOf)")))
+    error = GraphQLError(
+        str(
+            DeadlineExceeded(
+                f"the request ran past its time limit of {context.deadline.seconds:g} s (narrow the "
+                "query: fewer hops, a lower depth, rels or asOf)"
+            )
+        )
+    )
     error.extensions = {"code": DeadlineExceeded.code, "limit": "time"}
     return ExecutionResult(data=None, errors=[error])
 
 
 class CreditGraphSchema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError],
-                       execution_context: ExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
         classify_errors(errors)
 
-    def execute_sync(self, query: str | None, variable_values: dict[str, Any] | None = None,
-                     context_value: Any | None = None, root_value: Any | None = None,
-                     operation_name: str | None = None, allowed_operation_types: Any = None,
-                     operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
-        result = super().execute_sync(query, variable_values, context_value, root_value,
-                                      operation_name, allowed_operation_types,
-                                      operation_extensions)
+    def execute_sync(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Any = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        result = super().execute_sync(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
         _audit(context_value)
         return result
 
-    async def execute(self, query: str | None, variable_values: dict[str, Any] | None = None,
-                      context_value: Any | None = None, root_value: Any | None = None,
-                      operation_name: str | None = None, allowed_operation_types: Any = None,
-                      operation_extensions: dict[str, Any] | None = None) -> ExecutionResult:
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Any = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
         if not isinstance(context_value, ApiContext):
-            return await super().execute(query, variable_values, context_value, root_value,
-                                         operation_name, allowed_operation_types,
-                                         operation_extensions)
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
             lambda: strawberry.Schema.execute_sync(
-                self, query, variable_values, context_value, root_value, operation_name,
-                allowed_operation_types, operation_extensions),
+                self,
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            ),
         )
         while True:
             remaining = context_value.deadline.remaining()
-            done, _ = await asyncio.wait({future}, timeout=None if context_value.writing
-                                         or remaining is None else max(remaining, 0))
+            done, _ = await asyncio.wait(
+                {future},
+                timeout=None if context_value.writing or remaining is None else max(remaining, 0),
+            )
             if done:
                 result = future.result()
                 _audit(context_value)

@@ -52,8 +52,9 @@ _DIRECTIONS = {"BOTH": BOTH, "IN": IN, "OUT": OUT}
 class Node:
     record: strawberry.Private[model.Node]
 
-    @strawberry.field(description="The import id (a unified social credit code for most "
-                      "enterprises).")
+    @strawberry.field(
+        description="The import id (a unified social credit code for most enterprises)."
+    )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
@@ -65,18 +66,23 @@ class Node:
     def type(self) -> NodeType:
         return node_type_name(self.record.type)
 
-    @strawberry.field(description="The party's links over time — ended ones included (e.g. "
-                      "former legal representatives) unless asOf is given, in which case only "
-                      "those holding that day. Links to persons are hidden from the public role.")
+    @strawberry.field(
+        description="The party's links over time — ended ones included (e.g. "
+        "former legal representatives) unless asOf is given, in which case only "
+        "those holding that day. Links to persons are hidden from the public role."
+    )
     def links(
         self,
         info: Info,
-        as_of: Annotated[dt.date | None, strawberry.argument(
-            description="Only links holding on this day.")] = None,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
         rels: list[Rel] | None = None,
         direction: Direction | None = None,
-        first: Annotated[int, strawberry.argument(
-            description=f"At most this many links (max {MAX_LINKS_PER_NODE}).")] = 200,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"At most this many links (max {MAX_LINKS_PER_NODE})."),
+        ] = 200,
     ) -> list[Link]:
         if first < 0 or first > MAX_LINKS_PER_NODE:
             raise LimitExceeded(f"first may be at most {MAX_LINKS_PER_NODE}, got {first}")
@@ -86,13 +92,20 @@ class Node:
             [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
         )
         order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
-        links.sort(key=lambda link: (
-            link.valid_to is not None, order.get(link.rel, 99),
-            -(link.valid_from or dt.date.min).toordinal(), link.other(self.record.id)))
+        links.sort(
+            key=lambda link: (
+                link.valid_to is not None,
+                order.get(link.rel, 99),
+                -(link.valid_from or dt.date.min).toordinal(),
+                link.other(self.record.id),
+            )
+        )
         return links_view(info, links[:first])
 
-    @strawberry.field(description="How many links `links` would list without `first` (a hub "
-                      "has more than one page).")
+    @strawberry.field(
+        description="How many links `links` would list without `first` (a hub "
+        "has more than one page)."
+    )
     def link_count(
         self,
         info: Info,
@@ -115,8 +128,9 @@ class Node:
         info.context.deadline.check()
         return [Event(record=e) for e in info.context.store.events(subject=self.record.id)]
 
-    @strawberry.field(description="Measures derived for the party; with activeOn, only those in "
-                      "force that day.")
+    @strawberry.field(
+        description="Measures derived for the party; with activeOn, only those in force that day."
+    )
     def restrictions(self, info: Info, active_on: dt.date | None = None) -> list[Restriction]:
         ctx = info.context
         ctx.deadline.check()
@@ -130,8 +144,10 @@ class Enterprise(Node):
     def status(self) -> str | None:
         return self.record.props.get("status")
 
-    @strawberry.field(description="company, soe, public_institution, social_organization, "
-                      "individual_business or other.")
+    @strawberry.field(
+        description="company, soe, public_institution, social_organization, "
+        "individual_business or other."
+    )
     def kind(self) -> str | None:
         return self.record.props.get("kind")
 
@@ -140,31 +156,44 @@ class Enterprise(Node):
         value = self.record.props.get("established")
         return dt.date.fromisoformat(value) if value else None
 
-    @strawberry.field(description="Legal representatives (法定代表人), former ones included "
-                      "unless asOf is given; latest first.")
+    @strawberry.field(
+        description="Legal representatives (法定代表人), former ones included "
+        "unless asOf is given; latest first."
+    )
     def legal_representatives(self, info: Info, as_of: dt.date | None = None) -> list[Link]:
         ctx = info.context
         ctx.deadline.check()
-        links = ctx.store.links([self.record.id], rels=["LEGAL_REPRESENTATIVE"], direction=IN,
-                                as_of=as_of)
-        links.sort(key=lambda link: (link.valid_to is not None,
-                                     -(link.valid_from or dt.date.min).toordinal(), link.src))
+        links = ctx.store.links(
+            [self.record.id], rels=["LEGAL_REPRESENTATIVE"], direction=IN, as_of=as_of
+        )
+        links.sort(
+            key=lambda link: (
+                link.valid_to is not None,
+                -(link.valid_from or dt.date.min).toordinal(),
+                link.src,
+            )
+        )
         return links_view(info, links)
 
 
-@strawberry.type(description="A natural person. The identity number is stored only as a keyed "
-                 "hash and a masked form.")
+@strawberry.type(
+    description="A natural person. The identity number is stored only as a keyed "
+    "hash and a masked form."
+)
 class Person(Node):
-    @strawberry.field(description="The masked identity number (e.g. 110105********002X); null "
-                      "unless the caller is a data steward.")
+    @strawberry.field(
+        description="The masked identity number (e.g. 110105********002X); null "
+        "unless the caller is a data steward."
+    )
     def id_number_masked(self, info: Info) -> str | None:
         if not info.context.may(Right.SEE_ID_NUMBERS):
             return None
         return self.record.props.get("id_masked")
 
 
-@strawberry.type(description="A government body, or the supervising unit of public "
-                 "institutions and SOEs.")
+@strawberry.type(
+    description="A government body, or the supervising unit of public institutions and SOEs."
+)
 class Agency(Node):
     @strawberry.field(description="national, province, city, county, township or other.")
     def level(self) -> str | None:
@@ -193,8 +222,10 @@ def nodes_view(info: Info, nodes: Iterable[model.Node]) -> list[Node]:
 # --- links and paths --------------------------------------------------------------------------
 
 
-@strawberry.type(description="A dated link. validFrom is the first day it holds, validTo the "
-                 "last (inclusive); null validTo: still holds; null validFrom: start unknown.")
+@strawberry.type(
+    description="A dated link. validFrom is the first day it holds, validTo the "
+    "last (inclusive); null validTo: still holds; null validFrom: start unknown."
+)
 class Link:
     record: strawberry.Private[model.Link]
 
@@ -235,10 +266,14 @@ def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
     """Links whose two ends the caller may see (the ends are read in one store call)."""
     ctx = info.context
     nodes = ctx.fetch_nodes([end for link in links for end in (link.src, link.dst)])
-    shown = [link for link in links
-             if ctx.visible(nodes.get(link.src)) and ctx.visible(nodes.get(link.dst))]
-    ctx.touch(info, {end for link in shown for end in (link.src, link.dst)
-                     if nodes[end].type == PERSON})
+    shown = [
+        link
+        for link in links
+        if ctx.visible(nodes.get(link.src)) and ctx.visible(nodes.get(link.dst))
+    ]
+    ctx.touch(
+        info, {end for link in shown for end in (link.src, link.dst) if nodes[end].type == PERSON}
+    )
     return [Link(record=link) for link in shown]
 
 
@@ -312,11 +347,15 @@ class Subgraph:
         info.context.remember(self.record.nodes.values())
         return links_view(info, self.record.links)
 
-    @strawberry.field(description="Parties with more links than perNodeLimit: how many they have "
-                      "and how many are shown.")
+    @strawberry.field(
+        description="Parties with more links than perNodeLimit: how many they have "
+        "and how many are shown."
+    )
     def truncated(self) -> list[Truncation]:
-        return [Truncation(node=strawberry.ID(t.node), total=t.total, shown=t.shown)
-                for t in self.record.truncated]
+        return [
+            Truncation(node=strawberry.ID(t.node), total=t.total, shown=t.shown)
+            for t in self.record.truncated
+        ]
 
 
 # --- events, restrictions, decisions ---------------------------------------------------------
@@ -363,8 +402,10 @@ class Event:
     def note(self) -> str | None:
         return self.record.props.get("note")
 
-    @strawberry.field(description="The persons found personally responsible; null when unknown "
-                      "(not 'nobody'), and for the public role.")
+    @strawberry.field(
+        description="The persons found personally responsible; null when unknown "
+        "(not 'nobody'), and for the public role."
+    )
     def responsible(self, info: Info) -> list[strawberry.ID] | None:
         persons = self.record.responsible
         if persons is None or not info.context.sees_persons:
@@ -372,8 +413,10 @@ class Event:
         info.context.touch(info, persons)
         return [strawberry.ID(p) for p in persons]
 
-    @strawberry.field(description="The event this one lifts (repair, delisting, objection upheld, "
-                      "decision revoked).")
+    @strawberry.field(
+        description="The event this one lifts (repair, delisting, objection upheld, "
+        "decision revoked)."
+    )
     def lifts(self) -> strawberry.ID | None:
         value = self.record.lifts
         return None if value is None else strawberry.ID(value)
@@ -393,19 +436,25 @@ class PathStep:
 
 def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
     return [
-        PathStep(node=strawberry.ID(s.node)) if s.node is not None
+        PathStep(node=strawberry.ID(s.node))
+        if s.node is not None
         else PathStep(rel=s.rel, valid_from=s.valid_from, valid_to=s.valid_to)
         for s in path
     ]
 
 
 def _event_ref(r: model.Restriction) -> EventRef:
-    return EventRef(id=strawberry.ID(r.event_id), kind=r.event_kind,
-                    subject=strawberry.ID(r.event_subject), date=r.event_date)
+    return EventRef(
+        id=strawberry.ID(r.event_id),
+        kind=r.event_kind,
+        subject=strawberry.ID(r.event_subject),
+        date=r.event_date,
+    )
 
 
-@strawberry.type(description="A measure derived from an event by a rule, with its window and "
-                 "provenance.")
+@strawberry.type(
+    description="A measure derived from an event by a rule, with its window and provenance."
+)
 class Restriction:
     record: strawberry.Private[model.Restriction]
 
@@ -445,8 +494,9 @@ class Restriction:
     def event(self) -> EventRef:
         return _event_ref(self.record)
 
-    @strawberry.field(description="The links the measure travelled, from the subject to the "
-                      "event's subject.")
+    @strawberry.field(
+        description="The links the measure travelled, from the subject to the event's subject."
+    )
     def path(self) -> list[PathStep]:
         return _steps(self.record.path)
 
@@ -467,43 +517,61 @@ class Restriction:
         return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
 
 
-def visible_restrictions(ctx: ApiContext, restrictions: Sequence[model.Restriction]
-                         ) -> list[model.Restriction]:
+def visible_restrictions(
+    ctx: ApiContext, restrictions: Sequence[model.Restriction]
+) -> list[model.Restriction]:
     """For the public role, only restrictions on enterprises whose path shows no person."""
     if ctx.sees_persons or not restrictions:
         return list(restrictions)
     ids = {r.subject for r in restrictions} | {
-        s.node for r in restrictions for s in r.path if s.node is not None}
+        s.node for r in restrictions for s in r.path if s.node is not None
+    }
     types = ctx.store.node_types(ids)
-    return [r for r in restrictions
-            if types.get(r.subject) == "enterprise"
-            and all(types.get(s.node) != PERSON for s in r.path if s.node is not None)]
+    return [
+        r
+        for r in restrictions
+        if types.get(r.subject) == "enterprise"
+        and all(types.get(s.node) != PERSON for s in r.path if s.node is not None)
+    ]
 
 
-@strawberry.type(description="Why a check is not ALLOW: the measure, its rule and legal basis, "
-                 "its window, the source event and the path that carried it.")
+@strawberry.type(
+    description="Why a check is not ALLOW: the measure, its rule and legal basis, "
+    "its window, the source event and the path that carried it."
+)
 class Reason:
     measure: Measure
     rule: str
     legal_basis: str
     from_: dt.date = strawberry.field(name="from")
     until: dt.date | None = strawberry.field(
-        description="The last day the measure applies (inclusive); null: until lifted.")
+        description="The last day the measure applies (inclusive); null: until lifted."
+    )
     certainty: Certainty_
-    effect: str = strawberry.field(description="BAR (the measure bars it) or REVIEW (strict "
-                                   "review).")
+    effect: str = strawberry.field(
+        description="BAR (the measure bars it) or REVIEW (strict review)."
+    )
     event: EventRef
     path: list[PathStep]
     restriction_id: strawberry.ID = strawberry.field(
-        description="The restriction this reason comes from.")
+        description="The restriction this reason comes from."
+    )
 
     @classmethod
     def of(cls, reason: DomainReason) -> Reason:
         r = reason.restriction
-        return cls(measure=r.measure, rule=r.rule, legal_basis=r.legal_basis, from_=r.start,
-                   until=r.until, certainty=r.certainty.value, effect=reason.effect.upper(),
-                   event=_event_ref(r), path=_steps(r.path),
-                   restriction_id=strawberry.ID(r.id))
+        return cls(
+            measure=r.measure,
+            rule=r.rule,
+            legal_basis=r.legal_basis,
+            from_=r.start,
+            until=r.until,
+            certainty=r.certainty.value,
+            effect=reason.effect.upper(),
+            event=_event_ref(r),
+            path=_steps(r.path),
+            restriction_id=strawberry.ID(r.id),
+        )
 
 
 @strawberry.type(description="The answer of a check: ALLOW, REVIEW or DENY, with the reasons.")
@@ -514,11 +582,14 @@ class Decision:
     on: dt.date = strawberry.field(description="The day asked about.")
     data_version: str = strawberry.field(
         description="The store's data version the answer was computed on (log it with the "
-        "decision).")
+        "decision)."
+    )
     until: dt.date | None = strawberry.field(
-        description="The last day a DENY holds; null when open-ended or not denied.")
-    person: strawberry.ID | None = strawberry.field(description="The person checked "
-                                                    "(appointments).")
+        description="The last day a DENY holds; null when open-ended or not denied."
+    )
+    person: strawberry.ID | None = strawberry.field(
+        description="The person checked (appointments)."
+    )
     role: Role | None
     enterprise: strawberry.ID | None
     subject: strawberry.ID = strawberry.field(description="The party checked.")
@@ -528,11 +599,16 @@ class Decision:
     def of(cls, d: DomainDecision) -> Decision:
         appointment = d.activity is None
         return cls(
-            decision=d.decision.value, reasons=[Reason.of(r) for r in d.reasons], on=d.on,
-            data_version=d.data_version, until=d.until,
-            person=strawberry.ID(d.subject) if appointment else None, role=d.role,
+            decision=d.decision.value,
+            reasons=[Reason.of(r) for r in d.reasons],
+            on=d.on,
+            data_version=d.data_version,
+            until=d.until,
+            person=strawberry.ID(d.subject) if appointment else None,
+            role=d.role,
             enterprise=None if d.enterprise is None else strawberry.ID(d.enterprise),
-            subject=strawberry.ID(d.subject), activity=d.activity,
+            subject=strawberry.ID(d.subject),
+            activity=d.activity,
         )
 
 
@@ -551,8 +627,10 @@ class OwnershipChain:
     def links(self) -> list[Link]:
         return [Link(record=link) for link in self.record.links]
 
-    @strawberry.field(description="The product of the shares along the chain; null for a control "
-                      "chain or when a share is unknown.")
+    @strawberry.field(
+        description="The product of the shares along the chain; null for a control "
+        "chain or when a share is unknown."
+    )
     def share(self) -> float | None:
         return self.record.share
 
@@ -589,8 +667,9 @@ class Owner:
         return [OwnershipChain(record=c) for c in self.record.chains]
 
 
-@strawberry.type(description="A sanctioned party, or one under a measure, near the party asked "
-                 "about (关联风险).")
+@strawberry.type(
+    description="A sanctioned party, or one under a measure, near the party asked about (关联风险)."
+)
 class Exposure:
     record: strawberry.Private[inv.Exposure]
 
@@ -621,8 +700,10 @@ class Exposure:
         return [Restriction(record=r) for r in self.record.restrictions]
 
 
-@strawberry.type(description="An official, or a relative, holding office or shares in an "
-                 "enterprise the official's agency supervises.")
+@strawberry.type(
+    description="An official, or a relative, holding office or shares in an "
+    "enterprise the official's agency supervises."
+)
 class InterestConflict:
     record: strawberry.Private[inv.InterestConflict]
 
@@ -663,8 +744,9 @@ class InterestConflict:
     def holding(self) -> Link:
         return Link(record=self.record.holding)
 
-    @strawberry.field(description="official -RELATIVE_OF- holder; null when the holder is the "
-                      "official.")
+    @strawberry.field(
+        description="official -RELATIVE_OF- holder; null when the holder is the official."
+    )
     def kinship(self) -> Link | None:
         return None if self.record.kinship is None else Link(record=self.record.kinship)
 
@@ -766,8 +848,9 @@ class KindCount:
     count: int
 
 
-@strawberry.type(description="What an import did. With errors and skipInvalid false, nothing "
-                 "was written.")
+@strawberry.type(
+    description="What an import did. With errors and skipInvalid false, nothing was written."
+)
 class ImportResult:
     ok: bool = strawberry.field(description="Every record was valid.")
     written: bool = strawberry.field(description="The valid records were written.")
@@ -791,12 +874,16 @@ class EventInput:
     document: str | None = None
     note: str | None = None
     responsible: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Persons found personally responsible; omit when unknown.")
+        default=None, description="Persons found personally responsible; omit when unknown."
+    )
     lifts: strawberry.ID | None = strawberry.field(
-        default=None, description="For lifting kinds: the event lifted.")
+        default=None, description="For lifting kinds: the event lifted."
+    )
     details: JSON | None = strawberry.field(
-        default=None, description="The kind's own fields, as in the import record: "
-        '{"severity": "serious"}, {"until": "2027-02-28"}, {"sentence_end": "…"}.')
+        default=None,
+        description="The kind's own fields, as in the import record: "
+        '{"severity": "serious"}, {"until": "2027-02-28"}, {"sentence_end": "…"}.',
+    )
 
 
 @strawberry.input(description="One appointment to check.")
@@ -816,7 +903,21 @@ class Viewer:
 
 
 __all__ = [
-    "Agency", "AppointmentRequest", "AuditLogConnection", "Decision", "Enterprise", "EventInput",
-    "Exposure", "ImportResult", "InterestConflict", "Node", "NodeConnection", "Owner", "Path",
-    "Person", "RestrictionConnection", "Subgraph", "Viewer",
+    "Agency",
+    "AppointmentRequest",
+    "AuditLogConnection",
+    "Decision",
+    "Enterprise",
+    "EventInput",
+    "Exposure",
+    "ImportResult",
+    "InterestConflict",
+    "Node",
+    "NodeConnection",
+    "Owner",
+    "Path",
+    "Person",
+    "RestrictionConnection",
+    "Subgraph",
+    "Viewer",
 ]

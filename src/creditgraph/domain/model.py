@@ -7,6 +7,7 @@ stores persist them, the rules engine reads and derives them, the API shows them
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -154,6 +155,34 @@ class Restriction:
         if self.until is not None and (self.until < today or self.until < self.start):
             return Status.ENDED
         return Status.ACTIVE
+
+    def to_stored_json(self) -> str:
+        """The form the stores keep: everything but the status, which depends on the day read."""
+        data = self.to_json(dt.date.min)
+        del data["status"]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_stored_json(cls, text: str) -> Restriction:
+        raw = json.loads(text)
+        return cls(
+            id=raw["id"],
+            subject=raw["subject"],
+            measure=raw["measure"],
+            rule=raw["rule"],
+            legal_basis=raw["legal_basis"],
+            event_id=raw["event"]["id"],
+            event_kind=raw["event"]["kind"],
+            event_subject=raw["event"]["subject"],
+            event_date=dt.date.fromisoformat(raw["event"]["date"]),
+            path=tuple(PathStep.from_json(step) for step in raw["path"]),
+            start=dt.date.fromisoformat(raw["from"]),
+            until=_date(raw["until"]),
+            certainty=Certainty(raw["certainty"]),
+            scheduled_until=_date(raw.get("scheduled_until")),
+            ended_by=raw.get("ended_by"),
+            voided_by=raw.get("voided_by"),
+        )
 
     def to_json(self, today: dt.date) -> dict[str, Any]:
         return {

@@ -284,8 +284,11 @@ def neighborhood(
         for link in kept.values():
             for end in {link.src, link.dst}:
                 shown_by_node[end] = shown_by_node.get(end, 0) + 1
-        truncated = [Truncation(t.node, t.total, shown_by_node.get(t.node, 0))
-                     for t in truncated if shown_by_node.get(t.node, 0) < t.total]
+        truncated = [
+            Truncation(t.node, t.total, shown_by_node.get(t.node, 0))
+            for t in truncated
+            if shown_by_node.get(t.node, 0) < t.total
+        ]
     nodes = store.nodes(distance)
     return Subgraph(
         root=root,
@@ -387,9 +390,7 @@ def paths(
             if len(forward.frontier) <= len(backward.frontier)
             else (backward, forward)
         )
-        reached = side.expand(
-            store.links(side.frontier, rels=chosen, direction=BOTH, as_of=as_of)
-        )
+        reached = side.expand(store.links(side.frontier, rels=chosen, direction=BOTH, as_of=as_of))
         if len(side.distance) + len(other.distance) > MAX_SEARCH_PARTIES:
             raise LimitExceeded(
                 f"the search between {source!r} and {target!r} reached more than "
@@ -403,7 +404,9 @@ def paths(
         return []
     shortest = min(forward.distance[m] + backward.distance[m] for m in meeting)
     result: list[ConnectingPath] = []
-    for middle in sorted(m for m in meeting if forward.distance[m] + backward.distance[m] == shortest):
+    for middle in sorted(
+        m for m in meeting if forward.distance[m] + backward.distance[m] == shortest
+    ):
         for front in forward.halves(middle):
             for back in backward.halves(middle):
                 result.append(_connecting_path(list(reversed(front)) + back[1:], forward, backward))
@@ -469,8 +472,14 @@ def beneficial_owners(
     chains: dict[str, list[OwnershipChain]] = {}
     count = 0
 
-    def walk(node: str, below: list[Link], visited: list[str], share: float | None,
-             equity: bool, control: bool) -> None:
+    def walk(
+        node: str,
+        below: list[Link],
+        visited: list[str],
+        share: float | None,
+        equity: bool,
+        control: bool,
+    ) -> None:
         nonlocal count
         for link in holders.get(node, ()):
             holder = link.src
@@ -491,12 +500,14 @@ def beneficial_owners(
                         f"the ownership of {enterprise!r} has more than {MAX_OWNERSHIP_CHAINS} "
                         "chains"
                     )
-                chains.setdefault(holder, []).append(OwnershipChain(
-                    nodes=(holder, *reversed(visited)),
-                    links=tuple(chain_links),
-                    share=product if is_equity else None,
-                    control=is_control,
-                ))
+                chains.setdefault(holder, []).append(
+                    OwnershipChain(
+                        nodes=(holder, *reversed(visited)),
+                        links=tuple(chain_links),
+                        share=product if is_equity else None,
+                        control=is_control,
+                    )
+                )
             else:
                 if count % 256 == 0:
                     deadline.check()
@@ -505,8 +516,11 @@ def beneficial_owners(
     walk(enterprise, [], [enterprise], 1.0, True, True)
     owners = []
     for person, person_chains in chains.items():
-        equity_chains = [c for c in person_chains if c.links[0].rel == SHAREHOLDER
-                         and all(link.rel == SHAREHOLDER for link in c.links)]
+        equity_chains = [
+            c
+            for c in person_chains
+            if c.links[0].rel == SHAREHOLDER and all(link.rel == SHAREHOLDER for link in c.links)
+        ]
         effective = sum(c.share for c in equity_chains if c.share is not None)
         incomplete = any(c.share is None for c in equity_chains)
         reasons = []
@@ -515,13 +529,15 @@ def beneficial_owners(
         if any(c.control for c in person_chains):
             reasons.append("CONTROL")
         if reasons:
-            owners.append(Owner(
-                person=person,
-                effective_share=round(effective, 12),
-                reasons=tuple(reasons),
-                chains=tuple(sorted(person_chains, key=lambda c: (-(c.share or 0.0), c.nodes))),
-                incomplete=incomplete,
-            ))
+            owners.append(
+                Owner(
+                    person=person,
+                    effective_share=round(effective, 12),
+                    reasons=tuple(reasons),
+                    chains=tuple(sorted(person_chains, key=lambda c: (-(c.share or 0.0), c.nodes))),
+                    incomplete=incomplete,
+                )
+            )
     owners.sort(key=lambda o: (-o.effective_share, o.person))
     return owners
 
@@ -571,13 +587,15 @@ def exposure(
         if not party_events and not party_restrictions:
             continue
         chain = next(side.halves(party))
-        found.append(Exposure(
-            node=party,
-            distance=side.distance[party],
-            path=_connecting_path(list(reversed(chain)), side, _Side.at(root)),
-            events=tuple(party_events),
-            restrictions=tuple(party_restrictions),
-        ))
+        found.append(
+            Exposure(
+                node=party,
+                distance=side.distance[party],
+                path=_connecting_path(list(reversed(chain)), side, _Side.at(root)),
+                events=tuple(party_events),
+                restrictions=tuple(party_restrictions),
+            )
+        )
     found.sort(key=lambda e: (not e.active, e.distance, e.node))
     return found
 
@@ -667,17 +685,19 @@ def interest_conflicts(
                     if kinship is not None:
                         nodes.append(office.src)
                         hops.append(Hop(holder, office.src, (kinship,)))
-                    found.append(InterestConflict(
-                        official=office.src,
-                        agency=office.dst,
-                        holder=holder,
-                        enterprise=holding.dst,
-                        office=office,
-                        supervision=supervision,
-                        holding=holding,
-                        kinship=kinship,
-                        path=ConnectingPath(tuple(nodes), tuple(hops)),
-                    ))
+                    found.append(
+                        InterestConflict(
+                            official=office.src,
+                            agency=office.dst,
+                            holder=holder,
+                            enterprise=holding.dst,
+                            office=office,
+                            supervision=supervision,
+                            holding=holding,
+                            kinship=kinship,
+                            path=ConnectingPath(tuple(nodes), tuple(hops)),
+                        )
+                    )
     return found
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
+from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
@@ -104,31 +104,7 @@ def _event(row: Sequence[Any]) -> Event:
     return Event(event_id, kind, subject, dt.date.fromisoformat(date), json.loads(props))
 
 
-def _restriction(data: str) -> Restriction:
-    raw = json.loads(data)
-    return Restriction(
-        id=raw["id"],
-        subject=raw["subject"],
-        measure=raw["measure"],
-        rule=raw["rule"],
-        legal_basis=raw["legal_basis"],
-        event_id=raw["event"]["id"],
-        event_kind=raw["event"]["kind"],
-        event_subject=raw["event"]["subject"],
-        event_date=dt.date.fromisoformat(raw["event"]["date"]),
-        path=tuple(PathStep.from_json(step) for step in raw["path"]),
-        start=dt.date.fromisoformat(raw["from"]),
-        until=_day(raw["until"]),
-        certainty=Certainty(raw["certainty"]),
-        scheduled_until=_day(raw.get("scheduled_until")),
-        ended_by=raw.get("ended_by"),
-        voided_by=raw.get("voided_by"),
-    )
-
-
 def _restriction_row(r: Restriction) -> tuple[Any, ...]:
-    data = r.to_json(dt.date.min)
-    del data["status"]  # status depends on the day it is read
     return (
         r.id,
         r.subject,
@@ -139,7 +115,7 @@ def _restriction_row(r: Restriction) -> tuple[Any, ...]:
         r.until.isoformat() if r.until else None,
         r.certainty.value,
         r.voided_by,
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+        r.to_stored_json(),
     )
 
 
@@ -579,7 +555,7 @@ class EmbeddedStore:
             params.extend([day, day])
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         return [
-            _restriction(row[0])
+            Restriction.from_stored_json(row[0])
             for row in self._conn.execute(
                 f"SELECT data FROM restrictions{where} ORDER BY id", params
             )
@@ -666,7 +642,7 @@ class EmbeddedStore:
             if restrictions:
                 day = today or dt.date.today()
                 for (data,) in conn.execute("SELECT data FROM restrictions ORDER BY id"):
-                    yield {"type": "restriction", **_restriction(data).to_json(day)}
+                    yield {"type": "restriction", **Restriction.from_stored_json(data).to_json(day)}
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -39,7 +39,7 @@ from neo4j.exceptions import (
 )
 from neo4j.time import Date as Neo4jDate
 
-from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
+from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
@@ -114,34 +114,6 @@ def _link_order(link: Link) -> tuple[str, str, str, str]:
     return (link.src, link.rel, link.dst, link.valid_from.isoformat() if link.valid_from else "")
 
 
-def _restriction_data(r: Restriction) -> str:
-    data = r.to_json(dt.date.min)
-    del data["status"]  # status depends on the day it is read
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _restriction(data: str) -> Restriction:
-    raw = json.loads(data)
-    return Restriction(
-        id=raw["id"],
-        subject=raw["subject"],
-        measure=raw["measure"],
-        rule=raw["rule"],
-        legal_basis=raw["legal_basis"],
-        event_id=raw["event"]["id"],
-        event_kind=raw["event"]["kind"],
-        event_subject=raw["event"]["subject"],
-        event_date=dt.date.fromisoformat(raw["event"]["date"]),
-        path=tuple(PathStep.from_json(step) for step in raw["path"]),
-        start=dt.date.fromisoformat(raw["from"]),
-        until=_day(raw["until"]),
-        certainty=Certainty(raw["certainty"]),
-        scheduled_until=_day(raw.get("scheduled_until")),
-        ended_by=raw.get("ended_by"),
-        voided_by=raw.get("voided_by"),
-    )
-
-
 def _restriction_row(r: Restriction) -> dict[str, Any]:
     return {
         "subject": r.subject,
@@ -159,7 +131,7 @@ def _restriction_row(r: Restriction) -> dict[str, Any]:
             "certainty": r.certainty.value,
             "ended_by": r.ended_by,
             "voided_by": r.voided_by,
-            "data": _restriction_data(r),
+            "data": r.to_stored_json(),
         },
     }
 
@@ -818,7 +790,7 @@ class Neo4jStore:
                         **filters,
                     )
                 )
-            found = [_restriction(row["data"]) for row in rows]
+            found = [Restriction.from_stored_json(row["data"]) for row in rows]
             return sorted(found, key=lambda r: r.id) if len(wanted) > CHUNK else found
         if event_id is not None:
             rows = self._read(
@@ -826,7 +798,7 @@ class Neo4jStore:
             )
         else:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
-        return [_restriction(row["data"]) for row in rows]
+        return [Restriction.from_stored_json(row["data"]) for row in rows]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
@@ -907,7 +879,10 @@ class Neo4jStore:
             if restrictions:
                 day = today or dt.date.today()
                 for row in tx.run(self._cypher["queries/export_restrictions"]):
-                    yield {"type": "restriction", **_restriction(row["data"]).to_json(day)}
+                    yield {
+                        "type": "restriction",
+                        **Restriction.from_stored_json(row["data"]).to_json(day),
+                    }
             tx.rollback()  # the lock is all this transaction wrote
 
     # audit -----------------------------------------------------------------------------
