@@ -102,6 +102,16 @@ def _page_size(first: int | None, default: int) -> int:
     return size
 
 
+def _party_of_type(info: Info, node_id: str, node_type: str, right: Right) -> Any:
+    ctx = info.context
+    ctx.require(right)
+    node = _visible_node(ctx, node_id)
+    if node.type != node_type:
+        article = "an" if node_type[0] in "aeiou" else "a"
+        raise InvalidArgument(f"{node_id!r} is a {node.type}, not {article} {node_type}")
+    return node_view(info, node)
+
+
 def _visible_node(ctx: ApiContext, node_id: str) -> Any:
     node = ctx.node(node_id)
     if node is None or not ctx.visible(node):
@@ -270,30 +280,15 @@ class Query:
     # parties ----------------------------------------------------------------------------------
     @strawberry.field(description="An enterprise by id (its unified social credit code).")
     def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
-        ctx = info.context
-        ctx.require(Right.READ_PUBLIC)
-        node = _visible_node(ctx, id)
-        if node.type != "enterprise":
-            raise InvalidArgument(f"{id!r} is a {node.type}, not an enterprise")
-        return cast(Enterprise, node_view(info, node))
+        return cast(Enterprise, _party_of_type(info, id, "enterprise", Right.READ_PUBLIC))
 
     @strawberry.field(description="A person by id. Roles: investigator, steward.")
     def person(self, info: Info, id: strawberry.ID) -> Person | None:
-        ctx = info.context
-        ctx.require(Right.READ)
-        node = _visible_node(ctx, id)
-        if node.type != PERSON:
-            raise InvalidArgument(f"{id!r} is a {node.type}, not a person")
-        return cast(Person, node_view(info, node))
+        return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
 
     @strawberry.field(description="An agency by id.")
     def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
-        ctx = info.context
-        ctx.require(Right.READ)
-        node = _visible_node(ctx, id)
-        if node.type != "agency":
-            raise InvalidArgument(f"{id!r} is a {node.type}, not an agency")
-        return cast(Agency, node_view(info, node))
+        return cast(Agency, _party_of_type(info, id, "agency", Right.READ))
 
     @strawberry.field(description="Any party by id.")
     def node(self, info: Info, id: strawberry.ID) -> Node | None:
