@@ -220,6 +220,41 @@ METRICS: list[Metric] = [
         plot=False,
     ),
     Metric("api_p99", "API checkAppointment p99 (ms)", _at("api", "checks", "p99_ms"), "{:.2f}"),
+    Metric(
+        "api_rps",
+        "API checkAppointment requests/s (4 clients)",
+        _at("api", "under_load", "requests_per_second"),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "api_load_p99",
+        "API checkAppointment p99 under 4 clients (ms)",
+        _at("api", "under_load", "latency", "p99_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "api_batch_s",
+        "API checkAppointments, 1,000 in one request (s)",
+        _at("api", "batch_1000", "seconds_median"),
+        "{:.3f}",
+        plot=False,
+    ),
+    Metric(
+        "api_nb_p95",
+        "API neighborhood depth 2 p95 (ms)",
+        _at("api", "neighborhood2", "p95_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "api_paths_p95",
+        "API paths maxHops 6 p95 (ms)",
+        _at("api", "paths6", "p95_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
 ]
 _BY_KEY = {m.key: m for m in METRICS}
 

@@ -620,6 +620,9 @@ def step_api_checks(
                     verdicts[data["data"]["checkAppointment"]["decision"]] += 1
                 if k >= warmup:
                     samples.append(elapsed)
+            loaded = _api_under_load(base, requests[warmup:], clients=4)
+            batch = _api_batch(client, requests[warmup : warmup + 1000])
+            traversal = _api_traversal(client, requests, seed)
     finally:
         server.terminate()
         try:
@@ -632,7 +635,97 @@ def step_api_checks(
         "checks": latency_summary(samples),
         "decisions": dict(verdicts),
         "errors": errors,
+        "under_load": loaded,
+        "batch_1000": batch,
+        **traversal,
     }
+
+
+def _check_body(person: str, role: str, day: dt.date) -> dict[str, Any]:
+    return {"query": _CHECK_QUERY, "variables": {"p": person, "r": role, "on": day.isoformat()}}
+
+
+def _api_under_load(base: str, requests: list[Any], clients: int) -> dict[str, Any]:
+    """Throughput: ``clients`` keep-alive connections asking at once, from this one process."""
+    import threading
+
+    import httpx
+
+    shares = [requests[i::clients] for i in range(clients)]
+    samples: list[list[int]] = [[] for _ in range(clients)]
+
+    def ask(k: int) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for person, role, _, day in shares[k]:
+                t0 = time.perf_counter_ns()
+                client.post("/graphql", json=_check_body(person, role, day)).raise_for_status()
+                samples[k].append(time.perf_counter_ns() - t0)
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    every = [x for part in samples for x in part]
+    return {
+        "clients": clients,
+        "requests": len(every),
+        "requests_per_second": len(every) / wall,
+        "latency": latency_summary(every),
+    }
+
+
+_BATCH_QUERY = (
+    "query Batch($r: [AppointmentRequest!]!) { checkAppointments(requests: $r) { decision } }"
+)
+
+
+def _api_batch(client: Any, requests: list[Any], reps: int = 5) -> dict[str, Any]:
+    """One checkAppointments call of (up to) 1,000 requests; median of ``reps``."""
+    body = {
+        "query": _BATCH_QUERY,
+        "variables": {
+            "r": [{"personId": p, "role": r, "on": day.isoformat()} for p, r, _, day in requests]
+        },
+    }
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        answer = client.post("/graphql", json=body).json()
+        times.append(time.perf_counter() - t0)
+        if answer.get("errors"):
+            raise RuntimeError(f"batch failed: {answer['errors'][:1]}")
+    return {"requests": len(requests), "seconds_median": statistics.median(times)}
+
+
+_NEIGHBORHOOD_QUERY = (
+    "query N($id: ID!) { neighborhood(id: $id, depth: 2, perNodeLimit: 50) "
+    "{ nodes { id } links { rel } truncated { node total } } }"
+)
+_PATHS_QUERY = (
+    "query P($a: ID!, $b: ID!) { paths(fromId: $a, toId: $b, maxHops: 6, first: 5) { length } }"
+)
+
+
+def _api_traversal(client: Any, requests: list[Any], seed: int, count: int = 200) -> dict[str, Any]:
+    """neighborhood depth 2 and paths maxHops 6 over HTTP, on persons from the check mix."""
+    rng = random.Random(seed + 1)
+    persons = [p for p, _, _, _ in requests]
+    out: dict[str, Any] = {}
+    for name, query, make in (
+        ("neighborhood2", _NEIGHBORHOOD_QUERY, lambda: {"id": rng.choice(persons)}),
+        ("paths6", _PATHS_QUERY, lambda: {"a": rng.choice(persons), "b": rng.choice(persons)}),
+    ):
+        samples, errors = [], 0
+        for _ in range(count):
+            t0 = time.perf_counter_ns()
+            answer = client.post("/graphql", json={"query": query, "variables": make()}).json()
+            samples.append(time.perf_counter_ns() - t0)
+            errors += bool(answer.get("errors"))
+        out[name] = {**latency_summary(samples), "errors": errors}
+    return out
 
 
 STEPS: dict[str, Callable[..., dict[str, Any]]] = {
