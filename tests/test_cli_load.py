@@ -1,6 +1,13 @@
 """``creditgraph load`` as a data steward runs it: partial imports with --skip-invalid,
 re-loading the same delivery, corrections, standard input, unreadable files, and the
-promise that a clear identity number never reaches the disk."""
+promise that a clear identity number never reaches the disk.
+
+What a load does to a store runs on both stores (``store_cli`` over ``any_store``: on
+Neo4j every command must also print exactly what the embedded store prints, see
+support/store_cli.py); what is about the embedded store's file (a missing input
+creates no file, the clear identity number is in no byte of the .db/-wal files — on
+Neo4j: in no property) and what fails before any store is opened run on the embedded
+store only."""
 
 from __future__ import annotations
 
@@ -8,15 +15,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from creditgraph.store.base import GraphStore
 from helpers_import import (
     EMPTY_STATS,
     ID_NUMBER_A,
     USCC_A,
     agency,
-    cli,
     enterprise,
     event,
-    export,
     jsonl,
     link,
     load,
@@ -24,10 +32,11 @@ from helpers_import import (
     person,
     record_errors,
     resident_id,
-    stats,
     uscc,
     write_jsonl,
 )
+from support.store_cli import StoreCli
+from support.stores import Neo4jTestServer
 
 USCC_B = uscc("深圳某某科技有限公司")
 
@@ -54,8 +63,15 @@ DELIVERY: list[dict[str, Any]] = [
 ]
 
 
+@pytest.fixture
+def store_cli(any_store: GraphStore, request: pytest.FixtureRequest, tmp_path: Path) -> StoreCli:
+    return StoreCli.of(any_store, request, tmp_path)
+
+
 # --skip-invalid ----------------------------------------------------------------------------
-def test_skip_invalid_imports_the_good_records_and_lists_each_rejected_line(tmp_path: Path) -> None:
+def test_skip_invalid_imports_the_good_records_and_lists_each_rejected_line(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     data = write_jsonl(
         tmp_path / "delivery.jsonl",
         [
@@ -78,9 +94,8 @@ def test_skip_invalid_imports_the_good_records_and_lists_each_rejected_line(tmp_
             "{broken",  # 10
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data, options=["--skip-invalid"])
+    result = store_cli.load(data, options=["--skip-invalid"])
 
     assert result.exit_code == 0, result.output
     errors = record_errors(result)
@@ -97,24 +112,24 @@ def test_skip_invalid_imports_the_good_records_and_lists_each_rejected_line(tmp_
     assert reasons[7] == "unknown id 'g:bad': not defined in this load nor in the store"
     assert "'ev:1'" in reasons[8]
     assert "rejected: 6 record(s)" in result.stdout
-    counts = stats(store)
+    counts = store_cli.stats()
     assert counts["nodes"] == {"enterprise": 1, "person": 1}
     assert counts["links"] == {"DIRECTOR": 1}
     assert counts["events"] == {"LICENSE_REVOKED": 1}
     assert load_counts(result.stdout)["link"] == (1, 0, 0)
 
 
-def test_skip_invalid_with_nothing_wrong_reports_no_rejections(tmp_path: Path) -> None:
-    result = load(
-        tmp_path / "s.db", write_jsonl(tmp_path / "d.jsonl", DELIVERY), options=["--skip-invalid"]
-    )
+def test_skip_invalid_with_nothing_wrong_reports_no_rejections(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    result = store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY), options=["--skip-invalid"])
     assert result.exit_code == 0, result.output
     assert "rejected" not in result.output
 
 
 # re-loading and corrections --------------------------------------------------------------
-def test_first_load_reports_what_it_created(tmp_path: Path) -> None:
-    result = load(tmp_path / "s.db", write_jsonl(tmp_path / "d.jsonl", DELIVERY))
+def test_first_load_reports_what_it_created(tmp_path: Path, store_cli: StoreCli) -> None:
+    result = store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY))
 
     assert result.exit_code == 0, result.output
     assert load_counts(result.stdout) == {
@@ -127,14 +142,15 @@ def test_first_load_reports_what_it_created(tmp_path: Path) -> None:
     assert "restrictions derived: " in result.stdout
 
 
-def test_loading_the_same_delivery_twice_changes_nothing(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
+def test_loading_the_same_delivery_twice_changes_nothing(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     data = write_jsonl(tmp_path / "d.jsonl", DELIVERY)
-    assert load(store, data).exit_code == 0
-    before = stats(store)
-    exported_before = export(store)
+    assert store_cli.load(data).exit_code == 0
+    before = store_cli.stats()
+    exported_before = store_cli.export()
 
-    again = load(store, data)
+    again = store_cli.load(data)
 
     assert again.exit_code == 0, again.output
     assert load_counts(again.stdout) == {
@@ -145,51 +161,55 @@ def test_loading_the_same_delivery_twice_changes_nothing(tmp_path: Path) -> None
         "person": (0, 0, 2),
     }
     assert "restrictions derived: 0" in again.stdout
-    assert stats(store) == before
-    assert export(store) == exported_before
+    assert store_cli.stats() == before
+    assert store_cli.export() == exported_before
 
 
-def test_a_corrected_end_date_updates_the_link_instead_of_adding_one(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+def test_a_corrected_end_date_updates_the_link_instead_of_adding_one(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    assert store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
     correction = [
         link("LEGAL_REPRESENTATIVE", "p:zhang-san-1", USCC_A, "2016-01-01", valid_to="2020-12-31"),
         link("DIRECTOR", "p:li-si", USCC_B, "2019-01-01"),
     ]
 
-    result = load(store, write_jsonl(tmp_path / "correction.jsonl", correction))
+    result = store_cli.load(write_jsonl(tmp_path / "correction.jsonl", correction))
 
     assert result.exit_code == 0, result.output
     assert load_counts(result.stdout)["link"] == (0, 1, 1)
-    assert stats(store)["links"] == {"LEGAL_REPRESENTATIVE": 1, "SHAREHOLDER": 2, "DIRECTOR": 1}
-    representative = [r for r in export(store) if r.get("rel") == "LEGAL_REPRESENTATIVE"]
+    assert store_cli.stats()["links"] == {
+        "LEGAL_REPRESENTATIVE": 1,
+        "SHAREHOLDER": 2,
+        "DIRECTOR": 1,
+    }
+    representative = [r for r in store_cli.export() if r.get("rel") == "LEGAL_REPRESENTATIVE"]
     assert [(r["valid_from"], r["valid_to"]) for r in representative] == [
         ("2016-01-01", "2020-12-31")
     ]
 
 
-def test_a_renamed_enterprise_is_updated_in_place(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+def test_a_renamed_enterprise_is_updated_in_place(tmp_path: Path, store_cli: StoreCli) -> None:
+    assert store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
 
-    result = load(
-        store,
+    result = store_cli.load(
         write_jsonl(tmp_path / "rename.jsonl", [enterprise(USCC_B, "深圳某某智能科技有限公司")]),
     )
 
     assert result.exit_code == 0, result.output
     assert load_counts(result.stdout)["enterprise"] == (0, 1, 0)
-    names = {r["id"]: r["name"] for r in export(store) if r["type"] == "enterprise"}
+    names = {r["id"]: r["name"] for r in store_cli.export() if r["type"] == "enterprise"}
     assert names[USCC_B] == "深圳某某智能科技有限公司"
 
 
-def test_exported_store_loads_back_into_itself_unchanged(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+def test_exported_store_loads_back_into_itself_unchanged(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    assert store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
     dump = tmp_path / "export.jsonl"
-    assert cli("export", "--output", dump, "--store", store).exit_code == 0
+    assert store_cli.run("export", "--output", dump).exit_code == 0
 
-    result = load(store, dump)
+    result = store_cli.load(dump)
 
     assert result.exit_code == 0, result.output
     assert all(
@@ -198,25 +218,23 @@ def test_exported_store_loads_back_into_itself_unchanged(tmp_path: Path) -> None
 
 
 # standard input and unreadable files ---------------------------------------------------------
-def test_dash_reads_the_records_from_standard_input(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
+def test_dash_reads_the_records_from_standard_input(tmp_path: Path, store_cli: StoreCli) -> None:
 
-    result = load(store, "-", input=jsonl(DELIVERY))
+    result = store_cli.load("-", input=jsonl(DELIVERY))
 
     assert result.exit_code == 0, result.output
-    assert stats(store)["nodes"] == {"enterprise": 2, "person": 2, "agency": 1}
+    assert store_cli.stats()["nodes"] == {"enterprise": 2, "person": 2, "agency": 1}
 
 
-def test_errors_on_standard_input_are_named_stdin(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
+def test_errors_on_standard_input_are_named_stdin(tmp_path: Path, store_cli: StoreCli) -> None:
 
-    result = load(store, "-", input=jsonl([enterprise(USCC_A), link("DIRECTOR", "p:x", USCC_A)]))
+    result = store_cli.load("-", input=jsonl([enterprise(USCC_A), link("DIRECTOR", "p:x", USCC_A)]))
 
     assert result.exit_code == 2
     assert [(f, line, field) for f, line, field, _ in record_errors(result)] == [
         ("<stdin>", 2, "from")
     ]
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
 def test_missing_file_is_named_and_nothing_is_created(tmp_path: Path) -> None:
@@ -252,27 +270,27 @@ def test_a_directory_given_as_file_is_named(tmp_path: Path) -> None:
     assert str(folder) in result.stderr
 
 
-def test_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path) -> None:
+def test_file_that_is_not_utf8_names_the_file_and_line(tmp_path: Path, store_cli: StoreCli) -> None:
     data = tmp_path / "gbk.jsonl"
     data.write_bytes(
         (json.dumps(enterprise(USCC_A), ensure_ascii=False) + "\n").encode("utf-8")
         + (json.dumps(person("p:zhang-san-1", "张三"), ensure_ascii=False) + "\n").encode("gbk")
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 2
     assert f"{data}:2:" in result.stderr
     assert "UTF-8" in result.stderr
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
-def test_standard_input_that_is_not_utf8_names_stdin_and_line(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
+def test_standard_input_that_is_not_utf8_names_stdin_and_line(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     text = jsonl([enterprise(USCC_A), person("p:zhang-san-1", "张三")])
 
-    result = load(store, "-", input=text.encode("gb18030"))
+    result = store_cli.load("-", input=text.encode("gb18030"))
 
     assert result.exit_code == 2
     assert [(f, line) for f, line, _, _ in record_errors(result)] == [
@@ -280,7 +298,7 @@ def test_standard_input_that_is_not_utf8_names_stdin_and_line(tmp_path: Path) ->
         ("<stdin>", 2),
     ]
     assert "UTF-8" in result.stderr
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
 def test_batch_size_of_zero_is_refused_as_invalid_input(tmp_path: Path) -> None:
@@ -339,50 +357,69 @@ def test_clear_identity_number_is_absent_while_the_load_is_open_too(tmp_path: Pa
         reader.close()
 
 
-def test_export_shows_only_the_masked_identity_number(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+@pytest.mark.neo4j
+def test_clear_identity_number_is_in_no_neo4j_property(
+    tmp_path: Path, neo4j_server: Neo4jTestServer
+) -> None:
+    # Neo4j's files are the server's: what the store can answer for is what it writes there
+    import neo4j
 
-    zhang = next(r for r in export(store) if r["id"] == "p:zhang-san-1")
+    neo4j_server.empty()
+    other_number = resident_id("440305", "19850517", "123")
+    records = [*DELIVERY, person("p:wang-wu", "王五", id_number=other_number.lower())]
+
+    result = StoreCli(neo4j_server.url).load(write_jsonl(tmp_path / "d.jsonl", records))
+
+    assert result.exit_code == 0, result.output
+    auth = (
+        neo4j.basic_auth(neo4j_server.user or "neo4j", neo4j_server.password or "")
+        if neo4j_server.user or neo4j_server.password
+        else None
+    )
+    with neo4j.GraphDatabase.driver(neo4j_server.url, auth=auth) as driver:
+        values = [
+            str(row["props"])
+            for statement in (
+                "MATCH (n) RETURN properties(n) AS props",
+                "MATCH ()-[r]->() RETURN properties(r) AS props",
+            )
+            for row in driver.execute_query(statement).records
+        ]
+    assert any("********" in v for v in values)  # the masked numbers are there
+    for number in (ID_NUMBER_A, other_number, other_number.lower()):
+        assert not [v for v in values if number[:17] in v]
+
+
+def test_export_shows_only_the_masked_identity_number(tmp_path: Path, store_cli: StoreCli) -> None:
+    assert store_cli.load(write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+
+    zhang = next(r for r in store_cli.export() if r["id"] == "p:zhang-san-1")
 
     assert zhang["id_number_masked"] == ID_NUMBER_A[:6] + "********" + ID_NUMBER_A[-4:]
     assert "id_number" not in zhang
     assert ID_NUMBER_A not in json.dumps(zhang)
 
 
-def test_same_identity_number_in_two_loads_hashes_alike(tmp_path: Path) -> None:
+def test_same_identity_number_in_two_loads_hashes_alike(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     # matching across deliveries works on the keyed hash, without the clear number
-    store = tmp_path / "s.db"
-    assert (
-        load(
-            store,
-            write_jsonl(
-                tmp_path / "a.jsonl", [person("p:zhang-san-1", "张三", id_number=ID_NUMBER_A)]
-            ),
-        ).exit_code
-        == 0
-    )
-    assert (
-        load(
-            store,
-            write_jsonl(
-                tmp_path / "b.jsonl",
-                [person("p:zhang-san-2", "張三", id_number=ID_NUMBER_A.lower())],
-            ),
-        ).exit_code
-        == 0
-    )
+    first = [person("p:zhang-san-1", "张三", id_number=ID_NUMBER_A)]
+    second = [person("p:zhang-san-2", "張三", id_number=ID_NUMBER_A.lower())]
+    assert store_cli.load(write_jsonl(tmp_path / "a.jsonl", first)).exit_code == 0
+    assert store_cli.load(write_jsonl(tmp_path / "b.jsonl", second)).exit_code == 0
 
-    people = {r["id"]: r for r in export(store) if r["type"] == "person"}
+    people = {r["id"]: r for r in store_cli.export() if r["type"] == "person"}
 
     assert people["p:zhang-san-1"]["id_number_hash"] == people["p:zhang-san-2"]["id_number_hash"]
-    assert stats(store)["nodes"] == {"person": 2}  # same number, but never merged silently
+    assert store_cli.stats()["nodes"] == {"person": 2}  # same number, but never merged silently
 
 
-def test_invalid_identity_number_is_reported_without_echoing_it(tmp_path: Path) -> None:
+def test_invalid_identity_number_is_reported_without_echoing_it(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     wrong = ID_NUMBER_A[:17] + "1"
-    result = load(
-        tmp_path / "s.db",
+    result = store_cli.load(
         write_jsonl(tmp_path / "d.jsonl", [person("p:li-si", "李四", id_number=wrong)]),
     )
     assert result.exit_code == 2

@@ -1,7 +1,12 @@
 """What a data steward sees when a file does not meet the contract (CONTRACT.md,
 "Import records"): every bad record is named ``file:line: field: reason``, the exit
 code is 2 and nothing at all is imported — and the references the contract allows
-(forward in the same load, or to what an earlier load stored) are accepted."""
+(forward in the same load, or to what an earlier load stored) are accepted.
+
+Every case runs on both stores (``any_store``): ``creditgraph load --store`` names the
+embedded store's file or the Neo4j server, and on Neo4j each command must also print
+exactly what the embedded store prints (support/store_cli.py) — the same error lines,
+counts and stats."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from creditgraph.store.base import GraphStore
 from helpers_import import (
     EMPTY_STATS,
     ID_NUMBER_A,
@@ -19,13 +25,13 @@ from helpers_import import (
     enterprise,
     event,
     link,
-    load,
+    load_counts,
     person,
     record_errors,
-    stats,
     uscc,
     write_jsonl,
 )
+from support.store_cli import StoreCli
 
 USCC_B = uscc("上海另一有限公司")
 
@@ -59,6 +65,12 @@ BASE: list[dict[str, Any]] = [
     event("ev:3", "OBJECTION_UPHELD", USCC_A, "2020-05-06", lifts="ev:2"),
 ]
 BAD_LINE = len(BASE) + 1
+
+
+@pytest.fixture
+def store_cli(any_store: GraphStore, request: pytest.FixtureRequest, tmp_path: Path) -> StoreCli:
+    return StoreCli.of(any_store, request, tmp_path)
+
 
 BAD_RECORDS = [
     pytest.param(
@@ -292,12 +304,11 @@ BAD_RECORDS = [
 
 @pytest.mark.parametrize(("bad", "field", "reason"), BAD_RECORDS)
 def test_bad_record_is_named_by_file_line_and_field_and_nothing_is_imported(
-    tmp_path: Path, bad: dict[str, Any] | str, field: str, reason: str
+    tmp_path: Path, store_cli: StoreCli, bad: dict[str, Any] | str, field: str, reason: str
 ) -> None:
     data = write_jsonl(tmp_path / "records.jsonl", [*BASE, bad])
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 2, result.output
     errors = record_errors(result)
@@ -306,10 +317,12 @@ def test_bad_record_is_named_by_file_line_and_field_and_nothing_is_imported(
     )
     assert reason.format(file=data) in errors[0][3]
     assert "1 invalid record(s): nothing was imported" in result.stderr
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
-def test_name_that_is_not_unicode_text_is_rejected_at_its_line(tmp_path: Path) -> None:
+def test_name_that_is_not_unicode_text_is_rejected_at_its_line(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     # JSON can spell a lone surrogate (\ud800), which no database or terminal can hold
     data = write_jsonl(
         tmp_path / "records.jsonl",
@@ -318,25 +331,26 @@ def test_name_that_is_not_unicode_text_is_rejected_at_its_line(tmp_path: Path) -
             '{"type": "person", "id": "p:li-si", "name": "\\ud800"}',
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 2, result.output
     errors = record_errors(result)
     assert [(f, line) for f, line, _, _ in errors] == [(str(data), BAD_LINE)]
     assert errors[0][2] in {"json", "name"}
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
-def test_the_clean_base_file_itself_loads(tmp_path: Path) -> None:
+def test_the_clean_base_file_itself_loads(tmp_path: Path, store_cli: StoreCli) -> None:
     # guards the table above: each case fails because of its own line, not the base
-    result = load(tmp_path / "s.db", write_jsonl(tmp_path / "records.jsonl", BASE))
+    result = store_cli.load(write_jsonl(tmp_path / "records.jsonl", BASE))
     assert result.exit_code == 0, result.output
-    assert stats(tmp_path / "s.db")["nodes"] == {"enterprise": 2, "person": 1, "agency": 1}
+    assert store_cli.stats()["nodes"] == {"enterprise": 2, "person": 1, "agency": 1}
 
 
-def test_every_bad_record_gets_its_own_message_in_line_order(tmp_path: Path) -> None:
+def test_every_bad_record_gets_its_own_message_in_line_order(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     data = write_jsonl(
         tmp_path / "records.jsonl",
         [
@@ -349,9 +363,8 @@ def test_every_bad_record_gets_its_own_message_in_line_order(tmp_path: Path) -> 
             link("MANAGER", "p:wang-wu", USCC_A, "2020-01-01", valid_to="2019-01-01"),  # line 7
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 2
     assert [(line, field) for _, line, field, _ in record_errors(result)] == [
@@ -362,10 +375,12 @@ def test_every_bad_record_gets_its_own_message_in_line_order(tmp_path: Path) -> 
         (7, "valid_to"),
     ]
     assert "5 invalid record(s): nothing was imported" in result.stderr
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
-def test_a_bad_record_in_the_second_file_keeps_the_first_file_out_too(tmp_path: Path) -> None:
+def test_a_bad_record_in_the_second_file_keeps_the_first_file_out_too(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     first = write_jsonl(tmp_path / "enterprises.jsonl", [enterprise(USCC_A), enterprise(USCC_B)])
     second = write_jsonl(
         tmp_path / "people.jsonl",
@@ -375,19 +390,20 @@ def test_a_bad_record_in_the_second_file_keeps_the_first_file_out_too(tmp_path: 
             link("DIRECTOR", "p:zhang-san-1", "e:nowhere"),
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, first, second)
+    result = store_cli.load(first, second)
 
     assert result.exit_code == 2
     assert [(f, line, field) for f, line, field, _ in record_errors(result)] == [
         (str(second), 3, "to")
     ]
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
 # references the contract accepts ------------------------------------------------------------
-def test_link_may_come_before_the_nodes_it_joins_in_the_same_load(tmp_path: Path) -> None:
+def test_link_may_come_before_the_nodes_it_joins_in_the_same_load(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     data = write_jsonl(
         tmp_path / "records.jsonl",
         [
@@ -398,18 +414,18 @@ def test_link_may_come_before_the_nodes_it_joins_in_the_same_load(tmp_path: Path
             enterprise(USCC_A),
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 0, result.output
-    counts = stats(store)
+    counts = store_cli.stats()
     assert counts["links"] == {"LEGAL_REPRESENTATIVE": 1}
     assert counts["events"] == {"ADMINISTRATIVE_PENALTY": 1, "OBJECTION_UPHELD": 1}
 
 
-def test_link_to_nodes_stored_by_an_earlier_load_is_accepted(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
+def test_link_to_nodes_stored_by_an_earlier_load_is_accepted(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     nodes = write_jsonl(tmp_path / "nodes.jsonl", [enterprise(USCC_A), person("p:zhang-san-1")])
     links = write_jsonl(
         tmp_path / "links.jsonl",
@@ -419,17 +435,16 @@ def test_link_to_nodes_stored_by_an_earlier_load_is_accepted(tmp_path: Path) -> 
         ],
     )
 
-    assert load(store, nodes).exit_code == 0
-    result = load(store, links)
+    assert store_cli.load(nodes).exit_code == 0
+    result = store_cli.load(links)
 
     assert result.exit_code == 0, result.output
-    assert stats(store)["links"] == {"DIRECTOR": 1}
+    assert store_cli.stats()["links"] == {"DIRECTOR": 1}
 
 
 def test_lifting_an_event_stored_by_an_earlier_load_is_checked_against_its_subject(
-    tmp_path: Path,
+    tmp_path: Path, store_cli: StoreCli
 ) -> None:
-    store = tmp_path / "s.db"
     first = write_jsonl(
         tmp_path / "first.jsonl",
         [
@@ -438,7 +453,7 @@ def test_lifting_an_event_stored_by_an_earlier_load_is_checked_against_its_subje
             event("ev:2", "ADMINISTRATIVE_PENALTY", USCC_A, "2020-03-02", severity="general"),
         ],
     )
-    assert load(store, first).exit_code == 0
+    assert store_cli.load(first).exit_code == 0
 
     wrong = write_jsonl(
         tmp_path / "wrong.jsonl",
@@ -446,7 +461,7 @@ def test_lifting_an_event_stored_by_an_earlier_load_is_checked_against_its_subje
             event("ev:3", "OBJECTION_UPHELD", USCC_B, "2020-05-06", lifts="ev:2"),
         ],
     )
-    result = load(store, wrong)
+    result = store_cli.load(wrong)
     assert result.exit_code == 2
     assert [(line, field) for _, line, field, _ in record_errors(result)] == [(1, "subject")]
 
@@ -456,43 +471,43 @@ def test_lifting_an_event_stored_by_an_earlier_load_is_checked_against_its_subje
             event("ev:3", "OBJECTION_UPHELD", USCC_A, "2020-05-06", lifts="ev:2"),
         ],
     )
-    assert load(store, right).exit_code == 0
-    assert stats(store)["events"] == {"ADMINISTRATIVE_PENALTY": 1, "OBJECTION_UPHELD": 1}
+    assert store_cli.load(right).exit_code == 0
+    assert store_cli.stats()["events"] == {"ADMINISTRATIVE_PENALTY": 1, "OBJECTION_UPHELD": 1}
 
 
-def test_link_to_a_stored_node_of_the_wrong_kind_is_rejected(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert (
-        load(
-            store, write_jsonl(tmp_path / "n.jsonl", [enterprise(USCC_A), enterprise(USCC_B)])
-        ).exit_code
-        == 0
-    )
+def test_link_to_a_stored_node_of_the_wrong_kind_is_rejected(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    nodes = write_jsonl(tmp_path / "n.jsonl", [enterprise(USCC_A), enterprise(USCC_B)])
+    assert store_cli.load(nodes).exit_code == 0
     data = write_jsonl(tmp_path / "l.jsonl", [link("LEGAL_REPRESENTATIVE", USCC_B, USCC_A)])
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 2
     errors = record_errors(result)
     assert [(line, field) for _, line, field, _ in errors] == [(1, "from")]
     assert "LEGAL_REPRESENTATIVE needs person" in errors[0][3]
-    assert stats(store)["links"] == {}
+    assert store_cli.stats()["links"] == {}
 
 
-def test_reusing_a_stored_enterprise_id_for_a_person_is_rejected(tmp_path: Path) -> None:
-    store = tmp_path / "s.db"
-    assert load(store, write_jsonl(tmp_path / "n.jsonl", [enterprise("e:acme")])).exit_code == 0
+def test_reusing_a_stored_enterprise_id_for_a_person_is_rejected(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    assert store_cli.load(write_jsonl(tmp_path / "n.jsonl", [enterprise("e:acme")])).exit_code == 0
 
-    result = load(store, write_jsonl(tmp_path / "p.jsonl", [person("e:acme", "张三")]))
+    result = store_cli.load(write_jsonl(tmp_path / "p.jsonl", [person("e:acme", "张三")]))
 
     assert result.exit_code == 2
     errors = record_errors(result)
     assert [(line, field) for _, line, field, _ in errors] == [(1, "id")]
     assert errors[0][3] == "'e:acme' is already an enterprise in the store"
-    assert stats(store)["nodes"] == {"enterprise": 1}
+    assert store_cli.stats()["nodes"] == {"enterprise": 1}
 
 
-def test_the_same_record_twice_in_one_load_is_imported_once(tmp_path: Path) -> None:
+def test_the_same_record_twice_in_one_load_is_imported_once(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     record = link("DIRECTOR", "p:zhang-san-1", USCC_A, "2019-01-01")
     data = write_jsonl(
         tmp_path / "records.jsonl",
@@ -504,32 +519,32 @@ def test_the_same_record_twice_in_one_load_is_imported_once(tmp_path: Path) -> N
             enterprise(USCC_A),
         ],
     )
-    store = tmp_path / "s.db"
 
-    result = load(store, data)
+    result = store_cli.load(data)
 
     assert result.exit_code == 0, result.output
-    assert stats(store)["links"] == {"DIRECTOR": 1}
-    assert stats(store)["nodes"] == {"enterprise": 1, "person": 1}
+    counts = store_cli.stats()
+    assert counts["links"] == {"DIRECTOR": 1}
+    assert counts["nodes"] == {"enterprise": 1, "person": 1}
 
 
-def test_enterprise_without_a_code_uses_a_prefixed_id(tmp_path: Path) -> None:
+def test_enterprise_without_a_code_uses_a_prefixed_id(tmp_path: Path, store_cli: StoreCli) -> None:
     data = write_jsonl(tmp_path / "records.jsonl", [enterprise("e:hk-123", "香港某某有限公司")])
-    store = tmp_path / "s.db"
-    assert load(store, data).exit_code == 0
-    assert stats(store)["nodes"] == {"enterprise": 1}
+    assert store_cli.load(data).exit_code == 0
+    assert store_cli.stats()["nodes"] == {"enterprise": 1}
 
 
-def test_a_load_with_only_blank_lines_imports_nothing_and_succeeds(tmp_path: Path) -> None:
+def test_a_load_with_only_blank_lines_imports_nothing_and_succeeds(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
     data = tmp_path / "empty.jsonl"
     data.write_text("\n  \n\n", encoding="utf-8")
-    store = tmp_path / "s.db"
-    result = load(store, data)
+    result = store_cli.load(data)
     assert result.exit_code == 0, result.output
-    assert stats(store) == EMPTY_STATS
+    assert store_cli.stats() == EMPTY_STATS
 
 
-def test_error_lines_count_blank_lines_too(tmp_path: Path) -> None:
+def test_error_lines_count_blank_lines_too(tmp_path: Path, store_cli: StoreCli) -> None:
     data = tmp_path / "records.jsonl"
     data.write_text(
         json.dumps(enterprise(USCC_A))
@@ -538,6 +553,57 @@ def test_error_lines_count_blank_lines_too(tmp_path: Path) -> None:
         + "\n",
         encoding="utf-8",
     )
-    result = load(tmp_path / "s.db", data)
+    result = store_cli.load(data)
     assert result.exit_code == 2
     assert [(line, field) for _, line, field, _ in record_errors(result)] == [(4, "from")]
+
+
+def test_references_to_what_the_store_holds_are_checked_like_references_in_the_load(
+    tmp_path: Path, store_cli: StoreCli
+) -> None:
+    # the store is asked what each id is (node_types) and what a lifted event is on (event)
+    stored = [*BASE, agency("g:sh-tax", "上海市税务局")]
+    assert store_cli.load(write_jsonl(tmp_path / "base.jsonl", stored)).exit_code == 0
+    before = store_cli.stats()
+    data = write_jsonl(
+        tmp_path / "later.jsonl",
+        [
+            link("DIRECTOR", "p:zhang-san-1", USCC_B, "2019-01-01"),  # fine
+            link("DIRECTOR", "p:zhang-san-1", "g:sh-amr"),  # 2
+            link("SHAREHOLDER", "ev:1", USCC_B, share=0.5),  # 3
+            person("ev:3", "某人"),  # 4
+            event("g:sh-tax", "LICENSE_REVOKED", USCC_B, "2022-01-01"),  # 5
+            event("ev:9", "LICENSE_REVOKED", USCC_B, "2022-01-01", responsible=[USCC_A]),  # 6
+            event(
+                "ev:10", "CRIMINAL_CONVICTION", "g:sh-amr", "2022-01-01", sentence_end="2024-01-01"
+            ),  # 7
+            event("ev:11", "OBJECTION_UPHELD", USCC_B, "2022-01-01", lifts="ev:2"),  # 8
+            event("ev:12", "DELISTED", USCC_A, "2022-01-01", lifts="p:zhang-san-1"),  # 9
+            event("ev:13", "CREDIT_REPAIRED", USCC_A, "2022-01-01", lifts="ev:1"),  # fine
+            event("ev:14", "CREDIT_REPAIRED", USCC_A, "2022-01-01", lifts="ev:nowhere"),  # 11
+        ],
+    )
+
+    result = store_cli.load(data)
+
+    assert result.exit_code == 2, result.output
+    assert [(line, field, reason) for _, line, field, reason in record_errors(result)] == [
+        (2, "to", "'g:sh-amr' is an agency; DIRECTOR needs enterprise here"),
+        (3, "from", "'ev:1' is an event; SHAREHOLDER needs agency or enterprise or person here"),
+        (4, "id", "'ev:3' is already an event in the store"),
+        (5, "id", "'g:sh-tax' is already an agency in the store"),
+        (6, "responsible", f"'{USCC_A}' is an enterprise; LICENSE_REVOKED needs person here"),
+        (7, "subject", "'g:sh-amr' is an agency; CRIMINAL_CONVICTION needs person here"),
+        (8, "subject", f"ev:11 lifts ev:2, which is on '{USCC_A}', not '{USCC_B}'"),
+        (9, "lifts", "'p:zhang-san-1' is a person; DELISTED needs event here"),
+        (11, "lifts", "unknown id 'ev:nowhere': not defined in this load nor in the store"),
+    ]
+    assert store_cli.stats() == before
+
+    partial = store_cli.load(data, options=["--skip-invalid"])
+
+    assert partial.exit_code == 0, partial.output
+    assert load_counts(partial.stdout) == {"event": (1, 0, 0), "link": (1, 0, 0)}
+    after = store_cli.stats()
+    assert after["links"] == {**before["links"], "DIRECTOR": 1}
+    assert after["events"] == {**before["events"], "CREDIT_REPAIRED": 1}
