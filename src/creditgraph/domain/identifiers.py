@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import time
 from operator import mul
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -30,6 +31,7 @@ _PROVINCE_TABLE = (
     "50 51 52 53 54 61 62 63 64 65 71 81 82"
 )
 PROVINCE_PREFIXES = frozenset(_PROVINCE_TABLE.split())
+_ADDRESS_PROVINCES = PROVINCE_PREFIXES - {"10"}  # identity numbers: real divisions only
 
 _ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
 _RESIDENT_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
@@ -52,13 +54,19 @@ def uscc_check_character(first17: str) -> str:
 _ORG_VALUE = {ch: int(ch, 36) for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
 
+# the check character for each value of the weighted sum mod 11: 11 - r, with 10 → X and 11 → 0
+_ORG_CHECK = tuple({10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11))
+
+
 def organisation_code_check_character(body8: str) -> str:
     """The 9th character of an organisation code (GB 11714 mod-11 check)."""
     if len(body8) != 8:
         raise ValueError(f"expected the 8-character body, got {len(body8)}")
-    total = sum(map(mul, map(_org_value, body8), _ORG_WEIGHTS))
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+    try:
+        total = sum(map(mul, map(_ORG_VALUE.__getitem__, body8), _ORG_WEIGHTS))
+    except KeyError:  # outside 0-9 A-Z: the general rule
+        total = sum(map(mul, map(_org_value, body8), _ORG_WEIGHTS))
+    return _ORG_CHECK[total % 11]
 
 
 def _org_value(ch: str) -> int:
@@ -119,11 +127,30 @@ def uscc_province(code: str) -> str:
     return code[2:4]
 
 
+_RESIDENT_ASCII_OFFSET = ord("0") * sum(_RESIDENT_WEIGHTS)
+
+
 def resident_id_check_character(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"expected the first 17 digits, got {len(first17)}")
-    total = sum(map(mul, map(int, first17), _RESIDENT_WEIGHTS))
+    if first17.isascii() and first17.isdigit():  # the usual case: byte values, no int() per digit
+        total = sum(map(mul, first17.encode("ascii"), _RESIDENT_WEIGHTS)) - _RESIDENT_ASCII_OFFSET
+    else:
+        total = sum(map(mul, map(int, first17), _RESIDENT_WEIGHTS))
     return _RESIDENT_CHECK[total % 11]
+
+
+_TODAY = (0, dt.date.min)  # (the second, the local date then)
+
+
+def _today() -> dt.date:
+    """date.today(), remembered for the rest of the second: an import checks a number per
+    person record, and the clock read costs more than the rest of the check."""
+    global _TODAY
+    second = int(time.time())
+    if _TODAY[0] != second:
+        _TODAY = (second, dt.date.fromtimestamp(second))
+    return _TODAY[1]
 
 
 def validate_resident_id(number: str, *, today: dt.date | None = None) -> str:
@@ -135,7 +162,7 @@ def validate_resident_id(number: str, *, today: dt.date | None = None) -> str:
         raise InvalidIdentifier("characters 1-17 of a resident identity number must be digits")
     if number[17] not in "0123456789X":
         raise InvalidIdentifier("character 18 of a resident identity number must be a digit or X")
-    if number[:2] not in PROVINCE_PREFIXES - {"10"}:
+    if number[:2] not in _ADDRESS_PROVINCES:
         raise InvalidIdentifier(
             f"characters 1-6 (address code) {number[:6]!r} do not start with a province code"
         )
@@ -145,7 +172,7 @@ def validate_resident_id(number: str, *, today: dt.date | None = None) -> str:
         raise InvalidIdentifier(
             f"characters 7-14 (birth date) {number[6:14]!r} are not a calendar date"
         ) from None
-    if birth > (today or dt.date.today()):
+    if birth > (today or _today()):
         raise InvalidIdentifier(f"birth date {birth.isoformat()} is in the future")
     if birth.year < 1880:
         raise InvalidIdentifier(f"birth date {birth.isoformat()} is before 1880: not plausible")
@@ -162,8 +189,9 @@ def protect_resident_id(number: str, key: bytes) -> tuple[str, str]:
     same person match without revealing the number; the masked form keeps the address
     code and the last four characters, enough for a person to recognise their own.
     """
-    digest = hmac.new(key, number.upper().encode("ascii"), hashlib.sha256).hexdigest()
-    return digest, mask_resident_id(number.upper())
+    number = number.upper()
+    digest = hmac.digest(key, number.encode("ascii"), "sha256").hex()  # = hmac.new(…).hexdigest()
+    return digest, mask_resident_id(number)
 
 
 def key_fingerprint(key: bytes) -> str:

@@ -7,20 +7,38 @@ Writing then goes in batches, each one atomic and durable — nodes, then links,
 then sanctions, then the events lifting them — so a load that is killed leaves
 a consistent store holding the batches committed so far, and running the same
 load again completes it (re-loading is idempotent).
+
+A large load is parsed on every core (:mod:`creditgraph.ingest.parsing`) and kept
+as rows rather than objects (:mod:`creditgraph.ingest.records`); the errors, their
+order and everything written are the same as parsing it line by line.
 """
 
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from operator import itemgetter
+from typing import Any, TextIO, cast
 
-import orjson
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
-from creditgraph.ingest.records import IdProtection, ParsedRecord, RecordError, parse_record
+from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
+from creditgraph.ingest.records import (
+    IdProtection,
+    LinkRow,
+    NodeRow,
+    ParsedChunk,
+    ParsedRecord,
+    PreparedRecords,
+    RecordError,
+    RecordParser,
+    link_from_row,
+    node_from_row,
+)
+from creditgraph.schema import GraphSchema
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -34,184 +52,332 @@ class LoadResult:
     written: bool = False
 
 
-def read_lines(paths: Sequence[str], stdin: TextIO | None = None) -> Iterator[tuple[str, int, str]]:
+def read_lines(paths: Sequence[str], stdin: TextIO | None = None) -> LineSource:
     """(file name, line number, text) for every non-blank line; ``-`` reads standard input.
 
     Bytes that are not UTF-8 are kept as surrogate escapes rather than raised here, so the
-    JSON parser rejects that one line and the error names the file and the line.
+    JSON parser rejects that one line and the error names the file and the line. The loader
+    reads the files in blocks rather than line by line (see :class:`LineSource`).
     """
-    for path in paths:
-        if path == "-":
-            stream = stdin or sys.stdin
-            binary = getattr(stream, "buffer", None)
-            lines = (b.decode("utf-8", "surrogateescape") for b in binary) if binary else stream
-            yield from _numbered("<stdin>", lines)
-            continue
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            yield from _numbered(path, handle)
+    return LineSource(paths, stdin)
 
 
-def _numbered(name: str, handle: Iterable[str]) -> Iterator[tuple[str, int, str]]:
-    for number, text in enumerate(handle, start=1):
-        if text.strip():
-            yield name, number, text
+_LINK_KEY = itemgetter(0, 1, 2, 3)
 
 
-def parse_lines(
+class _Records:
+    """The records of a load so far, first occurrences in input order: nodes by id, links as
+    rows, events by id; and what parsing and de-duplication rejected."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []  # by segment
+        self.nodes: dict[str, NodeRow] = {}
+        self.links: list[LinkRow] = []
+        self.link_pos = array("q")  # pos of each link
+        self.events: dict[str, tuple[ParsedRecord, int]] = {}
+        self.errors: list[RecordError] = []
+        # links are told apart by their key (src, rel, dst, valid_from): while no two keys
+        # share a hash, a set of hashes is enough to know there is no duplicate
+        self._link_hashes: set[int] | None = set()
+        self._link_index: dict[tuple[Any, ...], int] | None = None  # key → index in links
+
+    def where(self, pos: int) -> tuple[str, int]:
+        segment, line = split_position(pos)
+        return self.files[segment], line
+
+    def add(self, chunk: ParsedChunk) -> None:
+        self.errors.extend(chunk.errors)
+        self._add_nodes(chunk.nodes)
+        self._add_links(chunk.links, chunk.link_pos)
+        for parsed, pos in chunk.events:
+            event = cast(Event, parsed.record)
+            earlier = self.events.get(event.id)
+            if earlier is None:
+                self.events[event.id] = (parsed, pos)
+            elif earlier[0].record != event:
+                self._conflict(pos, "id", earlier[1])
+
+    def _add_nodes(self, rows: list[NodeRow]) -> None:
+        nodes = self.nodes
+        fresh = {row[0]: row for row in rows}
+        if len(fresh) == len(rows) and nodes.keys().isdisjoint(fresh):
+            nodes.update(fresh)
+            return
+        for row in rows:
+            earlier = nodes.get(row[0])
+            if earlier is None:
+                nodes[row[0]] = row
+            elif earlier[1:5] != row[1:5]:
+                self._conflict(row[5], "id", earlier[5])
+
+    def _add_links(self, rows: list[LinkRow], positions: list[int]) -> None:
+        hashes = self._link_hashes
+        if hashes is not None:
+            before = len(hashes)
+            hashes.update(map(hash, map(_LINK_KEY, rows)))
+            if len(hashes) == before + len(rows):
+                self.links.extend(rows)
+                self.link_pos.extend(positions)
+                return
+            # a duplicate (or two keys with one hash): from here on, the exact way
+            self._link_hashes = None
+            self._link_index = {_LINK_KEY(row): i for i, row in enumerate(self.links)}
+        index = self._link_index
+        assert index is not None
+        for row, pos in zip(rows, positions, strict=True):
+            key = _LINK_KEY(row)
+            earlier = index.get(key)
+            if earlier is None:
+                index[key] = len(self.links)
+                self.links.append(row)
+                self.link_pos.append(pos)
+            elif self.links[earlier][4:] != row[4:]:
+                self._conflict(pos, "valid_from", self.link_pos[earlier])
+
+    def parsed(self) -> None:
+        """Every chunk is in: what only de-duplication needed can go."""
+        self._link_hashes = self._link_index = None
+
+    def _conflict(self, pos: int, field_name: str, earlier: int) -> None:
+        file, line = self.where(pos)
+        earlier_file, earlier_line = self.where(earlier)
+        self.errors.append(
+            RecordError(
+                file,
+                line,
+                field_name,
+                f"conflicts with the record at {earlier_file}:{earlier_line} "
+                "(same id or link key, different content)",
+            )
+        )
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.links) + len(self.events)
+
+
+def parse_all(
     lines: Iterable[tuple[str, int, str]], store: GraphStore, *, progress: bool = False
-) -> tuple[list[ParsedRecord], list[RecordError]]:
-    key = store.id_key()
-
-    protect = IdProtection(key)
-
-    records: list[ParsedRecord] = []
-    errors: list[RecordError] = []
-    seen: dict[tuple[Any, ...], ParsedRecord] = {}
-    for file, number, text in tqdm(
-        lines,
+) -> _Records:
+    parser = RecordParser(store.schema, IdProtection(store.id_key()))
+    records = _Records()
+    bar = tqdm(
         desc="reading",
         unit=" lines",
         disable=not progress or None,
         file=sys.stderr,
         mininterval=0.5,
-    ):
-        try:
-            obj = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            errors.append(
-                RecordError(
-                    file, number, "json", f"not valid JSON: {exc.msg} at column {exc.colno}"
-                )
-            )
-            continue
-        parsed = parse_record(obj, store.schema, file, number, protect)
-        if isinstance(parsed, RecordError):
-            errors.append(parsed)
-            continue
-        earlier = seen.get(parsed.key)
-        if earlier is not None:
-            if earlier.record != parsed.record:
-                errors.append(
-                    RecordError(
-                        file,
-                        number,
-                        "id" if parsed.key[0] != "link" else "valid_from",
-                        f"conflicts with the record at {earlier.file}:{earlier.line} "
-                        "(same id or link key, different content)",
-                    )
-                )
-            continue
-        seen[parsed.key] = parsed
-        records.append(parsed)
-    return records, errors
+    )
+    with bar:
+        if isinstance(lines, LineSource):
+            for chunk, count in parse_source(lines, parser, records.files):
+                records.add(chunk)
+                bar.update(count)
+        else:
+            for chunk in parse_lines(lines, parser, records.files):
+                records.add(chunk)
+                bar.update(len(chunk.nodes) + len(chunk.links) + len(chunk.events))
+    records.parsed()
+    return records
 
 
 def check_references(
-    records: list[ParsedRecord], store: GraphStore, *, skip_invalid: bool
-) -> tuple[list[ParsedRecord], list[RecordError]]:
+    records: _Records, store: GraphStore, *, skip_invalid: bool
+) -> list[RecordError]:
     """Resolve every reference against the load and the store; drop what cannot stand."""
+    schema = store.schema
     errors: list[RecordError] = []
-    live = list(records)
     stored: dict[str, str] | None = None
-    rejected: dict[str, ParsedRecord] = {}
+    rejected: dict[str, tuple[str, int]] = {}  # id → where the rejected record defining it was
     while True:
-        defined: dict[str, tuple[str, ParsedRecord]] = {}
         failed: list[RecordError] = []
-        for parsed in live:
-            r = parsed.record
-            if isinstance(r, Node | Event):
-                own = "event" if isinstance(r, Event) else r.type
-                earlier = defined.get(r.id)
-                if earlier is not None and earlier[0] != own:
-                    # a node and an event under one id: blame the record that reuses it, not
-                    # the links and events that refer to it
-                    failed.append(
-                        RecordError(
-                            parsed.file,
-                            parsed.line,
-                            "id",
-                            f"{r.id!r} is already the id of {_a(earlier[0])} at "
-                            f"{earlier[1].file}:{earlier[1].line}",
-                        )
-                    )
-                    continue
-                defined[r.id] = (own, parsed)
+        # ids defined in this load: its nodes, then its events — but where an event and a node
+        # share an id, the later of the two is the error, not the links and events using it
+        defined = dict(zip(records.nodes, map(itemgetter(1), records.nodes.values()), strict=True))
+        events_defined = set(records.events)
+        for event_id in records.events.keys() & records.nodes.keys():
+            node_pos, event_pos = records.nodes[event_id][5], records.events[event_id][1]
+            later, earlier, kind = (
+                (event_pos, node_pos, records.nodes[event_id][1])
+                if node_pos > event_pos
+                else (node_pos, event_pos, "event")
+            )
+            file, line = records.where(later)
+            earlier_file, earlier_line = records.where(earlier)
+            failed.append(
+                RecordError(
+                    file,
+                    line,
+                    "id",
+                    f"{event_id!r} is already the id of {_a(kind)} at "
+                    f"{earlier_file}:{earlier_line}",
+                )
+            )
+            if kind != "event":
+                events_defined.discard(event_id)
+            else:
+                defined[event_id] = "event"
+        defined.update((event_id, "event") for event_id in events_defined)
         if stored is None:
             if store.data_version() == "0":
                 stored = {}  # nothing was ever written: no need to send every id to the store
             else:
-                wanted = {ref.target for p in live for ref in p.references}
-                wanted |= defined.keys()
+                wanted = set(defined)
+                for link in records.links:
+                    wanted.add(link[0])
+                    wanted.add(link[2])
+                for parsed, _ in records.events.values():
+                    wanted.update(ref.target for ref in parsed.references)
                 stored = store.node_types(wanted)
-        for parsed in live:
-            failed.extend(_reference_errors(parsed, defined, stored, store, rejected))
+        types = {**stored, **defined} if stored else defined
+        checker = _References(records, schema, store, types, stored, rejected, events_defined)
+        failed.extend(checker.errors())
         errors.extend(failed)
         if not failed or not skip_invalid:
-            return live, errors
+            return errors
         bad = {(e.file, e.line) for e in failed}
-        for parsed in live:
-            if (parsed.file, parsed.line) in bad and isinstance(parsed.record, Node | Event):
-                rejected.setdefault(parsed.record.id, parsed)
-        live = [p for p in live if (p.file, p.line) not in bad]
+        dropped: list[tuple[int, str, tuple[str, int]]] = []
+        for node_id, node in list(records.nodes.items()):
+            where = records.where(node[5])
+            if where in bad:
+                dropped.append((node[5], node_id, where))
+                del records.nodes[node_id]
+        for event_id, (parsed, pos) in list(records.events.items()):
+            if (parsed.file, parsed.line) in bad:
+                dropped.append((pos, event_id, (parsed.file, parsed.line)))
+                del records.events[event_id]
+        for _, record_id, where in sorted(dropped):  # in input order: the first one is named
+            rejected.setdefault(record_id, where)
+        kept = [i for i, pos in enumerate(records.link_pos) if records.where(pos) not in bad]
+        records.links = [records.links[i] for i in kept]
+        records.link_pos = array("q", [records.link_pos[i] for i in kept])
 
 
-def _reference_errors(
-    parsed: ParsedRecord,
-    defined: dict[str, tuple[str, ParsedRecord]],
-    stored: dict[str, str],
-    store: GraphStore,
-    rejected: dict[str, ParsedRecord],
-) -> Iterator[RecordError]:
-    record = parsed.record
-    if isinstance(record, Node | Event):
-        own = "event" if isinstance(record, Event) else record.type
-        if record.id in stored and stored[record.id] != own:
-            yield RecordError(
-                parsed.file,
-                parsed.line,
-                "id",
-                f"{record.id!r} is already {_a(stored[record.id])} in the store",
-            )
-    for ref in parsed.references:
-        found = defined.get(ref.target)
-        target_type = found[0] if found else stored.get(ref.target)
-        if target_type is None:
-            dropped = rejected.get(ref.target)
-            reason = (
-                f"{ref.target!r} is defined at {dropped.file}:{dropped.line}, which was rejected"
-                if dropped
-                else f"unknown id {ref.target!r}: not defined in this load nor in the store"
-            )
-            yield RecordError(parsed.file, parsed.line, ref.field, reason)
-        elif target_type not in ref.types:
-            what = record.rel if isinstance(record, Link) else getattr(record, "kind", "record")
-            yield RecordError(
-                parsed.file,
-                parsed.line,
-                ref.field,
-                f"{ref.target!r} is {_a(target_type)}; {what} needs "
-                f"{' or '.join(sorted(ref.types))} here",
-            )
-        elif ref.field == "lifts" and isinstance(record, Event):
-            lifted = found[1].record if found else store.event(ref.target)
-            if isinstance(lifted, Event) and lifted.subject != record.subject:
+class _References:
+    def __init__(
+        self,
+        records: _Records,
+        schema: GraphSchema,
+        store: GraphStore,
+        types: dict[str, str],
+        stored: dict[str, str],
+        rejected: dict[str, tuple[str, int]],
+        events_defined: set[str],
+    ) -> None:
+        self.records = records
+        self.schema = schema
+        self.store = store
+        self.types = types
+        self.stored = stored
+        self.rejected = rejected
+        self.events_defined = events_defined
+
+    def errors(self) -> Iterator[RecordError]:
+        records, stored = self.records, self.stored
+        if stored:
+            for node_id, row in records.nodes.items():
+                if stored.get(node_id, row[1]) != row[1]:
+                    file, line = records.where(row[5])
+                    yield RecordError(
+                        file,
+                        line,
+                        "id",
+                        f"{node_id!r} is already {_a(stored[node_id])} in the store",
+                    )
+        kinds = {rel: (kind.from_types, kind.to_types) for rel, kind in self.schema.links.items()}
+        if not self._links_all_right(kinds):
+            get = self.types.get
+            for link, pos in zip(records.links, records.link_pos, strict=True):
+                from_types, to_types = kinds[link[1]]
+                if get(link[0]) not in from_types or get(link[2]) not in to_types:
+                    file, line = records.where(pos)
+                    link_refs = (("from", link[0], from_types), ("to", link[2], to_types))
+                    yield from self._reference_errors(file, line, link_refs, link[1], None)
+        for parsed, _ in records.events.values():
+            event = cast(Event, parsed.record)
+            if event.id in stored and stored[event.id] != "event":
                 yield RecordError(
                     parsed.file,
                     parsed.line,
-                    "subject",
-                    f"{record.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
-                    f"not {record.subject!r}",
+                    "id",
+                    f"{event.id!r} is already {_a(stored[event.id])} in the store",
                 )
+            refs = tuple((ref.field, ref.target, ref.types) for ref in parsed.references)
+            yield from self._reference_errors(parsed.file, parsed.line, refs, event.kind, event)
+
+    def _links_all_right(self, kinds: dict[str, tuple[frozenset[str], frozenset[str]]]) -> bool:
+        """Whether every link joins ids of the types its kind allows, found without a Python
+        step per link: the distinct (kind, type of one end) pairs are few."""
+        links, get = self.records.links, self.types.get
+        rels = list(map(itemgetter(1), links))
+        for end, allowed in ((0, 0), (2, 1)):
+            ends = map(get, map(itemgetter(end), links))
+            for rel, end_type in set(zip(rels, ends, strict=True)):
+                if end_type not in kinds[rel][allowed]:
+                    return False
+        return True
+
+    def _reference_errors(
+        self,
+        file: str,
+        line: int,
+        refs: Iterable[tuple[str, str, frozenset[str]]],
+        what: str,
+        event: Event | None,
+    ) -> Iterator[RecordError]:
+        for field_name, target, allowed in refs:
+            target_type = self.types.get(target)
+            if target_type is None:
+                dropped = self.rejected.get(target)
+                reason = (
+                    f"{target!r} is defined at {dropped[0]}:{dropped[1]}, which was rejected"
+                    if dropped
+                    else f"unknown id {target!r}: not defined in this load nor in the store"
+                )
+                yield RecordError(file, line, field_name, reason)
+            elif target_type not in allowed:
+                yield RecordError(
+                    file,
+                    line,
+                    field_name,
+                    f"{target!r} is {_a(target_type)}; {what} needs "
+                    f"{' or '.join(sorted(allowed))} here",
+                )
+            elif field_name == "lifts" and event is not None:
+                if target in self.events_defined:
+                    lifted: Event | None = cast(Event, self.records.events[target][0].record)
+                else:
+                    lifted = self.store.event(target)
+                if isinstance(lifted, Event) and lifted.subject != event.subject:
+                    yield RecordError(
+                        file,
+                        line,
+                        "subject",
+                        f"{event.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
+                        f"not {event.subject!r}",
+                    )
 
 
 def _a(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
-def plan_batches(records: list[ParsedRecord], batch_size: int) -> Iterator[Batch]:
-    nodes = [p.record for p in records if isinstance(p.record, Node)]
-    links = [p.record for p in records if isinstance(p.record, Link)]
-    events = {p.record.id: p.record for p in records if isinstance(p.record, Event)}
+def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
+    """Nodes, then links, then events (each lifting event after what it lifts), in batches.
+
+    The rows leave ``records`` as their batches are made, so that a large load's memory
+    shrinks as it is written."""
+    nodes = list(records.nodes.values())
+    records.nodes.clear()
+    while nodes:
+        rows = [row[:5] for row in nodes[:batch_size]]
+        del nodes[:batch_size]
+        yield Batch(nodes=cast(list[Node], PreparedRecords(rows, node_from_row)))
+    links, records.links, records.link_pos = records.links, [], array("q")
+    while links:
+        link_rows = links[:batch_size]
+        del links[:batch_size]
+        yield Batch(links=cast(list[Link], PreparedRecords(link_rows, link_from_row)))
+    events = {event_id: cast(Event, p.record) for event_id, (p, _) in records.events.items()}
 
     def depth(event: Event, seen: frozenset[str] = frozenset()) -> int:
         target = events.get(event.lifts) if event.lifts else None
@@ -220,18 +386,8 @@ def plan_batches(records: list[ParsedRecord], batch_size: int) -> Iterator[Batch
         return 1 + depth(target, seen | {event.id})
 
     ordered = sorted(events.values(), key=lambda e: (depth(e), e.date, e.id))
-    for phase in (nodes, links, ordered):
-        for start in range(0, len(phase), batch_size):
-            chunk = phase[start : start + batch_size]
-            batch = Batch()
-            for record in chunk:
-                if isinstance(record, Node):
-                    batch.nodes.append(record)
-                elif isinstance(record, Link):
-                    batch.links.append(record)
-                else:
-                    batch.events.append(record)
-            yield batch
+    for start in range(0, len(ordered), batch_size):
+        yield Batch(events=ordered[start : start + batch_size])
 
 
 def load(
@@ -243,9 +399,9 @@ def load(
     progress: bool = False,
     on_batch: Callable[[WriteReport], None] | None = None,
 ) -> LoadResult:
-    records, errors = parse_lines(lines, store, progress=progress)
-    records, reference_errors = check_references(records, store, skip_invalid=skip_invalid)
-    result = LoadResult(errors=sorted(errors + reference_errors), accepted=len(records))
+    records = parse_all(lines, store, progress=progress)
+    reference_errors = check_references(records, store, skip_invalid=skip_invalid)
+    result = LoadResult(errors=sorted(records.errors + reference_errors), accepted=len(records))
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result

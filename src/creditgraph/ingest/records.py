@@ -8,9 +8,13 @@ be 7, got 3``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import UserList
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, Generic, TypeVar
+
+import orjson
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
@@ -20,7 +24,7 @@ from creditgraph.domain.identifiers import (
     validate_uscc,
 )
 from creditgraph.domain.model import Event, Link, Node
-from creditgraph.domain.names import display_name
+from creditgraph.domain.names import display_name, normalise_names
 from creditgraph.schema import GraphSchema, PropertySpec
 
 NODE_TYPES = ("enterprise", "person", "agency")
@@ -48,7 +52,7 @@ class IdProtection:
 
     @property
     def fingerprint(self) -> str:
-        return key_fingerprint(self.key)
+        return _fingerprint(self.key)
 
     def protect(self, number: str) -> tuple[str, str]:
         return protect_resident_id(number, self.key)
@@ -86,6 +90,16 @@ class ParsedRecord:
             self.key = ("link", r.rel, r.src, r.dst, r.valid_from)
         else:
             self.key = ("node" if isinstance(r, Node) else "event", r.id)
+
+
+_FINGERPRINTS: dict[bytes, str] = {}
+
+
+def _fingerprint(key: bytes) -> str:
+    found = _FINGERPRINTS.get(key)  # a SHA-256 per person record otherwise
+    if found is None:
+        found = _FINGERPRINTS[key] = key_fingerprint(key)
+    return found
 
 
 class _Invalid(Exception):
@@ -367,3 +381,281 @@ def event_to_record(event: Event) -> dict[str, Any]:
         "date": event.date.isoformat(),
         **event.props,
     }
+
+
+# ---- rows: what a load keeps of its millions of nodes and links ------------------------------
+#
+# A node row is (id, type, name, norm_name, props, pos); a link row is
+# (src, rel, dst, valid_from, valid_to, share), its pos kept beside it (links are most of a
+# load: one int in an array rather than an int object in each row). Dates are YYYY-MM-DD
+# text (valid_from "" when unknown, valid_to None while the link holds), props JSON with
+# sorted keys, norm_name the name's matching form, pos the record's place in the load
+# (:func:`position`). Two records are the same record exactly when their rows are equal but
+# for pos, and without pos a row is what the embedded store writes. A row costs a fraction
+# of the objects' memory and is cheap to send between processes.
+
+NodeRow = tuple[str, str, str, str, str, int]
+LinkRow = tuple[str, str, str, str, str | None, float | None]
+
+LINE_BITS = 40  # pos = segment << LINE_BITS | line: segments of the input, in order
+
+
+def position(segment: int, line: int) -> int:
+    return segment << LINE_BITS | line
+
+
+def props_json(props: Mapping[str, Any]) -> str:
+    return orjson.dumps(props, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+
+
+def node_from_row(row: tuple[Any, ...]) -> Node:
+    return Node(row[0], row[1], row[2], orjson.loads(row[4]))
+
+
+def link_from_row(row: tuple[Any, ...]) -> Link:
+    valid_from, valid_to = row[3], row[4]
+    return Link(
+        row[1],
+        row[0],
+        row[2],
+        dt.date.fromisoformat(valid_from) if valid_from else None,
+        dt.date.fromisoformat(valid_to) if valid_to else None,
+        row[5],
+    )
+
+
+T = TypeVar("T")
+
+
+class PreparedRecords(UserList[T], Generic[T]):
+    """A batch's nodes or links, handed to a store as rows: ``rows`` (without pos, see above)
+    for a store that writes them as they are (the embedded store), the records themselves
+    built from the rows on first use for any other. ``rows`` is None once the records were
+    built, since they may then have been changed."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], build: Callable[[tuple[Any, ...]], T]) -> None:
+        self._rows = rows
+        self._build = build
+        self._records: list[T] | None = None
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]] | None:
+        return self._rows if self._records is None else None
+
+    @property
+    def data(self) -> list[T]:
+        if self._records is None:
+            self._records = [self._build(row) for row in self._rows]
+        return self._records
+
+    @data.setter
+    def data(self, value: list[T]) -> None:
+        self._records = value
+
+    def __len__(self) -> int:
+        return len(self._rows) if self._records is None else len(self._records)
+
+
+@dataclass(slots=True)
+class ParsedChunk:
+    """What a run of lines parsed into: rows of its valid nodes and links, its valid events,
+    and the errors of the others (in line order within each list)."""
+
+    nodes: list[NodeRow] = field(default_factory=list)
+    links: list[LinkRow] = field(default_factory=list)
+    link_pos: list[int] = field(default_factory=list)
+    events: list[tuple[ParsedRecord, int]] = field(default_factory=list)  # with pos
+    errors: list[RecordError] = field(default_factory=list)
+
+
+class RecordParser:
+    """Decoded contract records → rows, for one process's share of a load.
+
+    Well-formed records, nearly all of a load, take a fast path that checks what
+    :func:`parse_record` checks with far fewer calls. Whatever the fast path does not accept
+    (or any exception it meets) goes through :func:`parse_record`, so every error, and its
+    wording, is exactly that function's.
+    """
+
+    _NAME_CACHE = 300_000  # normalised names kept between chunks (persons' names repeat)
+
+    def __init__(self, schema: GraphSchema, protect: IdProtection) -> None:
+        self.schema = schema
+        self.protect = protect
+        self._fingerprint = protect.fingerprint
+        self._links = {
+            rel: (rel, kind.record_fields, "share" in kind.properties)
+            for rel, kind in schema.links.items()
+        }
+        self._nodes = {
+            node_type: (
+                frozenset(
+                    {"type", "id", "name", *kind.properties}
+                    | (PERSON_PROTECTED if node_type == "person" else set())
+                ),
+                kind.uscc_preferred,
+                node_type == "person",
+                tuple(spec for spec in kind.properties.values() if spec.name != "name"),
+            )
+            for node_type, kind in schema.nodes.items()
+            if node_type in NODE_TYPES
+        }
+        # the dates already found valid (a load has few distinct days), and the ids met in the
+        # current chunk: every row refers to one string per value, which keeps rows small and
+        # lets pickle send each string once per chunk
+        self._days: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
+        self._norms: dict[str, str] = {}
+        self._pending: list[tuple[str, str, str, str, int]] = []
+
+    # the chunk ---------------------------------------------------------------------------
+    def parse(self, obj: Any, file: str, line: int, pos: int, chunk: ParsedChunk) -> None:
+        """Parse one decoded record into ``chunk``; call :meth:`finish` after the last."""
+        record_type = obj.get("type") if obj.__class__ is dict else None
+        try:
+            if record_type == "link":
+                row = self._link(obj)
+                if row is not None:
+                    chunk.links.append(row)
+                    chunk.link_pos.append(pos)
+                    return
+            elif record_type.__class__ is str and record_type in self._nodes:
+                node = self._node(obj, record_type, pos)
+                if node is not None:
+                    self._pending.append(node)
+                    return
+        except Exception:
+            pass
+        parsed = parse_record(obj, self.schema, file, line, self.protect)
+        if isinstance(parsed, RecordError):
+            chunk.errors.append(parsed)
+            return
+        record = parsed.record
+        if isinstance(record, Link):
+            chunk.links.append(
+                (
+                    record.src,
+                    record.rel,
+                    record.dst,
+                    record.valid_from.isoformat() if record.valid_from else "",
+                    record.valid_to.isoformat() if record.valid_to else None,
+                    record.share,
+                )
+            )
+            chunk.link_pos.append(pos)
+        elif isinstance(record, Node):
+            self._pending.append(
+                (record.id, record.type, record.name, props_json(record.props), pos)
+            )
+        else:
+            chunk.events.append((parsed, pos))
+
+    def finish(self, chunk: ParsedChunk) -> ParsedChunk:
+        """Complete the node rows with their normalised names, all converted in one go."""
+        norms = self._norms
+        missing = list(set(map(itemgetter(2), self._pending)).difference(norms))
+        if missing:
+            if len(norms) + len(missing) > self._NAME_CACHE:
+                norms.clear()
+            for name, norm in zip(missing, normalise_names(missing), strict=True):
+                norms[name] = name if norm == name else norm  # one string when they agree
+        chunk.nodes += [
+            (node_id, node_type, name, norms[name], props, pos)
+            for node_id, node_type, name, props, pos in self._pending
+        ]
+        self._pending = []
+        self._ids = {}
+        return chunk
+
+    # fast paths: None means "not sure", and parse_record decides ---------------------------
+    def _day(self, value: Any) -> str | None:
+        if value.__class__ is not str or len(value) != 10 or value[4] != "-" or value[7] != "-":
+            return None
+        if not value.isascii():
+            return None
+        dt.date.fromisoformat(value)  # raises when not a calendar day
+        self._days[value] = value  # and then it is its own ISO form
+        return value
+
+    def _link(self, obj: dict[str, Any]) -> LinkRow | None:
+        rel, fields, has_share = self._links[obj["rel"]]
+        if not fields.issuperset(obj):
+            return None
+        src, dst = obj["from"], obj["to"]
+        if src.__class__ is not str or dst.__class__ is not str or src == dst:
+            return None
+        if not src or not dst or src.isspace() or dst.isspace():
+            return None
+        days = self._days
+        valid_from, valid_to = obj.get("valid_from"), obj.get("valid_to")
+        if valid_from is not None:
+            valid_from = days.get(valid_from) or self._day(valid_from)
+            if valid_from is None:
+                return None
+        if valid_to is not None:
+            valid_to = days.get(valid_to) or self._day(valid_to)
+            if valid_to is None or (valid_from is not None and valid_to < valid_from):
+                return None
+        share = obj.get("share") if has_share else None
+        if share is not None:
+            if share.__class__ is not float and share.__class__ is not int:
+                return None
+            if not 0 < share <= 1:
+                return None
+            share = float(share)
+        ids = self._ids
+        src = ids.setdefault(src, src)
+        dst = ids.setdefault(dst, dst)
+        return (src, rel, dst, valid_from or "", valid_to, share)
+
+    def _node(
+        self, obj: dict[str, Any], node_type: str, pos: int
+    ) -> tuple[str, str, str, str, int] | None:
+        allowed, uscc_preferred, person, specs = self._nodes[node_type]
+        if not allowed.issuperset(obj):
+            return None
+        if person and "id_number_hash" in obj:
+            return None
+        node_id = obj["id"]
+        if node_id.__class__ is not str or not node_id:
+            return None
+        if node_id[0].isspace() or node_id[-1].isspace():
+            return None
+        if uscc_preferred and ":" not in node_id:
+            validate_uscc(node_id)
+        if person and len(node_id) == 18 and _looks_like_resident_id(node_id):
+            return None
+        name = obj["name"]
+        if name.__class__ is not str or not name or name.isspace():
+            return None
+        props: dict[str, Any] = {}
+        for spec in specs:
+            value = obj.get(spec.name)
+            kind = spec.type
+            if kind == "enum":
+                if value is None:
+                    if spec.required:
+                        return None
+                    value = spec.default
+                elif value not in spec.values:
+                    return None
+            elif kind == "date":
+                if value is not None:
+                    value = self._days.get(value) or self._day(value)
+                    if value is None:
+                        return None
+            elif kind == "resident_id":
+                if value is not None:
+                    props["id_hash"], props["id_masked"] = self.protect.protect(
+                        validate_resident_id(value)
+                    )
+                    props["id_key"] = self._fingerprint
+                continue
+            else:
+                value = _property(obj, spec)
+            if value is None:
+                if spec.required:
+                    return None
+                continue
+            props[spec.name] = value
+        return (node_id, node_type, display_name(name), props_json(props), pos)

@@ -20,13 +20,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from creditgraph.domain.model import Event, Link, Node, Restriction
-from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
+from creditgraph.domain.names import normalise_names
+from creditgraph.ingest.records import (
+    event_to_record,
+    link_to_record,
+    node_to_record,
+    props_json,
+)
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
@@ -69,20 +74,56 @@ CREATE TABLE IF NOT EXISTS audit (
 
 _LINK_COLUMNS = "rel, src, dst, valid_from, valid_to, share"
 
-# Per-connection triggers record what an upsert really changed, inside SQLite, so a batch
-# needs no read-compare round trip: unchanged rows are filtered by the upserts' WHERE clauses.
+# While the store holds events (or a batch brings some), maintenance must know which nodes
+# and links a batch really created or changed: per-connection triggers record them, inside
+# SQLite, so a batch needs no read-compare round trip (unchanged rows are filtered by the
+# upserts' WHERE clauses). Otherwise — a first load, say — nothing can need re-deriving and
+# the triggers are dropped: their mere presence makes every upsert dearer (about 1.6x), and
+# the counts come from the statements' row counts instead (see _upsert_nodes).
 _CHANGE_TRACKING = """
 CREATE TEMP TABLE IF NOT EXISTS touched_nodes (id TEXT, type TEXT, created INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS touched_links (src TEXT, dst TEXT, created INTEGER);
-CREATE TEMP TRIGGER IF NOT EXISTS nodes_inserted AFTER INSERT ON main.nodes
-BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 1); END;
-CREATE TEMP TRIGGER IF NOT EXISTS nodes_updated AFTER UPDATE ON main.nodes
-BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 0); END;
-CREATE TEMP TRIGGER IF NOT EXISTS links_inserted AFTER INSERT ON main.links
-BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 1); END;
-CREATE TEMP TRIGGER IF NOT EXISTS links_updated AFTER UPDATE ON main.links
-BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 0); END;
 """
+_TRACKING_TRIGGERS = {
+    "nodes_inserted": "CREATE TEMP TRIGGER nodes_inserted AFTER INSERT ON main.nodes "
+    "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 1); END",
+    "nodes_updated": "CREATE TEMP TRIGGER nodes_updated AFTER UPDATE ON main.nodes "
+    "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 0); END",
+    "links_inserted": "CREATE TEMP TRIGGER links_inserted AFTER INSERT ON main.links "
+    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 1); END",
+    "links_updated": "CREATE TEMP TRIGGER links_updated AFTER UPDATE ON main.links "
+    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 0); END",
+}
+# rows: (id, type, name, norm_name, props) and (src, rel, dst, valid_from, valid_to, share)
+_NODE_UPSERT = (
+    "INSERT INTO nodes (id, type, name, norm_name, props) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, "
+    "norm_name = excluded.norm_name, props = excluded.props "
+    "WHERE nodes.type IS NOT excluded.type OR nodes.name IS NOT excluded.name "
+    "OR nodes.props IS NOT excluded.props"
+)
+_NODE_INSERT = (
+    "INSERT OR IGNORE INTO nodes (id, type, name, norm_name, props) VALUES (?, ?, ?, ?, ?)"
+)
+_NODE_UPDATE = (  # what the upsert's DO UPDATE does, for rows already there
+    "UPDATE nodes SET type = ?2, name = ?3, norm_name = ?4, props = ?5 WHERE id = ?1 "
+    "AND (type IS NOT ?2 OR name IS NOT ?3 OR props IS NOT ?5)"
+)
+_LINK_UPSERT = (
+    "INSERT INTO links (src, rel, dst, valid_from, valid_to, share) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (src, rel, dst, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
+    "share = excluded.share "
+    "WHERE links.valid_to IS NOT excluded.valid_to OR links.share IS NOT excluded.share"
+)
+_LINK_INSERT = (
+    "INSERT OR IGNORE INTO links (src, rel, dst, valid_from, valid_to, share) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+_LINK_UPDATE = (
+    "UPDATE links SET valid_to = ?5, share = ?6 "
+    "WHERE src = ?1 AND rel = ?2 AND dst = ?3 AND valid_from = ?4 "
+    "AND (valid_to IS NOT ?5 OR share IS NOT ?6)"
+)
 
 
 def _day(value: str | None) -> dt.date | None:
@@ -120,7 +161,7 @@ def _restriction_row(r: Restriction) -> tuple[Any, ...]:
 
 
 def _json(value: Mapping[str, Any]) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+    return props_json(value)  # orjson, keys sorted: the loader's rows hold the same text
 
 
 class _SqlView:
@@ -179,6 +220,23 @@ class _SqlView:
             for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")
         }
         return found
+
+
+def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
+    """Create or drop the change-tracking triggers (inside the write's transaction: a rollback
+    undoes it, which is why their presence is read rather than remembered)."""
+    present = {
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_temp_master WHERE type = 'trigger' AND name IN (?, ?, ?, ?)",
+            tuple(_TRACKING_TRIGGERS),
+        )
+    }
+    for name, create in _TRACKING_TRIGGERS.items():
+        if on and name not in present:
+            conn.execute(create)
+        elif not on and name in present:
+            conn.execute(f"DROP TRIGGER temp.{name}")
 
 
 def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
@@ -271,63 +329,81 @@ class EmbeddedStore:
     def write(self, batch: Batch) -> WriteReport:
         report = WriteReport()
         with self._writing() as conn:
-            changed_nodes = self._upsert_nodes(conn, batch.nodes, report)
-            link_ends = self._upsert_links(conn, batch.links, report)
+            # with no event stored or given, there is nothing a change could re-derive
+            track = bool(batch.events) or (
+                conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+            )
+            _track_changes(conn, track)
+            changed_nodes, nodes_written = self._upsert_nodes(conn, batch.nodes, report, track)
+            link_ends, links_written = self._upsert_links(conn, batch.links, report, track)
             changed_events = self._upsert_events(conn, batch.events, report)
-            if changed_nodes or link_ends or changed_events:
-                view = _SqlView(conn)
-                to_derive = events_to_rederive(
-                    view, self.schema, changed_nodes, link_ends, changed_events
-                )
-                self._rederive(conn, view, sorted(to_derive), report)
+            if nodes_written or links_written or changed_events:
+                if track:
+                    view = _SqlView(conn)
+                    to_derive = events_to_rederive(
+                        view, self.schema, changed_nodes, link_ends, changed_events
+                    )
+                    self._rederive(conn, view, sorted(to_derive), report)
                 conn.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
                 )
         return report
 
     def _upsert_nodes(
-        self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport
-    ) -> set[str]:
-        from creditgraph.domain.names import normalise_name
-
+        self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport, track: bool
+    ) -> tuple[set[str], int]:
+        """(ids created or changed — only when ``track`` — and how many were written)."""
         if not nodes:
-            return set()
-        conn.execute("DELETE FROM touched_nodes")
-        conn.executemany(
-            "INSERT INTO nodes (id, type, name, norm_name, props) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET type = excluded.type, name = excluded.name, "
-            "norm_name = excluded.norm_name, props = excluded.props "
-            "WHERE nodes.type IS NOT excluded.type OR nodes.name IS NOT excluded.name "
-            "OR nodes.props IS NOT excluded.props",
-            sorted(
-                (node.id, node.type, node.name, normalise_name(node.name), _json(node.props))
+            return set(), 0
+        rows: list[tuple[Any, ...]] | None = getattr(nodes, "rows", None)  # from the loader
+        if rows is None:
+            norms = dict.fromkeys(node.name for node in nodes)
+            norms.update(zip(norms, normalise_names(norms), strict=True))
+            rows = [
+                (node.id, node.type, node.name, norms[node.name], _json(node.props))
                 for node in nodes
-            ),
-        )
-        offered = Counter(node.type for node in nodes)
-        changed = set()
-        for node_id, node_type, created in conn.execute(
-            "SELECT id, type, created FROM touched_nodes"
-        ):
-            (report.created if created else report.updated)[node_type] += 1
-            offered[node_type] -= 1
-            changed.add(node_id)
-        report.unchanged.update(offered)
-        return changed
+            ]
+        conn.execute("DELETE FROM touched_nodes")
+        # one statement per type, so that its row counts are that type's
+        by_type: dict[str, list[tuple[Any, ...]]] = {}
+        if len(set(map(itemgetter(1), rows))) == 1:
+            by_type[rows[0][1]] = sorted(rows)
+        else:
+            for row in sorted(rows):
+                by_type.setdefault(row[1], []).append(row)
+        written: Counter[str] = Counter()
+        changed: set[str] = set()
+        for node_type, group in by_type.items():  # in key order: B-tree inserts with locality
+            if track:
+                written[node_type] = conn.executemany(_NODE_UPSERT, group).rowcount
+                continue
+            # the rows not there yet, then those there with other values: the same writes
+            # as the upsert, counted apart — and a first load has no second pass at all
+            created = conn.executemany(_NODE_INSERT, group).rowcount
+            updated = conn.executemany(_NODE_UPDATE, group).rowcount if created < len(group) else 0
+            report.created[node_type] += created
+            report.updated[node_type] += updated
+            written[node_type] = created + updated
+        if track:
+            for node_id, node_type, created in conn.execute(
+                "SELECT id, type, created FROM touched_nodes"
+            ):
+                (report.created if created else report.updated)[node_type] += 1
+                changed.add(node_id)
+        for node_type, group in by_type.items():
+            report.unchanged[node_type] += len(group) - written[node_type]
+        return changed, sum(written.values())
 
     def _upsert_links(
-        self, conn: sqlite3.Connection, links: list[Link], report: WriteReport
-    ) -> set[str]:
+        self, conn: sqlite3.Connection, links: list[Link], report: WriteReport, track: bool
+    ) -> tuple[set[str], int]:
+        """(the ends of links created or changed — only when ``track`` — and how many were
+        written)."""
         if not links:
-            return set()
-        conn.execute("DELETE FROM touched_links")
-        conn.executemany(
-            "INSERT INTO links (src, rel, dst, valid_from, valid_to, share) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (src, rel, dst, valid_from) DO UPDATE SET valid_to = excluded.valid_to, "
-            "share = excluded.share "
-            "WHERE links.valid_to IS NOT excluded.valid_to OR links.share IS NOT excluded.share",
-            # in key order: B-tree inserts with locality run about 1.6x faster
-            sorted(
+            return set(), 0
+        rows: list[tuple[Any, ...]] | None = getattr(links, "rows", None)  # from the loader
+        if rows is None:
+            rows = [
                 (
                     link.src,
                     link.rel,
@@ -337,17 +413,24 @@ class EmbeddedStore:
                     link.share,
                 )
                 for link in links
-            ),
-        )
+            ]
+        conn.execute("DELETE FROM touched_links")
+        rows = sorted(rows)  # in key order: B-tree inserts with locality run about 1.6x faster
         ends: set[str] = set()
-        touched = 0
-        for src, dst, created in conn.execute("SELECT src, dst, created FROM touched_links"):
-            (report.created if created else report.updated)["link"] += 1
-            touched += 1
-            ends.add(src)
-            ends.add(dst)
-        report.unchanged["link"] += len(links) - touched
-        return ends
+        if track:
+            written = conn.executemany(_LINK_UPSERT, rows).rowcount
+            for src, dst, created in conn.execute("SELECT src, dst, created FROM touched_links"):
+                (report.created if created else report.updated)["link"] += 1
+                ends.add(src)
+                ends.add(dst)
+        else:  # as for nodes
+            created = conn.executemany(_LINK_INSERT, rows).rowcount
+            updated = conn.executemany(_LINK_UPDATE, rows).rowcount if created < len(rows) else 0
+            report.created["link"] += created
+            report.updated["link"] += updated
+            written = created + updated
+        report.unchanged["link"] += len(rows) - written
+        return ends, written
 
     def _upsert_events(
         self, conn: sqlite3.Connection, events: list[Event], report: WriteReport
