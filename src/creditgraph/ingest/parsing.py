@@ -14,14 +14,16 @@ is rejected on its own with the JSON parser's message for it.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO, TextIO
+from typing import BinaryIO, TextIO
 
 import orjson
 
@@ -226,25 +228,28 @@ def parse_source(
             _record_file(files, block)
             yield parse_block(parser, block), block.lines
         return
-    context = multiprocessing.get_context("fork")
-    pool = context.Pool(
-        workers, initializer=_start_worker, initargs=(parser.schema, parser.protect)
-    )
-    try:
-        pending: deque[tuple[Any, int]] = deque()
-        for block in _chained(ahead, blocks):
-            _record_file(files, block)
-            pending.append((pool.apply_async(_parse_in_worker, (block,)), block.lines))
-            if len(pending) >= 3 * workers:
-                result, count = pending.popleft()
-                yield result.get(), count
-        while pending:
-            result, count = pending.popleft()
-            yield result.get(), count
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
+    # (a process pool rather than multiprocessing.Pool: a worker killed, say by the OOM
+    # killer, fails the load instead of leaving it waiting forever for that block)
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(parser.schema, parser.protect),
+    ) as pool:
+        pending: deque[tuple[Future[ParsedChunk], int]] = deque()
+        try:
+            for block in _chained(ahead, blocks):
+                _record_file(files, block)
+                pending.append((pool.submit(_parse_in_worker, block), block.lines))
+                if len(pending) >= 3 * workers:  # read ahead no further than this
+                    future, count = pending.popleft()
+                    yield future.result(), count
+            while pending:
+                future, count = pending.popleft()
+                yield future.result(), count
+        finally:
+            for future, _ in pending:
+                future.cancel()
 
 
 def _can_fork() -> bool:
@@ -278,6 +283,7 @@ _WORKER_PARSER: RecordParser | None = None
 def _start_worker(schema: GraphSchema, protect: IdProtection) -> None:
     global _WORKER_PARSER
     _WORKER_PARSER = RecordParser(schema, protect)
+    gc.disable()  # parsing makes no reference cycles; each chunk is freed as it is sent
 
 
 def _parse_in_worker(block: Block) -> ParsedChunk:

@@ -553,10 +553,12 @@ class RecordParser:
     def finish(self, chunk: ParsedChunk) -> ParsedChunk:
         """Complete the node rows with their normalised names, all converted in one go."""
         norms = self._norms
-        missing = list(set(map(itemgetter(2), self._pending)).difference(norms))
+        names = set(map(itemgetter(2), self._pending))
+        missing = list(names.difference(norms))
+        if len(norms) + len(missing) > self._NAME_CACHE:
+            norms.clear()  # start afresh, with this chunk's names
+            missing = list(names)
         if missing:
-            if len(norms) + len(missing) > self._NAME_CACHE:
-                norms.clear()
             for name, norm in zip(missing, normalise_names(missing), strict=True):
                 norms[name] = name if norm == name else norm  # one string when they agree
         chunk.nodes += [
