@@ -25,9 +25,3 @@ def period_last_day(start: dt.date, *, years: int = 0, months: int = 0, days: in
 def day_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
 
-
-def parse_date(text: str) -> dt.date:
-    """A strict ``YYYY-MM-DD`` date."""
-    if len(text) != 10 or text[4] != "-" or text[7] != "-":
-        raise ValueError(f"{text!r} is not a date in the form YYYY-MM-DD")
-    return dt.date.fromisoformat(text)
