@@ -338,6 +338,8 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
         value = _property(obj, spec)
         if value is not None:
             props[spec.name] = value
+            if spec.refers:  # e.g. the commitment a COMMITMENT_BREACHED event names
+                refs.append(Reference(spec.name, value, frozenset(spec.refers)))
     for name in ("until", "sentence_end", "probation_end"):
         if name in props and props[name] < day.isoformat():
             raise _Invalid(name, f"{props[name]} is before the event date {day}")

@@ -103,6 +103,10 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
     for rule in schema.rules:
         if not rule.fires_on(event, subject):
             continue
+        if rule.refers_field is not None:
+            named = event.props.get(rule.refers_field)
+            if not rule.refers_match(view.event(named) if isinstance(named, str) else None):
+                continue
         last_day, end_known = rule.last_day(event)
         for reach in _reach(rule, event, subject, view, last_day):
             start = max(event.date, reach.start) if reach.start else event.date

@@ -62,6 +62,17 @@ class Rule:
     seed: str
     lifted_by: str
     source: str
+    # the rule looks through an id field of the event at the record it names (a breach at
+    # the commitment it breaks) and requires `refers_where` of that record
+    refers_field: str | None = None
+    refers_where: Mapping[str, Any] | None = None
+
+    def refers_match(self, referenced: Event | None) -> bool:
+        if self.refers_field is None:
+            return True
+        if referenced is None:
+            return False
+        return all(referenced.props.get(k) == v for k, v in (self.refers_where or {}).items())
 
     def fires_on(self, event: Event, subject: Node) -> bool:
         if event.kind not in self.events:
@@ -143,6 +154,15 @@ def parse_rule(schema: GraphSchema, path: Path, raw: Mapping[str, Any]) -> Rule:
             raise fail(f"window.end entry {end!r} is not open, {{field: …}} or a period")
     if not window:
         raise fail("window.end is empty")
+    refers = trigger.get("refers")
+    if refers is not None:
+        field_name = refers.get("field") if isinstance(refers, dict) else None
+        specs = [schema.events[e].properties.get(str(field_name)) for e in events]
+        if not field_name or any(s is None or "event" not in s.refers for s in specs):
+            raise fail(
+                "trigger.refers.field must be a property that names an event "
+                "(refers: [event]) on every trigger event kind"
+            )
     return Rule(
         id=str(raw["id"]),
         title=str(raw.get("title", "")),
@@ -159,4 +179,6 @@ def parse_rule(schema: GraphSchema, path: Path, raw: Mapping[str, Any]) -> Rule:
         seed=str(raw.get("seed", "")),
         lifted_by=str(raw.get("lifted_by", "")),
         source=path.name,
+        refers_field=str(refers["field"]) if refers else None,
+        refers_where=dict(refers.get("where") or {}) if refers else None,
     )

@@ -34,6 +34,7 @@ class PropertySpec:
     default: str | None = None
     personal: bool = False
     description: str = ""
+    refers: tuple[str, ...] = ()  # an `id` property naming a record of these types (event, …)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ class Measure:
     bars_activities: frozenset[str]
     review_roles: frozenset[str]
     review_activities: frozenset[str]
+    # 守信激励: a benefit, never a bar; shown as a decision's incentives, not its reasons
+    incentive: bool = False
+    # 一票否决: while this measure is in force on a subject, its incentives are withheld
+    vetoes_incentives: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ def _properties(path: Path, owner: str, raw: Mapping[str, Any] | None) -> dict[s
             default=spec.get("default"),
             personal=bool(spec.get("personal", False)),
             description=str(spec.get("description", "")),
+            refers=tuple(spec.get("refers", ())),
         )
     return props
 
@@ -138,6 +144,8 @@ def _measure(name: str, raw: Mapping[str, Any]) -> Measure:
         bars_activities=frozenset(bars.get("activities", ())),
         review_roles=frozenset(review.get("roles", ())),
         review_activities=frozenset(review.get("activities", ())),
+        incentive=bool(raw.get("incentive", False)),
+        vetoes_incentives=bool(raw.get("vetoes_incentives", False)),
     )
 
 
@@ -176,19 +184,25 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
             description=str(raw.get("description", "")),
             properties=_properties(links_path, rel, raw.get("properties")),
         )
-    events = {}
-    for kind, raw in _read_yaml(events_path).items():
-        if not set(raw["subject"]) <= nodes.keys():
-            raise SchemaError(f"{events_path}: {kind}: unknown subject types {raw['subject']}")
-        if raw.get("lifting") not in (None, "end", "void"):
-            raise SchemaError(f"{events_path}: {kind}: lifting must be end or void")
-        events[kind] = EventKind(
-            kind=kind,
-            subject_types=frozenset(raw["subject"]),
-            lifting=raw.get("lifting"),
-            description=str(raw.get("description", "")),
-            properties=_properties(events_path, kind, raw.get("properties")),
-        )
+    events: dict[str, EventKind] = {}
+
+    def add_events(path: Path, declared: Mapping[str, Any]) -> None:
+        for kind, raw in declared.items():
+            if kind in events:
+                raise SchemaError(f"{path}: {kind}: event kind declared more than once")
+            if not set(raw["subject"]) <= nodes.keys():
+                raise SchemaError(f"{path}: {kind}: unknown subject types {raw['subject']}")
+            if raw.get("lifting") not in (None, "end", "void"):
+                raise SchemaError(f"{path}: {kind}: lifting must be end or void")
+            events[kind] = EventKind(
+                kind=kind,
+                subject_types=frozenset(raw["subject"]),
+                lifting=raw.get("lifting"),
+                description=str(raw.get("description", "")),
+                properties=_properties(path, kind, raw.get("properties")),
+            )
+
+    add_events(events_path, _read_yaml(events_path))
     measures_raw = _read_yaml(measures_path)
     roles = dict(measures_raw["roles"])
     activities = dict(measures_raw["activities"])
@@ -202,7 +216,8 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
     rules: list[Any] = []
     for path in rule_files:
         raw = _read_yaml(path) or {}
-        # a rules file may declare the measures and activities its local rules need
+        # a rules file may declare the event kinds, measures and activities its rules need
+        add_events(path, raw.get("events") or {})
         activities.update(raw.get("activities") or {})
         for name, spec in (raw.get("measures") or {}).items():
             measures[name] = _measure(name, spec)

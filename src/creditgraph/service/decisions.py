@@ -22,7 +22,7 @@ from creditgraph.store.base import OUT, GraphStore
 @dataclass(frozen=True)
 class Reason:
     restriction: Restriction
-    effect: str  # "bar" | "review"
+    effect: str  # "bar" | "review" | "incentive" | "veto"
 
     def to_json(self) -> dict[str, Any]:
         data = self.restriction.to_json(dt.date.min)
@@ -48,6 +48,10 @@ class Decision:
     role: str | None = None
     enterprise: str | None = None
     activity: str | None = None
+    # 守信激励 in force that day; never part of the verdict (an incentive outweighs no bar)
+    incentives: tuple[Reason, ...] = ()
+    # why incentives in force are withheld: a bar (DENY) or a 一票否决 measure
+    incentives_withheld: tuple[Reason, ...] = ()
 
     @property
     def until(self) -> dt.date | None:
@@ -71,6 +75,8 @@ class Decision:
             **head,
             "on": self.on.isoformat(),
             "reasons": [r.to_json() for r in self.reasons],
+            "incentives": [r.to_json() for r in self.incentives],
+            "incentives_withheld": [r.to_json() for r in self.incentives_withheld],
             "data_version": self.data_version,
         }
 
@@ -112,7 +118,7 @@ class Decisions:
         self._require(person_id, "person")
         if enterprise_id is not None:
             self._require(enterprise_id, "enterprise")
-        reasons = self._reasons(person_id, on, role=role)
+        reasons, incentives, withheld = self._reasons(person_id, on, role=role)
         return Decision(
             _verdict(reasons),
             person_id,
@@ -121,6 +127,8 @@ class Decisions:
             self.store.data_version(),
             role=role,
             enterprise=enterprise_id,
+            incentives=incentives,
+            incentives_withheld=withheld,
         )
 
     def check_eligibility(self, subject_id: str, activity: str, *, on: dt.date) -> Decision:
@@ -129,9 +137,16 @@ class Decisions:
                 f"activity {activity!r} is not one of {', '.join(self.schema.activities)}"
             )
         self._require(subject_id)
-        reasons = self._reasons(subject_id, on, activity=activity)
+        reasons, incentives, withheld = self._reasons(subject_id, on, activity=activity)
         return Decision(
-            _verdict(reasons), subject_id, on, reasons, self.store.data_version(), activity=activity
+            _verdict(reasons),
+            subject_id,
+            on,
+            reasons,
+            self.store.data_version(),
+            activity=activity,
+            incentives=incentives,
+            incentives_withheld=withheld,
         )
 
     def check_appointments(
@@ -141,12 +156,19 @@ class Decisions:
 
     def _reasons(
         self, subject_id: str, on: dt.date, *, role: str | None = None, activity: str | None = None
-    ) -> tuple[Reason, ...]:
+    ) -> tuple[tuple[Reason, ...], tuple[Reason, ...], tuple[Reason, ...]]:
+        """(reasons, incentives granted, reasons the incentives in force are withheld)."""
         reasons = []
+        incentives, vetoes = [], []
         for restriction in self.store.restrictions(subject=subject_id, active_on=on):
             measure = self.schema.measures.get(restriction.measure)
             if measure is None:
                 continue
+            if measure.incentive:
+                incentives.append(Reason(restriction, "incentive"))
+                continue
+            if measure.vetoes_incentives and restriction.certainty is Certainty.CONFIRMED:
+                vetoes.append(Reason(restriction, "veto"))
             bars = role in measure.bars_roles if role else activity in measure.bars_activities
             reviews = (
                 role in measure.review_roles if role else activity in measure.review_activities
@@ -154,7 +176,13 @@ class Decisions:
             if bars or reviews:
                 reasons.append(Reason(restriction, "bar" if bars else "review"))
         reasons.sort(key=_reason_order)
-        return tuple(reasons)
+        incentives.sort(key=_reason_order)
+        if _verdict(reasons) is Verdict.DENY:
+            vetoes.extend(r for r in reasons if r.effect == "bar")
+        vetoes.sort(key=_reason_order)
+        if incentives and vetoes:
+            return tuple(reasons), (), tuple(vetoes)
+        return tuple(reasons), tuple(incentives), ()
 
     def conflicts(self, *, on: dt.date) -> list[Conflict]:
         barred: dict[str, list[tuple[Restriction, frozenset[str]]]] = {}

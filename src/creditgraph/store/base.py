@@ -57,6 +57,25 @@ class AuditEntry:
     purpose: str | None
 
 
+@dataclass(frozen=True)
+class MonitorRecord:
+    """One row of the monitoring tables (creditgraph.monitoring): a watch, a change of the
+    feed, an alert or notice in the outbox, or a feedback report — told apart by ``kind``.
+
+    ``seq`` orders the records of a store (assigned when written); ``version`` is the data
+    version the record belongs to (for changes: the write that caused them).
+    """
+
+    kind: str
+    id: str
+    subject: str | None
+    status: str | None
+    data: Mapping[str, Any]
+    due: str | None = None
+    seq: int = 0
+    version: int = 0
+
+
 class GraphStore(Protocol):
     schema: GraphSchema
 
@@ -136,6 +155,36 @@ class GraphStore(Protocol):
         self, *, restrictions: bool = False, today: dt.date | None = None
     ) -> Iterator[dict[str, Any]]:
         """The whole graph as contract import records (nodes, links, events in load order)."""
+        ...
+
+    # monitoring (watches, change feed, outbox, feedback) ----------------------------
+    def add_monitor_records(self, records: Sequence[MonitorRecord]) -> int:
+        """Insert records (their own transaction); a record whose (kind, id) exists is kept
+        as it is — ids are idempotency keys. Returns how many were new."""
+        ...
+
+    def update_monitor_record(
+        self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
+    ) -> MonitorRecord | None:
+        """Set a record's status and data; None when there is no such record."""
+        ...
+
+    def monitor_records(
+        self,
+        kind: str,
+        *,
+        subjects: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+        after_seq: int = 0,
+        min_version: int | None = None,
+        limit: int | None = None,
+    ) -> list[MonitorRecord]:
+        """Records of a kind in ``seq`` order, filtered; ``min_version`` keeps version ≥ it."""
+        ...
+
+    def node_ids(self, node_type: str, *, after: str = "", limit: int) -> list[str]:
+        """Ids of the nodes of a type in id order, after ``after`` (paging over all of them)."""
         ...
 
     # audit -----------------------------------------------------------------------

@@ -32,10 +32,20 @@ from creditgraph.ingest.records import (
     node_to_record,
     props_json,
 )
+from creditgraph.monitoring.react import WATCH, react
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
-from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+from creditgraph.store.base import (
+    BOTH,
+    IN,
+    OUT,
+    AuditEntry,
+    Batch,
+    MonitorRecord,
+    StoreError,
+    WriteReport,
+)
 
 SCHEMA_VERSION = "1"
 
@@ -66,6 +76,14 @@ CREATE TABLE IF NOT EXISTS restrictions (
 );
 CREATE INDEX IF NOT EXISTS restrictions_by_subject ON restrictions (subject);
 CREATE INDEX IF NOT EXISTS restrictions_by_event ON restrictions (event_id);
+CREATE TABLE IF NOT EXISTS monitor (
+    kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, version INTEGER NOT NULL,
+    subject TEXT, status TEXT, due TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE INDEX IF NOT EXISTS monitor_by_seq ON monitor (kind, seq);
+CREATE INDEX IF NOT EXISTS monitor_by_subject ON monitor (kind, subject);
+CREATE INDEX IF NOT EXISTS monitor_by_status ON monitor (kind, status, seq);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
     operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
@@ -209,6 +227,31 @@ class _SqlView:
             )
         }
 
+    def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
+        found = []
+        for start in range(0, len(subjects), 500):
+            chunk = subjects[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.extend(
+                Restriction.from_stored_json(row[0])
+                for row in self._conn.execute(
+                    f"SELECT data FROM restrictions WHERE subject IN ({marks})", chunk
+                )
+            )
+        return found
+
+    def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:
+        return _monitor_query(
+            self._conn,
+            WATCH,
+            subjects=targets,
+            statuses=("ACTIVE",),
+            ids=None,
+            after_seq=0,
+            min_version=None,
+            limit=None,
+        )
+
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         ids = _temp_ids(self._conn, node_ids)
         found = {
@@ -220,6 +263,61 @@ class _SqlView:
             for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")
         }
         return found
+
+
+_MONITOR_COLUMNS = "kind, id, subject, status, data, due, seq, version"
+
+
+def _monitor(row: Sequence[Any]) -> MonitorRecord:
+    kind, record_id, subject, status, data, due, seq, version = row
+    return MonitorRecord(kind, record_id, subject, status, json.loads(data), due, seq, version)
+
+
+def _monitor_query(
+    conn: sqlite3.Connection,
+    kind: str,
+    *,
+    subjects: Sequence[str] | None,
+    statuses: Sequence[str] | None,
+    ids: Sequence[str] | None,
+    after_seq: int,
+    min_version: int | None,
+    limit: int | None,
+) -> list[MonitorRecord]:
+    clauses, params = ["kind = ?", "seq > ?"], [kind, after_seq]
+    for column, values in (("subject", subjects), ("status", statuses), ("id", ids)):
+        if values is not None:
+            if not values:
+                return []
+            clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if min_version is not None:
+        clauses.append("version >= ?")
+        params.append(min_version)
+    tail = f" LIMIT {int(limit)}" if limit is not None else ""
+    return [
+        _monitor(row)
+        for row in conn.execute(
+            f"SELECT {_MONITOR_COLUMNS} FROM monitor WHERE {' AND '.join(clauses)} "
+            f"ORDER BY seq{tail}",
+            params,
+        )
+    ]
+
+
+def _insert_monitor(conn: sqlite3.Connection, records: Sequence[MonitorRecord]) -> int:
+    if not records:
+        return 0
+    (last,) = conn.execute("SELECT coalesce(max(seq), 0) FROM monitor").fetchone()
+    rows = [
+        (r.kind, r.id, last + i + 1, r.version, r.subject, r.status, r.due, _json(r.data))
+        for i, r in enumerate(records)
+    ]
+    return conn.executemany(
+        "INSERT OR IGNORE INTO monitor (kind, id, seq, version, subject, status, due, data) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    ).rowcount
 
 
 def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
@@ -260,6 +358,7 @@ class EmbeddedStore:
         self._connections: list[sqlite3.Connection] = []
         self._tracked: set[int] = set()
         self._connections_lock = threading.Lock()
+        self.pinned_today: dt.date | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._write_lock:
@@ -338,16 +437,30 @@ class EmbeddedStore:
             link_ends, links_written = self._upsert_links(conn, batch.links, report, track)
             changed_events = self._upsert_events(conn, batch.events, report)
             if nodes_written or links_written or changed_events:
+                derived: tuple[list[Restriction], list[Restriction]] = ([], [])
+                view = _SqlView(conn)
                 if track:
-                    view = _SqlView(conn)
                     to_derive = events_to_rederive(
                         view, self.schema, changed_nodes, link_ends, changed_events
                     )
-                    self._rederive(conn, view, sorted(to_derive), report)
+                    derived = self._rederive(conn, view, sorted(to_derive), report)
                 conn.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'"
                 )
+                if derived[0] or derived[1]:
+                    (version,) = conn.execute(
+                        "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'"
+                    ).fetchone()
+                    # the outbox: written in this transaction, with the change it reports
+                    _insert_monitor(
+                        conn,
+                        react(view, self.schema, *derived, version=version, today=self.today()),
+                    )
         return report
+
+    def today(self) -> dt.date:
+        """The day changes are judged on (tests and benchmarks may pin it)."""
+        return self.pinned_today or dt.date.today()
 
     def _upsert_nodes(
         self, conn: sqlite3.Connection, nodes: list[Node], report: WriteReport, track: bool
@@ -479,16 +592,26 @@ class EmbeddedStore:
         view: _SqlView,
         event_ids: Sequence[str],
         report: WriteReport,
-    ) -> None:
+    ) -> tuple[list[Restriction], list[Restriction]]:
+        """Re-derive the events; (their restrictions before, after) for monitoring."""
+        old = [
+            Restriction.from_stored_json(row[0])
+            for row in conn.execute(
+                f"SELECT r.data FROM {_temp_ids(conn, event_ids)} t "
+                "JOIN restrictions r ON r.event_id = t.id"
+            )
+        ]
         conn.executemany("DELETE FROM restrictions WHERE event_id = ?", ((i,) for i in event_ids))
-        rows: list[tuple[Any, ...]] = []
+        new: list[Restriction] = []
         for event_id in event_ids:
             event = view.event(event_id)
             if event is not None:
-                rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+                new.extend(derive(event, view, self.schema))
+        rows = [_restriction_row(r) for r in new]
         conn.executemany("INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         report.events_rederived += len(event_ids)
         report.restrictions += len(rows)
+        return old, new
 
     def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
         report = WriteReport()
@@ -732,6 +855,56 @@ class EmbeddedStore:
             with self._connections_lock:
                 if conn in self._connections:
                     self._connections.remove(conn)
+
+    # monitoring ----------------------------------------------------------------------
+    def add_monitor_records(self, records: Sequence[MonitorRecord]) -> int:
+        with self._writing() as conn:
+            return _insert_monitor(conn, records)
+
+    def update_monitor_record(
+        self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
+    ) -> MonitorRecord | None:
+        with self._writing() as conn:
+            conn.execute(
+                "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ?",
+                (status, _json(data), kind, record_id),
+            )
+            row = conn.execute(
+                f"SELECT {_MONITOR_COLUMNS} FROM monitor WHERE kind = ? AND id = ?",
+                (kind, record_id),
+            ).fetchone()
+        return _monitor(row) if row else None
+
+    def monitor_records(
+        self,
+        kind: str,
+        *,
+        subjects: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+        after_seq: int = 0,
+        min_version: int | None = None,
+        limit: int | None = None,
+    ) -> list[MonitorRecord]:
+        return _monitor_query(
+            self._conn,
+            kind,
+            subjects=subjects,
+            statuses=statuses,
+            ids=ids,
+            after_seq=after_seq,
+            min_version=min_version,
+            limit=limit,
+        )
+
+    def node_ids(self, node_type: str, *, after: str = "", limit: int) -> list[str]:
+        return [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT id FROM nodes WHERE type = ? AND id > ? ORDER BY id LIMIT ?",
+                (node_type, after, limit),
+            )
+        ]
 
     # audit -------------------------------------------------------------------------
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
