@@ -12,7 +12,18 @@ from creditgraph.monitoring.react import ALERT, CHANGE, NOTICE, OFFICE_HOLDERS, 
 from creditgraph.monitoring.service import Monitoring
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import GraphStore
-from scenario import agency, check, day, eligibility, enterprise, event, link, load_records, person, uscc
+from scenario import (
+    agency,
+    check,
+    day,
+    eligibility,
+    enterprise,
+    event,
+    link,
+    load_records,
+    person,
+    uscc,
+)
 
 TODAY = "2026-06-01"
 E = uscc("monitoring-enterprise")
@@ -53,7 +64,15 @@ def test_director_barred_mid_term_alerts_the_enterprise_watcher_once_and_asks_re
     assert any_store.monitor_records(ALERT) == []
     load_records(
         any_store,
-        [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20", authority="g:court")],
+        [
+            event(
+                "ev:debtor",
+                "DISHONEST_DEBTOR_LISTED",
+                "p:director",
+                "2026-05-20",
+                authority="g:court",
+            )
+        ],
     )
     alerts = _alerts(any_store)
     assert len(alerts) == 1
@@ -86,7 +105,9 @@ def test_director_barred_mid_term_alerts_the_enterprise_watcher_once_and_asks_re
 def test_upheld_objection_produces_a_restored_alert(any_store: GraphStore) -> None:
     monitoring = _pin(any_store)
     _base(any_store)
-    load_records(any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")])
+    load_records(
+        any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")]
+    )
     since = any_store.data_version()
     monitoring.watch("p:director", owner="bank")
     load_records(
@@ -134,8 +155,13 @@ def test_incentive_never_outweighs_a_bar(any_store: GraphStore) -> None:
         any_store,
         [
             event("ev:honour", "HONOUR_AWARDED", "p:director", "2026-01-10"),
-            event("ev:conviction", "CRIMINAL_CONVICTION", "p:director", "2026-02-01",
-                  sentence_end="2026-02-01"),
+            event(
+                "ev:conviction",
+                "CRIMINAL_CONVICTION",
+                "p:director",
+                "2026-02-01",
+                sentence_end="2026-02-01",
+            ),
         ],
     )
     decision = check(any_store, "p:director", "DIRECTOR", "2026-03-01")
@@ -150,20 +176,39 @@ def test_breached_commitment_turns_into_the_restriction_it_entails(any_store: Gr
     load_records(
         any_store,
         [
-            event("ev:promise", "CREDIT_COMMITMENT", E, "2026-01-05", authority="g:amr",
-                  matter="容缺受理 — 三十日内补正消防验收材料", entails="procurement_ban",
-                  deadline="2026-02-04"),
-            event("ev:kept", "CREDIT_COMMITMENT", E, "2025-01-05", authority="g:amr",
-                  matter="按期报送年报", entails="credit_record", deadline="2025-06-30"),
+            event(
+                "ev:promise",
+                "CREDIT_COMMITMENT",
+                E,
+                "2026-01-05",
+                authority="g:amr",
+                matter="容缺受理 — 三十日内补正消防验收材料",
+                entails="procurement_ban",
+                deadline="2026-02-04",
+            ),
+            event(
+                "ev:kept",
+                "CREDIT_COMMITMENT",
+                E,
+                "2025-01-05",
+                authority="g:amr",
+                matter="按期报送年报",
+                entails="credit_record",
+                deadline="2025-06-30",
+            ),
         ],
     )
     assert eligibility(any_store, E, "GOV_PROCUREMENT", "2026-03-01").decision.value == "ALLOW"
-    load_records(any_store, [event("ev:breach", "COMMITMENT_BREACHED", E, "2026-02-10",
-                                   commitment="ev:promise")])
+    load_records(
+        any_store,
+        [event("ev:breach", "COMMITMENT_BREACHED", E, "2026-02-10", commitment="ev:promise")],
+    )
     decision = eligibility(any_store, E, "GOV_PROCUREMENT", "2026-03-01")
     assert decision.decision.value == "DENY"
     assert {r.restriction.rule for r in decision.reasons} == {
-        "commitment-breach-procurement-ban", "commitment-breach-record"}
+        "commitment-breach-procurement-ban",
+        "commitment-breach-record",
+    }
     shown = {c["id"]: c for c in monitoring.commitments(E, on=day("2026-03-01"))}
     assert shown["ev:promise"]["status"] == "BREACHED"
     assert shown["ev:promise"]["breaches"] == [{"id": "ev:breach", "date": "2026-02-10"}]
@@ -223,17 +268,35 @@ def test_feedback_is_kept_with_the_decision_version_and_counted(any_store: Graph
     version = any_store.data_version()
     for case, when in (("案1", "2026-04-03"), ("案2", "2026-04-20"), ("案3", "2026-05-02")):
         monitoring.record_feedback(
-            subject=E, measure="BAR_GOV_PROCUREMENT", agency="g:amr", date=day(when),
-            matter="政府采购资格审查", case_number=case, data_version=version, by="procurement",
+            subject=E,
+            measure="BAR_GOV_PROCUREMENT",
+            agency="g:amr",
+            date=day(when),
+            matter="政府采购资格审查",
+            case_number=case,
+            data_version=version,
+            by="procurement",
         )
     monitoring.record_feedback(
-        subject=E, measure="BAR_GOV_PROCUREMENT", agency="g:amr", date=day("2026-05-02"),
-        matter="政府采购资格审查", case_number="案3", data_version=version, by="procurement",
+        subject=E,
+        measure="BAR_GOV_PROCUREMENT",
+        agency="g:amr",
+        date=day("2026-05-02"),
+        matter="政府采购资格审查",
+        case_number="案3",
+        data_version=version,
+        by="procurement",
         client_id="retry-1",
     )
     monitoring.record_feedback(
-        subject=E, measure="BAR_GOV_PROCUREMENT", agency="g:amr", date=day("2026-05-02"),
-        matter="政府采购资格审查", case_number="案3", data_version=version, by="procurement",
+        subject=E,
+        measure="BAR_GOV_PROCUREMENT",
+        agency="g:amr",
+        date=day("2026-05-02"),
+        matter="政府采购资格审查",
+        case_number="案3",
+        data_version=version,
+        by="procurement",
         client_id="retry-1",
     )
     assert monitoring.feedback_counts() == [
@@ -242,8 +305,14 @@ def test_feedback_is_kept_with_the_decision_version_and_counted(any_store: Graph
     ]
     with pytest.raises(InvalidArgument):
         monitoring.record_feedback(
-            subject=E, measure="BAR_GOV_PROCUREMENT", agency="g:amr", date=day("2026-05-02"),
-            matter="x", case_number=None, data_version="999999", by="procurement",
+            subject=E,
+            measure="BAR_GOV_PROCUREMENT",
+            agency="g:amr",
+            date=day("2026-05-02"),
+            matter="x",
+            case_number=None,
+            data_version="999999",
+            by="procurement",
         )
 
 
@@ -252,7 +321,9 @@ def test_unwatched_party_changes_reach_only_the_feed(any_store: GraphStore) -> N
     _base(any_store)
     watch = monitoring.watch("p:director", owner="bank")
     monitoring.unwatch(watch.id)
-    load_records(any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")])
+    load_records(
+        any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")]
+    )
     assert _alerts(any_store) == []
     assert [c.subject for c in any_store.monitor_records(CHANGE)] == ["p:director"]
     assert dt.date.fromisoformat(any_store.monitor_records(CHANGE)[0].data["on"]) == day(TODAY)

@@ -19,6 +19,7 @@ class Settings:
     public_access: bool = False
     today: dt.date | None = None
     request_timeout_s: float = 10.0
+    delivery_poll_s: float = 0.2
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -42,6 +43,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if env.get("CREDITGRAPH_TODAY")
         else None,
         request_timeout_s=float(env.get("CREDITGRAPH_REQUEST_TIMEOUT", "10")),
+        # CREDITGRAPH_DELIVERY_POLL: seconds between looks at the outbox for alerts and
+        # notices to deliver (a write from another process, e.g. `creditgraph load`)
+        delivery_poll_s=float(env.get("CREDITGRAPH_DELIVERY_POLL", "0.2")),
     )
 
 

@@ -69,9 +69,13 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.audit.start()
+        if state.deliverer is not None:
+            state.deliverer.start()
         try:
             yield
         finally:
+            if state.deliverer is not None:
+                state.deliverer.stop()
             state.audit.stop()
             if isinstance(state.executor, ThreadPoolExecutor):
                 state.executor.shutdown(wait=False, cancel_futures=True)

@@ -92,7 +92,13 @@ def _serve(
 ) -> None:
     from creditgraph.api.app import create_app, create_state
 
-    app = create_app(create_state(store, settings, policy), close_store=True)
+    from creditgraph.monitoring.delivery import Deliverer
+
+    state = create_state(store, settings, policy)
+    # the outbox: alerts and notices committed with their changes are delivered from here,
+    # including those a previous server left undelivered
+    state.deliverer = Deliverer(store, poll_interval=settings.delivery_poll_s)
+    app = create_app(state, close_store=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"creditgraph: GraphQL at http://{shown}:{port}/graphql (GraphiQL in a browser), "

@@ -36,6 +36,8 @@ class ApiState:
     policy: AccessPolicy
     audit: AuditWriter
     executor: Executor | None = None
+    # the outbox worker (creditgraph.monitoring.delivery.Deliverer) while serving
+    deliverer: Any = None
     decisions: Decisions = field(init=False)
 
     def __post_init__(self) -> None:

@@ -114,7 +114,9 @@ class Grades:
                         for r in decision.incentives
                     )
                 if condition.get("always") and not reasons:
-                    reasons.append(GradeReason("always", f"no condition of a grade above {spec.grade} holds"))
+                    reasons.append(
+                        GradeReason("always", f"no condition of a grade above {spec.grade} holds")
+                    )
             if reasons:
                 return _grade(subject, spec, as_of, reasons, version)
         raise AssertionError("the last grade holds always (checked when the config is read)")
@@ -124,8 +126,7 @@ class Grades:
         return [
             e
             for e in self.store.events(subject=subject)
-            if e.date <= as_of
-            and effective_lifting(e, view, self.store.schema).voided_by is None
+            if e.date <= as_of and effective_lifting(e, view, self.store.schema).voided_by is None
         ]
 
     def _events_within(

@@ -71,8 +71,10 @@ class Monitoring:
         if scope not in SCOPES:
             raise InvalidArgument(f"scope: {scope!r} is not one of {', '.join(SCOPES)}")
         if scope != SUBJECT and node.type != "enterprise":
-            raise InvalidArgument(f"scope: {scope} watches an enterprise's office holders; "
-                                  f"{target!r} is a {node.type}")
+            raise InvalidArgument(
+                f"scope: {scope} watches an enterprise's office holders; "
+                f"{target!r} is a {node.type}"
+            )
         if webhook is not None:
             parts = urlsplit(webhook)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -137,7 +139,7 @@ class Monitoring:
             version = int(since)
         except ValueError:
             raise InvalidArgument(
-                f"since: {since!r} is not a dataVersion (a decision's dataVersion, or \"0\")"
+                f'since: {since!r} is not a dataVersion (a decision\'s dataVersion, or "0")'
             ) from None
         found = self.store.monitor_records(
             CHANGE,
@@ -148,9 +150,7 @@ class Monitoring:
         )
         return Page(found[:first], len(found) > first)
 
-    def alerts(
-        self, *, watch_id: str | None = None, after_seq: int = 0, first: int = 100
-    ) -> Page:
+    def alerts(self, *, watch_id: str | None = None, after_seq: int = 0, first: int = 100) -> Page:
         found = [
             a
             for a in self.store.monitor_records(ALERT, after_seq=after_seq)
@@ -187,7 +187,9 @@ class Monitoring:
             "acknowledged_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "acknowledgement_note": _text("note", note, required=False),
         }
-        updated = self.store.update_monitor_record(NOTICE, notice_id, status=ACKNOWLEDGED, data=data)
+        updated = self.store.update_monitor_record(
+            NOTICE, notice_id, status=ACKNOWLEDGED, data=data
+        )
         assert updated is not None
         return updated
 
@@ -295,9 +297,7 @@ class Monitoring:
                     "entails": c.props.get("entails"),
                     "deadline": deadline,
                     "status": status,
-                    "breaches": [
-                        {"id": b.id, "date": b.date.isoformat()} for b in standing
-                    ],
+                    "breaches": [{"id": b.id, "date": b.date.isoformat()} for b in standing],
                 }
             )
         return found

@@ -19,18 +19,22 @@ def open_store(
     if url.startswith(NEO4J_SCHEMES):
         from creditgraph.store.neo4j import Neo4jStore
 
-        return Neo4jStore(
+        neo4j_store = Neo4jStore(
             url,
             schema,
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             id_key=settings.id_key,
         )
+        neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
+        return neo4j_store
     if "://" in url:
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(url, schema, id_key=settings.id_key)
+    embedded = EmbeddedStore(url, schema, id_key=settings.id_key)
+    embedded.pinned_today = settings.today  # the day monitoring judges changes on
+    return embedded
 
 
 __all__ = ["GraphStore", "StoreError", "open_store"]

@@ -42,10 +42,20 @@ from neo4j.time import Date as Neo4jDate
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
+from creditgraph.monitoring.react import WATCH, react
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
-from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+from creditgraph.store.base import (
+    BOTH,
+    IN,
+    OUT,
+    AuditEntry,
+    Batch,
+    MonitorRecord,
+    StoreError,
+    WriteReport,
+)
 from creditgraph.store.cypher import CypherLibrary
 
 T = TypeVar("T")
@@ -134,6 +144,40 @@ def _restriction_row(r: Restriction) -> dict[str, Any]:
             "data": r.to_stored_json(),
         },
     }
+
+
+def _monitor(row: Mapping[str, Any]) -> MonitorRecord:
+    return MonitorRecord(
+        row["kind"],
+        row["id"],
+        row["subject"],
+        row["status"],
+        json.loads(row["data"]),
+        row["due"],
+        row["seq"],
+        row["version"],
+    )
+
+
+def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
+    unique = {(r.kind, r.id): r for r in reversed(records)}  # the first of a key wins
+    return [
+        {
+            "key": f"{r.kind}|{r.id}",
+            "kind": r.kind,
+            "id": r.id,
+            "version": r.version,
+            "subject": r.subject,
+            "status": r.status,
+            "due": r.due,
+            "data": _json(r.data),
+        }
+        for r in records
+        if unique[(r.kind, r.id)] is r
+    ]
+
+
+_NO_LIMIT = 2**62
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -243,6 +287,33 @@ class _CypherView:
             found.update(row["id"] for row in rows)
         return found
 
+    # ReactView (monitoring) -----------------------------------------------------------
+    def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
+        found = []
+        for chunk in _chunks(list(subjects)):
+            rows = self._run(
+                "queries/restrictions_of_subjects",
+                subjects=list(chunk),
+                measure=None,
+                event_id=None,
+                active_on=None,
+            )
+            found.extend(Restriction.from_stored_json(row["data"]) for row in rows)
+        return found
+
+    def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:
+        rows = self._run(
+            "monitoring/records",
+            kind=WATCH,
+            after_seq=0,
+            subjects=list(targets),
+            statuses=["ACTIVE"],
+            ids=None,
+            min_version=None,
+            limit=_NO_LIMIT,
+        )
+        return [_monitor(row) for row in rows]
+
     # batched loading ----------------------------------------------------------------
     def _load_nodes(self, node_ids: Iterable[str]) -> None:
         missing = sorted({i for i in node_ids if i not in self._nodes})
@@ -338,6 +409,7 @@ class Neo4jStore:
         self.schema = schema
         self._configured_key = id_key
         self._stored_key: str | None = None
+        self.pinned_today: dt.date | None = None
         self._cypher = CypherLibrary(schema)
         target, auth, self._database, self.url = _connection(url, user, password)
         try:
@@ -470,11 +542,79 @@ class Neo4jStore:
                 to_derive = events_to_rederive(
                     view, self.schema, changed_nodes, link_ends, changed_events
                 )
-                self._rederive(tx, view, sorted(to_derive), report)
-                self._run(tx, "import/bump_version")
+                old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
+                (row,) = self._run(tx, "import/bump_version")
+                if old or new:
+                    # the outbox: written in this transaction, with the change it reports
+                    records = react(
+                        view, self.schema, old, new, version=int(row["version"]), today=self.today()
+                    )
+                    for part in _chunks(_monitor_rows(records)):
+                        self._run(tx, "monitoring/records_insert", rows=list(part))
             return report
 
         return self._write_transaction(work)
+
+    def today(self) -> dt.date:
+        """The day changes are judged on (tests and benchmarks may pin it)."""
+        return self.pinned_today or dt.date.today()
+
+    # monitoring --------------------------------------------------------------------------
+    def add_monitor_records(self, records: Sequence[MonitorRecord]) -> int:
+        rows = _monitor_rows(records)
+        if not rows:
+            return 0
+
+        def work(tx: neo4j.Transaction) -> int:
+            return sum(
+                int(self._run(tx, "monitoring/records_insert", rows=list(part))[0]["created"])
+                for part in _chunks(rows)
+            )
+
+        return self._write_transaction(work)
+
+    def update_monitor_record(
+        self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
+    ) -> MonitorRecord | None:
+        rows = self._write_transaction(
+            lambda tx: self._run(
+                tx,
+                "monitoring/records_update",
+                key=f"{kind}|{record_id}",
+                status=status,
+                data=_json(data),
+            )
+        )
+        return _monitor(rows[0]) if rows else None
+
+    def monitor_records(
+        self,
+        kind: str,
+        *,
+        subjects: Sequence[str] | None = None,
+        statuses: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+        after_seq: int = 0,
+        min_version: int | None = None,
+        limit: int | None = None,
+    ) -> list[MonitorRecord]:
+        rows = self._read(
+            self._cypher["monitoring/records"],
+            kind=kind,
+            after_seq=after_seq,
+            subjects=list(subjects) if subjects is not None else None,
+            statuses=list(statuses) if statuses is not None else None,
+            ids=list(ids) if ids is not None else None,
+            min_version=min_version,
+            limit=_NO_LIMIT if limit is None else limit,
+        )
+        return [_monitor(row) for row in rows]
+
+    def node_ids(self, node_type: str, *, after: str = "", limit: int) -> list[str]:
+        rows = self._read(
+            self._cypher["monitoring/node_ids"], type=node_type, after=after, limit=limit
+        )
+        return [row["id"] for row in rows]
 
     def _allocate(self, tx: neo4j.Transaction, *, nodes: int) -> int:
         (row,) = self._run(tx, "import/allocate_seq", nodes=nodes)
@@ -647,21 +787,37 @@ class Neo4jStore:
         view: _CypherView,
         event_ids: Sequence[str],
         report: WriteReport,
-    ) -> None:
+        *,
+        monitor: bool = False,
+    ) -> tuple[list[Restriction], list[Restriction]]:
+        """Re-derive the events; with ``monitor``, (their restrictions before, after)."""
         written = 0
+        old: list[Restriction] = []
+        new: list[Restriction] = []
         for chunk in _chunks(event_ids, DERIVE_CHUNK):
+            if monitor:
+                old.extend(
+                    Restriction.from_stored_json(row["data"])
+                    for row in self._run(
+                        tx, "monitoring/restrictions_of_events", event_ids=list(chunk)
+                    )
+                )
             self._run(tx, "propagation/restrictions_delete", event_ids=list(chunk))
             view.prefetch(chunk)
-            rows: list[dict[str, Any]] = []
+            derived: list[Restriction] = []
             for event_id in chunk:
                 event = view.event(event_id)
                 if event is not None:
-                    rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+                    derived.extend(derive(event, view, self.schema))
+            rows = [_restriction_row(r) for r in derived]
             for part in _chunks(rows):
                 self._run(tx, "propagation/restrictions_create", rows=list(part))
             written += len(rows)
+            if monitor:
+                new.extend(derived)
         report.events_rederived += len(event_ids)
         report.restrictions += written
+        return old, new
 
     def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
         """Every event derived again, a chunk of events per transaction.
