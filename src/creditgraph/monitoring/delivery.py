@@ -124,7 +124,12 @@ class Deliverer:
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         if error is None:
-            data = {**message.data, "attempts": attempts, "sent_at": self.clock(), "last_error": None}
+            data = {
+                **message.data,
+                "attempts": attempts,
+                "sent_at": self.clock(),
+                "last_error": None,
+            }
             self.store.update_monitor_record(message.kind, message.id, status=SENT, data=data)
             return 1
         delay = min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
@@ -136,13 +141,17 @@ class Deliverer:
             "last_error": error,
         }
         self.store.update_monitor_record(message.kind, message.id, status=status, data=data)
-        log.warning("delivery of %s to its webhook failed (%s), attempt %d", message.id, error, attempts)
+        log.warning(
+            "delivery of %s to its webhook failed (%s), attempt %d", message.id, error, attempts
+        )
         return 0
 
     # the background thread ------------------------------------------------------------
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="creditgraph-outbox", daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="creditgraph-outbox", daemon=True
+            )
             self._thread.start()
 
     def wake(self) -> None:

@@ -260,12 +260,18 @@ def react(
                     },
                 )
             )
-    # notices addressed to a party whose watch has a webhook are delivered through it
+    # a notice goes to the addressee's own endpoint: a watch with a webhook that the
+    # addressee registered on itself (owner = its id); a third party watching the same
+    # enterprise gets alerts, never notices meant for the enterprise or agency
     addressees = sorted({r.subject for r in records if r.kind == NOTICE and r.subject})
     hooks = {}
     if addressees:
         for watch in view.watches_on(addressees):
-            if watch.data.get("webhook") and watch.subject:
+            if (
+                watch.data.get("webhook")
+                and watch.subject
+                and watch.data.get("owner") == watch.subject
+            ):
                 hooks.setdefault(watch.subject, watch)
     return [
         MonitorRecord(
