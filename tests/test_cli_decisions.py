@@ -60,6 +60,8 @@ def test_check_json_is_the_contract_decision_object(tmp_path: Path) -> None:
         "on",
         "reasons",
         "data_version",
+        "incentives",
+        "incentives_withheld",
     ]
     assert decision["decision"] == "DENY" and decision["on"] == "2024-05-01"
     assert decision["reasons"][0]["until"] == "2024-06-30"

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.requests import HTTPConnection
 from starlette.routing import Route
 from strawberry.exceptions import MissingQueryError
 from strawberry.fastapi import GraphQLRouter
@@ -82,7 +83,8 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             if close_store:
                 state.store.close()
 
-    async def get_context(request: Request) -> ApiContext:
+    async def get_context(request: HTTPConnection) -> ApiContext:
+        # HTTPConnection: the same context for a POST, a GET and a WebSocket subscription
         purpose = request.headers.get(PURPOSE_HEADER)
         return ApiContext.for_key(
             state,

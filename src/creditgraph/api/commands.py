@@ -91,7 +91,6 @@ def _serve(
     banner: list[str],
 ) -> None:
     from creditgraph.api.app import create_app, create_state
-
     from creditgraph.monitoring.delivery import Deliverer
 
     state = create_state(store, settings, policy)

@@ -28,9 +28,11 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
+from creditgraph.api.monitoring import MonitoringMutation, MonitoringQuery, Subscription
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
@@ -207,9 +209,13 @@ def _audit(context: Any) -> None:
 
 
 def build_schema() -> CreditGraphSchema:
+    # the monitoring fields live in their own module (creditgraph.api.monitoring)
+    query = merge_types("Query", (Query, MonitoringQuery))
+    mutation = merge_types("Mutation", (Mutation, MonitoringMutation))
     return CreditGraphSchema(
-        query=Query,
-        mutation=Mutation,
+        query=query,
+        mutation=mutation,
+        subscription=Subscription,
         types=[Enterprise, Person, Agency],
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -549,7 +549,8 @@ class Reason:
     )
     certainty: Certainty_
     effect: str = strawberry.field(
-        description="BAR (the measure bars it) or REVIEW (strict review)."
+        description="BAR (the measure bars it) or REVIEW (strict review); for incentives "
+        "INCENTIVE, for the reasons incentives are withheld VETO or BAR."
     )
     event: EventRef
     path: list[PathStep]
@@ -594,6 +595,13 @@ class Decision:
     enterprise: strawberry.ID | None
     subject: strawberry.ID = strawberry.field(description="The party checked.")
     activity: Activity | None
+    incentives: list[Reason] = strawberry.field(
+        description="守信激励 in force that day (容缺受理, 绿色通道, …): shown, never part of "
+        "the verdict — an incentive outweighs no bar."
+    )
+    incentives_withheld: list[Reason] = strawberry.field(
+        description="Why the incentives in force are withheld: a bar, or a 一票否决 measure."
+    )
 
     @classmethod
     def of(cls, d: DomainDecision) -> Decision:
@@ -601,6 +609,8 @@ class Decision:
         return cls(
             decision=d.decision.value,
             reasons=[Reason.of(r) for r in d.reasons],
+            incentives=[Reason.of(r) for r in d.incentives],
+            incentives_withheld=[Reason.of(r) for r in d.incentives_withheld],
             on=d.on,
             data_version=d.data_version,
             until=d.until,

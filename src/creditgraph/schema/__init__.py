@@ -8,6 +8,7 @@ driven by the :class:`GraphSchema` loaded here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -222,6 +223,13 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
         for name, spec in (raw.get("measures") or {}).items():
             measures[name] = _measure(name, spec)
         rules.extend((path, rule) for rule in raw.get("rules") or [])
+
+    for path in rule_files:
+        # a rules file may mark measures declared elsewhere as vetoing incentives (一票否决)
+        for name in (_read_yaml(path) or {}).get("incentive_vetoes") or ():
+            if name not in measures:
+                raise SchemaError(f"{path}: incentive_vetoes: {name} is not a measure")
+            measures[name] = dataclasses.replace(measures[name], vetoes_incentives=True)
 
     for measure in measures.values():
         unknown = (measure.bars_roles | measure.review_roles) - roles.keys()

@@ -75,9 +75,10 @@ class Decision:
             **head,
             "on": self.on.isoformat(),
             "reasons": [r.to_json() for r in self.reasons],
+            "data_version": self.data_version,
+            # CONTRACT.md: Decision gains incentives (same fields as reasons)
             "incentives": [r.to_json() for r in self.incentives],
             "incentives_withheld": [r.to_json() for r in self.incentives_withheld],
-            "data_version": self.data_version,
         }
 
 

@@ -401,6 +401,7 @@ class _Generator:
                 bar.update(self.n - bar.n)
             # events name their deciding agencies, which may be new (with officials): first
             events, lifts = self._events()
+            rewards = self._reward_events()
             self.links.flush()
             self._write_agencies()
             self._write_persons()
@@ -409,6 +410,8 @@ class _Generator:
             shutil.copyfileobj(spool, self.out.stream, 1 << 20)
             self.out.bytes += self.links.bytes
         for line in events:
+            self.out.write(line)
+        for line in rewards:
             self.out.write(line)
         for line in lifts:
             self.out.write(line)
@@ -1007,6 +1010,55 @@ class _Generator:
             self.event_counts[kind] += 1
         lifts = self._lifts(rng, records, len(drawn))
         return lines, lifts
+
+    def _reward_events(self) -> list[str]:
+        """The red half (graph_schema/rules/incentives.yaml, commitments.yaml): red-list
+        listings, A-grade tax ratings, honours, credit commitments and some breaches.
+
+        Drawn from their own random stream and numbered apart (``ev:r…``), written after the
+        sanctions (before the lifts), so adding them left every other record as it was."""
+        rng = random.Random(f"creditgraph-synth:{self.seed}:rewards")
+        count = max(_MIN_PER_KIND, max(300, self.target // 100) // 50)
+        lines: list[str] = []
+        n = 0
+
+        def add(kind: str, subject: str, day: int, authority: str, fields: dict[str, Any]) -> str:
+            nonlocal n
+            n += 1
+            event_id = f"ev:r{n:07d}"
+            lines.append(_event_line(event_id, kind, subject, day, authority, fields))
+            self.event_counts[kind] += 1
+            return event_id
+
+        for kind in ("RED_LISTED", "TAX_CREDIT_A", "HONOUR_AWARDED", "CREDIT_COMMITMENT"):
+            for _ in range(count):
+                i = rng.randrange(self.n)
+                low = max(_E0, self.established[i] + 365)
+                if low > _H:  # too young to have earned a red listing or a rating
+                    continue
+                day = _recent(rng, low, _H)
+                authority = self._authority("amr", CITIES[self.city[i]])
+                fields: dict[str, Any] = {}
+                if kind == "CREDIT_COMMITMENT":
+                    fields = {
+                        "matter": "容缺受理: 限期补正申报材料",
+                        "entails": rng.choice(
+                            ("credit_record", "joint_punishment", "procurement_ban")
+                        ),
+                        "deadline": _plus(day, months=1),
+                    }
+                elif rng.random() < 0.5:
+                    fields["until"] = _plus(day, years=rng.randint(1, 3))
+                event_id = add(kind, self._code(i), day, authority, fields)
+                if kind == "CREDIT_COMMITMENT" and rng.random() < 0.2:
+                    add(
+                        "COMMITMENT_BREACHED",
+                        self._code(i),
+                        min(_H, _plus(day, months=1) + rng.randint(1, 60)),
+                        authority,
+                        {"commitment": event_id},
+                    )
+        return lines
 
     def _sanction(
         self, rng: random.Random, kind: str, subject_type: str, used: dict[str, set[int]]
