@@ -1050,7 +1050,10 @@ class _Generator:
                 elif rng.random() < 0.5:
                     fields["until"] = _plus(day, years=rng.randint(1, 3))
                 event_id = add(kind, self._code(i), day, authority, fields)
-                if kind == "CREDIT_COMMITMENT" and rng.random() < 0.2:
+                # about one in five is broken (the first always: every kind is generated)
+                if kind == "CREDIT_COMMITMENT" and (
+                    rng.random() < 0.2 or not self.event_counts["COMMITMENT_BREACHED"]
+                ):
                     add(
                         "COMMITMENT_BREACHED",
                         self._code(i),
