@@ -356,5 +356,11 @@ def generate(output: str, size: str, seed: int) -> None:
 main.add_command(serve)
 main.add_command(demo)
 
+# the monitoring commands use the options above, so they are imported once these exist
+from creditgraph.monitoring.cli import COMMANDS as _MONITORING_COMMANDS  # noqa: E402
+
+for _command in _MONITORING_COMMANDS:
+    main.add_command(_command)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
