@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -626,14 +626,24 @@ class Subscription:
         "WebSocket (graphql-transport-ws). Roles: investigator, steward."
     )
     async def decision_changed(
-        self, info: Info, subject_ids: list[strawberry.ID] | None = None
+        self,
+        info: Info,
+        subject_ids: list[strawberry.ID] | None = None,
+        since: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Resume after this dataVersion (a reconnecting client misses "
+                "nothing); default: changes from now on."
+            ),
+        ] = None,
     ) -> AsyncGenerator[Change, None]:
         ctx = info.context
         ctx.require(Right.READ)
         service = _service(ctx)
         subjects = [str(s) for s in subject_ids] if subject_ids is not None else None
         loop = asyncio.get_running_loop()
-        since = await loop.run_in_executor(None, ctx.store.data_version)
+        if since is None:
+            since = await loop.run_in_executor(None, ctx.store.data_version)
         after = 0
         while True:
             page = await loop.run_in_executor(
