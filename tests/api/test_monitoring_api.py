@@ -36,8 +36,9 @@ def test_watch_then_feed_then_feedback_through_graphql(tmp_path: Path) -> None:
     # a steward records an event on a person who sits on MINGYUAN's board
     recorded = run(
         state,
-        """mutation { recordEvent(event: {id: "ev:loop-1", kind: DISHONEST_DEBTOR_LISTED,
-             subject: "%s", date: "2026-06-10"}) { written } }""" % BARRED,
+        """mutation ($who: ID!) { recordEvent(event: {id: "ev:loop-1",
+             kind: DISHONEST_DEBTOR_LISTED, subject: $who, date: "2026-06-10"}) { written } }""",
+        {"who": BARRED},
         key=KEYS["steward"],
     )
     assert recorded.errors is None, recorded.errors
@@ -94,17 +95,18 @@ def test_credit_grade_incentives_and_notices_through_graphql(tmp_path: Path) -> 
     state = state_for(store, keys=KEYS)
     graded = run(
         state,
-        '{ creditGrade(subjectId: "%s", asOf: "2026-03-01") { grade inspectionRatio '
-        "reasons { condition restriction { measure rule } } } }" % MINGYUAN,
+        'query ($e: ID!) { creditGrade(subjectId: $e, asOf: "2026-03-01") { grade '
+        "inspectionRatio reasons { condition restriction { measure rule } } } }",
+        {"e": MINGYUAN},
         key=KEYS["investigator"],
     )
     assert graded.errors is None, graded.errors
     assert graded.data["creditGrade"]["grade"] == "A"
     decision = run(
         state,
-        '{ checkEligibility(subjectId: "%s", activity: BIDDING, on: "2026-03-01") '
-        "{ decision incentives { measure rule effect } incentivesWithheld { measure } } }"
-        % MINGYUAN,
+        'query ($e: ID!) { checkEligibility(subjectId: $e, activity: BIDDING, on: "2026-03-01") '
+        "{ decision incentives { measure rule effect } incentivesWithheld { measure } } }",
+        {"e": MINGYUAN},
         key=KEYS["approval"],
     )
     assert decision.errors is None, decision.errors
@@ -123,8 +125,9 @@ def test_credit_grade_incentives_and_notices_through_graphql(tmp_path: Path) -> 
     assert not result.errors
     notices = run(
         state,
-        '{ notifications(addresseeId: "%s") { id notice status person role legalBasis overdue } }'
-        % MINGYUAN,
+        "query ($e: ID!) { notifications(addresseeId: $e) "
+        "{ id notice status person role legalBasis overdue } }",
+        {"e": MINGYUAN},
         key=KEYS["investigator"],
     )
     assert notices.errors is None, notices.errors
@@ -159,8 +162,10 @@ def test_decision_changed_subscription_over_websocket(tmp_path: Path) -> None:
                     {
                         "id": "1",
                         "type": "subscribe",
-                        "payload": {"query": SUBSCRIBE, "variables": {"ids": [BARRED],
-                                                                      "since": since}},
+                        "payload": {
+                            "query": SUBSCRIBE,
+                            "variables": {"ids": [BARRED], "since": since},
+                        },
                     }
                 )
             )

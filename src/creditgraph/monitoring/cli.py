@@ -184,4 +184,4 @@ def feedback(
             click.echo(f"{record.id}: feedback recorded (data version {data_version})")
 
 
-COMMANDS = (grade, changes, watch, notices, feedback)
+COMMANDS: tuple[click.Command, ...] = (grade, changes, watch, notices, feedback)

@@ -264,7 +264,7 @@ def react(
     # addressee registered on itself (owner = its id); a third party watching the same
     # enterprise gets alerts, never notices meant for the enterprise or agency
     addressees = sorted({r.subject for r in records if r.kind == NOTICE and r.subject})
-    hooks = {}
+    hooks: dict[str, MonitorRecord] = {}
     if addressees:
         for watch in view.watches_on(addressees):
             if (

@@ -228,7 +228,7 @@ class _SqlView:
         }
 
     def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
-        found = []
+        found: list[Restriction] = []
         for start in range(0, len(subjects), 500):
             chunk = subjects[start : start + 500]
             marks = ",".join("?" * len(chunk))

@@ -289,7 +289,7 @@ class _CypherView:
 
     # ReactView (monitoring) -----------------------------------------------------------
     def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
-        found = []
+        found: list[Restriction] = []
         for chunk in _chunks(list(subjects)):
             rows = self._run(
                 "queries/restrictions_of_subjects",
