@@ -56,6 +56,18 @@ def test_watch_then_feed_then_feedback_through_graphql(tmp_path: Path) -> None:
     assert edge["node"]["subject"] == BARRED and edge["node"]["change"] == "RESTRICTED"
     assert {"DISHONEST_DEBTOR"} <= {a["measure"] for a in edge["node"]["added"]}
     assert feed.data["changes"]["dataVersion"] == store.data_version()
+    alerts = run(
+        state,
+        """query ($w: ID!) { alerts(watchId: $w) { id status viaRole viaEnterprise
+             change { subject change after { decision } } } }""",
+        {"w": payload["watch"]["id"]},
+        key=KEYS["approval"],
+    )
+    assert alerts.errors is None, alerts.errors
+    (alert,) = alerts.data["alerts"]
+    assert alert["status"] == "FEED_ONLY"
+    assert (alert["viaRole"], alert["viaEnterprise"]) == ("DIRECTOR", MINGYUAN)
+    assert alert["change"]["subject"] == BARRED
     # the approval system may not read the whole feed
     assert codes(run(state, '{ changes(since: "0") { dataVersion } }', key=KEYS["approval"])) == [
         "FORBIDDEN"

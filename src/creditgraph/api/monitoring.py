@@ -25,7 +25,7 @@ from creditgraph.monitoring.grades import Grades
 from creditgraph.monitoring.react import ACKNOWLEDGED, PENDING, SENT
 from creditgraph.monitoring.service import Monitoring, public_watch
 from creditgraph.service.decisions import Reason as DomainReason
-from creditgraph.service.errors import InvalidArgument
+from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import MonitorRecord
 
 if TYPE_CHECKING:
@@ -162,6 +162,39 @@ class Change:
 class ChangeEdge:
     node: Change
     cursor: str
+
+
+@strawberry.type(description="A change delivered to a watch (in the outbox).")
+class Alert:
+    id: strawberry.ID = strawberry.field(description="Also the webhook's Idempotency-Key.")
+    watch_id: strawberry.ID
+    status: str = strawberry.field(description="PENDING, SENT, FAILED, or FEED_ONLY (no webhook).")
+    via_role: str | None = strawberry.field(description="The office through which it reached.")
+    via_enterprise: strawberry.ID | None
+    change: Change
+
+    @classmethod
+    def of(cls, record: MonitorRecord) -> Alert:
+        via = record.data.get("via") or {}
+        return cls(
+            id=strawberry.ID(record.id),
+            watch_id=strawberry.ID(record.data["watch"]),
+            status=record.status or "",
+            via_role=via.get("role"),
+            via_enterprise=via.get("enterprise"),
+            change=Change.of(
+                MonitorRecord(
+                    "change",
+                    f"{record.version}:{record.subject}",
+                    record.subject,
+                    None,
+                    record.data["change"],
+                    None,
+                    record.seq,
+                    record.version,
+                )
+            ),
+        )
 
 
 @strawberry.type
@@ -485,6 +518,25 @@ class MonitoringQuery:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    @strawberry.field(
+        description="The alerts of one of the caller's watches, oldest first, after a cursor "
+        "(an alert's cursor is its position in the outbox)."
+    )
+    def alerts(
+        self,
+        info: Info,
+        watch_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> list[Alert]:
+        ctx = info.context
+        ctx.require(Right.CHECK)
+        service = _service(ctx)
+        if str(watch_id) not in {w.id for w in service.watches(owner=_owner(ctx))}:
+            raise UnknownId(f"unknown watch {str(watch_id)!r}")
+        page = service.alerts(watch_id=str(watch_id), after_seq=_seq(after), first=_first(first))
+        return [Alert.of(a) for a in page.records]
 
     @strawberry.field(description="The caller's active watches.")
     def watches(self, info: Info) -> list[Watch]:
