@@ -327,3 +327,31 @@ def test_unwatched_party_changes_reach_only_the_feed(any_store: GraphStore) -> N
     assert _alerts(any_store) == []
     assert [c.subject for c in any_store.monitor_records(CHANGE)] == ["p:director"]
     assert dt.date.fromisoformat(any_store.monitor_records(CHANGE)[0].data["on"]) == day(TODAY)
+
+
+def test_commitment_corrected_after_its_breach_rederives_what_the_breach_entails(
+    any_store: GraphStore,
+) -> None:
+    _base(any_store)
+    promise = event(
+        "ev:promise",
+        "CREDIT_COMMITMENT",
+        E,
+        "2026-01-05",
+        authority="g:amr",
+        matter="容缺受理 — 三十日内补正材料",
+        entails="credit_record",
+    )
+    load_records(
+        any_store,
+        [
+            promise,
+            event("ev:breach", "COMMITMENT_BREACHED", E, "2026-02-10", commitment="ev:promise"),
+        ],
+    )
+    assert eligibility(any_store, E, "GOV_PROCUREMENT", "2026-03-01").decision.value == "REVIEW"
+    # the commitment as signed entailed a procurement ban: the breach now bars procurement
+    load_records(any_store, [{**promise, "entails": "procurement_ban"}])
+    decision = eligibility(any_store, E, "GOV_PROCUREMENT", "2026-03-01")
+    assert decision.decision.value == "DENY"
+    assert "commitment-breach-procurement-ban" in {r.restriction.rule for r in decision.reasons}

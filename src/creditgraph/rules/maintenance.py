@@ -35,6 +35,14 @@ def events_to_rederive(
     changed_events: Iterable[Event],
 ) -> set[str]:
     subjects = set(changed_nodes)
+    if any(rule.refers_field for rule in schema.rules):
+        # an event no rule fires on may still be read by one through a reference (the
+        # commitment a breach names): the events on its subject are re-derived with it
+        fired = {kind for rule in schema.rules for kind in rule.events}
+        lifting = schema.lifting_kinds()
+        subjects |= {
+            e.subject for e in changed_events if e.kind not in fired and e.kind not in lifting
+        }
     hops = longest_path(schema)
     if hops:
         reached = set(changed_link_ends)
