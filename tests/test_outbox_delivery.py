@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from creditgraph.monitoring.delivery import Deliverer, verify
-from creditgraph.monitoring.react import ALERT, SENT
+from creditgraph.monitoring.react import ALERT, PENDING, SENT
 from creditgraph.monitoring.service import Monitoring
 from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
 from creditgraph.store.embedded import EmbeddedStore
-from scenario import enterprise, event, link, load_records, person, uscc
+from scenario import agency, enterprise, event, link, load_records, person, uscc
 from support.stores import TEST_ID_KEY
 
 
@@ -204,3 +204,41 @@ def test_kill_9_mid_delivery_loses_no_alert_and_each_is_processed_once(tmp_path:
     reopened = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
     assert {a.status for a in reopened.monitor_records(ALERT)} == {SENT}
     reopened.close()
+
+
+def test_duty_notice_goes_pending_sent_acknowledged_through_the_agencys_inbox(
+    tmp_path: Path,
+) -> None:
+    store = EmbeddedStore(tmp_path / "store.db", default_schema(), id_key=TEST_ID_KEY)
+    monitoring = Monitoring(store)
+    with Receiver().running() as receiver:
+        load_records(
+            store,
+            [
+                agency("g:bureau", "清远市某局"),
+                agency("g:superior", "清远市人民政府"),
+                link("SUPERIOR_OF", "g:superior", "g:bureau", "2020-01-01"),
+            ],
+        )
+        # a bank watching the superior body gets alerts, never the notices meant for it
+        monitoring.watch("g:superior", owner="bank", webhook=receiver.url + "/bank", secret=SECRET)
+        monitoring.watch(
+            "g:superior", owner="steward", webhook=receiver.url, secret=SECRET, inbox=True
+        )
+        load_records(
+            store,
+            [event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general")],
+        )
+        (notice,) = monitoring.notices(addressee="g:superior")
+        assert notice.status == PENDING and notice.data["webhook"] == receiver.url
+        deliverer = Deliverer(store)
+        try:
+            deliverer.deliver_due()
+        finally:
+            deliverer.stop()
+        assert receiver.processed[notice.id]["idempotency-key"] == notice.id
+        (sent,) = monitoring.notices(addressee="g:superior")
+        assert sent.status == SENT
+        acked = monitoring.acknowledge(notice.id, by="g:superior")
+        assert acked.status == "ACKNOWLEDGED" and acked.data["acknowledged_by"] == "g:superior"
+    store.close()

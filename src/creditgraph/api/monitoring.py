@@ -275,6 +275,7 @@ class Watch:
     owner: str
     webhook: str | None
     label: str | None
+    inbox: bool
     active: bool
 
     @classmethod
@@ -287,6 +288,7 @@ class Watch:
             owner=d["owner"],
             webhook=d.get("webhook"),
             label=d.get("label"),
+            inbox=bool(d.get("inbox")),
             active=record.status == "ACTIVE",
         )
 
@@ -395,6 +397,11 @@ class WatchInput:
         default=None, description="The HMAC-SHA256 signing secret; never shown again."
     )
     label: str | None = None
+    inbox: bool = strawberry.field(
+        default=False,
+        description="The webhook is the party's own inbox: notices addressed to it are "
+        "delivered there too (role: steward).",
+    )
     client_mutation_id: str | None = None
 
 
@@ -613,10 +620,11 @@ class MonitoringMutation:
     )
     def watch(self, info: Info, input: WatchInput) -> WatchPayload:
         ctx = info.context
-        ctx.require(Right.CHECK)
+        ctx.require(Right.WRITE if input.inbox else Right.CHECK)
         ctx.writing = True
         record = _service(ctx).watch(
             str(input.subject_id),
+            inbox=input.inbox,
             scope=input.scope.value,
             owner=_owner(ctx),
             webhook=input.webhook,

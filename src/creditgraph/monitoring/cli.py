@@ -78,6 +78,9 @@ def changes(
     envvar="CREDITGRAPH_WEBHOOK_SECRET",
     help="Signing secret (env CREDITGRAPH_WEBHOOK_SECRET).",
 )
+@click.option(
+    "--inbox", is_flag=True, help="The webhook is TARGET's own: notices addressed to it go there."
+)
 @_json_option
 @_store_option
 def watch(
@@ -86,13 +89,14 @@ def watch(
     owner: str,
     webhook: str | None,
     secret: str | None,
+    inbox: bool,
     as_json: bool,
     store_url: str,
 ) -> None:
     """Watch a party (or every office holder of an enterprise): its changes become alerts."""
     with _opened(store_url) as store:
         record = Monitoring(store).watch(
-            target, scope=scope, owner=owner, webhook=webhook, secret=secret
+            target, scope=scope, owner=owner, webhook=webhook, secret=secret, inbox=inbox
         )
         if as_json:
             _print_json({"id": record.id, **public_watch(record)})

@@ -260,18 +260,14 @@ def react(
                     },
                 )
             )
-    # a notice goes to the addressee's own endpoint: a watch with a webhook that the
-    # addressee registered on itself (owner = its id); a third party watching the same
-    # enterprise gets alerts, never notices meant for the enterprise or agency
+    # a notice goes to the addressee's own endpoint: an inbox watch (registered by a steward
+    # for the agency or enterprise itself); a third party watching the same party gets
+    # alerts, never the notices meant for it
     addressees = sorted({r.subject for r in records if r.kind == NOTICE and r.subject})
     hooks: dict[str, MonitorRecord] = {}
     if addressees:
         for watch in view.watches_on(addressees):
-            if (
-                watch.data.get("webhook")
-                and watch.subject
-                and watch.data.get("owner") == watch.subject
-            ):
+            if watch.data.get("webhook") and watch.subject and watch.data.get("inbox"):
                 hooks.setdefault(watch.subject, watch)
     return [
         MonitorRecord(

@@ -64,7 +64,10 @@ class Monitoring:
         webhook: str | None = None,
         secret: str | None = None,
         label: str | None = None,
+        inbox: bool = False,
     ) -> MonitorRecord:
+        """``inbox``: the webhook is the party's own, and receives the notices addressed to
+        it (duties to notify, removal notices) as well as alerts."""
         node = self.store.node(target)
         if node is None:
             raise UnknownId(f"unknown id {target!r}")
@@ -85,8 +88,12 @@ class Monitoring:
                 )
         elif secret is not None:
             raise InvalidArgument("secret: only a webhook is signed; give webhook as well")
+        if inbox and (webhook is None or scope != SUBJECT):
+            raise InvalidArgument("inbox: a party's inbox is a webhook watch on the party itself")
         # one watch per owner, party, scope and endpoint: watching again re-activates it
-        key = hashlib.sha1(f"{owner}|{target}|{scope}|{webhook or ''}".encode()).hexdigest()[:20]
+        key = hashlib.sha1(
+            f"{owner}|{target}|{scope}|{webhook or ''}|{inbox}".encode()
+        ).hexdigest()[:20]
         record = MonitorRecord(
             kind=WATCH,
             id="w:" + key,
@@ -99,6 +106,7 @@ class Monitoring:
                 "webhook": webhook,
                 "secret": secret,
                 "label": _text("label", label, required=False),
+                "inbox": inbox,
                 "since": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             },
         )
