@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -151,7 +151,7 @@ def test_webhook_delivery_is_signed_and_retried_with_backoff(tmp_path: Path) -> 
     store.close()
 
 
-def _serve(store_path: Path) -> subprocess.Popen[bytes]:
+def _serve(store_url: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITGRAPH_")}
     env.update(CREDITGRAPH_ID_KEY=TEST_ID_KEY, CREDITGRAPH_DELIVERY_POLL="0.05")
     return subprocess.Popen(
@@ -161,7 +161,7 @@ def _serve(store_path: Path) -> subprocess.Popen[bytes]:
             "creditgraph.cli",
             "serve",
             "--store",
-            str(store_path),
+            store_url,
             "--host",
             "127.0.0.1",
             "--port",
@@ -173,18 +173,34 @@ def _serve(store_path: Path) -> subprocess.Popen[bytes]:
     )
 
 
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_at(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Callable[[], GraphStore], str]]:
+    """(open the store, its URL for `creditgraph serve`) on each store."""
+    if request.param == "embedded":
+        path = tmp_path / "store.db"
+        yield (lambda: EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)), str(path)
+        return
+    server = request.getfixturevalue("neo4j_server")
+    server.empty()
+    yield server.open, server.url
+
+
 @pytest.mark.slow
-def test_kill_9_mid_delivery_loses_no_alert_and_each_is_processed_once(tmp_path: Path) -> None:
-    path = tmp_path / "store.db"
-    store = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+def test_kill_9_mid_delivery_loses_no_alert_and_each_is_processed_once(
+    store_at: tuple[Callable[[], GraphStore], str],
+) -> None:
+    open_store, url = store_at
+    store = open_store()
     with Receiver(hold_first=True).running() as receiver:
         keys = _scenario(store, receiver.url)
         store.close()
         receiver.expected = len(keys)
-        server = _serve(path)
+        server = _serve(url)
         try:
             # the server is killed while the receiver holds its first delivery unanswered
-            assert receiver.first_arrived.wait(60), "the server delivered nothing"
+            assert receiver.first_arrived.wait(120), "the server delivered nothing"
             server.send_signal(signal.SIGKILL)
             server.wait(30)
         finally:
@@ -192,16 +208,16 @@ def test_kill_9_mid_delivery_loses_no_alert_and_each_is_processed_once(tmp_path:
                 server.kill()
         interrupted = receiver.received[0]
         assert interrupted not in receiver.processed
-        restarted = _serve(path)
+        restarted = _serve(url)
         try:
-            assert receiver.all_processed.wait(60), f"processed {sorted(receiver.processed)}"
+            assert receiver.all_processed.wait(120), f"processed {sorted(receiver.processed)}"
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(30)
         assert sorted(receiver.processed) == keys  # none lost, each processed once
         assert receiver.received.count(interrupted) == 2  # sent again, with the same key
         assert receiver.bad_signatures == 0
-    reopened = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    reopened = open_store()
     assert {a.status for a in reopened.monitor_records(ALERT)} == {SENT}
     reopened.close()
 

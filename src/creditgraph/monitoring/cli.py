@@ -1,20 +1,72 @@
 """The monitoring sub-commands of ``creditgraph``: grade, changes, watch, notices, feedback.
 
-Registered by ``creditgraph.cli``; they share its store, date and JSON options and its
-exit codes (2 for input the caller can fix, 1 for an unreachable store).
+Registered by ``creditgraph.cli``, whose store handling and exit codes they share (2 for
+input the caller can fix, 1 for an unreachable store). ``creditgraph.cli`` is imported
+when a command runs, not when this module is: it imports this module itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import click
 
-from creditgraph.cli import DATE, _json_option, _opened, _print_json, _store_option
 from creditgraph.monitoring.grades import Grades
 from creditgraph.monitoring.service import SCOPES, Monitoring, public_watch
 from creditgraph.settings import today
+from creditgraph.store.base import GraphStore
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
+DATE = _Date()
+
+
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        "store_url",
+        envvar="CREDITGRAPH_STORE",
+        default="./creditgraph.db",
+        show_default=True,
+        help="Embedded store path, or bolt://… / neo4j://… for a Neo4j server "
+        "(env CREDITGRAPH_STORE).",
+    )(func)
+
+
+def _json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+
+
+@contextmanager
+def _opened(store_url: str) -> Iterator[GraphStore]:
+    from creditgraph.cli import _opened as opened
+
+    with opened(store_url) as store:
+        yield store
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @click.command()
