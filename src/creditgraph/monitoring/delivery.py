@@ -8,10 +8,10 @@ Each message is POSTed as JSON with
   of ``TIMESTAMP.BODY`` under the watch's secret, so the receiver can tell the message
   came from creditgraph and is recent.
 
-A message is marked SENT only after the receiver answered 2xx, in a write of its own: a
-crash (``kill -9``) between the two leaves it PENDING and it is sent again, with the same
-key, when the server restarts — at-least-once delivery that a de-duplicating receiver
-turns into exactly-once processing. A failure is retried with exponential backoff
+A message is marked SENT only after the receiver answered 2xx (the outcomes of a pass are
+written together): a crash (``kill -9``) in between leaves it PENDING and it is sent again,
+with the same key, when the server restarts — at-least-once delivery that a
+de-duplicating receiver turns into exactly-once processing. A failure is retried with exponential backoff
 (``base_delay`` · 2^(attempt−1), capped at ``max_delay``); after ``max_attempts`` the
 message is FAILED and stays listed with its last error.
 """
@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -68,6 +69,7 @@ class Deliverer:
         timeout: float = 5.0,
         poll_interval: float = 0.2,
         batch: int = 200,
+        workers: int = 8,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -77,25 +79,45 @@ class Deliverer:
         self.poll_interval = poll_interval
         self.batch = batch
         self._client = httpx.Client(timeout=timeout)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="creditgraph-post")
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._secrets: dict[str, str | None] = {}
 
     def deliver_due(self) -> int:
-        """One pass: every pending message due now is attempted once; how many were sent."""
-        sent = 0
+        """One pass: every pending message due now is attempted once; how many were sent.
+
+        Messages to different webhooks go out in parallel, those to one webhook one after
+        the other in outbox order; the outcomes are written in one transaction at the end
+        of the pass (a crash before it means those messages are sent again, same keys)."""
         now = self.clock()
+        by_webhook: dict[str, list[MonitorRecord]] = {}
         for kind in (ALERT, NOTICE):
             for message in self.store.monitor_records(kind, statuses=[PENDING], limit=self.batch):
-                if self._stop.is_set():
-                    return sent
                 webhook = message.data.get("webhook")
                 due = message.data.get("next_attempt")
-                if not webhook or (due is not None and due > now):
-                    continue
-                sent += self._attempt(message, str(webhook))
-        return sent
+                if webhook and (due is None or due <= now):
+                    by_webhook.setdefault(str(webhook), []).append(message)
+        if not by_webhook:
+            return 0
+        for message in (m for queue in by_webhook.values() for m in queue):
+            self._secret(message.data.get("watch"))  # read here: the store is not shared
+        outcomes = list(self._pool.map(self._post_all, by_webhook.items()))
+        updates = [u for outcome in outcomes for u in outcome]
+        self.store.update_monitor_records(updates)
+        return sum(1 for _, _, status, _ in updates if status == SENT)
+
+    def _post_all(
+        self, item: tuple[str, list[MonitorRecord]]
+    ) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+        webhook, messages = item
+        outcomes = []
+        for message in messages:
+            if self._stop.is_set():
+                break
+            outcomes.append(self._attempt(message, webhook))
+        return outcomes
 
     def _secret(self, watch_id: str | None) -> str | None:
         if watch_id is None:
@@ -105,7 +127,9 @@ class Deliverer:
             self._secrets[watch_id] = found[0].data.get("secret") if found else None
         return self._secrets[watch_id]
 
-    def _attempt(self, message: MonitorRecord, webhook: str) -> int:
+    def _attempt(
+        self, message: MonitorRecord, webhook: str
+    ) -> tuple[str, str, str | None, dict[str, Any]]:
         body = json.dumps(payload(message), ensure_ascii=False, sort_keys=True).encode("utf-8")
         timestamp = str(int(self.clock()))
         headers = {
@@ -113,7 +137,7 @@ class Deliverer:
             "idempotency-key": message.id,
             "x-creditgraph-timestamp": timestamp,
         }
-        secret = self._secret(message.data.get("watch"))
+        secret = self._secrets.get(str(message.data.get("watch")))
         if secret:
             headers["x-creditgraph-signature"] = signature(secret, timestamp, body)
         attempts = int(message.data.get("attempts", 0)) + 1
@@ -130,21 +154,19 @@ class Deliverer:
                 "sent_at": self.clock(),
                 "last_error": None,
             }
-            self.store.update_monitor_record(message.kind, message.id, status=SENT, data=data)
-            return 1
+            return message.kind, message.id, SENT, data
         delay = min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
         status = FAILED if attempts >= self.max_attempts else PENDING
+        log.warning(
+            "delivery of %s to its webhook failed (%s), attempt %d", message.id, error, attempts
+        )
         data = {
             **message.data,
             "attempts": attempts,
             "next_attempt": self.clock() + delay,
             "last_error": error,
         }
-        self.store.update_monitor_record(message.kind, message.id, status=status, data=data)
-        log.warning(
-            "delivery of %s to its webhook failed (%s), attempt %d", message.id, error, attempts
-        )
-        return 0
+        return message.kind, message.id, status, data
 
     # the background thread ------------------------------------------------------------
     def start(self) -> None:
@@ -163,6 +185,7 @@ class Deliverer:
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        self._pool.shutdown(wait=True)
         self._client.close()
 
     def _run(self) -> None:

@@ -169,6 +169,12 @@ class GraphStore(Protocol):
         """Set a record's status and data; None when there is no such record."""
         ...
 
+    def update_monitor_records(
+        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+    ) -> None:
+        """(kind, id, status, data) for many records, in one transaction."""
+        ...
+
     def monitor_records(
         self,
         kind: str,

@@ -875,6 +875,17 @@ class EmbeddedStore:
             ).fetchone()
         return _monitor(row) if row else None
 
+    def update_monitor_records(
+        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+    ) -> None:
+        if not updates:
+            return
+        with self._writing() as conn:
+            conn.executemany(
+                "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ?",
+                [(status, _json(data), kind, rid) for kind, rid, status, data in updates],
+            )
+
     def monitor_records(
         self,
         kind: str,

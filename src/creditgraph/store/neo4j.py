@@ -587,6 +587,18 @@ class Neo4jStore:
         )
         return _monitor(rows[0]) if rows else None
 
+    def update_monitor_records(
+        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+    ) -> None:
+        rows = [
+            {"key": f"{kind}|{rid}", "status": status, "data": _json(data)}
+            for kind, rid, status, data in updates
+        ]
+        if rows:
+            self._write_transaction(
+                lambda tx: self._run(tx, "monitoring/records_update_many", rows=rows)
+            )
+
     def monitor_records(
         self,
         kind: str,
