@@ -479,6 +479,14 @@ class MonitoringQuery:
             subjects=[str(s) for s in subject_ids] if subject_ids is not None else None,
         )
         edges = [ChangeEdge(node=Change.of(r), cursor=str(r.seq)) for r in page.records]
+        ctx.touch(
+            info,
+            [
+                r.subject
+                for r in page.records
+                if r.subject and r.data.get("subject_type") == "person"
+            ],
+        )
         return ChangeConnection(
             edges=edges,
             page_info=PageInfo(
@@ -593,6 +601,11 @@ class MonitoringQuery:
     ) -> list[Commitment]:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
+        node = ctx.node(str(subject_id))
+        if node is not None and not ctx.visible(node):
+            ctx.require(Right.READ)  # a person's commitments are not public facts
+        if node is not None:
+            ctx.touch_nodes(info, [node])
         return [
             Commitment(
                 id=strawberry.ID(c["id"]),
