@@ -355,3 +355,20 @@ def test_commitment_corrected_after_its_breach_rederives_what_the_breach_entails
     decision = eligibility(any_store, E, "GOV_PROCUREMENT", "2026-03-01")
     assert decision.decision.value == "DENY"
     assert "commitment-breach-procurement-ban" in {r.restriction.rule for r in decision.reasons}
+
+
+def test_credit_repair_produces_a_restored_change_naming_the_repair(any_store: GraphStore) -> None:
+    monitoring = _pin(any_store)
+    _base(any_store)
+    load_records(any_store, [event("ev:jp", "JOINT_PUNISHMENT_LISTED", E, "2026-01-10")])
+    since = any_store.data_version()
+    monitoring.watch(E, owner="bank")
+    load_records(any_store, [event("ev:repair", "CREDIT_REPAIRED", E, "2026-05-01", lifts="ev:jp")])
+    (change,) = monitoring.changes(since, first=10).records
+    assert change.data["change"] == "RESTORED"
+    assert (
+        change.data["before"]["decision"] == "DENY" and change.data["after"]["decision"] == "ALLOW"
+    )
+    assert {m["ended_by"] for m in change.data["lifted"]} == {"ev:repair"}
+    (alert,) = any_store.monitor_records(ALERT)
+    assert alert.data["change"]["change"] == "RESTORED"
