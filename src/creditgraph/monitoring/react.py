@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from creditgraph.domain.model import Certainty, Link, Restriction, Verdict
+from creditgraph.domain.model import Certainty, Link, Node, Restriction, Verdict
 from creditgraph.monitoring.config import supervision
 from creditgraph.rules.engine import GraphView
 from creditgraph.schema import GraphSchema
@@ -36,9 +36,14 @@ PENDING, SENT, ACKNOWLEDGED, FEED_ONLY = "PENDING", "SENT", "ACKNOWLEDGED", "FEE
 
 
 class ReactView(GraphView, Protocol):
-    def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
-        """Every restriction now on these subjects (inside the transaction)."""
+    def restrictions_of(
+        self, subjects: Sequence[str], known: Mapping[str, Restriction]
+    ) -> list[Restriction]:
+        """Every restriction now on these subjects (inside the transaction); those in
+        ``known`` (just derived) are taken from it rather than read back."""
         ...
+
+    def nodes_of(self, node_ids: Sequence[str]) -> Mapping[str, Node]: ...
 
     def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:
         """The active watches on these parties."""
@@ -85,21 +90,22 @@ def standing(
 
 
 def _summary(r: Restriction) -> dict[str, Any]:
-    data = r.to_json(dt.date.min)
     return {
-        key: data[key]
-        for key in (
-            "id",
-            "measure",
-            "rule",
-            "legal_basis",
-            "from",
-            "until",
-            "certainty",
-            "event",
-            "ended_by",
-            "voided_by",
-        )
+        "id": r.id,
+        "measure": r.measure,
+        "rule": r.rule,
+        "legal_basis": r.legal_basis,
+        "from": r.start.isoformat(),
+        "until": r.until.isoformat() if r.until else None,
+        "certainty": r.certainty.value,
+        "event": {
+            "id": r.event_id,
+            "kind": r.event_kind,
+            "subject": r.event_subject,
+            "date": r.event_date.isoformat(),
+        },
+        "ended_by": r.ended_by,
+        "voided_by": r.voided_by,
     }
 
 
@@ -164,8 +170,9 @@ def react(
         return []
     subjects = sorted(touched)
     now_on: dict[str, list[Restriction]] = defaultdict(list)
-    for r in view.restrictions_of(subjects):
+    for r in view.restrictions_of(subjects, after_by_id):
         now_on[r.subject].append(r)
+    nodes = view.nodes_of(subjects)
 
     records: list[MonitorRecord] = []
     changes: dict[str, MonitorRecord] = {}
@@ -194,7 +201,7 @@ def react(
             and not r.in_force_on(today)
         ] + [r for r in was if r.id not in after_by_id and r.in_force_on(today)]
         kind = _kind(before, after)
-        node = view.node(subject)
+        node = nodes.get(subject)
         change = MonitorRecord(
             kind=CHANGE,
             id=f"{version}:{subject}",
@@ -219,7 +226,9 @@ def react(
         records.append(change)
         records.extend(_duty_notices(became, before_by_id, config.duty_notices, version))
 
-    office = _offices(view, schema, subjects, today)
+    office = _offices(
+        view, schema, [s for s in subjects if (n := nodes.get(s)) and n.type == "person"], today
+    )
     records.extend(_removal_notices(changes, touched, office, schema, config, version, today))
     targets = sorted(set(subjects) | {link.dst for held in office.values() for link in held})
     watches = view.watches_on(targets) if targets else []
@@ -321,15 +330,12 @@ def _duty_notices(
 
 
 def _offices(
-    view: ReactView, schema: GraphSchema, subjects: Sequence[str], today: dt.date
+    view: ReactView, schema: GraphSchema, persons: Sequence[str], today: dt.date
 ) -> dict[str, list[Link]]:
     """The offices (role links) each changed person holds today."""
     roles = frozenset(schema.roles) & frozenset(schema.links)
     held: dict[str, list[Link]] = {}
-    for subject in subjects:
-        node = view.node(subject)
-        if node is None or node.type != "person":
-            continue
+    for subject in persons:
         links = [link for link in view.links_of(subject, roles, OUT) if link.holds_on(today)]
         if links:
             held[subject] = sorted(links, key=lambda link: (link.dst, link.rel))
@@ -349,17 +355,21 @@ def _removal_notices(
     for person, links in office.items():
         if person not in changes:
             continue
+        by_rel: dict[str, list[Link]] = defaultdict(list)
+        for link in links:
+            by_rel[link.rel].append(link)
         for r in touched[person][1]:
             measure = schema.measures.get(r.measure)
             if (
                 measure is None
+                or not measure.bars_roles & by_rel.keys()
                 or r.certainty is not Certainty.CONFIRMED
                 or not r.in_force_on(today)
             ):
                 continue
-            for link in links:
+            for link in (k for rel in sorted(measure.bars_roles) for k in by_rel.get(rel, ())):
                 # the office in the sanctioned enterprise itself is the cause, not a breach
-                if link.rel not in measure.bars_roles or link.dst == r.event_subject:
+                if link.dst == r.event_subject:
                     continue
                 notices.append(
                     MonitorRecord(

@@ -227,17 +227,30 @@ class _SqlView:
             )
         }
 
-    def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
+    def restrictions_of(
+        self, subjects: Sequence[str], known: Mapping[str, Restriction]
+    ) -> list[Restriction]:
         found: list[Restriction] = []
         for start in range(0, len(subjects), 500):
             chunk = subjects[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            found.extend(
-                Restriction.from_stored_json(row[0])
-                for row in self._conn.execute(
-                    f"SELECT data FROM restrictions WHERE subject IN ({marks})", chunk
-                )
-            )
+            for rid, data in self._conn.execute(
+                f"SELECT id, data FROM restrictions WHERE subject IN ({marks})", chunk
+            ):
+                r = known.get(rid)
+                found.append(r if r is not None else Restriction.from_stored_json(data))
+        return found
+
+    def nodes_of(self, node_ids: Sequence[str]) -> dict[str, Node]:
+        """The nodes without their properties (type and name are what monitoring shows)."""
+        found: dict[str, Node] = {}
+        for start in range(0, len(node_ids), 500):
+            chunk = node_ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for node_id, node_type, name in self._conn.execute(
+                f"SELECT id, type, name FROM nodes WHERE id IN ({marks})", chunk
+            ):
+                found[node_id] = Node(node_id, node_type, name)
         return found
 
     def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:

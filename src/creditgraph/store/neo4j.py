@@ -288,18 +288,19 @@ class _CypherView:
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
-    def restrictions_of(self, subjects: Sequence[str]) -> list[Restriction]:
+    def restrictions_of(
+        self, subjects: Sequence[str], known: Mapping[str, Restriction]
+    ) -> list[Restriction]:
         found: list[Restriction] = []
         for chunk in _chunks(list(subjects)):
-            rows = self._run(
-                "queries/restrictions_of_subjects",
-                subjects=list(chunk),
-                measure=None,
-                event_id=None,
-                active_on=None,
-            )
-            found.extend(Restriction.from_stored_json(row["data"]) for row in rows)
+            for row in self._run("monitoring/restrictions_of_subjects", subjects=list(chunk)):
+                r = known.get(row["id"])
+                found.append(r if r is not None else Restriction.from_stored_json(row["data"]))
         return found
+
+    def nodes_of(self, node_ids: Sequence[str]) -> dict[str, Node]:
+        self._load_nodes(node_ids)
+        return {i: n for i in node_ids if (n := self._nodes.get(i)) is not None}
 
     def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:
         rows = self._run(
