@@ -88,30 +88,31 @@ class Deliverer:
     def deliver_due(self) -> int:
         """One pass: every pending message due now is attempted once; how many were sent.
 
-        Messages to different webhooks go out in parallel, those to one webhook one after
-        the other in outbox order; the outcomes are written in one transaction at the end
+        Messages of different watches go out in parallel, those of one watch (to its
+        webhook) one after the other in outbox order; the outcomes are written in one transaction at the end
         of the pass (a crash before it means those messages are sent again, same keys)."""
         now = self.clock()
-        by_webhook: dict[str, list[MonitorRecord]] = {}
+        queues: dict[tuple[str, str], list[MonitorRecord]] = {}
         for kind in (ALERT, NOTICE):
             for message in self.store.monitor_records(kind, statuses=[PENDING], limit=self.batch):
                 webhook = message.data.get("webhook")
                 due = message.data.get("next_attempt")
                 if webhook and (due is None or due <= now):
-                    by_webhook.setdefault(str(webhook), []).append(message)
-        if not by_webhook:
+                    key = (str(webhook), str(message.data.get("watch")))
+                    queues.setdefault(key, []).append(message)
+        if not queues:
             return 0
-        for message in (m for queue in by_webhook.values() for m in queue):
-            self._secret(message.data.get("watch"))  # read here: the store is not shared
-        outcomes = list(self._pool.map(self._post_all, by_webhook.items()))
+        for watch_id in {watch for _, watch in queues}:
+            self._secret(watch_id)  # read once, here: the posting threads only send
+        outcomes = list(self._pool.map(self._post_all, queues.items()))
         updates = [u for outcome in outcomes for u in outcome]
         self.store.update_monitor_records(updates)
         return sum(1 for _, _, status, _ in updates if status == SENT)
 
     def _post_all(
-        self, item: tuple[str, list[MonitorRecord]]
+        self, item: tuple[tuple[str, str], list[MonitorRecord]]
     ) -> list[tuple[str, str, str | None, dict[str, Any]]]:
-        webhook, messages = item
+        (webhook, _), messages = item
         outcomes = []
         for message in messages:
             if self._stop.is_set():
