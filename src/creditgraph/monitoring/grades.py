@@ -145,23 +145,58 @@ class Grades:
     def listing(
         self, grade: str, *, as_of: dt.date, first: int, after: str = ""
     ) -> tuple[list[CreditGrade], str | None]:
-        """Enterprises of a grade, in id order, from after ``after``; (page, next cursor)."""
+        """Enterprises of a grade, in id order, after ``after``; (page, cursor of the last
+        one when there are more)."""
         if grade not in {g.grade for g in self.config.grades}:
             raise InvalidArgument(f"grade: {grade!r} is not one of the configured grades")
+        # only a party with a restriction in force or a graded event can be anything but
+        # the default grade: the others need not be graded one by one
+        candidates = self._candidates(as_of)
+        default = self.config.grades[-1]
         found: list[CreditGrade] = []
-        cursor = after
-        while len(found) <= first:
-            ids = self.store.node_ids("enterprise", after=cursor, limit=500)
-            if not ids:
-                return found, None
+        if grade != default.grade:
+            types = self.store.node_types(sorted(candidates))
+            ids = sorted(i for i in candidates if types.get(i) == "enterprise" and i > after)
             for node_id in ids:
-                cursor = node_id
                 graded = self.grade(node_id, as_of=as_of)
                 if graded.grade == grade:
                     found.append(graded)
                     if len(found) > first:
                         return found[:first], found[first - 1].subject
-        return found[:first], found[first - 1].subject if found else None
+            return found, None
+        version = self.store.data_version()
+        cursor = after
+        while True:
+            ids = self.store.node_ids("enterprise", after=cursor, limit=1000)
+            if not ids:
+                return found, None
+            for node_id in ids:
+                cursor = node_id
+                graded = (
+                    self.grade(node_id, as_of=as_of)
+                    if node_id in candidates
+                    else _grade(
+                        node_id,
+                        default,
+                        as_of,
+                        [GradeReason("always", f"no condition of a grade above {grade} holds")],
+                        version,
+                    )
+                )
+                if graded.grade == grade:
+                    found.append(graded)
+                    if len(found) > first:
+                        return found[:first], found[first - 1].subject
+
+    def _candidates(self, as_of: dt.date) -> set[str]:
+        subjects = {r.subject for r in self.store.restrictions(active_on=as_of)}
+        for spec in self.config.grades:
+            for condition in spec.when:
+                for kind in (condition.get("events_within") or {}).get("kinds") or ():
+                    subjects.update(
+                        e.subject for e in self.store.events(kind=kind) if e.date <= as_of
+                    )
+        return subjects
 
 
 def _grade(
