@@ -6,3 +6,4 @@ MATCH (n:Person)
 WHERE n.id_keys IS NOT NULL AND any(key IN n.id_keys WHERE key IN $keys)
 RETURN n.id AS id, n.type AS type, n.name AS name, n.props AS props
 ORDER BY n.id
+LIMIT $limit

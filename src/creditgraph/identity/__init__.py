@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 LISTED_PREFIX = "lp:"
+LISTED_KEY = "l:listed"  # every published entry holds it: "are there any?" is one lookup
 
 
 def identity_keys(props: Mapping[str, Any]) -> list[str]:
@@ -21,6 +22,8 @@ def identity_keys(props: Mapping[str, Any]) -> list[str]:
     keys: list[str] = []
     if props.get("id_hash"):
         keys.append("h:" + props["id_hash"])
+    elif props.get("id_blind"):
+        keys.append(LISTED_KEY)
     for pattern, index in sorted((props.get("id_blind") or {}).items()):
         keys.append(f"b:{pattern}:{index}")
     keys.extend("a:" + alias for alias in props.get("aliases") or ())

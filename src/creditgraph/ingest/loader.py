@@ -26,7 +26,9 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
+from creditgraph.identity import is_listed
 from creditgraph.identity.keys import MissingIdKey
+from creditgraph.identity.resolution import resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
     IdProtection,
@@ -439,6 +441,13 @@ def _load(
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result
+    # persons whose identity resolution the load can change: published entries, and
+    # registry persons with a number (an entry may be compatible with them)
+    identity_rows = [
+        row
+        for row in records.nodes.values()
+        if row[1] == "person" and (is_listed(row[0]) or '"id_blind"' in row[4])
+    ]
     bar = tqdm(
         total=len(records),
         desc="writing",
@@ -454,5 +463,10 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
+    if identity_rows:
+        report = resolve(store, [node_from_row(row) for row in identity_rows])
+        result.report.add(report)
+        if on_batch:
+            on_batch(report)
     result.written = True
     return result

@@ -122,7 +122,7 @@ class GraphStore(Protocol):
         """Derived restrictions; with ``active_on``, only those in force that day (not void)."""
         ...
 
-    def persons_by_identity(self, keys: Sequence[str]) -> list[Node]:
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         """Persons holding any of these identity keys (:func:`creditgraph.identity.identity_keys`:
         a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
         ...

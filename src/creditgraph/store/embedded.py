@@ -703,13 +703,15 @@ class EmbeddedStore:
             )
         ]
 
-    def persons_by_identity(self, keys: Sequence[str]) -> list[Node]:
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
         table = _temp_ids(self._conn, keys)
         rows = self._conn.execute(
             f"SELECT DISTINCT n.id, n.type, n.name, n.props FROM {table} t "
-            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id"
+            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id "
+            "LIMIT ?",
+            (-1 if limit is None else limit,),
         ).fetchall()
         return [_node(row) for row in rows]
 

@@ -816,10 +816,14 @@ class Neo4jStore:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
         return [Restriction.from_stored_json(row["data"]) for row in rows]
 
-    def persons_by_identity(self, keys: Sequence[str]) -> list[Node]:
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
-        rows = self._read(self._cypher["queries/persons_by_identity"], keys=sorted(set(keys)))
+        rows = self._read(
+            self._cypher["queries/persons_by_identity"],
+            keys=sorted(set(keys)),
+            limit=2**62 if limit is None else limit,
+        )
         return [_node(row) for row in rows]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
