@@ -184,6 +184,12 @@ def demo(store_url: str | None, host: str, port: int) -> None:
 
     settings = _settings()
     settings = dataclasses.replace(settings, today=settings.today or DEMO_TODAY)
+    if not settings.id_key and not settings.id_key_file:
+        # the demo's own key, in creditgraph's config folder: never beside the store
+        from creditgraph.identity.keys import config_dir, create_key_file
+
+        key_file = create_key_file(config_dir() / "demo.key")
+        settings = dataclasses.replace(settings, id_key_file=str(key_file))
     policy = _policy(settings, host)
     with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
         url = store_url or str(Path(folder) / "demo.db")
