@@ -126,6 +126,8 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
             batch_size=batch_size,
             progress=True,
         )
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for error in result.errors[:1000]:
             click.echo(str(error), err=True)
         if len(result.errors) > 1000:

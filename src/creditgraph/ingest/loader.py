@@ -28,6 +28,7 @@ from tqdm import tqdm
 from creditgraph.domain.model import Event, Link, Node
 from creditgraph.identity import is_listed
 from creditgraph.identity.keys import MissingIdKey
+from creditgraph.identity.merging import LoadWarning, merge_identities
 from creditgraph.identity.resolution import resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
@@ -51,6 +52,7 @@ DEFAULT_BATCH_SIZE = 50_000
 @dataclass
 class LoadResult:
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)  # e.g. two names, one number
     accepted: int = 0
     report: WriteReport = field(default_factory=WriteReport)
     written: bool = False
@@ -436,8 +438,15 @@ def _load(
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)
+    warnings, records.links = merge_identities(
+        records.nodes, records.links, records.events, store, records.where
+    )
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
-    result = LoadResult(errors=sorted(records.errors + reference_errors), accepted=len(records))
+    result = LoadResult(
+        errors=sorted(records.errors + reference_errors),
+        warnings=sorted(warnings),
+        accepted=len(records),
+    )
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result
