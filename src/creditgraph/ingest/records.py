@@ -601,6 +601,9 @@ _PLAIN_PERSON = frozenset(
 )
 
 
+_ONLY_NUMBER = frozenset({"id_number"})
+
+
 class RecordParser:
     """Decoded contract records → rows, for one process's share of a load.
 
@@ -750,8 +753,10 @@ class RecordParser:
         allowed, uscc_preferred, person, specs = self._nodes[node_type]
         if not allowed.issuperset(obj):
             return None
-        if person and not _PLAIN_PERSON.isdisjoint(obj):
-            return None  # identity fields: _person_identity, the one place that reads them
+        if person and not _PLAIN_PERSON.isdisjoint(obj) and not _ONLY_NUMBER.issuperset(
+            _PLAIN_PERSON.intersection(obj)
+        ):
+            return None  # a listed person, an export's protected forms: the full parse
         node_id = obj["id"]
         if node_id.__class__ is not str or not node_id:
             return None
@@ -780,13 +785,8 @@ class RecordParser:
                     value = self._days.get(value) or self._day(value)
                     if value is None:
                         return None
-            elif kind == "resident_id":
-                if value is not None:
-                    props["id_hash"], props["id_masked"] = self.protect.protect(
-                        validate_resident_id(value)
-                    )
-                    props["id_key"] = self._fingerprint
-                continue
+            elif kind in IDENTITY_PROPERTY_TYPES:
+                continue  # _person_identity, below: the one place that reads them
             else:
                 value = _property(obj, spec)
             if value is None:
@@ -794,4 +794,6 @@ class RecordParser:
                     return None
                 continue
             props[spec.name] = value
+        if person:
+            _person_identity(obj, props, self.protect)
         return (node_id, node_type, display_name(name), props_json(props), pos)
