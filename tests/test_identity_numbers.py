@@ -85,6 +85,26 @@ def test_sanction_filed_on_the_alias_reaches_through_the_persons_offices(
     assert decision.subject == "p:sh-tax-778"  # the tax bureau's id came first
 
 
+def test_person_filed_before_the_number_was_known_is_merged_when_it_arrives(
+    any_store: GraphStore,
+) -> None:
+    first_filing = [r for r in _tax_bureau() if r["type"] != "person"]
+    load_records(any_store, [person("p:sh-tax-778", "李明"), *first_filing])  # no number yet
+    load_records(any_store, _shanghai_amr())
+    assert check(any_store, "p:sh-tax-778", "DIRECTOR", ON).decision is Verdict.ALLOW
+
+    load_records(any_store, _tax_bureau())  # the tax bureau now sends the number
+
+    assert any_store.node("p:sh-tax-778") is None
+    assert any_store.stats(day(ON))["nodes"]["person"] == 1
+    decision = check(any_store, "p:sh-tax-778", "DIRECTOR", ON)
+    assert (decision.decision, decision.subject) == (Verdict.DENY, "p:sh-amr-0031")
+    directorships = any_store.links(["p:sh-amr-0031"], rels={"DIRECTOR"})
+    assert [(link.src, link.dst) for link in directorships] == [("p:sh-amr-0031", OTHER)]
+    (conflict,) = Decisions(any_store).conflicts(on=day(ON))
+    assert (conflict.link.src, conflict.link.dst) == ("p:sh-amr-0031", OTHER)
+
+
 def test_different_name_on_the_same_number_is_a_warning_with_file_and_line(
     store: GraphStore,
 ) -> None:

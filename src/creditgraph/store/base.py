@@ -29,9 +29,18 @@ class Batch:
     # links to remove, by their key (identity resolution retracts the identity links a
     # judgement or a changed candidate set no longer supports)
     retracted: list[Link] = field(default_factory=list)
+    # nodes to remove after the rest is written (a person merged into another: its links and
+    # events were moved in the same batch)
+    deleted_nodes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.nodes) + len(self.links) + len(self.events) + len(self.retracted)
+        return (
+            len(self.nodes)
+            + len(self.links)
+            + len(self.events)
+            + len(self.retracted)
+            + len(self.deleted_nodes)
+        )
 
 
 @dataclass

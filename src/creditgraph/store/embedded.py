@@ -375,6 +375,13 @@ class EmbeddedStore:
                 link_ends |= removed
                 links_written += len(removed)
             changed_events = self._upsert_events(conn, batch.events, report)
+            for node_id in batch.deleted_nodes:
+                if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount:
+                    conn.execute("DELETE FROM identity_keys WHERE id = ?", (node_id,))
+                    conn.execute("DELETE FROM restrictions WHERE subject = ?", (node_id,))
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(node_id)
+                    nodes_written += 1
             if nodes_written or links_written or changed_events:
                 if track:
                     view = _SqlView(conn)

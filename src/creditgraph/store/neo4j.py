@@ -464,6 +464,10 @@ class Neo4jStore:
             if batch.retracted:
                 link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
+            if batch.deleted_nodes:
+                for row in self._run(tx, "import/nodes_delete", ids=list(batch.deleted_nodes)):
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(row["id"])
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
