@@ -231,6 +231,14 @@ def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
     assert mistyped not in result.output and mistyped[:10] not in result.output
 
 
+def test_cli_check_of_an_id_carrying_a_number_does_not_repeat_it(tmp_path: Path) -> None:
+    for asked in (LI_MING, f"p:{LI_MING}"):
+        result = run_cli(["check", asked, "--role", "DIRECTOR", "--store", str(tmp_path / "s.db")])
+        assert result.exit_code == 2
+        assert "--id-number" in result.output
+        assert LI_MING not in result.output
+
+
 def test_person_id_carrying_an_identity_number_is_refused(tmp_path: Path) -> None:
     for bad_id in (f"p:{LI_MING}", "p:310104750612031", f"p:{LI_MING[:17]}9"):
         data = write_jsonl(tmp_path / "d.jsonl", [person(bad_id, "李明")])
