@@ -189,3 +189,23 @@ def test_judgement_different_survives_export_and_load_into_a_new_store(
         assert check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
     finally:
         moved.close()
+
+
+def test_incremental_resolution_equals_a_full_recompute(any_store: GraphStore) -> None:
+    load_records(any_store, _court_list())
+    load_records(any_store, _registry())
+    judge(
+        any_store,
+        "lp:court-dishonest:a1",
+        "p:zhang-wei-410184",
+        "unsure",
+        why=None,
+        judged_by="steward-1",
+        on=ON,
+    )
+    incremental = sorted(r.to_stored_json() for r in any_store.restrictions())
+
+    any_store.recompute()
+
+    assert sorted(r.to_stored_json() for r in any_store.restrictions()) == incremental
+    assert any(r.subject == "p:zhang-wei-410184" for r in any_store.restrictions())
