@@ -824,12 +824,21 @@ class Neo4jStore:
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
-        rows = self._read(
-            self._cypher["queries/persons_by_identity"],
-            keys=sorted(set(keys)),
-            limit=2**62 if limit is None else limit,
-        )
-        return [_node(row) for row in rows]
+        hashes = sorted({k[2:] for k in keys if k.startswith("h:")})
+        others = sorted({k for k in keys if not k.startswith("h:")})
+        found: dict[str, Node] = {}
+        for chunk in _chunks(hashes):
+            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+                found[row["id"]] = _node(row)
+        if others:
+            rows = self._read(
+                self._cypher["queries/persons_by_identity"],
+                keys=others,
+                limit=2**62 if limit is None else limit,
+            )
+            found.update((row["id"], _node(row)) for row in rows)
+        ordered = [found[i] for i in sorted(found)]
+        return ordered if limit is None else ordered[:limit]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
