@@ -101,18 +101,19 @@ def _compare(entry: Node, person: Node, store: GraphStore) -> tuple[list[str], s
         f"(compared on {', '.join(shared)})",
         f"name {entry.name} equal to {person.name} (normalised)",
     ]
-    for name, label in (("sex", "sex"), ("province", "province")):
-        listed = entry.props.get(name)
-        if listed is None:
-            continue
-        held = person.props.get(name)
-        if held is None:
-            continue
-        if held != listed:
-            shown = rules.provinces.get(listed, listed) if name == "province" else listed
-            return evidence, f"the list's {label} {shown} contradicts the person's number"
-        shown = rules.provinces.get(listed, listed) if name == "province" else listed
-        evidence.append(f"{label} {shown} agrees with the person's number")
+    sex = entry.props.get("sex")
+    if sex is not None and person.props.get("sex") is not None:
+        if person.props["sex"] != sex:
+            return evidence, f"the list's sex {sex} contradicts the person's number"
+        evidence.append(f"sex {sex} agrees with the person's number")
+    province = entry.props.get("province")
+    if province is not None and person.props.get("province") is not None:
+        shown = rules.provinces.get(province, province)
+        if person.props["province"] == province:
+            evidence.append(f"province {shown} agrees with the person's number")
+        else:
+            # a list's 省份 is often the court's, not where the debtor was registered at birth
+            evidence.append(f"province {shown} differs from the number's (not decisive)")
     year = entry.props.get("birth_year")
     if year is not None and _birth_year(person) is not None:
         if year != _birth_year(person):

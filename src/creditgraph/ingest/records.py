@@ -366,7 +366,8 @@ def _person_identity(obj: dict[str, Any], props: dict[str, Any], protect: IdProt
         stated = mask_corroboration(masked)
         field_name = "id_number_masked"
     for name, value in given.items():
-        if name in stated and stated[name] != value:
+        # a list's 省份 is often its court's, not the debtor's home: never a contradiction
+        if name != "province" and name in stated and stated[name] != value:
             raise _Invalid(name, f"{value} disagrees with {field_name}, which says {stated[name]}")
     if birth_date is not None:
         if "birth_date" in stated and stated["birth_date"] != birth_date.isoformat():
