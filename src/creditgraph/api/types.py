@@ -202,6 +202,19 @@ class Person(Node):
     def listed(self) -> bool:
         return self.record.id.startswith("lp:")
 
+    @strawberry.field(
+        description="For a published entry (lp:…): the registry persons it may be, with the "
+        "evidence and certainty; null for a registry person."
+    )
+    def resolution(self, info: Info) -> ResolutionEntry | None:
+        if not self.record.id.startswith("lp:"):
+            return None
+        from creditgraph.identity.resolution import resolve_entry
+
+        found = resolve_entry(info.context.store, self.record)
+        info.context.touch(info, [c.person for c in found.candidates])
+        return ResolutionEntry.of(found)
+
 
 @strawberry.type(
     description="A government body, or the supervising unit of public institutions and SOEs."
