@@ -78,14 +78,20 @@ def test_same_name_stranger_whose_number_contradicts_the_mask_is_never_reached(
     load_records(any_store, _registry())
     load_records(any_store, _court_list())
 
-    assert check(any_store, "p:zhang-wei-stranger", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-stranger", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
 
 
 def test_registry_person_loaded_after_the_list_is_reached_as_well(any_store: GraphStore) -> None:
     load_records(any_store, [*_court_list()])
     load_records(any_store, _registry())
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.REVIEW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.REVIEW
+    )
 
 
 def test_list_row_contradicting_its_own_mask_is_refused_and_nothing_is_loaded(
@@ -115,7 +121,10 @@ def test_list_row_whose_birth_year_contradicts_the_persons_number_reaches_nobody
     }
     load_records(any_store, records)
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
 
 
 def test_steward_judging_the_pair_the_same_person_turns_review_into_deny(
@@ -156,7 +165,10 @@ def test_judgement_different_survives_a_reload_of_the_list(any_store: GraphStore
     )
     load_records(any_store, _court_list())  # the court publishes its list again
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
     assert resolution_queue(any_store, on=ON) == []
 
 
@@ -184,9 +196,15 @@ def test_judgement_different_survives_export_and_load_into_a_new_store(
     try:
         result = load(lines(exported), moved)
         assert not result.errors, result.errors
-        assert check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+        assert (
+            check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+            is Verdict.ALLOW
+        )
         load(lines(_court_list()), moved)
-        assert check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+        assert (
+            check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+            is Verdict.ALLOW
+        )
     finally:
         moved.close()
 
@@ -209,3 +227,40 @@ def test_incremental_resolution_equals_a_full_recompute(any_store: GraphStore) -
 
     assert sorted(r.to_stored_json() for r in any_store.restrictions()) == incremental
     assert any(r.subject == "p:zhang-wei-410184" for r in any_store.restrictions())
+
+
+def test_mask_showing_little_with_two_same_name_holders_is_ambiguous_and_both_are_review(
+    any_store: GraphStore,
+) -> None:
+    twin = resident_id("410184", "19850302", "061")  # same first six and last two digits
+    registry = [*_registry(), person("p:zhang-wei-twin", "张伟", id_number=twin)]
+    load_records(any_store, registry)
+    shared = ZHANG_WEI[:6] + "*" * 10 + ZHANG_WEI[16:]
+    assert twin[:6] + "*" * 10 + twin[16:] == shared, "the scenario needs two compatible numbers"
+    records = _court_list()
+    records[0] = {**records[0], "id_number_masked": shared, "birth_year": None}
+    load_records(any_store, [{k: v for k, v in r.items() if v is not None} for r in records])
+
+    resolution = resolve_entry(any_store, any_store.node("lp:court-dishonest:a1"))  # type: ignore[arg-type]
+    assert resolution.outcome == "AMBIGUOUS"
+    assert {c.person for c in resolution.candidates} == {"p:zhang-wei-410184", "p:zhang-wei-twin"}
+    for pid in ("p:zhang-wei-410184", "p:zhang-wei-twin"):
+        assert check(any_store, pid, "DIRECTOR", on="2024-05-01").decision is Verdict.REVIEW
+
+    judge(
+        any_store,
+        "lp:court-dishonest:a1",
+        "p:zhang-wei-twin",
+        "different",
+        why=None,
+        judged_by="steward-1",
+        on=ON,
+    )
+    after = resolve_entry(any_store, any_store.node("lp:court-dishonest:a1"))  # type: ignore[arg-type]
+    assert (after.outcome, [c.person for c in after.candidates]) == (
+        "MATCHED",
+        ["p:zhang-wei-410184"],
+    )
+    assert (
+        check(any_store, "p:zhang-wei-twin", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    )
