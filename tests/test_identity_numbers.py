@@ -219,6 +219,19 @@ def test_cli_check_by_identity_number_never_prints_the_number(tmp_path: Path) ->
     assert LI_MING not in result.output
 
 
+def test_cli_restrictions_of_an_alias_are_the_persons(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    data = write_jsonl(tmp_path / "d.jsonl", [*_shanghai_amr(), *_tax_bureau()])
+    assert run_cli(["load", str(data), "--store", str(store)]).exit_code == 0
+
+    by_alias = run_cli(
+        ["restrictions", "--subject", "p:sh-tax-778", "--json", "--store", str(store)]
+    )
+    by_id = run_cli(["restrictions", "--subject", "p:sh-amr-0031", "--json", "--store", str(store)])
+
+    assert json.loads(by_alias.stdout) == json.loads(by_id.stdout) != []
+
+
 def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
     tmp_path: Path,
 ) -> None:
