@@ -135,12 +135,12 @@ def resolve_entry(store: GraphStore, entry: Node, *, pending: Sequence[Event] = 
     """The registry persons a published entry may be, with the evidence and certainty."""
     blind: Mapping[str, str] = entry.props.get("id_blind") or {}
     verdicts = judgements(store, entry.id, pending)
-    keys = [f"b:{pattern}:{index}" for pattern, index in sorted(blind.items())]
     wanted = normalise_name(entry.name)
     candidates: list[Candidate] = []
     excluded: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for person in store.persons_by_identity(keys):
+    # an equal normalised name is required: the persons of that name are the candidates
+    for person in store.persons_named([wanted]):
         if is_listed(person.id) or not person.props.get("id_hash") or person.id in seen:
             continue
         seen.add(person.id)

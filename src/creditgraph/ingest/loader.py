@@ -26,7 +26,7 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
-from creditgraph.identity import is_listed
+from creditgraph.identity import LISTED_KEY, is_listed
 from creditgraph.identity.keys import MissingIdKey
 from creditgraph.identity.merging import LoadWarning, merge_identities, merge_stored
 from creditgraph.identity.resolution import resolve
@@ -477,7 +477,10 @@ def _load(
         result.report.add(report)
         if on_batch:
             on_batch(report)
-    if identity_rows:
+    if identity_rows and (
+        any(is_listed(row[0]) for row in identity_rows)
+        or store.persons_by_identity([LISTED_KEY], limit=1)
+    ):  # with no published entry anywhere, there is nothing to resolve
         report = resolve(store, [node_from_row(row) for row in identity_rows])
         result.report.add(report)
         if on_batch:

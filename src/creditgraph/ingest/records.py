@@ -320,6 +320,8 @@ def _person_identity(obj: dict[str, Any], props: dict[str, Any], protect: IdProt
     birth date and sex it states), or a published mask (its blind indexes), and the
     corroborating facts a list gives (sex, birth year, province), each checked against the
     number or mask beside it — a list row contradicting itself is refused, not guessed at."""
+    if _PLAIN_PERSON.isdisjoint(obj):
+        return  # most persons of a registry: nothing to derive or check
     given: dict[str, Any] = {}
     sex = _string(obj, "sex", required=False)
     if sex is not None:
@@ -633,7 +635,14 @@ class RecordParser:
                 ),
                 kind.uscc_preferred,
                 node_type == "person",
-                tuple(spec for spec in kind.properties.values() if spec.name != "name"),
+                # a person's identity fields are _person_identity's (and the fast path
+                # takes only persons whose one identity field is id_number)
+                tuple(
+                    spec
+                    for spec in kind.properties.values()
+                    if spec.name != "name"
+                    and not (node_type == "person" and spec.name in _PLAIN_PERSON | _ONLY_NUMBER)
+                ),
             )
             for node_type, kind in schema.nodes.items()
             if node_type in NODE_TYPES

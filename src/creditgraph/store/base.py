@@ -136,6 +136,10 @@ class GraphStore(Protocol):
         a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
         ...
 
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        """Persons whose normalised name equals one of these, in id order."""
+        ...
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         """Nodes whose id equals, or whose normalised name contains, the normalised text."""
         ...

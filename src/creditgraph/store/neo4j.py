@@ -821,6 +821,14 @@ class Neo4jStore:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
         return [Restriction.from_stored_json(row["data"]) for row in rows]
 
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        if not normalised_names:
+            return []
+        rows = self._read(
+            self._cypher["queries/persons_named"], names=sorted(set(normalised_names))
+        )
+        return [_node(row) for row in rows]
+
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
