@@ -39,6 +39,7 @@ EVENT_COMMON = {
     "responsible",
     "lifts",
     "note",
+    "provenance",
 }
 # The protected forms `creditgraph export` writes in place of a clear identity number.
 PERSON_PROTECTED = {"id_number_hash", "id_number_masked", "id_number_key"}
@@ -167,7 +168,39 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
                 spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
             )
         return float(value)
+    if spec.type in ("integer", "number"):
+        value = obj.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise _Invalid(spec.name, "is required")
+            return None
+        whole = spec.type == "integer"
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            wanted = "a whole number" if whole else "a number"
+            raise _Invalid(spec.name, f"must be {wanted}, got {type(value).__name__}")
+        if value < 0:
+            raise _Invalid(spec.name, f"{value} is negative")
+        return value
+    if spec.type == "object":
+        value = obj.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise _Invalid(spec.name, "is required")
+            return None
+        if not isinstance(value, dict):
+            raise _Invalid(spec.name, f"must be a JSON object, got {type(value).__name__}")
+        return value
     return _string(obj, spec.name, required=spec.required)
+
+
+def _provenance(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Where a record came from (a published source's file and row): kept as given."""
+    value = obj.get("provenance")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Invalid("provenance", f"must be a JSON object, got {type(value).__name__}")
+    return value
 
 
 def _unknown_fields(obj: Mapping[str, Any], allowed: frozenset[str] | set[str]) -> None:
@@ -312,6 +345,9 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
         value = _string(obj, name, required=False)
         if value is not None:
             props[name] = value
+    provenance = _provenance(obj)
+    if provenance is not None:
+        props["provenance"] = provenance
     if "responsible" in obj and obj["responsible"] is not None:
         responsible = obj["responsible"]
         if not isinstance(responsible, list) or not all(isinstance(p, str) for p in responsible):

@@ -18,7 +18,9 @@ import yaml
 
 from creditgraph.resources import schema_dir
 
-PROPERTY_TYPES = frozenset({"string", "enum", "date", "fraction", "resident_id", "id_list", "id"})
+PROPERTY_TYPES = frozenset(
+    {"string", "enum", "date", "fraction", "resident_id", "id_list", "id", "integer", "number", "object"}
+)
 
 
 class SchemaError(ValueError):
