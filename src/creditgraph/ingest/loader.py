@@ -39,6 +39,7 @@ from creditgraph.ingest.records import (
     link_from_row,
     node_from_row,
 )
+from creditgraph.identity.keys import MissingIdKey
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 
@@ -159,7 +160,7 @@ class _Records:
 def parse_all(
     lines: Iterable[tuple[str, int, str]], store: GraphStore, *, progress: bool = False
 ) -> _Records:
-    parser = RecordParser(store.schema, IdProtection(store.id_key()))
+    parser = RecordParser(store.schema, IdProtection.of(store))
     records = _Records()
     chunks = (
         parse_source(lines, parser, records.files)
@@ -435,6 +436,10 @@ def _load(
     input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
     records = parse_all(lines, store, progress=progress)
+    missing_key = IdProtection.of(store).missing
+    if any(error.reason == missing_key for error in records.errors):
+        # a configuration fault, not a bad record: one line naming the variable (exit 1)
+        raise MissingIdKey(missing_key)
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
     if input_errors is not None:
         reference_errors += input_errors()

@@ -19,8 +19,24 @@ import yaml
 from creditgraph.resources import schema_dir
 
 PROPERTY_TYPES = frozenset(
-    {"string", "enum", "date", "fraction", "resident_id", "id_list", "id", "integer", "number", "object"}
+    {
+        "string",
+        "enum",
+        "date",
+        "fraction",
+        "number",
+        "resident_id",
+        "resident_mask",
+        "year",
+        "province",
+        "provenance",
+        "id_list",
+        "id",
+    }
 )
+# Person properties the importer derives or checks itself (identity.py): the generic
+# property loop leaves them alone.
+IDENTITY_PROPERTY_TYPES = frozenset({"resident_id", "resident_mask", "year", "province"})
 
 
 class SchemaError(ValueError):

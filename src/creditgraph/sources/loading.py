@@ -87,7 +87,7 @@ def load_source(
     file that cannot be read as the source's table (nothing is imported then)."""
     mapping = load_mapping(name, store.schema, env)
     tables = open_tables(paths, mapping, encoding)
-    converter = RowConverter(mapping, store, IdProtection(store.id_key()))
+    converter = RowConverter(mapping, store, IdProtection.of(store))
     row_errors: list[RecordError] = []
     count = 0
 

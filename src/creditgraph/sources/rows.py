@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from creditgraph.domain.names import display_name, normalise_name
+from creditgraph.identity.keys import MissingIdKey
 from creditgraph.ingest.records import IdProtection, node_to_record
 from creditgraph.sources.mapping import Field, Part, SourceMapping
 from creditgraph.sources.reading import header_key
@@ -301,6 +302,8 @@ class RowConverter:
             raise RowError(f.column, str(exc)) from None
 
     def _person_id(self, number: str) -> str:
+        if self.protect.key is None:
+            raise MissingIdKey(self.protect.missing)  # configuration, not a bad row (exit 1)
         digest, _ = self.protect.protect(number)
         return "p:" + digest[:20]
 
@@ -329,11 +332,15 @@ class RowConverter:
         if sex:
             record["sex"] = sex
         birth_year = self._cell(row, part, "birth_year", parse_number)
-        if birth_year is None:
+        shows_year = form is not None and len(form[1]) == 18 and form[1][6:10].isdigit()
+        if birth_year is None and not shows_year:
+            # the listing year minus the age: the true year, or the one before it for someone
+            # whose birthday falls after the listing day — the 年龄 kept beside it says so
             age = self._cell(row, part, "age", parse_number)
             listed = self._listing_date(row)
             if age is not None and listed is not None:
                 birth_year = listed.year - int(age)
+                provenance = {**provenance, "年龄": int(age)}
         if birth_year is not None:
             record["birth_year"] = int(birth_year)
         province = self._cell(row, part, "province", text)
@@ -623,13 +630,10 @@ class RowConverter:
         }
         if case_number:
             provenance["case_number"] = case_number
-        extra = {
-            column: without_id_numbers(cell)
-            for column, value in row.cells.items()
-            if header_key(column) not in self.mapped and (cell := _provenance_text(value))
-        }
-        if extra:
-            provenance["columns"] = extra
+        # the columns the mapping does not read, as published (an identity number masked)
+        for column, value in row.cells.items():
+            if header_key(column) not in self.mapped and (cell := _provenance_text(value)):
+                provenance.setdefault(column, without_id_numbers(cell))
         return provenance
 
 

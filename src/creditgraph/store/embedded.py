@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import secrets
 import sqlite3
 import threading
 from collections import Counter
@@ -26,6 +25,7 @@ from typing import Any
 
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
+from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import (
     event_to_record,
     link_to_record,
@@ -250,11 +250,17 @@ class EmbeddedStore:
     """A :class:`~creditgraph.store.base.GraphStore` in one SQLite file."""
 
     def __init__(
-        self, path: str | os.PathLike[str], schema: GraphSchema, *, id_key: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        schema: GraphSchema,
+        *,
+        id_key: str | None = None,
+        id_key_file: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.schema = schema
         self._configured_key = id_key
+        self._key_file = id_key_file
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -316,14 +322,13 @@ class EmbeddedStore:
         self._local = threading.local()
 
     def id_key(self) -> bytes:
-        if self._configured_key:
-            return self._configured_key.encode("utf-8")
-        key_file = self.path.with_name(self.path.name + ".key")
-        if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return key_file.read_text().strip().encode("utf-8")
+        # never a key file beside the store: see creditgraph.identity.keys
+        secret = resolve_secret(
+            self._configured_key, self._key_file, store_dir=self.path.parent
+        )
+        if secret is None:
+            raise MissingIdKey(MISSING_KEY)
+        return derive_id_key(secret)
 
     # writing ----------------------------------------------------------------------
     def write(self, batch: Batch) -> WriteReport:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from neo4j.time import Date as Neo4jDate
 
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
+from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
@@ -334,10 +334,11 @@ class Neo4jStore:
         user: str | None = None,
         password: str | None = None,
         id_key: str | None = None,
+        id_key_file: str | None = None,
     ) -> None:
         self.schema = schema
         self._configured_key = id_key
-        self._stored_key: str | None = None
+        self._key_file = id_key_file
         self._cypher = CypherLibrary(schema)
         target, auth, self._database, self.url = _connection(url, user, password)
         try:
@@ -444,15 +445,11 @@ class Neo4jStore:
             self._write_transaction(lambda tx: self._run(tx, "import/meta_init"))
 
     def id_key(self) -> bytes:
-        if self._configured_key:
-            return self._configured_key.encode("utf-8")
-        if self._stored_key is None:
-            candidate = secrets.token_hex(32)
-            rows = self._write_transaction(
-                lambda tx: self._run(tx, "import/id_key", candidate=candidate)
-            )
-            self._stored_key = str(rows[0]["id_key"])
-        return self._stored_key.encode("utf-8")
+        # never kept in the database it protects: see creditgraph.identity.keys
+        secret = resolve_secret(self._configured_key, self._key_file)
+        if secret is None:
+            raise MissingIdKey(MISSING_KEY)
+        return derive_id_key(secret)
 
     # writing ---------------------------------------------------------------------------
     def write(self, batch: Batch) -> WriteReport:
