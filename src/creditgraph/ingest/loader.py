@@ -26,6 +26,7 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
+from creditgraph.identity.keys import MissingIdKey
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
     IdProtection,
@@ -39,7 +40,6 @@ from creditgraph.ingest.records import (
     link_from_row,
     node_from_row,
 )
-from creditgraph.identity.keys import MissingIdKey
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 

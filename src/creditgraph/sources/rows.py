@@ -144,7 +144,7 @@ class RowConverter:
             for part in (m.party, m.related_enterprise, m.enterprise):
                 if part is None:
                     continue
-                for key in ("uscc", "number"):
+                for key in ("uscc", "number", "reg_code", "org_code"):
                     f = part.fields.get(key)
                     if f is None:
                         continue
@@ -293,7 +293,7 @@ class RowConverter:
             if f is not None and row.text(f.column):
                 return True
         name = row.text(part.fields["name"].column)
-        return not any(word in name for word in _ORGANISATION_WORDS) and len(name) <= 6
+        return not _is_organisation(name) and len(name) <= 6
 
     def _number(self, row: Row, f: Field) -> tuple[str, str] | None:
         try:
@@ -443,10 +443,26 @@ class RowConverter:
         norm = normalise_name(name)
         uscc = self._cell(row, part, "uscc", uscc_or_none)
         codes = [(USCC, uscc)] if uscc else []
+        for key in (REG_CODE, ORG_CODE):
+            f = part.fields.get(key)
+            form = self._number(row, f) if f else None
+            if form is not None:
+                assert f is not None
+                if form[0] != key:
+                    wanted = (
+                        "a registration number (15 digits)"
+                        if key == REG_CODE
+                        else ("an organisation code (9 characters)")
+                    )
+                    raise RowError(f.column, f"must be {wanted}")
+                codes.append(form)
         found = self._resolve(codes, norm, part.fields["name"].column, name)
         enterprise_id = found or uscc or f"e:{stable_hash('enterprise', norm)}"
         self._pending.append((enterprise_id, codes, norm))
         record: dict[str, Any] = {"type": "enterprise", "id": enterprise_id, "name": name}
+        for how, value in codes:
+            if how != USCC:
+                record[how] = value
         for key in ("status", "kind"):
             value = self._vocabulary_value(row, part, key)
             if value is not None:
@@ -478,6 +494,8 @@ class RowConverter:
         name = self._name(row, part)
         f = part.fields.get("number")
         form = self._number(row, f) if f else None
+        if form is None and _is_organisation(name):
+            return self._corporate_shareholder(row, part, name, enterprise_id, provenance)
         record: dict[str, Any] = {"type": "person", "name": name}
         if form is not None:
             assert f is not None
@@ -522,6 +540,49 @@ class RowConverter:
             records.append(link)
         return records
 
+    def _corporate_shareholder(
+        self, row: Row, part: Part, name: str, enterprise_id: str, provenance: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """An enterprise among the shareholders (a registry's 股东 may be a company)."""
+        rel_field = part.fields.get("rel")
+        rels = (
+            [str(r) for r in self._lookup(row, rel_field)]
+            if rel_field and row.text(rel_field.column)
+            else []
+        )
+        share = self._cell(row, part, "share", parse_share)
+        if set(rels) - {"SHAREHOLDER", "ACTUAL_CONTROLLER"}:
+            raise RowError(
+                part.fields["name"].column,
+                f"{name} looks like an organisation, which can only be a shareholder or "
+                "actual controller here",
+            )
+        rels = rels or ["SHAREHOLDER"]
+        norm = normalise_name(name)
+        owner = self._resolve([], norm, part.fields["name"].column, name)
+        records: list[dict[str, Any]] = []
+        if owner is None:
+            owner = f"e:{stable_hash('enterprise', norm)}"
+            self._pending.append((owner, [], norm))
+            records.append(
+                {"type": "enterprise", "id": owner, "name": name, "provenance": provenance}
+            )
+        valid_from = self._cell(row, part, "valid_from", parse_date)
+        valid_to = self._cell(row, part, "valid_to", parse_date)
+        for rel in dict.fromkeys(rels):
+            link: dict[str, Any] = {
+                "type": "link",
+                "rel": rel,
+                "from": owner,
+                "to": enterprise_id,
+                "valid_from": valid_from.isoformat() if valid_from else None,
+                "valid_to": valid_to.isoformat() if valid_to else None,
+            }
+            if rel == "SHAREHOLDER" and share is not None:
+                link["share"] = share
+            records.append(link)
+        return records
+
     # events -------------------------------------------------------------------------------------
     def _event(
         self, row: Row, part: Part, event_id: str, party: _Party, provenance: dict[str, Any]
@@ -556,8 +617,12 @@ class RowConverter:
                     value = without_id_numbers(row.text(f.column)) or None
             except CellError as exc:
                 raise RowError(f.column, str(exc)) from None
-            if value is not None:
+            if value is None:
+                continue
+            if prop in self.store.schema.events[kind].properties:
                 record[prop] = value
+            else:
+                provenance = {**provenance, f.column: value}
         record["provenance"] = provenance
         return record
 
@@ -651,6 +716,10 @@ _ORGANISATION_WORDS = (
     "院",
     "会",
 )
+
+
+def _is_organisation(name: str) -> bool:
+    return any(word in name for word in _ORGANISATION_WORDS) and len(name) > 4
 
 
 def _agency_id(name: str) -> str:
