@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from creditgraph.domain.identifiers import mask_resident_id, organisation_code_check_character
+from creditgraph.domain.names import normalise_name
 from creditgraph.store.base import GraphStore
 from helpers_import import cli, jsonl, resident_id
 from scenario import uscc
@@ -125,13 +126,13 @@ def test_court_list_in_gbk_lists_masked_debtors_as_listed_persons_with_provenanc
         "source": "court-dishonest",
         "file": "失信被执行人.csv",
         "row": 2,
-        "case_number": "(2024)豫0526执1234号",
+        "case_number": "（2024）豫0526执1234号",  # as published
     }
     events = {e["subject"]: e for e in by_type(records, "event")}
     listing = events[debtor["id"]]
     assert listing["kind"] == "DISHONEST_DEBTOR_LISTED"
     assert listing["date"] == "2024-05-06" and listing["filed_on"] == "2024-03-01"
-    assert listing["document"] == "(2024)豫0526执1234号"
+    assert listing["document"] == "（2024）豫0526执1234号"
     assert listing["provenance"]["row"] == 2
     courts = {a["id"]: a["name"] for a in by_type(records, "agency")}
     assert courts[listing["authority"]] == "滑县人民法院"
@@ -139,7 +140,7 @@ def test_court_list_in_gbk_lists_masked_debtors_as_listed_persons_with_provenanc
     # the identity engineer's corroboration, the execution basis kept as provenance
     company = events[BUILDER]
     assert company["legal_representative_name"] == "李建国"
-    assert company["provenance"]["执行依据文号"] == "(2022)豫01民初88号"
+    assert company["provenance"]["执行依据文号"] == "（2022）豫01民初88号"
     assert {e["id"] for e in by_type(records, "enterprise")} == {BUILDER}
 
 
@@ -780,3 +781,98 @@ def test_organisation_code_with_a_wrong_check_character_is_refused(tmp_path: Pat
     assert result.exit_code == 2
     ((_, _, column, reason),) = row_errors(result)
     assert column == "身份证号码/组织机构代码" and "GB 11714" in reason
+
+
+# the real registry sample (shared/data/registry_sample) as a registry extract ----------------
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "registry_sample"
+DEFAULT_OFFICE = {
+    "director_of": "董事",
+    "supervisor_of": "监事",
+    "manager_of": "经理",
+    "legal_representative_of": "法定代表人",
+    "shareholder_of": "股东",
+}
+
+
+def sample_extract(tmp_path: Path) -> tuple[Path, list[dict[str, str]], dict[str, dict[str, str]]]:
+    """The sample's edges as the rows of a registry extract: one per enterprise and party,
+    职务 as the registry wrote it (the Chinese part of the position), 认缴出资比例 in percent."""
+    import csv
+
+    with (SAMPLE / "nodes.csv").open(encoding="utf-8", newline="") as handle:
+        nodes = {n["id"]: n for n in csv.DictReader(handle)}
+    with (SAMPLE / "edges.csv").open(encoding="utf-8", newline="") as handle:
+        edges = list(csv.DictReader(handle))
+    rows = []
+    for edge in edges:
+        office = edge["positions"].split("|")[-1] or DEFAULT_OFFICE[edge["relation"]]
+        rows.append(
+            row(
+                REGISTRY,
+                企业名称=nodes[edge["target"]]["label"],
+                登记状态="存续",
+                企业类型="有限责任公司",
+                姓名=nodes[edge["source"]]["label"],
+                职务=office,
+                任职起始日期=edge["share_date"],
+                认缴出资比例=edge["share_percentage"],
+            )
+        )
+    return write_csv(tmp_path / "registry_sample.csv", REGISTRY, rows, "utf-8-sig"), edges, nodes
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="shared/data/registry_sample is not here")
+def test_real_registry_sample_loads_through_the_registry_source(
+    store_cli: StoreCli, tmp_path: Path
+) -> None:
+    path, edges, nodes = sample_extract(tmp_path)
+    result = store_cli.load(path, options=["--source", "registry"])
+    assert result.exit_code == 0, result.output
+    records = store_cli.export()
+    enterprises = by_type(records, "enterprise")
+    companies = {n["label"] for n in nodes.values() if n["type"] == "company"}
+    # every company of the sample once — the corporate shareholders found by name, not doubled;
+    # 南京交通建设(集团)传媒广告有限公司 is in the sample with half- and full-width brackets:
+    # one name, so one enterprise
+    assert sorted(normalise_name(e["name"]) for e in enterprises) == sorted(
+        {normalise_name(c) for c in companies}
+    )
+    assert len(enterprises) == len(companies) - 1
+    # persons are known by name within one enterprise only: a same-name director of another
+    # company (吴明清, 郭汝基… appear under several ids in the sample) is not merged by name
+    officers = {
+        (e["target"], nodes[e["source"]]["label"])
+        for e in edges
+        if nodes[e["source"]]["type"] == "person"
+    }
+    assert len(by_type(records, "person")) == len(officers)
+    names = {r["id"]: r["name"] for r in records if r["type"] != "link" and "name" in r}
+    links = by_type(records, "link")
+    shares = set(
+        (normalise_name(names[lk["from"]]), normalise_name(names[lk["to"]]), lk.get("share"))
+        for lk in links
+        if lk["rel"] == "SHAREHOLDER"
+    )
+    expected = set(
+        (
+            normalise_name(nodes[e["source"]]["label"]),
+            normalise_name(nodes[e["target"]]["label"]),
+            round(float(e["share_percentage"]) / 100, 6) if e["share_percentage"] else None,
+        )
+        for e in edges
+        if e["relation"] == "shareholder_of"
+    )
+    assert shares == expected
+    # 董事长兼总经理: one row, two offices
+    both = [e for e in edges if e["positions"].endswith("董事长兼总经理")]
+    assert both
+    person = nodes[both[0]["source"]]["label"]
+    held = {lk["rel"] for lk in links if names[lk["from"]] == person}
+    assert {"DIRECTOR", "MANAGER"} <= held
+    again = store_cli.load(path, options=["--source", "registry"])
+    assert again.exit_code == 0 and "created" in again.stdout
+    assert all(
+        line.split(": ")[1].startswith("0 created, 0 updated")
+        for line in again.stdout.splitlines()
+        if " created, " in line
+    )

@@ -101,6 +101,8 @@ def load_source(
                     yield from _converted(chunk)
                     chunk = []
             yield from _converted(chunk)
+        for file, number, record in converter.nodes():
+            yield file, number, _json(record)
 
     def _converted(chunk: list[Row]) -> Iterator[tuple[str, int, str]]:
         nonlocal count

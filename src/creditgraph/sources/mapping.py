@@ -12,7 +12,8 @@ same entry on every re-load), and the parts a row becomes:
 - ``enterprise`` and ``officer``: a registry row — the enterprise, and the person holding an
   office (职务 → link kind) or a share in it.
 
-A field is a column name, or ``{column, type}`` (``type``: ``text``, ``date``, ``number``), or
+A field is a column name, or ``{column, type}`` (``type``: ``text``, ``date``, ``number``; for a
+share ``percent`` — a plain 60 is 60 %, the default — or ``fraction`` — 0.6 is 60 %), or
 ``{column, vocabulary}`` where the vocabulary (under ``vocabularies``) maps published values
 to contract values. Every name a mapping uses is checked against the graph schema when it is
 read, so a city's new file fails with the file and the entry at fault, not on its first row.
@@ -33,7 +34,7 @@ from creditgraph.resources import schema_dir
 from creditgraph.schema import GraphSchema, SchemaError
 
 SOURCES_ENV = "CREDITGRAPH_SOURCES"
-FIELD_TYPES = ("text", "date", "number")
+FIELD_TYPES = ("text", "date", "number", "percent", "fraction")
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,12 @@ class Row:
         return self.cells.get(column)
 
     def text(self, column: str) -> str:
-        return text(self.cells.get(column))
+        """The cell as published, trimmed: names and documents are shown as the list shows
+        them (full-width brackets kept); codes, dates and numbers are read with NFKC."""
+        value = self.cells.get(column)
+        if isinstance(value, str):
+            return value.strip()
+        return text(value)
 
 
 @dataclass
@@ -112,7 +117,10 @@ class RowConverter:
         self.asked: dict[str, set[str]] = {"uscc": set(), "org_code": set(), "reg_code": set()}
         self.asked_names: set[str] = set()
         self.stored_ids: set[str] = set()  # node ids found in the store
-        self.emitted: dict[str, dict[str, Any]] = {}  # node id → record emitted in this load
+        # node id → (file, row, record): nodes are handed on at the end of the load
+        # (:meth:`nodes`), once each, so that a registry's later row can still add to an
+        # enterprise an earlier row named
+        self.emitted: dict[str, tuple[str, int, dict[str, Any]]] = {}
         self.events: dict[str, tuple[str, int, str]] = {}  # event id → (file, row, content)
         self.mapped = {header_key(c) for c in mapping.mapped_columns()}
         self._pending: list[tuple[str, list[tuple[str, str]], str]] = []
@@ -198,12 +206,15 @@ class RowConverter:
                 raise RowError(column, "is required")
         records: list[dict[str, Any]] = []
         case_number = row.text(m.case_number) if m.case_number else ""
+        # ids are derived from the number as matched, so full- or half-width brackets in a
+        # re-published list still give the same entry
+        case_key = normalise_name(case_number) if case_number else ""
         provenance = self._provenance(row, case_number)
         if m.enterprise is not None:
             records += self._registry_row(row, m.enterprise, provenance)
         if m.party is None:
             return self._once(row, records)
-        party = self._party(row, m.party, case_number, provenance)
+        party = self._party(row, m.party, case_key, provenance)
         if party.record is not None:
             records.append(party.record)
         related = None
@@ -211,7 +222,7 @@ class RowConverter:
             related = self._enterprise_party(row, m.related_enterprise, provenance, optional=True)
             if related is not None and related.record is not None:
                 records.append(related.record)
-        event_id = f"ev:{m.name}:{stable_hash(m.name, case_number, party.key)}"
+        event_id = f"ev:{m.name}:{stable_hash(m.name, case_key, party.key)}"
         assert m.event is not None
         event = self._event(row, m.event, event_id, party, provenance)
         if related is not None and related.id != party.id:
@@ -251,10 +262,13 @@ class RowConverter:
                 kept.append(record)
             elif record["type"] == "link":
                 kept.append(record)
-            elif record["id"] not in self.emitted:
-                self.emitted[record["id"]] = record
-                kept.append(record)
+            elif record.pop(_MERGED, False) or record["id"] not in self.emitted:
+                self.emitted[record["id"]] = (row.file, row.number, record)
         return kept
+
+    def nodes(self) -> list[tuple[str, int, dict[str, Any]]]:
+        """The nodes the rows named, each once, in the order first named."""
+        return list(self.emitted.values())
 
     # parties --------------------------------------------------------------------------------
     def _party(self, row: Row, part: Part, case_number: str, provenance: dict[str, Any]) -> _Party:
@@ -478,15 +492,14 @@ class RowConverter:
 
     def _merged(self, record: dict[str, Any]) -> dict[str, Any]:
         """The registry updates an enterprise: what the row leaves empty is kept, not erased."""
-        earlier = self.emitted.get(record["id"])
+        found = self.emitted.get(record["id"])
+        earlier = found[2] if found else None
         if earlier is None and record["id"] in self.stored_ids:
             node = self.store.node(record["id"])
             earlier = node_to_record(node) if node is not None else None
         if earlier is None:
             return record
-        merged = {**earlier, **record}
-        self.emitted.pop(record["id"], None)  # the merged record is emitted in its place
-        return merged
+        return {**earlier, **record, _MERGED: True}
 
     def _officer(
         self, row: Row, part: Part, enterprise_id: str, provenance: dict[str, Any]
@@ -515,7 +528,7 @@ class RowConverter:
         rel_field = part.fields.get("rel")
         if rel_field is not None and row.text(rel_field.column):
             rels = [str(r) for r in self._lookup(row, rel_field)]
-        share = self._cell(row, part, "share", parse_share)
+        share = self._share(row, part)
         if share is not None and "SHAREHOLDER" not in rels:
             rels.append("SHAREHOLDER")
         if not rels:
@@ -550,7 +563,7 @@ class RowConverter:
             if rel_field and row.text(rel_field.column)
             else []
         )
-        share = self._cell(row, part, "share", parse_share)
+        share = self._share(row, part)
         if set(rels) - {"SHAREHOLDER", "ACTUAL_CONTROLLER"}:
             raise RowError(
                 part.fields["name"].column,
@@ -599,10 +612,10 @@ class RowConverter:
             "date": day.isoformat(),
             **extra,
         }
-        document = self._cell(row, part, "document", text)
+        document = row.text(part.fields["document"].column) if "document" in part.fields else ""
         if document:
             record["document"] = document
-        authority = self._cell(row, part, "authority", text)
+        authority = row.text(part.fields["authority"].column) if "authority" in part.fields else ""
         if authority:
             record["authority"] = _agency_id(authority)
         for prop, f in part.props.items():
@@ -667,6 +680,13 @@ class RowConverter:
         except CellError as exc:
             raise RowError(f.column, str(exc)) from None
 
+    def _share(self, row: Row, part: Part) -> float | None:
+        f = part.fields.get("share")
+        if f is None:
+            return None
+        percent = f.type != "fraction"
+        return self._cell(row, part, "share", lambda v: parse_share(v, percent=percent))
+
     def _lookup(self, row: Row, f: Field) -> list[Any]:
         assert f.vocabulary is not None
         cell = row.text(f.column)
@@ -718,6 +738,9 @@ _ORGANISATION_WORDS = (
 )
 
 
+_MERGED = "\x00merged"  # marks a record that replaces the one an earlier row made
+
+
 def _is_organisation(name: str) -> bool:
     return any(word in name for word in _ORGANISATION_WORDS) and len(name) > 4
 
@@ -729,7 +752,7 @@ def _agency_id(name: str) -> str:
 def _provenance_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
-    return text(value)
+    return value.strip() if isinstance(value, str) else text(value)
 
 
 def field_columns(mapping: SourceMapping) -> dict[str, str]:

@@ -76,18 +76,20 @@ def parse_number(value: Any) -> float | None:
     return number
 
 
-def parse_share(value: Any) -> float | None:
-    """认缴出资比例 as a fraction: 60%, 60 and 0.6 are all 0.6; 0 or empty is no share."""
+def parse_share(value: Any, *, percent: bool = True) -> float | None:
+    """认缴出资比例 as a fraction. With ``percent`` (what the mapping says a plain number is),
+    60 and 0.31 are 60 % and 0.31 %; otherwise 0.6 is 60 %. 60% is 60 % either way; 0 or
+    empty is no share."""
     cell = text(value)
-    percent = cell.endswith("%")
-    number = parse_number(cell.rstrip("%") if percent else value)
+    with_sign = cell.endswith("%")
+    number = parse_number(cell.rstrip("%") if with_sign else value)
     if not number:
         return None
-    if percent or number > 1:
+    if with_sign or percent:
         number /= 100
     if number > 1:
         raise CellError(f"{cell!r} is more than 100%")
-    return round(number, 6)
+    return round(number, 8)
 
 
 def parse_sex(value: Any) -> str | None:

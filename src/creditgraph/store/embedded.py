@@ -323,9 +323,7 @@ class EmbeddedStore:
 
     def id_key(self) -> bytes:
         # never a key file beside the store: see creditgraph.identity.keys
-        secret = resolve_secret(
-            self._configured_key, self._key_file, store_dir=self.path.parent
-        )
+        secret = resolve_secret(self._configured_key, self._key_file, store_dir=self.path.parent)
         if secret is None:
             raise MissingIdKey(MISSING_KEY)
         return derive_id_key(secret)
