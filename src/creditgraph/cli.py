@@ -393,12 +393,30 @@ def init(store_url: str) -> None:
     help="S (≈10k links), M (≈1M), L (≈10M) or a number of links.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
-def generate(output: str, size: str, seed: int) -> None:
+@click.option(
+    "--sources",
+    "sources_dir",
+    metavar="DIR",
+    help="Also write the published lists about this registry (court-dishonest, "
+    "consumption-restriction, penalty, gsxt-lists, registry) into DIR, with truth.csv "
+    "naming each row's true party. Needs OUTPUT to be a file.",
+)
+@click.option(
+    "--source-rows",
+    type=click.IntRange(1),
+    help="Person rows per list (default: one per ten persons with an identity number).",
+)
+def generate(
+    output: str, size: str, seed: int, sources_dir: str | None, source_rows: int | None
+) -> None:
     """Write a synthetic registry with the shape of a real one, as contract JSON Lines.
 
     OUTPUT is a file path, or - for standard output.
     """
     from creditgraph.synth.generator import generate as generate_registry
+
+    if sources_dir and output == "-":
+        _fail("--sources reads the registry back: give OUTPUT as a file, not -", EXIT_INVALID)
 
     try:
         summary = generate_registry(
@@ -410,6 +428,17 @@ def generate(output: str, size: str, seed: int) -> None:
         click.echo(
             f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "
             f"{sum(summary.events.values())} events in {summary.seconds:.1f} s",
+            err=True,
+        )
+    if sources_dir:
+        from creditgraph.synth.sources import write_sources
+
+        written = write_sources(output, sources_dir, seed, source_rows)
+        for name, count in sorted(written.rows.items()):
+            click.echo(f"{sources_dir}/{name}: {count} rows", err=True)
+        patterns = ", ".join(f"{p} {n}" for p, n in sorted(written.patterns.items()))
+        click.echo(
+            f"person rows by pattern: {patterns}; same-name strangers: {written.strangers}",
             err=True,
         )
 
