@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -154,6 +155,8 @@ def load(
                 batch_size=batch_size,
                 progress=True,
             )
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for error in result.errors[:1000]:
             click.echo(str(error), err=True)
         if len(result.errors) > 1000:
@@ -216,7 +219,8 @@ def _print_decision(decision: Decision, as_json: bool) -> None:
         _print_json(decision.to_json())
         return
     what = f"as {decision.role}" if decision.activity is None else f"for {decision.activity}"
-    click.echo(f"{decision.decision.value}  {decision.subject} {what} on {decision.on}")
+    who = decision.subject or "(no registry person holds that number)"
+    click.echo(f"{decision.decision.value}  {who} {what} on {decision.on}")
     for reason in decision.reasons:
         r = reason.restriction
         until = r.until.isoformat() if r.until else "until lifted"
@@ -224,6 +228,10 @@ def _print_decision(decision: Decision, as_json: bool) -> None:
         click.echo(f"    {r.legal_basis}")
         click.echo(f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})")
         click.echo(f"    path  {_path_text(r.to_json(dt.date.min)['path'])}")
+        if reason.identity is not None:
+            click.echo(f"    via   {reason.identity.entry} [{reason.identity.certainty.value}]")
+            for line in reason.identity.evidence:
+                click.echo(f"          - {line}")
 
 
 def _path_text(path: list[dict[str, Any]]) -> str:
@@ -238,26 +246,114 @@ def _path_text(path: list[dict[str, Any]]) -> str:
 
 
 @main.command()
-@click.argument("person_id")
+@click.argument("person_id", required=False)
+@click.option(
+    "--id-number",
+    help="Check by resident identity number instead of PERSON_ID (never printed back).",
+)
+@click.option("--name", help="The name that goes with --id-number.")
 @click.option("--role", required=True, type=click.Choice(list(default_schema().roles)))
 @click.option("--enterprise", "enterprise_id", help="The enterprise of the appointment.")
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
 def check(
-    person_id: str,
+    person_id: str | None,
+    id_number: str | None,
+    name: str | None,
     role: str,
     enterprise_id: str | None,
     on: dt.date | None,
     as_json: bool,
     store_url: str,
 ) -> None:
-    """May PERSON_ID be appointed to ROLE on a day? ALLOW, REVIEW or DENY, with reasons."""
+    """May PERSON_ID (or the holder of --id-number) be appointed to ROLE on a day? ALLOW,
+    REVIEW or DENY, with reasons. By identity number, published entries compatible with
+    the number (and name) are weighed too: REVIEW, naming the entry and the evidence."""
+    if (person_id is None) == (id_number is None):
+        _fail("give exactly one of PERSON_ID and --id-number", EXIT_INVALID)
+    if name is not None and id_number is None:
+        _fail("--name goes with --id-number", EXIT_INVALID)
     with _opened(store_url) as store:
-        decision = Decisions(store).check_appointment(
-            person_id, role, enterprise_id=enterprise_id, on=on or today()
-        )
+        decisions = Decisions(store)
+        if id_number is not None:
+            decision = decisions.check_appointment_by_number(
+                id_number, role, name=name, enterprise_id=enterprise_id, on=on or today()
+            )
+        else:
+            assert person_id is not None
+            decision = decisions.check_appointment(
+                person_id, role, enterprise_id=enterprise_id, on=on or today()
+            )
         _print_decision(decision, as_json)
+
+
+@main.command()
+@click.argument("entry_id")
+@click.argument("person_id")
+@click.option("--same", "verdict", flag_value="same", help="They are the same person.")
+@click.option("--different", "verdict", flag_value="different", help="They are not.")
+@click.option("--unsure", "verdict", flag_value="unsure", help="Cannot tell: keep it under review.")
+@click.option("--why", help="The reason (the document seen, the call made).")
+@click.option("--by", "judged_by", default=None, help="Who judges (default: $USER).")
+@_json_option
+@_store_option
+def judge(
+    entry_id: str,
+    person_id: str,
+    verdict: str | None,
+    why: str | None,
+    judged_by: str | None,
+    as_json: bool,
+    store_url: str,
+) -> None:
+    """Record a steward's verdict on a published entry (lp:…) and a registry person.
+
+    --same confirms the reach (REVIEW becomes DENY where a measure bars); --different
+    removes it for good (re-loading the list does not bring it back); --unsure keeps it
+    under review. Durable, exported with the graph; re-derives in the same transaction."""
+    if verdict is None:
+        _fail("give one of --same, --different, --unsure", EXIT_INVALID)
+    assert verdict is not None
+    from creditgraph.identity.resolution import judge as record_judgement
+
+    who = judged_by or os.environ.get("USER") or "steward"
+    with _opened(store_url) as store:
+        resolution, report = record_judgement(
+            store, entry_id, person_id, verdict, why=why, judged_by=who, on=today()
+        )
+        if as_json:
+            _print_json({**resolution.to_json(), "restrictions_derived": report.restrictions})
+            return
+        click.echo(f"{entry_id}: {resolution.outcome}")
+        for candidate in resolution.candidates:
+            click.echo(f"  candidate {candidate.person} [{candidate.certainty.value}]")
+            for line in candidate.evidence:
+                click.echo(f"    - {line}")
+        for person, reason in resolution.excluded:
+            click.echo(f"  excluded {person}: {reason}")
+
+
+@main.command("resolution-queue")
+@click.option("--on", "on", type=DATE, help="Measures in force on this day (default today).")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@_json_option
+@_store_option
+def resolution_queue_command(on: dt.date | None, limit: int, as_json: bool, store_url: str) -> None:
+    """Published entries still to be judged, most consequential first, with the evidence."""
+    from creditgraph.identity.resolution import resolution_queue
+
+    with _opened(store_url) as store:
+        found = resolution_queue(store, on=on or today(), limit=limit)
+        if as_json:
+            _print_json([r.to_json() for r in found])
+            return
+        for resolution in found:
+            click.echo(f"{resolution.entry.id} {resolution.entry.name}: {resolution.outcome}")
+            for candidate in resolution.candidates:
+                click.echo(f"  candidate {candidate.person} [{candidate.certainty.value}]")
+                for line in candidate.evidence:
+                    click.echo(f"    - {line}")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import sys
 import tempfile
 from collections.abc import Callable
@@ -123,9 +124,25 @@ def _run_until_stopped(app: Any, host: str, port: int) -> None:
             if isinstance(captured, list):
                 captured.clear()
 
-    Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
-    ).run()
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+    )
+    # after Config, which sets up uvicorn's loggers: a GET query may carry an identity number
+    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
+    Server(config).run()
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Access-log lines without the query string: GraphQL over GET puts the whole operation,
+    variables included (an identity number, a name searched for), in the URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _ = args[2].partition("?")
+            if sep:
+                record.args = (*args[:2], path + "?…", *args[3:])
+        return True
 
 
 @click.command()
@@ -184,6 +201,12 @@ def demo(store_url: str | None, host: str, port: int) -> None:
 
     settings = _settings()
     settings = dataclasses.replace(settings, today=settings.today or DEMO_TODAY)
+    if not settings.id_key and not settings.id_key_file:
+        # the demo's own key, in creditgraph's config folder: never beside the store
+        from creditgraph.identity.keys import config_dir, create_key_file
+
+        key_file = create_key_file(config_dir() / "demo.key")
+        settings = dataclasses.replace(settings, id_key_file=str(key_file))
     policy = _policy(settings, host)
     with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
         url = store_url or str(Path(folder) / "demo.db")

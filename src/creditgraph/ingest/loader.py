@@ -26,7 +26,10 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
+from creditgraph.identity import is_listed
 from creditgraph.identity.keys import MissingIdKey
+from creditgraph.identity.merging import LoadWarning, merge_identities
+from creditgraph.identity.resolution import resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
     IdProtection,
@@ -49,6 +52,7 @@ DEFAULT_BATCH_SIZE = 50_000
 @dataclass
 class LoadResult:
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)  # e.g. two names, one number
     accepted: int = 0
     report: WriteReport = field(default_factory=WriteReport)
     written: bool = False
@@ -440,13 +444,27 @@ def _load(
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)
+    warnings, records.links = merge_identities(
+        records.nodes, records.links, records.events, store, records.where
+    )
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
     if input_errors is not None:
         reference_errors += input_errors()
-    result = LoadResult(errors=sorted(records.errors + reference_errors), accepted=len(records))
+    result = LoadResult(
+        errors=sorted(records.errors + reference_errors),
+        warnings=sorted(warnings),
+        accepted=len(records),
+    )
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result
+    # persons whose identity resolution the load can change: published entries, and
+    # registry persons with a number (an entry may be compatible with them)
+    identity_rows = [
+        row
+        for row in records.nodes.values()
+        if row[1] == "person" and (is_listed(row[0]) or '"id_blind"' in row[4])
+    ]
     bar = tqdm(
         total=len(records),
         desc="writing",
@@ -462,5 +480,10 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
+    if identity_rows:
+        report = resolve(store, [node_from_row(row) for row in identity_rows])
+        result.report.add(report)
+        if on_batch:
+            on_batch(report)
     result.written = True
     return result

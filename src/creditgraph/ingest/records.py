@@ -395,6 +395,12 @@ def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) 
     if rel not in schema.links:
         raise _Invalid("rel", f"{rel!r} is not a link kind ({', '.join(schema.links)})")
     kind = schema.links[rel]
+    if kind.derived:
+        raise _Invalid(
+            "rel",
+            f"{rel} links are made by identity resolution, not imported: record a steward's "
+            "judgement with creditgraph judge",
+        )
     _unknown_fields(obj, kind.record_fields)
     src, dst = _string(obj, "from"), _string(obj, "to")
     assert src is not None and dst is not None
@@ -474,6 +480,8 @@ def node_to_record(node: Node) -> dict[str, Any]:
             record["id_number_key"] = value
         elif key == "id_blind":
             record["id_number_blind"] = value
+        elif key == "id_key" and value is None:
+            continue
         else:
             record[key] = value
     return record
@@ -622,6 +630,7 @@ class RecordParser:
         self._links = {
             rel: (rel, kind.record_fields, "share" in kind.properties)
             for rel, kind in schema.links.items()
+            if not kind.derived
         }
         self._nodes = {
             node_type: (
@@ -716,7 +725,7 @@ class RecordParser:
         return value
 
     def _link(self, obj: dict[str, Any]) -> LinkRow | None:
-        rel, fields, has_share = self._links[obj["rel"]]
+        rel, fields, has_share = self._links[obj["rel"]]  # KeyError: parse_record explains
         if not fields.issuperset(obj):
             return None
         src, dst = obj["from"], obj["to"]

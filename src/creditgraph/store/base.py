@@ -26,9 +26,12 @@ class Batch:
     nodes: list[Node] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # links to remove, by their key (identity resolution retracts the identity links a
+    # judgement or a changed candidate set no longer supports)
+    retracted: list[Link] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.nodes) + len(self.links) + len(self.events)
+        return len(self.nodes) + len(self.links) + len(self.events) + len(self.retracted)
 
 
 @dataclass
@@ -117,6 +120,11 @@ class GraphStore(Protocol):
         event_id: str | None = None,
     ) -> list[Restriction]:
         """Derived restrictions; with ``active_on``, only those in force that day (not void)."""
+        ...
+
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        """Persons holding any of these identity keys (:func:`creditgraph.identity.identity_keys`:
+        a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
         ...
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:

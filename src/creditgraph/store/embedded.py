@@ -25,6 +25,7 @@ from typing import Any
 
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
+from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import (
     event_to_record,
@@ -66,6 +67,10 @@ CREATE TABLE IF NOT EXISTS restrictions (
 );
 CREATE INDEX IF NOT EXISTS restrictions_by_subject ON restrictions (subject);
 CREATE INDEX IF NOT EXISTS restrictions_by_event ON restrictions (event_id);
+CREATE TABLE IF NOT EXISTS identity_keys (
+    key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS identity_keys_by_id ON identity_keys (id);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
     operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
@@ -222,6 +227,22 @@ class _SqlView:
         return found
 
 
+def _index_identity(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Keep identity_keys in step with the person rows just written (id, type, …, props)."""
+    persons = [row for row in rows if row[1] == "person"]
+    if not persons:
+        return
+    if conn.execute("SELECT 1 FROM identity_keys LIMIT 1").fetchone() is not None:
+        conn.executemany("DELETE FROM identity_keys WHERE id = ?", ((row[0],) for row in persons))
+    keys = [
+        (key, row[0])
+        for row in persons
+        if '"id_' in row[4] or '"aliases"' in row[4]  # most persons of a registry carry none
+        for key in identity_keys(json.loads(row[4]))
+    ]
+    conn.executemany("INSERT OR IGNORE INTO identity_keys VALUES (?, ?)", keys)
+
+
 def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
     """Create or drop the change-tracking triggers (inside the write's transaction: a rollback
     undoes it, which is why their presence is read rather than remembered)."""
@@ -277,6 +298,16 @@ class EmbeddedStore:
                     "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0')",
                     (SCHEMA_VERSION,),
                 )
+                if (
+                    conn.execute("SELECT 1 FROM meta WHERE key = 'identity_keys'").fetchone()
+                    is None
+                ):
+                    # a store written before identity keys were indexed: index its persons
+                    rows = conn.execute(
+                        "SELECT id, type, name, norm_name, props FROM nodes WHERE type = 'person'"
+                    ).fetchall()
+                    _index_identity(conn, rows)
+                    conn.execute("INSERT INTO meta VALUES ('identity_keys', '1')")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: not a creditgraph store or unreadable: {exc}") from exc
 
@@ -339,6 +370,10 @@ class EmbeddedStore:
             _track_changes(conn, track)
             changed_nodes, nodes_written = self._upsert_nodes(conn, batch.nodes, report, track)
             link_ends, links_written = self._upsert_links(conn, batch.links, report, track)
+            if batch.retracted:
+                removed = self._retract_links(conn, batch.retracted, report)
+                link_ends |= removed
+                links_written += len(removed)
             changed_events = self._upsert_events(conn, batch.events, report)
             if nodes_written or links_written or changed_events:
                 if track:
@@ -395,6 +430,8 @@ class EmbeddedStore:
                 changed.add(node_id)
         for node_type, group in by_type.items():
             report.unchanged[node_type] += len(group) - written[node_type]
+        if written.get("person"):
+            _index_identity(conn, by_type["person"])
         return changed, sum(written.values())
 
     def _upsert_links(
@@ -434,6 +471,25 @@ class EmbeddedStore:
             written = created + updated
         report.unchanged["link"] += len(rows) - written
         return ends, written
+
+    def _retract_links(
+        self, conn: sqlite3.Connection, links: list[Link], report: WriteReport
+    ) -> set[str]:
+        ends: set[str] = set()
+        for link in links:
+            gone = conn.execute(
+                "DELETE FROM links WHERE src = ? AND rel = ? AND dst = ? AND valid_from = ?",
+                (
+                    link.src,
+                    link.rel,
+                    link.dst,
+                    link.valid_from.isoformat() if link.valid_from else "",
+                ),
+            ).rowcount
+            if gone:
+                report.updated["link retracted"] += gone
+                ends.update((link.src, link.dst))
+        return ends
 
     def _upsert_events(
         self, conn: sqlite3.Connection, events: list[Event], report: WriteReport
@@ -687,6 +743,18 @@ class EmbeddedStore:
             )
         ]
 
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        if not keys:
+            return []
+        table = _temp_ids(self._conn, keys)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT n.id, n.type, n.name, n.props FROM {table} t "
+            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id "
+            "LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [_node(row) for row in rows]
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         params = {
             "code": normalised.upper() if len(normalised) == 18 else normalised,
@@ -751,10 +819,12 @@ class EmbeddedStore:
             conn.execute("BEGIN")
             for row in conn.execute("SELECT id, type, name, props FROM nodes ORDER BY rowid"):
                 yield node_to_record(_node(row))
+            derived = self.schema.derived_rels()  # identity links: made again on load
             for row in conn.execute(
                 f"SELECT {_LINK_COLUMNS} FROM links ORDER BY src, rel, dst, valid_from"
             ):
-                yield link_to_record(_link(row))
+                if row[0] not in derived:
+                    yield link_to_record(_link(row))
             lifting = self.schema.lifting_kinds()
             events = [
                 _event(row)

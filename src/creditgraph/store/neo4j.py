@@ -40,6 +40,7 @@ from neo4j.time import Date as Neo4jDate
 
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
+from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
@@ -460,6 +461,8 @@ class Neo4jStore:
                 self._run(tx, "import/lock_writer")
             changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
             link_ends = self._upsert_links(tx, batch.links, report)
+            if batch.retracted:
+                link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
@@ -510,6 +513,9 @@ class Neo4jStore:
                 "norm_name": normalise_name(node.name),
                 "props": props,
             }
+            keys = identity_keys(node.props) if node.type == "person" else []
+            if keys:
+                properties["id_keys"] = keys  # queries/persons_by_identity
             if old is None:
                 created.append({"label": label, "properties": properties})
             else:
@@ -588,6 +594,19 @@ class Neo4jStore:
             )
         for part in _chunks(updated):
             self._run(tx, "import/links_update", rows=list(part))
+        return ends
+
+    def _retract_links(
+        self, tx: neo4j.Transaction, links: list[Link], report: WriteReport
+    ) -> set[str]:
+        rows = [
+            {"rel": link.rel, "src": link.src, "dst": link.dst, "valid_from": link.valid_from}
+            for link in links
+        ]
+        ends: set[str] = set()
+        for row in self._run(tx, "import/links_delete", rows=rows):
+            report.updated["link retracted"] += 1
+            ends.update((row["src"], row["dst"]))
         return ends
 
     def _upsert_events(
@@ -797,6 +816,16 @@ class Neo4jStore:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
         return [Restriction.from_stored_json(row["data"]) for row in rows]
 
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        if not keys:
+            return []
+        rows = self._read(
+            self._cypher["queries/persons_by_identity"],
+            keys=sorted(set(keys)),
+            limit=2**62 if limit is None else limit,
+        )
+        return [_node(row) for row in rows]
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
         text = normalised.translate(_ASCII_LOWER)
@@ -864,7 +893,7 @@ class Neo4jStore:
                 yield node_to_record(_node(row))
             # links in key order (from, rel, to, valid_from), as the embedded store keeps them:
             # a page of source nodes in id order at a time, each page's links sorted here
-            rels = sorted(self.schema.links)
+            rels = sorted(set(self.schema.links) - self.schema.derived_rels())
             after = ""
             while True:
                 ids = [
