@@ -78,14 +78,20 @@ def test_same_name_stranger_whose_number_contradicts_the_mask_is_never_reached(
     load_records(any_store, _registry())
     load_records(any_store, _court_list())
 
-    assert check(any_store, "p:zhang-wei-stranger", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-stranger", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
 
 
 def test_registry_person_loaded_after_the_list_is_reached_as_well(any_store: GraphStore) -> None:
     load_records(any_store, [*_court_list()])
     load_records(any_store, _registry())
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.REVIEW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.REVIEW
+    )
 
 
 def test_list_row_contradicting_its_own_mask_is_refused_and_nothing_is_loaded(
@@ -115,7 +121,10 @@ def test_list_row_whose_birth_year_contradicts_the_persons_number_reaches_nobody
     }
     load_records(any_store, records)
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
 
 
 def test_steward_judging_the_pair_the_same_person_turns_review_into_deny(
@@ -156,7 +165,10 @@ def test_judgement_different_survives_a_reload_of_the_list(any_store: GraphStore
     )
     load_records(any_store, _court_list())  # the court publishes its list again
 
-    assert check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    assert (
+        check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+        is Verdict.ALLOW
+    )
     assert resolution_queue(any_store, on=ON) == []
 
 
@@ -184,8 +196,14 @@ def test_judgement_different_survives_export_and_load_into_a_new_store(
     try:
         result = load(lines(exported), moved)
         assert not result.errors, result.errors
-        assert check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+        assert (
+            check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+            is Verdict.ALLOW
+        )
         load(lines(_court_list()), moved)
-        assert check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+        assert (
+            check(moved, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01").decision
+            is Verdict.ALLOW
+        )
     finally:
         moved.close()

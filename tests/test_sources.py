@@ -127,7 +127,12 @@ def test_court_list_in_gbk_lists_masked_debtors_as_listed_persons_with_provenanc
         "file": "失信被执行人.csv",
         "row": 2,
         "case_number": "（2024）豫0526执1234号",  # as published
+        # the age as published and the day it was true (a birth year from it could be one
+        # year late, and identity compares birth years exactly)
+        "age": 43,
+        "listed_on": "2024-05-06",
     }
+    assert "birth_year" not in debtor
     events = {e["subject"]: e for e in by_type(records, "event")}
     listing = events[debtor["id"]]
     assert listing["kind"] == "DISHONEST_DEBTOR_LISTED"
@@ -142,6 +147,68 @@ def test_court_list_in_gbk_lists_masked_debtors_as_listed_persons_with_provenanc
     assert company["legal_representative_name"] == "李建国"
     assert company["provenance"]["执行依据文号"] == "（2022）豫01民初88号"
     assert {e["id"] for e in by_type(records, "enterprise")} == {BUILDER}
+
+
+def test_court_list_reaches_the_registry_person_for_review_and_never_the_same_name_stranger(
+    store_cli: StoreCli, tmp_path: Path
+) -> None:
+    registry = tmp_path / "registry.jsonl"
+    registry.write_text(
+        jsonl(
+            [
+                {"type": "enterprise", "id": TRADER, "name": "上海某某贸易有限公司"},
+                {"type": "person", "id": "p:zhang-wei", "name": "张伟", "id_number": ZHANG_WEI},
+                {"type": "link", "rel": "DIRECTOR", "from": "p:zhang-wei", "to": TRADER,
+                 "valid_from": "2018-01-01", "valid_to": None},
+            ]
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert store_cli.load(registry).exit_code == 0
+    result = store_cli.load(court_list(tmp_path), options=["--source", "court-dishonest"])
+    assert result.exit_code == 0, result.output
+    decision = json.loads(
+        store_cli.run("check", "p:zhang-wei", "--role", "DIRECTOR", "--on", "2024-07-01", "--json")
+        .stdout
+    )  # fmt: skip
+    # the masked number and the name alone: review, never a silent deny
+    assert decision["decision"] == "REVIEW"
+    events = {e["subject"]: e for e in by_type(store_cli.export(), "event")}
+    listed = {p["id_number_masked"]: p["id"] for p in by_type(store_cli.export(), "person")
+              if "id_number_masked" in p}  # fmt: skip
+    cited = {r["event"]["id"] for r in decision["reasons"]}
+    assert cited == {events[listed[ZHANG_WEI_MASK]]["id"]}
+    # the stranger's entry (same name, county and birth year) reaches nobody
+    assert events[listed[STRANGER_MASK]]["id"] not in cited
+
+
+def test_shared_feed_with_the_full_number_lists_the_registry_person_itself(
+    store_cli: StoreCli, tmp_path: Path
+) -> None:
+    registry = tmp_path / "registry.jsonl"
+    registry.write_text(
+        jsonl([{"type": "person", "id": "p:zhang-wei", "name": "张伟", "id_number": ZHANG_WEI}]),
+        encoding="utf-8",
+    )
+    assert store_cli.load(registry).exit_code == 0
+    path = write_csv(
+        tmp_path / "court-shared.csv",
+        COURT,
+        [row(COURT, **{"被执行人姓名/名称": "张伟", "身份证号码/组织机构代码": ZHANG_WEI,
+                       "案号": "(2024)豫0526执9号", "发布时间": "2024-05-06"})],
+    )  # fmt: skip
+    result = store_cli.load(path, options=["--source", "court-dishonest"])
+    assert result.exit_code == 0, result.output
+    records = store_cli.export()
+    assert [p["id"] for p in by_type(records, "person")] == ["p:zhang-wei"]  # no second person
+    (listing,) = by_type(records, "event")
+    assert listing["subject"] == "p:zhang-wei"
+    decision = json.loads(
+        store_cli.run("check", "p:zhang-wei", "--role", "DIRECTOR", "--on", "2024-07-01", "--json")
+        .stdout
+    )  # fmt: skip
+    assert decision["decision"] == "DENY"
+    assert ZHANG_WEI not in store_cli.run("export").stdout
 
 
 def test_court_list_loaded_twice_changes_nothing(store_cli: StoreCli, tmp_path: Path) -> None:

@@ -117,6 +117,10 @@ class RowConverter:
         self.asked: dict[str, set[str]] = {"uscc": set(), "org_code": set(), "reg_code": set()}
         self.asked_names: set[str] = set()
         self.stored_ids: set[str] = set()  # node ids found in the store
+        self.holders: dict[str, str] = {}  # keyed hash of a number → the person holding it
+        self.digests: dict[str, str] = {}
+        self.asked_digests: set[str] = set()
+        self.related_enterprise: str | None = None
         # node id → (file, row, record): nodes are handed on at the end of the load
         # (:meth:`nodes`), once each, so that a registry's later row can still add to an
         # enterprise an earlier row named
@@ -148,10 +152,12 @@ class RowConverter:
         codes: dict[str, set[str]] = {"uscc": set(), "org_code": set(), "reg_code": set()}
         names: set[str] = set()
         ids: set[str] = set()
+        numbers: set[str] = set()  # full identity numbers: whoever holds one is that person
         for row in rows:
             for part in (m.party, m.related_enterprise, m.enterprise):
                 if part is None:
                     continue
+                personal = False
                 for key in ("uscc", "number", "reg_code", "org_code"):
                     f = part.fields.get(key)
                     if f is None:
@@ -162,10 +168,12 @@ class RowConverter:
                         continue  # reported when the row is converted
                     if form and form[0] in codes:
                         codes[form[0]].add(form[1])
-                    elif form and form[0] == RESIDENT_ID and part is not m.enterprise:
-                        ids.add(self._person_id(form[1]))
+                    elif form and form[0] in (RESIDENT_ID, MASK):
+                        personal = True
+                        if form[0] == RESIDENT_ID and part is not m.enterprise:
+                            numbers.add(form[1])
                 f = part.fields.get("name")
-                if f is not None and row.text(f.column):
+                if f is not None and not personal and row.text(f.column):
                     names.add(normalise_name(row.text(f.column)))
             for part in (m.event, m.removal):
                 f = part.fields.get("authority") if part else None
@@ -178,7 +186,16 @@ class RowConverter:
                 except CellError:
                     form = None
                 if form and form[0] == RESIDENT_ID:
-                    ids.add(self._person_id(form[1]))
+                    numbers.add(form[1])
+        digests = {self._digest(n) for n in numbers} - self.asked_digests
+        self.asked_digests |= digests
+        if digests:
+            for person in self.store.persons_by_identity(sorted("h:" + d for d in digests)):
+                held = person.props.get("id_hash")
+                if isinstance(held, str):
+                    self.holders.setdefault(held, person.id)
+                    self.stored_ids.add(person.id)
+        ids.update(self._person_id(n) for n in numbers)
         codes = {how: values - self.asked[how] for how, values in codes.items()}
         names -= self.asked_names
         for how, values in codes.items():
@@ -214,14 +231,15 @@ class RowConverter:
             records += self._registry_row(row, m.enterprise, provenance)
         if m.party is None:
             return self._once(row, records)
-        party = self._party(row, m.party, case_key, provenance)
-        if party.record is not None:
-            records.append(party.record)
         related = None
         if m.related_enterprise is not None:
             related = self._enterprise_party(row, m.related_enterprise, provenance, optional=True)
             if related is not None and related.record is not None:
                 records.append(related.record)
+        self.related_enterprise = related.id if related is not None else None
+        party = self._party(row, m.party, case_key, provenance)
+        if party.record is not None:
+            records.append(party.record)
         event_id = f"ev:{m.name}:{stable_hash(m.name, case_key, party.key)}"
         assert m.event is not None
         event = self._event(row, m.event, event_id, party, provenance)
@@ -315,11 +333,19 @@ class RowConverter:
         except CellError as exc:
             raise RowError(f.column, str(exc)) from None
 
-    def _person_id(self, number: str) -> str:
+    def _digest(self, number: str) -> str:
         if self.protect.key is None:
             raise MissingIdKey(self.protect.missing)  # configuration, not a bad row (exit 1)
-        digest, _ = self.protect.protect(number)
-        return "p:" + digest[:20]
+        digest = self.digests.get(number)
+        if digest is None:
+            digest = self.digests[number] = self.protect.protect(number)[0]
+        return digest
+
+    def _person_id(self, number: str) -> str:
+        """The person holding the number already (the store's id for them), else a new id
+        made from the keyed hash — never from the number itself."""
+        digest = self._digest(number)
+        return self.holders.get(digest) or "p:" + digest[:20]
 
     def _person(self, row: Row, part: Part, case_number: str, provenance: dict[str, Any]) -> _Party:
         name = self._name(row, part)
@@ -334,7 +360,7 @@ class RowConverter:
         if form is not None and form[0] == RESIDENT_ID:
             person_id = self._person_id(form[1])
             record.update(id=person_id, id_number=form[1])
-            key = person_id
+            key = "h:" + self._digest(form[1])[:20]  # whoever holds the number now
         else:
             mask = form[1] if form else ""
             key = f"{normalise_name(name)}|{mask}"
@@ -346,17 +372,24 @@ class RowConverter:
         if sex:
             record["sex"] = sex
         birth_year = self._cell(row, part, "birth_year", parse_number)
-        shows_year = form is not None and len(form[1]) == 18 and form[1][6:10].isdigit()
-        if birth_year is None and not shows_year:
-            # the listing year minus the age: the true year, or the one before it for someone
-            # whose birthday falls after the listing day — the 年龄 kept beside it says so
-            age = self._cell(row, part, "age", parse_number)
-            listed = self._listing_date(row)
-            if age is not None and listed is not None:
-                birth_year = listed.year - int(age)
-                provenance = {**provenance, "年龄": int(age)}
         if birth_year is not None:
             record["birth_year"] = int(birth_year)
+        # An age is not a birth year: the listing year minus the age is the year of birth or
+        # the one after it, and identity compares birth years exactly — a rounded year would
+        # rule out the very person listed. The age and the day it was true are kept instead.
+        age = self._cell(row, part, "age", parse_number)
+        listed = self._listing_date(row)
+        extra: dict[str, Any] = {}
+        if listed is not None:
+            extra["listed_on"] = listed.isoformat()
+        if age is not None:
+            extra["age"] = int(age)
+        if self.related_enterprise is not None:
+            # the debtor enterprise the order names: identity corroborates a candidate who
+            # was its legal representative on the listing day
+            extra["enterprise"] = self.related_enterprise
+        if extra:
+            provenance = {**provenance, **extra}
         province = self._cell(row, part, "province", text)
         if province:
             record["province"] = province
