@@ -18,6 +18,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class SourceFileError(ValueError):
     """A file that cannot be read as a table: the message names the file (and row)."""
 
 
+@lru_cache(maxsize=4096)
 def header_key(text: str) -> str:
     """Headers as compared: full-width brackets and stray spaces do not make another column."""
     return "".join(unicodedata.normalize("NFKC", text).split())

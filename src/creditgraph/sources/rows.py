@@ -27,6 +27,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from creditgraph.domain.names import display_name, normalise_name
@@ -125,8 +126,9 @@ class RowConverter:
         # (:meth:`nodes`), once each, so that a registry's later row can still add to an
         # enterprise an earlier row named
         self.emitted: dict[str, tuple[str, int, dict[str, Any]]] = {}
-        self.events: dict[str, tuple[str, int, str]] = {}  # event id → (file, row, content)
+        self.events: dict[str, tuple[str, int, dict[str, Any]]] = {}  # id → (file, row, record)
         self.mapped = {header_key(c) for c in mapping.mapped_columns()}
+        self.unmapped: dict[str, bool] = {}  # column → kept as provenance
         self._pending: list[tuple[str, list[tuple[str, str]], str]] = []
 
     # chunk ------------------------------------------------------------------------------
@@ -256,25 +258,24 @@ class RowConverter:
 
     def _once(self, row: Row, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each node once per load (the first row naming it), each entry's event once."""
-        contents: dict[str, str] = {}
         for record in records:
             if record["type"] != "event":
                 continue
-            content = repr(sorted((k, v) for k, v in record.items() if k != "provenance"))
             earlier = self.events.get(record["id"])
-            if earlier is not None and earlier[2] != content:
+            if earlier is not None and _without_provenance(earlier[2]) != _without_provenance(
+                record
+            ):
                 raise RowError(
                     self.mapping.case_number or "row",
                     f"the same entry (case number and party) as {earlier[0]}:{earlier[1]} "
                     "with different content",
                 )
-            contents[record["id"]] = content
         kept: list[dict[str, Any]] = []
         for record in records:
             if record["type"] == "event":
                 earlier = self.events.get(record["id"])
                 if earlier is None:
-                    self.events[record["id"]] = (row.file, row.number, contents[record["id"]])
+                    self.events[record["id"]] = (row.file, row.number, record)
                 elif (earlier[0], earlier[1]) != (row.file, row.number):
                     continue  # a row published twice: the same fact
                 kept.append(record)
@@ -749,8 +750,12 @@ class RowConverter:
         if case_number:
             provenance["case_number"] = case_number
         # the columns the mapping does not read, as published (an identity number masked)
+        unmapped = self.unmapped
         for column, value in row.cells.items():
-            if header_key(column) not in self.mapped and (cell := _provenance_text(value)):
+            extra = unmapped.get(column)
+            if extra is None:
+                extra = unmapped[column] = header_key(column) not in self.mapped
+            if extra and (cell := _provenance_text(value)):
                 provenance.setdefault(column, without_id_numbers(cell))
         return provenance
 
@@ -778,6 +783,11 @@ def _is_organisation(name: str) -> bool:
     return any(word in name for word in _ORGANISATION_WORDS) and len(name) > 4
 
 
+def _without_provenance(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k != "provenance"}
+
+
+@lru_cache(maxsize=65536)
 def _agency_id(name: str) -> str:
     return f"g:{stable_hash('agency', normalise_name(name))}"
 

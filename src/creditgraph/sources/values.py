@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from creditgraph.domain.identifiers import (
@@ -42,6 +43,13 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, str):
+        return _date_text(value)  # a list has few distinct days
+    return _date_text(text(value))
+
+
+@lru_cache(maxsize=65536)
+def _date_text(value: str) -> dt.date | None:
     cell = text(value)
     if not cell:
         return None
