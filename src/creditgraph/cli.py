@@ -17,7 +17,7 @@ import click
 
 from creditgraph.api.commands import demo, serve
 from creditgraph.schema import SchemaError, default_schema
-from creditgraph.service.decisions import Decision, Decisions
+from creditgraph.service.decisions import Decision, Decisions, canonical_node
 from creditgraph.service.errors import ServiceError
 from creditgraph.settings import load_settings, today
 from creditgraph.store import GraphStore, StoreError, open_store
@@ -379,6 +379,9 @@ def eligibility(
 def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_url: str) -> None:
     """Derived restrictions, with their status as of today."""
     with _opened(store_url) as store:
+        if subject is not None and store.node(subject) is None:
+            alias_of = canonical_node(store, subject)  # an alias: its person's restrictions
+            subject = alias_of.id if alias_of is not None else subject
         found = store.restrictions(subject=subject, active_on=on)
         now = today()
         if as_json:

@@ -125,6 +125,13 @@ def _visible_node(ctx: ApiContext, node_id: str) -> Any:
 BY_NUMBER = "by identity number"
 
 
+def _resolved(ctx: ApiContext, node_id: str) -> str:
+    """The id a caller's id stands for: an alias (a later id of the same identity number)
+    gives its person's; anything else is left for the service to judge."""
+    node = ctx.node(node_id)
+    return node.id if node is not None else node_id
+
+
 def _one_of(person_id: object, id_number: object) -> None:
     if (person_id is None) == (id_number is None):
         raise InvalidArgument("give exactly one of the person's id and idNumber")
@@ -354,9 +361,9 @@ class Query:
         subject = ctx.node(subject_id)
         if subject is None:
             raise missing(subject_id)
-        decision = ctx.state.decisions.check_eligibility(subject_id, activity, on=on or ctx.today)
+        decision = ctx.state.decisions.check_eligibility(subject.id, activity, on=on or ctx.today)
         if subject.type == PERSON:
-            ctx.touch(info, [subject_id])
+            ctx.touch(info, [subject.id])
         return Decision.of(decision)
 
     # parties ----------------------------------------------------------------------------------
@@ -490,7 +497,7 @@ class Query:
         size = _page_size(first, 50)
         last_id = _decode_cursor("restriction", after)
         if subject_id is not None:
-            _visible_node(ctx, subject_id)
+            subject_id = strawberry.ID(_visible_node(ctx, subject_id).id)  # an alias: its person
         ctx.deadline.check()
         found = visible_restrictions(
             ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
@@ -538,7 +545,7 @@ class Query:
         try:
             found = inv.neighborhood(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 rels=rels,
                 as_of=as_of,
@@ -571,8 +578,8 @@ class Query:
         try:
             found = inv.paths(
                 ctx.store,
-                from_id,
-                to_id,
+                _resolved(ctx, from_id),
+                _resolved(ctx, to_id),
                 max_hops=max_hops,
                 as_of=as_of,
                 rels=rels,
@@ -633,7 +640,7 @@ class Query:
         try:
             found = inv.exposure(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 as_of=as_of or ctx.today,
                 rels=rels,
@@ -664,7 +671,7 @@ class Query:
             found = inv.interest_conflicts(
                 ctx.store,
                 agency=agency_id,
-                official=official_id,
+                official=None if official_id is None else _resolved(ctx, official_id),
                 as_of=as_of or ctx.today,
                 deadline=ctx.deadline,
             )

@@ -515,7 +515,8 @@ class Neo4jStore:
             }
             keys = identity_keys(node.props) if node.type == "person" else []
             if keys:
-                properties["id_keys"] = keys  # queries/persons_by_identity
+                # one delimited string for the TEXT index queries/persons_by_identity uses
+                properties["id_keys"] = "|" + "|".join(keys) + "|"
             if old is None:
                 created.append({"label": label, "properties": properties})
             else:
