@@ -943,3 +943,35 @@ def test_real_registry_sample_loads_through_the_registry_source(
         for line in again.stdout.splitlines()
         if " created, " in line
     )
+
+
+def test_workbook_with_a_title_row_above_the_header_loads(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["上海市行政处罚信息公示 (2024年3月)"])  # the title publishers put on top
+    sheet.append(PENALTY)
+    sheet.append(
+        row(
+            PENALTY,
+            行政相对人名称="上海某某贸易有限公司",
+            行政相对人类别="法人及非法人组织",
+            统一社会信用代码=TRADER,
+            行政处罚决定书文号="沪市监处〔2024〕13号",
+            处罚类别="警告",
+            处罚决定日期="2024-03-20",
+        )
+    )
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    store = tmp_path / "s.db"
+    result = cli("load", path, "--source", "penalty", "--store", store, env=ENV)
+    assert result.exit_code == 0, result.output
+    (penalty,) = [
+        r
+        for r in map(json.loads, cli("export", "--store", store, env=ENV).stdout.splitlines())
+        if r["type"] == "event"
+    ]
+    assert penalty["severity"] == "minor" and penalty["provenance"]["row"] == 3

@@ -58,7 +58,7 @@ def open_tables(
     stops the load before anything is read into the store."""
     tables = []
     for path in paths:
-        table = open_table(path, encoding)
+        table = open_table(path, encoding, mapping.required)
         tables.append((table, check_header(table, mapping)))
     return tables
 

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,7 +47,10 @@ class Table:
     size: int  # bytes, for progress
 
 
-def open_table(path: str, encoding: str | None = None) -> Table:
+def open_table(path: str, encoding: str | None = None, required: Iterable[str] = ()) -> Table:
+    """The file's header — the first row holding every ``required`` column, so that title
+    rows above it are skipped — and its rows."""
+    wanted = frozenset(header_key(c) for c in required)
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -59,8 +62,8 @@ def open_table(path: str, encoding: str | None = None) -> Table:
             f"{path}: the old binary Excel format (.xls) is not read: save it as .xlsx or CSV"
         )
     if suffix in (".xlsx", ".xlsm") or _is_zip(file):
-        return _xlsx(path, size)
-    return _csv(path, size, encoding)
+        return _xlsx(path, size, wanted)
+    return _csv(path, size, encoding, wanted)
 
 
 def _is_zip(file: Path) -> bool:
@@ -114,36 +117,63 @@ def _undecodable(path: str, encoding: str) -> tuple[int, str] | None:
             line += block.count(b"\n")
 
 
-def _csv(path: str, size: int, encoding: str | None) -> Table:
+_TITLE_ROWS = 10  # rows above the header a publisher may add (a title, a date of export)
+
+
+def _find_header(
+    numbered: Iterator[tuple[int, list[Any]]], wanted: frozenset[str]
+) -> tuple[list[str], list[tuple[int, list[Any]]]] | None:
+    """(the header, the data rows read past it) — the first row holding every ``wanted``
+    column within the first few, else the first non-empty row (whose missing columns are
+    then reported)."""
+    seen: list[tuple[int, list[Any]]] = []
+    for number, cells in numbered:
+        if not any(_cell(c) for c in cells):
+            continue
+        seen.append((number, cells))
+        if wanted <= {header_key(_cell(c)) for c in cells}:
+            return [_cell(c) for c in cells], []
+        if len(seen) >= _TITLE_ROWS:
+            break
+    if not seen:
+        return None
+    return [_cell(c) for c in seen[0][1]], seen[1:]
+
+
+def _csv(path: str, size: int, encoding: str | None, wanted: frozenset[str]) -> Table:
     chosen = detect_encoding(path, encoding)
     handle = open(path, encoding=chosen, newline="")  # noqa: SIM115 - closed when the rows end
     reader = csv.reader(handle)
-    header: list[str] | None = None
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            header = cells
-            break
-    previous = reader.line_num
-    if header is None:
-        handle.close()
-        raise SourceFileError(f"{path}: the file is empty (no header row)")
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        nonlocal previous
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        previous = 0
         try:
             for cells in reader:
                 start, previous = previous + 1, reader.line_num
-                if any(c.strip() for c in cells):
-                    yield start, list(cells)
+                yield start, cells
         except csv.Error as exc:
             raise SourceFileError(f"{path}:{previous + 1}: not a CSV row: {exc}") from None
+
+    lines = numbered()
+    found = _find_header(lines, wanted)
+    if found is None:
+        handle.close()
+        raise SourceFileError(f"{path}: the file is empty (no header row)")
+    header, early = found
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            yield from early
+            for number, cells in lines:
+                if any(c.strip() for c in cells):
+                    yield number, cells
         finally:
             handle.close()
 
     return Table(path, [h.lstrip("\ufeff") for h in header], rows(), chosen, size)
 
 
-def _xlsx(path: str, size: int) -> Table:
+def _xlsx(path: str, size: int, wanted: frozenset[str]) -> Table:
     import openpyxl  # only a load of a workbook needs it
 
     try:
@@ -151,26 +181,24 @@ def _xlsx(path: str, size: int) -> Table:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise SourceFileError(f"{path}: not an XLSX workbook: {exc}") from None
     sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header: list[str] | None = None
-    first = 1
-    for row in values:
-        first += 1
-        if any(_cell(c) for c in row):
-            header = [_cell(c) for c in row]
-            break
-    if header is None:
+    lines = (
+        (number, [_value(c) for c in row])
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+    )
+    found = _find_header(lines, wanted)
+    if found is None:
         book.close()
         raise SourceFileError(f"{path}: the first sheet is empty (no header row)")
+    header, early = found
     while header and not header[-1]:
         header.pop()
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            for row_number, row in enumerate(values, start=first):
-                cells = [_value(c) for c in row]
+            yield from early
+            for number, cells in lines:
                 if any(c not in (None, "") for c in cells):
-                    yield row_number, cells
+                    yield number, cells
         finally:
             book.close()
 
