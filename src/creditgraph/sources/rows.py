@@ -518,6 +518,8 @@ class RowConverter:
         established = self._cell(row, part, "established", parse_date)
         if established:
             record["established"] = established.isoformat()
+        # the extract's row (with the columns the mapping does not read, 注册资本, 住所…)
+        record["provenance"] = provenance
         records = [self._merged(record)]
         officer = self.mapping.officer
         if officer is not None and row.text(officer.fields["name"].column):
