@@ -272,7 +272,7 @@ def test_enterprise_debtor_found_by_its_organisation_code(
 def test_registry_registration_number_lets_a_later_list_find_the_enterprise(
     store_cli: StoreCli, tmp_path: Path
 ) -> None:
-    header = [*REGISTRY, "注册号"]
+    header = [*REGISTRY, "注册号", "住所"]
     extract = write_csv(
         tmp_path / "登记.csv",
         header,
@@ -282,6 +282,7 @@ def test_registry_registration_number_lets_a_later_list_find_the_enterprise(
                 企业名称="上海某某贸易有限公司",
                 统一社会信用代码=TRADER,
                 注册号="310000000123456",
+                住所="上海市浦东新区某某路1号",
             )
         ],
     )
@@ -306,7 +307,9 @@ def test_registry_registration_number_lets_a_later_list_find_the_enterprise(
     assert result.exit_code == 0, result.output
     records = store_cli.export()
     assert [e["id"] for e in by_type(records, "enterprise")] == [TRADER]
-    assert by_type(records, "enterprise")[0]["reg_code"] == "310000000123456"
+    trader = by_type(records, "enterprise")[0]
+    assert trader["reg_code"] == "310000000123456"
+    assert trader["provenance"]["住所"] == "上海市浦东新区某某路1号"  # a column no mapping reads
     assert [e["subject"] for e in by_type(records, "event")] == [TRADER]
 
 
