@@ -413,13 +413,18 @@ def load(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
     on_batch: Callable[[WriteReport], None] | None = None,
+    input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
+    """Validate and write the records of ``lines``. ``input_errors``, called once every line
+    was read, adds the errors of an input that was turned into lines (a published source's
+    rows): they count as the load's own, so with any of them nothing is written unless
+    ``skip_invalid``."""
     # A load makes millions of objects and no reference cycles worth finding: without the
     # cycle collector, which would walk all of them again and again, it runs ~5 % faster.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(lines, store, skip_invalid, batch_size, progress, on_batch)
+        return _load(lines, store, skip_invalid, batch_size, progress, on_batch, input_errors)
     finally:
         if collecting:
             gc.enable()
@@ -432,6 +437,7 @@ def _load(
     batch_size: int,
     progress: bool,
     on_batch: Callable[[WriteReport], None] | None,
+    input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
     records = parse_all(lines, store, progress=progress)
     missing_key = IdProtection.of(store).missing
@@ -442,6 +448,8 @@ def _load(
         records.nodes, records.links, records.events, store, records.where
     )
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
+    if input_errors is not None:
+        reference_errors += input_errors()
     result = LoadResult(
         errors=sorted(records.errors + reference_errors),
         warnings=sorted(warnings),

@@ -204,6 +204,17 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
                 spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
             )
         return float(value)
+    if spec.type == "number":
+        value = obj.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise _Invalid(spec.name, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(spec.name, f"must be a number, got {type(value).__name__}")
+        if value < 0:
+            raise _Invalid(spec.name, f"{value} is negative")
+        return value
     return _string(obj, spec.name, required=spec.required)
 
 

@@ -173,9 +173,7 @@ def _better(candidate: Restriction, current: Restriction) -> bool:
     return rank(candidate) > rank(current)
 
 
-def _identities(
-    subject: Node, view: GraphView, identity: Mapping[str, Certainty]
-) -> list[_Reach]:
+def _identities(subject: Node, view: GraphView, identity: Mapping[str, Certainty]) -> list[_Reach]:
     """The subject itself, and the persons a listed person was resolved to: an identity
     link lends its certainty (a masked number alone: UNCONFIRMED) to all that follows."""
     found = [

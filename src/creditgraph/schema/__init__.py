@@ -24,6 +24,7 @@ PROPERTY_TYPES = frozenset(
         "enum",
         "date",
         "fraction",
+        "number",
         "resident_id",
         "resident_mask",
         "year",
