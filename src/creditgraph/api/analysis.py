@@ -27,7 +27,8 @@ else:
 @strawberry.enum(description="What ties two enterprises of a suspected related group.")
 class TieKind(Enum):
     SHARED_OFFICER = strawberry.enum_value(
-        "SHARED_OFFICER", description="one person in office (董监高, 法定代表人, 实际控制人) in both"
+        "SHARED_OFFICER",
+        description="one person in office (董监高, 法定代表人, 实际控制人) in both",
     )
     HOLDING = strawberry.enum_value("HOLDING", description="one holds or controls the other")
 
@@ -216,7 +217,10 @@ def ownership_tree(
     ctx.require(Right.READ)
     try:
         found = an.ownership_tree(
-            ctx.store, enterprise_id, levels=levels, as_of=as_of or ctx.today,
+            ctx.store,
+            enterprise_id,
+            levels=levels,
+            as_of=as_of or ctx.today,
             deadline=ctx.deadline,
         )
     except UnknownId:

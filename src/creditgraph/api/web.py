@@ -58,7 +58,9 @@ def install(app: FastAPI, state: ApiState, purpose_of: Any) -> None:
         except ServiceError as exc:
             return _error(str(exc), 401, exc.code)
         if not principal.may(Right.READ_PUBLIC):
-            return _error(f"the {principal.role.value} role may not read credit files", 403, "FORBIDDEN")
+            return _error(
+                f"the {principal.role.value} role may not read credit files", 403, "FORBIDDEN"
+            )
         try:
             on = dt.date.fromisoformat(asOf) if asOf else state.today()
         except ValueError:
@@ -104,7 +106,7 @@ def install(app: FastAPI, state: ApiState, purpose_of: Any) -> None:
             pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f"attachment; filename=\"{filename}\"; "
+                "Content-Disposition": f'attachment; filename="{filename}"; '
                 f"filename*=UTF-8''{quote('信用报告-' + on.isoformat() + '.pdf')}",
                 "Cache-Control": "no-store",
             },

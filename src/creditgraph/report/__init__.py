@@ -34,6 +34,22 @@ PERSON, ENTERPRISE = "person", "enterprise"
 PICTURE_LIMIT = 24  # parties drawn around the subject: beyond that a picture stops informing
 
 
+NODE_TYPES = {ENTERPRISE: "企业", PERSON: "自然人", "agency": "机关"}
+WORDS = {
+    "active": "存续",
+    "revoked": "吊销",
+    "closed": "关闭",
+    "cancelled": "注销",
+    "bankrupt": "破产",
+    "company": "公司",
+    "soe": "国有企业",
+    "public_institution": "事业单位",
+    "social_organization": "社会组织",
+    "individual_business": "个体工商户",
+    "other": "其他",
+}
+
+
 class RendererUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it loads are missing."""
 
@@ -81,14 +97,14 @@ def gather(
     ids = {node_id} | {end for link in links for end in (link.src, link.dst)} | set(picture.nodes)
     restrictions = store.restrictions(subject=node_id)
     ids |= {s.node for r in restrictions for s in r.path if s.node is not None}
+    events = store.events(subject=node_id)
+    ids |= {str(e.props["authority"]) for e in events if e.props.get("authority")}
     names = store.nodes(ids)
     if not sees_persons:
         names = {i: n for i, n in names.items() if n.type != PERSON}
         links = [link for link in links if link.src in names and link.dst in names]
         restrictions = [
-            r
-            for r in restrictions
-            if all(s.node in names for s in r.path if s.node is not None)
+            r for r in restrictions if all(s.node in names for s in r.path if s.node is not None)
         ]
         picture = _without_persons(picture, names)
     in_force = store.restrictions(subjects=sorted(picture.nodes), active_on=on)
@@ -109,7 +125,7 @@ def gather(
         links=tuple(sorted(links, key=lambda k: (k.valid_from or dt.date.min, k.rel))),
         names=names,
         restrictions=tuple(sorted(restrictions, key=lambda r: (r.start, r.measure))),
-        events=tuple(store.events(subject=node_id)),
+        events=tuple(events),
         decisions=tuple(checks),
         picture=picture,
         sanctioned=sanctioned,
@@ -163,18 +179,24 @@ def _path(report: CreditReport, restriction: Restriction, schema: GraphSchema) -
         if step.node is not None:
             parts.append(_e(_name(report, step.node)))
         elif step.rel is not None:
-            label = schema.links[step.rel].description.split(";")[0] if step.rel in schema.links else step.rel
+            label = (
+                schema.links[step.rel].description.split(";")[0]
+                if step.rel in schema.links
+                else step.rel
+            )
             parts.append(f"—{_e(label)}→")
     return " ".join(parts)
 
 
 def render_html(report: CreditReport, schema: GraphSchema) -> str:
     node = report.node
-    kind = schema.nodes[node.type].label if node.type in schema.nodes else node.type
-    facts = [("名称", node.name), ("标识", node.id), ("类型", kind)]
+    facts = [("名称", node.name), ("标识", node.id), ("类型", NODE_TYPES.get(node.type, node.type))]
     for key, label in (("status", "登记状态"), ("kind", "企业类型"), ("established", "成立日期")):
         if node.props.get(key):
-            facts.append((label, node.props[key]))
+            value = str(node.props[key])
+            facts.append(
+                (label, f"{WORDS.get(value, value)} ({value})" if value in WORDS else value)
+            )
     meta = [
         ("报告日期 (as of)", report.on.isoformat()),
         ("数据版本", report.data_version),
@@ -182,7 +204,9 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
         ("查询人", report.principal),
     ]
     out = [
-        "<html><head><meta charset='utf-8'><style>", CSS, "</style></head><body>",
+        "<html><head><meta charset='utf-8'><style>",
+        CSS,
+        "</style></head><body>",
         f"<h1>信用报告 · {_e(node.name)}</h1>",
         "<table class='meta'>",
         *(f"<tr><td class='muted'>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in meta),
@@ -205,7 +229,11 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
         out.append("<table><tr><th>关系</th><th>对方</th><th>起</th><th>止</th><th>比例</th></tr>")
         for link in report.links:
             other = link.other(node.id)
-            label = schema.links[link.rel].description.split(";")[0] if link.rel in schema.links else link.rel
+            label = (
+                schema.links[link.rel].description.split(";")[0]
+                if link.rel in schema.links
+                else link.rel
+            )
             share = f"{link.share * 100:.2f}%" if link.share is not None else ""
             arrow = "→" if link.src == node.id else "←"
             out.append(
@@ -223,12 +251,16 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
             "<th>确定性</th><th>传导路径</th></tr>"
         )
         for r in report.restrictions:
-            measure = schema.measures[r.measure].description if r.measure in schema.measures else r.measure
+            measure = (
+                schema.measures[r.measure].description
+                if r.measure in schema.measures
+                else r.measure
+            )
             status = {"ACTIVE": "在效", "ENDED": "已结束", "VOID": "已撤销"}.get(
                 r.status_on(report.on).value, r.status_on(report.on).value
             )
             out.append(
-                f"<tr><td>{_e(measure)}</td><td>{status}</td>"
+                f"<tr><td style='width:13%'>{_e(measure)}</td><td style='width:7%'>{status}</td>"
                 f"<td>{_day(r.start)} – {_day(r.until, '解除前')}</td><td>{_e(r.rule)}</td>"
                 f"<td>{_e(r.legal_basis)}</td><td>{r.certainty.value}</td>"
                 f"<td>{_path(report, r, schema)}</td></tr>"
@@ -238,9 +270,13 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
         out.append("<p class='muted'>无</p>")
     out.append("<h2>五、信用事件、修复与异议</h2>")
     if report.events:
-        out.append("<table><tr><th>日期</th><th>事件</th><th>文书号</th><th>决定机关</th><th>说明</th></tr>")
+        out.append(
+            "<table><tr><th>日期</th><th>事件</th><th>文书号</th><th>决定机关</th><th>说明</th></tr>"
+        )
         for event in report.events:
-            label = schema.events[event.kind].description if event.kind in schema.events else event.kind
+            label = (
+                schema.events[event.kind].description if event.kind in schema.events else event.kind
+            )
             lifts = event.props.get("lifts")
             note = event.props.get("note") or ""
             if lifts:
@@ -273,13 +309,21 @@ def _picture_svg(report: CreditReport, schema: GraphSchema) -> str:
         angle = 2 * math.pi * index / max(1, len(others)) - math.pi / 2
         position[node_id] = (cx + radius * math.cos(angle), cy + radius * 0.8 * math.sin(angle))
     sanctioned = report.sanctioned
-    parts = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"]
+    parts = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
+    ]
     for link in picture.links:
         if link.src not in position or link.dst not in position:
             continue
         (x1, y1), (x2, y2) = position[link.src], position[link.dst]
-        label = schema.links[link.rel].description.split(";")[0] if link.rel in schema.links else link.rel
-        parts.append(f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#999' stroke-width='1'/>")
+        label = (
+            schema.links[link.rel].description.split(";")[0]
+            if link.rel in schema.links
+            else link.rel
+        )
+        parts.append(
+            f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#999' stroke-width='1'/>"
+        )
         parts.append(
             f"<text x='{(x1 + x2) / 2:.1f}' y='{(y1 + y2) / 2:.1f}' font-size='8' fill='#555' "
             f"text-anchor='middle'>{_e(label.split('/')[0].split(' ')[0])}</text>"

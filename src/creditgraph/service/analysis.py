@@ -318,9 +318,7 @@ def ownership_tree(
     again on its own chain is a cross-holding: it is marked and not followed further, so
     a circle of holdings ends instead of repeating forever."""
     if not 1 <= levels <= MAX_OWNERSHIP_LEVELS:
-        raise InvalidArgument(
-            f"levels must be between 1 and {MAX_OWNERSHIP_LEVELS}, got {levels}"
-        )
+        raise InvalidArgument(f"levels must be between 1 and {MAX_OWNERSHIP_LEVELS}, got {levels}")
     node = store.node(enterprise)
     if node is None:
         raise UnknownId(f"unknown id {enterprise!r}")
