@@ -10,6 +10,7 @@ export const STYLE = [
     label: "data(label)", "font-family": FONT, "font-size": 11, "text-valign": "bottom",
     "text-margin-y": 4, "text-wrap": "wrap", "text-max-width": 120, color: "#1f2933",
     "background-color": "#3b82f6", width: 26, height: 26, "border-width": 2, "border-color": "#fff",
+    "text-background-color": "#ffffff", "text-background-opacity": 0.8, "text-background-padding": 2,
   } },
   { selector: "node.enterprise", style: { shape: "round-rectangle", "background-color": "#2563eb", width: 34, height: 24 } },
   { selector: "node.person", style: { shape: "ellipse", "background-color": "#f59e0b" } },

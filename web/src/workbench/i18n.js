@@ -25,7 +25,7 @@ const zh = {
   reportDone: "已下载信用报告", truncated: "枢纽节点未全部展示", noRisk: "限定范围内没有受惩戒主体",
   idSearchUnavailable: "此服务器不支持按身份证号查询", legend: "图例", root: "中心主体",
   group: "组", community: "社区划分", activity: "活动", decision: "结论",
-  whoAmI: "当前身份", unknownYear: "起始未知",
+  whoAmI: "当前身份", unknownYear: "起始未知", nodes: "主体", links: "关系",
 };
 
 const en = {
@@ -58,7 +58,7 @@ const en = {
   truncated: "Hubs not fully shown", noRisk: "No sanctioned party within reach",
   idSearchUnavailable: "This server cannot look up identity numbers", legend: "Legend",
   root: "Centre", group: "Group", community: "community split", activity: "Activity",
-  decision: "Decision", whoAmI: "Signed in as", unknownYear: "start unknown",
+  decision: "Decision", whoAmI: "Signed in as", unknownYear: "start unknown", nodes: "parties", links: "links",
 };
 
 const RELS_ZH = {

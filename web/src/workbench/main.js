@@ -49,8 +49,8 @@ function windowText(from, until) {
   return `${from || t("unknownYear")} – ${until || t("present")}`;
 }
 
-function pathText(steps) {
-  return (steps || []).map((s) => (s.node ? s.node : `—${relLabel(s.rel)}${s.validFrom ? ` (${s.validFrom}–${s.validTo || ""})` : ""}→`)).join(" ");
+function pathText(steps, names = {}) {
+  return (steps || []).map((s) => (s.node ? names[s.node] || s.node : `—${relLabel(s.rel)}${s.validFrom ? ` (${s.validFrom}–${s.validTo || ""})` : ""}→`)).join(" ");
 }
 
 function table(headers, rows) {
@@ -183,6 +183,8 @@ async function creditFilePage(id) {
     if (node.status) facts.push([t("status"), badge(node.status)]);
     if (node.established) facts.push([t("established"), node.established]);
     if (node.idNumberMasked) facts.push([t("idNumber"), node.idNumberMasked]);
+    const names = { [node.id]: node.name };
+    for (const l of node.links) for (const end of [l.source, l.target]) if (end) names[end.id] = end.name;
     const lifted = new Map(node.events.filter((e) => e.lifts).map((e) => [e.lifts, e]));
     main.replaceChildren(
       h("section", { class: "facts" }, h("h2", { id: "party-name" }, node.name),
@@ -195,10 +197,10 @@ async function creditFilePage(id) {
       h("section", {}, h("h3", {}, t("restrictions")), node.restrictions.length ? table(
         [t("measure"), t("status"), t("window"), t("rule"), t("legalBasis"), t("certainty"), t("path")],
         node.restrictions.map((r) => [measureLabel(r.measure), badge(r.status), windowText(r.from, r.until), r.rule,
-          h("span", { class: "basis" }, r.legalBasis), word(r.certainty), pathText(r.path)])) : h("p", { class: "muted" }, t("none"))),
+          h("span", { class: "basis" }, r.legalBasis), word(r.certainty), pathText(r.path, names)])) : h("p", { class: "muted" }, t("none"))),
       h("section", {}, h("h3", {}, t("events")), node.events.length ? table(
         [t("date"), "", t("document"), t("authority"), t("note"), t("lifts")],
-        node.events.map((e) => [e.date, eventLabel(e.kind), e.document || "", e.authority || "", e.note || "",
+        node.events.map((e) => [e.date, eventLabel(e.kind), e.document || "", names[e.authority] || e.authority || "", e.note || "",
           e.lifts ? `→ ${e.lifts}` : (lifted.has(e.id) ? `${eventLabel(lifted.get(e.id).kind)} ${lifted.get(e.id).date}` : "")])) : h("p", { class: "muted" }, t("none"))),
       h("section", {}, h("h3", {}, t("offices")), timeline(node, node.links)));
   } catch (error) { showError(main, error); }
@@ -259,7 +261,7 @@ function layout(name = "concentric", rootId) {
   return new Promise((resolve) => {
     const options = name === "concentric"
       ? { name, concentric: (n) => (n.id() === rootId ? 100 : 100 - (n.data("distance") || 1)), levelWidth: () => 1,
-        minNodeSpacing: 28, animate: false }
+        minNodeSpacing: 70, spacingFactor: 1.1, animate: false }
       : { name, animate: false };
     const run = cy.layout(options);
     run.one("layoutstop", () => resolve());
@@ -281,6 +283,12 @@ function distances(rootId) {
   cy.nodes().forEach((n) => n.data("distance", dist[n.id()] ?? 3));
 }
 
+// A small graph fitted to a large canvas would be drawn at several times its size.
+function fitView(maxZoom = 1.3) {
+  cy.fit(undefined, 40);
+  if (cy.zoom() > maxZoom) { cy.zoom(maxZoom); cy.center(); }
+}
+
 function graphToolbar(name) {
   return h("div", { class: "toolbar exports" },
     h("button", { id: "export-png", onclick: () => exportPng(cy, name) }, t("exportPng")),
@@ -299,12 +307,12 @@ function details(where, ele) {
   if (!ele) { where.replaceChildren(h("p", { class: "muted" }, t("expandHint"))); return; }
   if (ele.isEdge()) {
     const d = ele.data();
-    where.replaceChildren(h("h4", {}, relLabel(d.rel)), h("p", {}, `${cy.getElementById(d.source).data("name")} → ${cy.getElementById(d.target).data("name")}`),
-      h("p", {}, windowText(d.validFrom, d.validTo)), d.share != null ? h("p", {}, shareText(d.share)) : null);
+    where.replaceChildren(...[h("h4", {}, relLabel(d.rel)), h("p", {}, `${cy.getElementById(d.source).data("name")} → ${cy.getElementById(d.target).data("name")}`),
+      h("p", {}, windowText(d.validFrom, d.validTo)), d.share != null ? h("p", {}, shareText(d.share)) : null].filter(Boolean));
   } else if (ele.data("type")) {
-    where.replaceChildren(h("h4", {}, ele.data("name")), h("p", { class: "muted" }, `${word(ele.data("type"))} · ${ele.id()}`),
+    where.replaceChildren(...[h("h4", {}, ele.data("name")), h("p", { class: "muted" }, `${word(ele.data("type"))} · ${ele.id()}`),
       ele.hasClass("sanctioned") ? h("p", { class: "error" }, `⚠ ${t("sanctioned")}`) : null,
-      h("p", {}, h("a", { href: partyHref(ele.id()) }, t("creditFile"))));
+      h("p", {}, h("a", { href: partyHref(ele.id()) }, t("creditFile")))].filter(Boolean));
   }
 }
 
@@ -342,10 +350,10 @@ async function graphPage(id, params) {
     addSubgraph(data.neighborhood, id);
     distances(id);
     await layout("concentric", id);
-    cy.fit(undefined, 30);
+    fitView();
     performance.mark("graph-interactive");
     performance.measure("open-to-interactive", "party-open", "graph-interactive");
-    status.textContent = `${cy.nodes("[type]").length} · ${cy.edges("[rel]").length}` +
+    status.textContent = `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}` +
       (data.neighborhood.truncated.length ? ` · ${t("truncated")}: ${data.neighborhood.truncated.length}` : "");
     document.body.dataset.graphReady = "1";
   } catch (error) { showError(status, error); return; }
@@ -360,11 +368,11 @@ async function graphPage(id, params) {
       const data = await gql(api.NEIGHBORHOOD, { ...variables, id: target, depth: 1, limit: hub ? 1000 : HUB_LIMIT });
       const added = addSubgraph(data.neighborhood, id);
       if (hub) cy.remove(node);
-      const centre = cy.getElementById(target).position();
-      added.nodes().forEach((n, i) => {
-        const angle = (2 * Math.PI * i) / Math.max(1, added.nodes().length);
-        n.position({ x: centre.x + 120 * Math.cos(angle), y: centre.y + 120 * Math.sin(angle) });
-      });
+      if (added.nonempty()) {
+        distances(id);
+        await layout("concentric", id);
+        fitView();
+      }
       document.body.dataset.expanded = String(+(document.body.dataset.expanded || 0) + 1);
     } catch (error) { toast(`${t("error")}: ${error.message}`); }
   });
@@ -408,7 +416,7 @@ async function pathsPage(params) {
     }
     cy.add(elements);
     await new Promise((resolve) => { const run = cy.layout({ name: "breadthfirst", roots: `#${CSS.escape(from)}`, directed: false, spacingFactor: 1.2, animate: false }); run.one("layoutstop", resolve); run.run(); });
-    cy.fit(undefined, 30);
+    fitView();
     const names = Object.fromEntries(found.flatMap((p) => p.nodes.map((n) => [n.id, n])));
     list.replaceChildren(h("ol", { class: "paths" }, found.map((p) => h("li", {}, h("span", { class: "muted" }, `${t("length")} ${p.length}: `),
       p.hops.map((hop, i) => [i === 0 ? partyLink(names[hop.from]) : null,
@@ -454,20 +462,39 @@ async function ownershipPage(id, params) {
       elements.push(edge);
     }
     cy.add(elements);
-    await new Promise((resolve) => { const run = cy.layout({ name: "breadthfirst", roots: `#${CSS.escape(key([id]))}`, directed: false, spacingFactor: 1.1, animate: false,
-      transform: (node, pos) => ({ x: pos.x, y: -pos.y }) }); run.one("layoutstop", resolve); run.run(); });
-    cy.fit(undefined, 30);
+    cy.layout({ name: "preset", positions: treePositions(key([id])), animate: false }).run();
+    fitView();
     cy.on("dbltap", "node", (evt) => { const party = evt.target.data("party") || id; location.hash = partyHref(party); });
     const names = Object.fromEntries(data.ownershipTree.filter((b) => b.holder).map((b) => [b.holder.id, b.holder.name]));
     names[id] = data.node.name;
     info.replaceChildren(
       h("h3", {}, t("beneficialOwners")),
       data.beneficialOwners.length ? table([t("person"), t("effectiveShare"), t("reasons")], data.beneficialOwners.map((o) =>
-        [partyLink({ ...o.person, type: "PERSON" }), `${shareText(o.effectiveShare)}${o.incomplete ? " ≥" : ""}`, o.reasons.map(word).join(", ")])) : h("p", { class: "muted" }, t("none")),
+        [partyLink({ ...o.person, type: "PERSON" }), o.effectiveShare > 0 ? `${o.incomplete ? "≥ " : ""}${shareText(o.effectiveShare)}` : "—", o.reasons.map(word).join(", ")])) : h("p", { class: "muted" }, t("none")),
       h("h3", {}, t("cycles")),
       data.ownershipCycles.length ? h("ul", { id: "cycles" }, data.ownershipCycles.map((c) => h("li", {}, `⟲ ${c.links.map((l) => `${names[l.from] || l.from} —${shareText(l.share)}→ ${names[l.to] || l.to}`).join("; ")}`))) : h("p", { class: "muted" }, t("none")));
     document.body.dataset.ownershipReady = "1";
   } catch (error) { showError(info, error); }
+}
+
+// Holders above, the enterprise at the bottom; each holder centred over what it holds.
+function treePositions(rootKey) {
+  const children = {};
+  cy.edges().forEach((e) => { (children[e.target().id()] ||= []).push(e.source().id()); });
+  const positions = {};
+  let leaf = 0;
+  const place = (id, level) => {
+    const kids = (children[id] || []).sort();
+    let x;
+    if (!kids.length) { x = leaf; leaf += 1; } else {
+      const xs = kids.map((k) => place(k, level + 1));
+      x = (Math.min(...xs) + Math.max(...xs)) / 2;
+    }
+    positions[id] = { x: x * 170, y: -level * 120 };
+    return x;
+  };
+  place(rootKey, 0);
+  return positions;
 }
 
 // --- risk scan --------------------------------------------------------------------------------
@@ -499,7 +526,7 @@ async function riskPage(id, params) {
     });
     cy.add(elements);
     await new Promise((resolve) => { const run = cy.layout({ name: "cose", animate: false, randomize: false }); run.one("layoutstop", resolve); run.run(); });
-    cy.fit(undefined, 30);
+    fitView();
     document.body.dataset.riskReady = "1";
   } catch (error) { showError(body, error); }
 }
