@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from api_support import KEYS, new_store, serving, state_for
+from api_support import HUB_SIZE, KEYS, NOMINEE, new_store, nominee_hub, serving, state_for
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CREDITGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -49,7 +49,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    store = new_store(tmp_path_factory.mktemp("workbench") / "demo.db")
+    # the demo scenario, plus a nominee legal representative of 120 shells (a hub)
+    store = new_store(tmp_path_factory.mktemp("workbench") / "demo.db", nominee_hub())
     state = state_for(store, keys=KEYS, public=True)
     with serving(state) as url:
         yield url, state
@@ -232,6 +233,53 @@ def test_public_role_sees_enterprises_only(
     tab.wait_for_selector("#party-name")
     assert "张伟" not in tab.inner_text("main")  # its legal representative is a person
     assert "关系图谱" not in tab.inner_text("header nav")
+    assert offline.blocked == []
+
+
+def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, _ = server
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/graph/{NOMINEE}?depth=1")
+    graph_ready(tab)
+    shown = cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;")
+    assert shown == 30
+    assert cy(tab, f"return cy.getElementById('more:{NOMINEE}').data('label');") == f"+{HUB_SIZE - 30} 更多"
+    shot(tab, "graph-hub")
+    # a click on "+90 更多" draws the rest of the hub's links
+    box = tab.locator("#cy").bounding_box()
+    x, y = cy(tab, f"const p = cy.getElementById('more:{NOMINEE}').renderedPosition(); return [p.x, p.y];")
+    tab.mouse.click(box["x"] + x, box["y"] + y)
+    tab.wait_for_selector("body[data-expanded='1']")
+    assert cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;") == HUB_SIZE
+    assert cy(tab, f"return cy.getElementById('more:{NOMINEE}').empty();")
+
+    # only holdings: 华信's graph keeps its shareholder and drops the legal representatives
+    tab.goto(f"{url}/#/graph/{HUAXIN}?depth=1&rels=SHAREHOLDER")
+    graph_ready(tab)
+    assert cy(tab, "return cy.edges('[rel = \"LEGAL_REPRESENTATIVE\"]').length;") == 0
+    assert cy(tab, "return cy.edges('[rel = \"SHAREHOLDER\"]').length;") == 1
+
+    tab.goto(f"{url}/#/graph/{HUAXIN}?depth=2")
+    graph_ready(tab)
+    exported = {}
+    for button in ("export-png", "export-csv", "export-graphml"):
+        with tab.expect_download() as download_info:
+            tab.click(f"#{button}")
+        exported[button] = Path(download_info.value.path()).read_bytes()
+    assert exported["export-png"].startswith(b"\x89PNG")
+    csv_text = exported["export-csv"].decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "from,from_name,rel,to,to_name,valid_from,valid_to,share"
+    assert f"{ZHANG_WEI},张伟,LEGAL_REPRESENTATIVE,{HUAXIN},上海华信贸易有限公司,2020-01-01,," in csv_text
+    from xml.etree import ElementTree
+
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    graphml = ElementTree.fromstring(exported["export-graphml"])
+    ids = {n.get("id") for n in graphml.iterfind(".//g:node", ns)}
+    assert {HUAXIN, ZHANG_WEI, MINGYUAN} <= ids
+    assert len(graphml.findall(".//g:edge", ns)) == len(csv_text.splitlines()) - 1
     assert offline.blocked == []
 
 
