@@ -4,7 +4,7 @@ relationship graph, measured in the browser with the Performance API.
     python -m benchmarks.workbench --size M [--store m.db] [--parties 60] [--out benchmarks/out]
 
 The store is generated (``creditgraph.synth``, seed 7) and imported when ``--store`` does not
-exist yet. The server runs in this process on a loopback port; Playwright drives Debian's
+exist yet. ``creditgraph serve`` runs in its own process on a loopback port; Playwright drives Debian's
 Chromium. For each party the page goes to ``#/graph/ID?depth=2`` the way a click on a party
 does; the workbench marks ``party-open`` when the page starts and ``graph-interactive``
 when the graph is drawn, laid out and answering clicks, and the benchmark reads the
@@ -20,7 +20,6 @@ import os
 import random
 import shutil
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,35 +77,44 @@ def sample_parties(store: Any, count: int, seed: int) -> list[str]:
 
 
 @contextmanager
-def serving(store: Any) -> Iterator[str]:
-    import uvicorn
+def serving(store_path: Path) -> Iterator[str]:
+    """`creditgraph serve` in its own process, as a user runs it (open local mode)."""
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
 
-    from creditgraph.api.access import AccessPolicy
-    from creditgraph.api.app import create_app, create_state
-    from creditgraph.settings import load_settings
-
-    state = create_state(store, load_settings(), AccessPolicy.configure({}, host="127.0.0.1"))
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(state), host="127.0.0.1", port=0, log_level="warning")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "creditgraph.cli", "serve", "--store", str(store_path),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise SystemExit("the server did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("creditgraph serve did not start") from None
+                time.sleep(0.2)
+        yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def measure(url: str, parties: list[str], chromium: str) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     timings: list[float] = []
+    fetches: list[float] = []  # of which: the GraphQL request until its answer is parsed
     sizes: list[int] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
@@ -127,6 +135,9 @@ def measure(url: str, parties: list[str], chromium: str) -> dict[str, Any]:
             timings.append(
                 page.evaluate("performance.getEntriesByName('open-to-interactive')[0].duration")
             )
+            fetches.append(
+                page.evaluate("performance.getEntriesByName('open-to-data')[0].duration")
+            )
             sizes.append(page.evaluate("window.__cy.nodes('[type]').length"))
         browser.close()
     ordered = sorted(timings)
@@ -137,6 +148,8 @@ def measure(url: str, parties: list[str], chromium: str) -> dict[str, Any]:
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(p95, 1),
         "max_ms": round(ordered[-1], 1),
+        "fetch_p50_ms": round(statistics.median(fetches), 1),
+        "fetch_p95_ms": round(sorted(fetches)[min(len(fetches) - 1, round(0.95 * (len(fetches) - 1)))], 1),
         "nodes_median": statistics.median(sizes),
         "nodes_max": max(sizes),
         "goal_p95_ms": GOAL_P95_MS,
@@ -152,9 +165,9 @@ def main(argv: list[str] | None = None) -> None:
     store_path = ensure_store(args)
     store = EmbeddedStore(store_path, default_schema())
     parties = sample_parties(store, args.parties + 1, args.seed)
-    with serving(store) as url:
-        result = measure(url, parties, args.chromium)
     store.close()
+    with serving(store_path) as url:
+        result = measure(url, parties, args.chromium)
     result.update(size=args.size, store=str(store_path), load_average=os.getloadavg())
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "workbench.json").write_text(json.dumps(result, indent=2), encoding="utf-8")

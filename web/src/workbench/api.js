@@ -73,7 +73,7 @@ export const ELIGIBILITY = `query Eligibility($id: ID!) {
 
 export const NEIGHBORHOOD = `query Neighborhood($id: ID!, $depth: Int!, $rels: [Rel!], $asOf: Date, $limit: Int!, $on: Date) {
   neighborhood(id: $id, depth: $depth, rels: $rels, asOf: $asOf, perNodeLimit: $limit) {
-    root nodes { ${NODE} restrictions(activeOn: $on) { measure } }
+    root nodes { ${NODE} } underMeasure(on: $on)
     links { ${LINK} } truncated { node total shown } } }`;
 
 export const PATHS = `query Paths($a: ID!, $b: ID!, $k: Int!, $maxHops: Int!, $asOf: Date) {

@@ -227,12 +227,9 @@ function toast(text) {
 
 const HUB_LIMIT = 30;
 
-function sanctionedIds(nodes) {
-  return new Set(nodes.filter((n) => (n.restrictions || []).length).map((n) => n.id));
-}
 
 function addSubgraph(sub, rootId) {
-  const sanctioned = sanctionedIds(sub.nodes);
+  const sanctioned = new Set(sub.underMeasure);
   const elements = [];
   for (const n of sub.nodes) {
     const existing = cy.getElementById(n.id);
@@ -347,12 +344,14 @@ async function graphPage(id, params) {
   const variables = { id, depth, rels: rels.length ? rels : null, asOf: asOf || null, limit: HUB_LIMIT, on: asOf || null };
   try {
     const data = await gql(api.NEIGHBORHOOD, variables);
+    performance.mark("graph-data");
     addSubgraph(data.neighborhood, id);
     distances(id);
     await layout("concentric", id);
     fitView();
     performance.mark("graph-interactive");
     performance.measure("open-to-interactive", "party-open", "graph-interactive");
+    performance.measure("open-to-data", "party-open", "graph-data");
     status.textContent = `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}` +
       (data.neighborhood.truncated.length ? ` · ${t("truncated")}: ${data.neighborhood.truncated.length}` : "");
     document.body.dataset.graphReady = "1";
