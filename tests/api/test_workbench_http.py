@@ -188,9 +188,9 @@ def test_subgraph_marks_parties_under_a_measure_on_the_day_drawn(
     demo_store: EmbeddedStore,
 ) -> None:
     state = state_for(demo_store, keys=KEYS)
-    query = """query($on: Date) { neighborhood(id: "%s", depth: 1, asOf: $on) {
-        underMeasure(on: $on) } }""" % REVOKED
-    before = run(state, query, {"on": "2024-01-01"}, key=KEYS["investigator"])
-    after = run(state, query, {"on": "2026-06-30"}, key=KEYS["investigator"])
+    query = """query($id: ID!, $on: Date) { neighborhood(id: $id, depth: 1, asOf: $on) {
+        underMeasure(on: $on) } }"""
+    before = run(state, query, {"id": REVOKED, "on": "2024-01-01"}, key=KEYS["investigator"])
+    after = run(state, query, {"id": REVOKED, "on": "2026-06-30"}, key=KEYS["investigator"])
     assert before.data["neighborhood"]["underMeasure"] == []  # before the revocation
     assert set(after.data["neighborhood"]["underMeasure"]) == {REVOKED, BARRED}
