@@ -151,7 +151,7 @@ CSS = """
   @bottom-center { content: "信用报告 · 第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; color: #666; } }
 body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 9.5pt; color: #111; }
 h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 11.5pt; border-bottom: 1px solid #999; margin: 6mm 0 2mm; padding-bottom: 1mm; }
-table { width: 100%; border-collapse: collapse; } th, td { border: 0.5pt solid #bbb; padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; }
+table { width: 100%; border-collapse: collapse; } tr { page-break-inside: avoid; } th, td { border: 0.5pt solid #bbb; padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; font-weight: bold; } .meta td { border: none; padding: 0.6mm 1mm; } .muted { color: #666; }
 .DENY { color: #b00; font-weight: bold; } .REVIEW { color: #a60; font-weight: bold; } .ALLOW { color: #060; }
 svg text { font-family: "Noto Sans CJK SC", sans-serif; }
@@ -312,21 +312,21 @@ def _picture_svg(report: CreditReport, schema: GraphSchema) -> str:
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
     ]
+    between: dict[tuple[str, str], list[str]] = {}  # one line per pair, its links' names together
     for link in picture.links:
-        if link.src not in position or link.dst not in position:
-            continue
-        (x1, y1), (x2, y2) = position[link.src], position[link.dst]
-        label = (
-            schema.links[link.rel].description.split(";")[0]
-            if link.rel in schema.links
-            else link.rel
+        if link.src in position and link.dst in position:
+            label = schema.links[link.rel].description if link.rel in schema.links else link.rel
+            pair = (min(link.src, link.dst), max(link.src, link.dst))
+            between.setdefault(pair, []).append(label.split(";")[0].split("/")[0].split(" ")[0])
+    for (a, b), labels in between.items():
+        (x1, y1), (x2, y2) = position[a], position[b]
+        parts.append(
+            f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#999' "
+            "stroke-width='1'/>"
         )
         parts.append(
-            f"<line x1='{x1:.1f}' y1='{y1:.1f}' x2='{x2:.1f}' y2='{y2:.1f}' stroke='#999' stroke-width='1'/>"
-        )
-        parts.append(
-            f"<text x='{(x1 + x2) / 2:.1f}' y='{(y1 + y2) / 2:.1f}' font-size='8' fill='#555' "
-            f"text-anchor='middle'>{_e(label.split('/')[0].split(' ')[0])}</text>"
+            f"<text x='{(x1 + x2) / 2 + 4:.1f}' y='{(y1 + y2) / 2:.1f}' font-size='8' fill='#555'>"
+            f"{_e(' / '.join(dict.fromkeys(labels)))}</text>"
         )
     colours = {PERSON: "#f59e0b", ENTERPRISE: "#2563eb"}
     for node_id, (x, y) in position.items():
