@@ -98,6 +98,13 @@ const WORDS_ZH = {
   individual_business: "个体工商户", other: "其他",
 };
 
+const WORDS_EN = {
+  ALLOW: "ALLOW", REVIEW: "REVIEW", DENY: "DENY", lr: "legal representative", director: "director",
+  supervisor: "supervisor", manager: "manager", principal: "principal", procurement: "government procurement",
+  bidding: "bidding", consumption: "high consumption", funding: "government funding",
+  soe: "state-owned enterprise", ENTERPRISE: "enterprise", PERSON: "person", AGENCY: "agency",
+};
+
 let lang = localStorage.getItem("creditgraph.lang") || "zh";
 
 export function language() { return lang; }
@@ -118,5 +125,5 @@ function label(table, code) {
 export const relLabel = (code) => label(RELS_ZH, code);
 export const measureLabel = (code) => label(MEASURES_ZH, code);
 export const eventLabel = (code) => label(EVENTS_ZH, code);
-export const word = (code) => label(WORDS_ZH, code);
+export const word = (code) => (lang === "en" && code in WORDS_EN ? WORDS_EN[code] : label(WORDS_ZH, code));
 export const RELS = Object.keys(RELS_ZH);
