@@ -382,6 +382,18 @@ class Subgraph:
             for t in self.record.truncated
         ]
 
+    @strawberry.field(
+        description="The parties of the subgraph under a measure in force on the day "
+        "(default: asOf, else today), read in one call — what a picture marks as sanctioned."
+    )
+    def under_measure(self, info: Info, on: dt.date | None = None) -> list[strawberry.ID]:
+        ctx = info.context
+        ctx.deadline.check()
+        day = on or self.record.as_of or ctx.today
+        found = ctx.store.restrictions(subjects=sorted(self.record.nodes), active_on=day)
+        marked = {r.subject for r in visible_restrictions(ctx, found)}
+        return [strawberry.ID(n) for n in self.record.nodes if n in marked]
+
 
 # --- events, restrictions, decisions ---------------------------------------------------------
 
