@@ -46,10 +46,12 @@ CONTRACT_EVENTS = {
 def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
-    assert set(schema.links) == CONTRACT_RELS
+    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements
+    assert set(schema.links) == CONTRACT_RELS | {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
+    assert schema.derived_rels() == {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
     # the contract's kinds "at least"; the rest are declared by the rules files that use them
-    assert set(schema.events) >= CONTRACT_EVENTS
-    assert set(schema.events) - CONTRACT_EVENTS == {
+    assert set(schema.events) == CONTRACT_EVENTS | {
+        "IDENTITY_JUDGED",
         "RED_LISTED",
         "TAX_CREDIT_A",
         "HONOUR_AWARDED",

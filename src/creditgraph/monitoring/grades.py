@@ -15,10 +15,10 @@ from typing import Any
 from creditgraph.domain.model import Certainty, Event, Restriction
 from creditgraph.domain.periods import period_last_day
 from creditgraph.monitoring.config import GradeSpec, supervision
-from creditgraph.monitoring.service import _StoreView
+from creditgraph.monitoring.service import _StoreView, party
 from creditgraph.rules.engine import effective_lifting
 from creditgraph.service.decisions import Decisions, Reason
-from creditgraph.service.errors import InvalidArgument, UnknownId
+from creditgraph.service.errors import InvalidArgument
 from creditgraph.store.base import GraphStore
 
 
@@ -71,9 +71,7 @@ class Grades:
         self.config = supervision(store.schema)
 
     def grade(self, subject: str, *, as_of: dt.date) -> CreditGrade:
-        node = self.store.node(subject)
-        if node is None:
-            raise UnknownId(f"unknown id {subject!r}")
+        node = party(self.store, subject)
         if node.type != "enterprise":
             raise InvalidArgument(f"{subject!r} is a {node.type}: grades are for enterprises")
         version = self.store.data_version()

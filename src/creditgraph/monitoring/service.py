@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from creditgraph.domain.model import Event
+from creditgraph.domain.identifiers import contains_resident_id
+from creditgraph.domain.model import Event, Node
 from creditgraph.monitoring.react import (
     ACKNOWLEDGED,
     ALERT,
@@ -24,6 +25,7 @@ from creditgraph.monitoring.react import (
     WATCH,
 )
 from creditgraph.rules.engine import effective_lifting
+from creditgraph.service.decisions import canonical_node
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import GraphStore, MonitorRecord
 
@@ -49,6 +51,17 @@ def _text(name: str, value: str | None, *, required: bool = True) -> str | None:
     return value.strip()
 
 
+def party(store: GraphStore, node_id: str, field: str = "subjectId") -> Node:
+    """The node an id names — an alias gives its person — or UnknownId (an id that holds an
+    identity number is never repeated back)."""
+    node = store.node(node_id) or canonical_node(store, node_id)
+    if node is None:
+        if contains_resident_id(node_id):
+            raise InvalidArgument(f"{field}: that id holds a resident identity number")
+        raise UnknownId(f"{field}: unknown id {node_id!r}")
+    return node
+
+
 class Monitoring:
     def __init__(self, store: GraphStore, *, today: Callable[[], dt.date] = dt.date.today) -> None:
         self.store = store
@@ -68,9 +81,8 @@ class Monitoring:
     ) -> MonitorRecord:
         """``inbox``: the webhook is the party's own, and receives the notices addressed to
         it (duties to notify, removal notices) as well as alerts."""
-        node = self.store.node(target)
-        if node is None:
-            raise UnknownId(f"unknown id {target!r}")
+        node = party(self.store, target)
+        target = node.id
         if scope not in SCOPES:
             raise InvalidArgument(f"scope: {scope!r} is not one of {', '.join(SCOPES)}")
         if scope != SUBJECT and node.type != "enterprise":
@@ -215,9 +227,7 @@ class Monitoring:
         by: str,
         client_id: str | None = None,
     ) -> MonitorRecord:
-        node = self.store.node(subject)
-        if node is None:
-            raise UnknownId(f"subjectId: unknown id {subject!r}")
+        subject = party(self.store, subject).id
         body = self.store.node(agency)
         if body is None or body.type != "agency":
             raise UnknownId(f"agencyId: {agency!r} is not a known agency")
@@ -272,8 +282,7 @@ class Monitoring:
     # credit commitments ---------------------------------------------------------------
     def commitments(self, subject: str, *, on: dt.date) -> list[dict[str, Any]]:
         """A party's commitments and how each was performed, as of a day."""
-        if self.store.node(subject) is None:
-            raise UnknownId(f"unknown id {subject!r}")
+        subject = party(self.store, subject).id
         events = self.store.events(subject=subject)
         breaches: dict[str, list[Event]] = {}
         for e in events:

@@ -25,6 +25,7 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             id_key=settings.id_key,
+            id_key_file=settings.id_key_file,
         )
         neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
         return neo4j_store
@@ -32,7 +33,7 @@ def open_store(
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore
 
-    embedded = EmbeddedStore(url, schema, id_key=settings.id_key)
+    embedded = EmbeddedStore(url, schema, id_key=settings.id_key, id_key_file=settings.id_key_file)
     embedded.pinned_today = settings.today  # the day monitoring judges changes on
     return embedded
 
