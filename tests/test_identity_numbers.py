@@ -85,6 +85,26 @@ def test_sanction_filed_on_the_alias_reaches_through_the_persons_offices(
     assert decision.subject == "p:sh-tax-778"  # the tax bureau's id came first
 
 
+def test_person_filed_before_the_number_was_known_is_merged_when_it_arrives(
+    any_store: GraphStore,
+) -> None:
+    first_filing = [r for r in _tax_bureau() if r["type"] != "person"]
+    load_records(any_store, [person("p:sh-tax-778", "李明"), *first_filing])  # no number yet
+    load_records(any_store, _shanghai_amr())
+    assert check(any_store, "p:sh-tax-778", "DIRECTOR", ON).decision is Verdict.ALLOW
+
+    load_records(any_store, _tax_bureau())  # the tax bureau now sends the number
+
+    assert any_store.node("p:sh-tax-778") is None
+    assert any_store.stats(day(ON))["nodes"]["person"] == 1
+    decision = check(any_store, "p:sh-tax-778", "DIRECTOR", ON)
+    assert (decision.decision, decision.subject) == (Verdict.DENY, "p:sh-amr-0031")
+    directorships = any_store.links(["p:sh-amr-0031"], rels={"DIRECTOR"})
+    assert [(link.src, link.dst) for link in directorships] == [("p:sh-amr-0031", OTHER)]
+    (conflict,) = Decisions(any_store).conflicts(on=day(ON))
+    assert (conflict.link.src, conflict.link.dst) == ("p:sh-amr-0031", OTHER)
+
+
 def test_different_name_on_the_same_number_is_a_warning_with_file_and_line(
     store: GraphStore,
 ) -> None:
@@ -199,6 +219,19 @@ def test_cli_check_by_identity_number_never_prints_the_number(tmp_path: Path) ->
     assert LI_MING not in result.output
 
 
+def test_cli_restrictions_of_an_alias_are_the_persons(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    data = write_jsonl(tmp_path / "d.jsonl", [*_shanghai_amr(), *_tax_bureau()])
+    assert run_cli(["load", str(data), "--store", str(store)]).exit_code == 0
+
+    by_alias = run_cli(
+        ["restrictions", "--subject", "p:sh-tax-778", "--json", "--store", str(store)]
+    )
+    by_id = run_cli(["restrictions", "--subject", "p:sh-amr-0031", "--json", "--store", str(store)])
+
+    assert json.loads(by_alias.stdout) == json.loads(by_id.stdout) != []
+
+
 def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
     tmp_path: Path,
 ) -> None:
@@ -209,6 +242,14 @@ def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
     assert result.exit_code == 2
     assert "check character" in result.output
     assert mistyped not in result.output and mistyped[:10] not in result.output
+
+
+def test_cli_check_of_an_id_carrying_a_number_does_not_repeat_it(tmp_path: Path) -> None:
+    for asked in (LI_MING, f"p:{LI_MING}"):
+        result = run_cli(["check", asked, "--role", "DIRECTOR", "--store", str(tmp_path / "s.db")])
+        assert result.exit_code == 2
+        assert "--id-number" in result.output
+        assert LI_MING not in result.output
 
 
 def test_person_id_carrying_an_identity_number_is_refused(tmp_path: Path) -> None:

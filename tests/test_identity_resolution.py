@@ -207,3 +207,60 @@ def test_judgement_different_survives_export_and_load_into_a_new_store(
         )
     finally:
         moved.close()
+
+
+def test_incremental_resolution_equals_a_full_recompute(any_store: GraphStore) -> None:
+    load_records(any_store, _court_list())
+    load_records(any_store, _registry())
+    judge(
+        any_store,
+        "lp:court-dishonest:a1",
+        "p:zhang-wei-410184",
+        "unsure",
+        why=None,
+        judged_by="steward-1",
+        on=ON,
+    )
+    incremental = sorted(r.to_stored_json() for r in any_store.restrictions())
+
+    any_store.recompute()
+
+    assert sorted(r.to_stored_json() for r in any_store.restrictions()) == incremental
+    assert any(r.subject == "p:zhang-wei-410184" for r in any_store.restrictions())
+
+
+def test_mask_showing_little_with_two_same_name_holders_is_ambiguous_and_both_are_review(
+    any_store: GraphStore,
+) -> None:
+    twin = resident_id("410184", "19850302", "061")  # same first six and last two digits
+    registry = [*_registry(), person("p:zhang-wei-twin", "张伟", id_number=twin)]
+    load_records(any_store, registry)
+    shared = ZHANG_WEI[:6] + "*" * 10 + ZHANG_WEI[16:]
+    assert twin[:6] + "*" * 10 + twin[16:] == shared, "the scenario needs two compatible numbers"
+    records = _court_list()
+    records[0] = {**records[0], "id_number_masked": shared, "birth_year": None}
+    load_records(any_store, [{k: v for k, v in r.items() if v is not None} for r in records])
+
+    resolution = resolve_entry(any_store, any_store.node("lp:court-dishonest:a1"))  # type: ignore[arg-type]
+    assert resolution.outcome == "AMBIGUOUS"
+    assert {c.person for c in resolution.candidates} == {"p:zhang-wei-410184", "p:zhang-wei-twin"}
+    for pid in ("p:zhang-wei-410184", "p:zhang-wei-twin"):
+        assert check(any_store, pid, "DIRECTOR", on="2024-05-01").decision is Verdict.REVIEW
+
+    judge(
+        any_store,
+        "lp:court-dishonest:a1",
+        "p:zhang-wei-twin",
+        "different",
+        why=None,
+        judged_by="steward-1",
+        on=ON,
+    )
+    after = resolve_entry(any_store, any_store.node("lp:court-dishonest:a1"))  # type: ignore[arg-type]
+    assert (after.outcome, [c.person for c in after.candidates]) == (
+        "MATCHED",
+        ["p:zhang-wei-410184"],
+    )
+    assert (
+        check(any_store, "p:zhang-wei-twin", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
+    )

@@ -128,6 +128,15 @@ def test_steward_judges_a_listed_entry_and_the_queue_empties(tmp_path: Path) -> 
     state = state_for(store, keys=KEYS)
     queue = "{ resolutionQueue { entry outcome candidates { person certainty evidence } } }"
 
+    entry = run(
+        state,
+        '{ person(id: "lp:court-dishonest:zw") { listed resolution { outcome candidates { person } } } }',
+        key=KEYS["investigator"],
+    ).data["person"]
+    assert entry == {
+        "listed": True,
+        "resolution": {"outcome": "MATCHED", "candidates": [{"person": "p:zhang-wei"}]},
+    }
     before = run(state, queue, key=KEYS["investigator"]).data["resolutionQueue"]
     assert [(e["entry"], e["outcome"]) for e in before] == [("lp:court-dishonest:zw", "MATCHED")]
     assert before[0]["candidates"][0]["person"] == "p:zhang-wei"

@@ -13,7 +13,12 @@ from strawberry.fastapi import BaseContext
 
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
-from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.identifiers import (
+    InvalidIdentifier,
+    contains_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 from creditgraph.domain.model import Node
 from creditgraph.service.decisions import Decisions, canonical_node
 from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
@@ -184,4 +189,8 @@ def missing(node_id: str) -> ServiceError:
             validate_uscc(node_id)
         except InvalidIdentifier as exc:
             return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
+    if contains_resident_id(node_id):  # an id carrying a number: never repeated back
+        return InvalidArgument(
+            "that id holds a resident identity number: give the number as idNumber instead"
+        )
     return UnknownId(f"unknown id {node_id!r}")

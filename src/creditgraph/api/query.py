@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import analysis as analysis_api
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -715,6 +716,12 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    # graph analysis (networkx): fields defined with their types in creditgraph.api.analysis
+    related_groups: analysis_api.RelatedGroups = analysis_api.related_groups_field
+    ownership_cycles: list[analysis_api.OwnershipCycle] = analysis_api.ownership_cycles_field
+    k_shortest_paths: list[Path] = analysis_api.k_shortest_paths_field
+    ownership_tree: list[analysis_api.OwnershipBranch] = analysis_api.ownership_tree_field
 
     @strawberry.field(description="Who the server takes the caller for, and what they may do.")
     def viewer(self, info: Info) -> Viewer:

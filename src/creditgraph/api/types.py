@@ -202,6 +202,19 @@ class Person(Node):
     def listed(self) -> bool:
         return self.record.id.startswith("lp:")
 
+    @strawberry.field(
+        description="For a published entry (lp:…): the registry persons it may be, with the "
+        "evidence and certainty; null for a registry person."
+    )
+    def resolution(self, info: Info) -> ResolutionEntry | None:
+        if not self.record.id.startswith("lp:"):
+            return None
+        from creditgraph.identity.resolution import resolve_entry
+
+        found = resolve_entry(info.context.store, self.record)
+        info.context.touch(info, [c.person for c in found.candidates])
+        return ResolutionEntry.of(found)
+
 
 @strawberry.type(
     description="A government body, or the supervising unit of public institutions and SOEs."
@@ -368,6 +381,18 @@ class Subgraph:
             Truncation(node=strawberry.ID(t.node), total=t.total, shown=t.shown)
             for t in self.record.truncated
         ]
+
+    @strawberry.field(
+        description="The parties of the subgraph under a measure in force on the day "
+        "(default: asOf, else today), read in one call — what a picture marks as sanctioned."
+    )
+    def under_measure(self, info: Info, on: dt.date | None = None) -> list[strawberry.ID]:
+        ctx = info.context
+        ctx.deadline.check()
+        day = on or self.record.as_of or ctx.today
+        found = ctx.store.restrictions(subjects=sorted(self.record.nodes), active_on=day)
+        marked = {r.subject for r in visible_restrictions(ctx, found)}
+        return [strawberry.ID(n) for n in self.record.nodes if n in marked]
 
 
 # --- events, restrictions, decisions ---------------------------------------------------------

@@ -17,15 +17,18 @@ LISTED_KEY = "l:listed"  # every published entry holds it: "are there any?" is o
 
 def identity_keys(props: Mapping[str, Any]) -> list[str]:
     """The lookup keys a person is found by (the stores index them; none is a number in
-    clear): ``h:`` its number's keyed hash, ``b:PATTERN:`` the blind index of each masking
-    pattern, ``a:`` each alias id."""
+    clear): ``h:`` a registry person's number's keyed hash, ``a:`` each of its alias ids;
+    for a published entry, ``l:listed`` and ``b:PATTERN:`` the blind index of each masking
+    pattern it shows (checks by number find entries through them). Registry persons' own
+    blind indexes stay in their properties: resolution finds them by name, which a
+    candidate must share anyway, so an import does not index six more keys per person."""
     keys: list[str] = []
     if props.get("id_hash"):
         keys.append("h:" + props["id_hash"])
     elif props.get("id_blind"):
         keys.append(LISTED_KEY)
-    for pattern, index in sorted((props.get("id_blind") or {}).items()):
-        keys.append(f"b:{pattern}:{index}")
+        for pattern, index in sorted(props["id_blind"].items()):
+            keys.append(f"b:{pattern}:{index}")
     keys.extend("a:" + alias for alias in props.get("aliases") or ())
     return keys
 

@@ -10,7 +10,7 @@ different name on the same number is a warning naming the file and line, never d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,7 +19,7 @@ import orjson
 from creditgraph.domain.model import Event
 from creditgraph.domain.names import normalise_name
 from creditgraph.ingest.records import NodeRow, ParsedRecord, Reference, props_json
-from creditgraph.store.base import GraphStore
+from creditgraph.store.base import Batch, GraphStore, WriteReport
 
 
 @dataclass(frozen=True, order=True)
@@ -39,8 +39,9 @@ def merge_identities(
     events: dict[str, tuple[ParsedRecord, int]],
     store: GraphStore,
     where: Callable[[int], tuple[str, int]],
-) -> tuple[list[LoadWarning], list[Any]]:
-    """Fold later ids of the same number into the first, in place; (warnings, links)."""
+) -> tuple[list[LoadWarning], list[Any], list[tuple[str, str]]]:
+    """Fold later ids of the same number into the first, in place; (warnings, links, the
+    stored persons to merge into another once the load is written: (alias, person))."""
     warnings: list[LoadWarning] = []
     by_hash: dict[str, list[NodeRow]] = {}
     props_of: dict[str, dict[str, Any]] = {}
@@ -50,6 +51,7 @@ def merge_identities(
             props_of[row[0]] = props
             by_hash.setdefault(props["id_hash"], []).append(row)
     aliases: dict[str, str] = {}
+    stored_merges: list[tuple[str, str]] = []
     stored_empty = store.data_version() == "0"
     stored = (
         {}
@@ -70,18 +72,9 @@ def merge_identities(
             if row[0] == canonical_id:
                 continue
             if not stored_empty and store.node(row[0]) is not None:
-                file, line = where(row[5])
-                warnings.append(
-                    LoadWarning(
-                        file,
-                        line,
-                        "id_number",
-                        f"{row[0]!r} is already a person of its own in the store, with the "
-                        f"same identity number as {canonical_id!r}: not merged (judge or "
-                        "correct the ids)",
-                    )
-                )
-                continue
+                # stored as a person of its own (filed before its number was known): its
+                # links and events move to the person once the load is written
+                stored_merges.append((row[0], canonical_id))
             if normalise_name(row[2]) != normalise_name(canonical_name):
                 file, line = where(row[5])
                 warnings.append(
@@ -116,8 +109,37 @@ def merge_identities(
             )
     aliases.update(_stored_aliases(nodes, links, events, store, aliases, stored_empty))
     if not aliases:
-        return warnings, links
-    return warnings, _repoint(links, events, aliases)
+        return warnings, links, stored_merges
+    return warnings, _repoint(links, events, aliases), stored_merges
+
+
+def merge_stored(store: GraphStore, merges: Sequence[tuple[str, str]]) -> WriteReport:
+    """Persons stored under a later id of the same number folded into the first, in one
+    transaction: their links and events move to the person (re-deriving what they reach), the
+    later id stays as an alias, its node goes. (Events naming it among the persons
+    responsible keep naming the alias id.)"""
+    if not merges:
+        return WriteReport()
+    batch = Batch()
+    for alias, canonical in merges:
+        for link in store.links([alias]):
+            src = canonical if link.src == alias else link.src
+            dst = canonical if link.dst == alias else link.dst
+            batch.retracted.append(link)
+            if src != dst:
+                batch.links.append(replace(link, src=src, dst=dst))
+        batch.events.extend(replace(e, subject=canonical) for e in store.events(subject=alias))
+        batch.deleted_nodes.append(alias)
+    persons = store.nodes(sorted({c for _, c in merges} | {a for a, _ in merges}))
+    for canonical in sorted({c for _, c in merges}):
+        person = persons.get(canonical)
+        if person is None:
+            continue
+        folded = {a for a, c in merges if c == canonical}
+        carried = {x for a in folded if a in persons for x in persons[a].props.get("aliases") or ()}
+        everything = sorted(set(person.props.get("aliases") or ()) | folded | carried)
+        batch.nodes.append(replace(person, props={**person.props, "aliases": everything}))
+    return store.write(batch)
 
 
 def _aliases_in_load(props_of: dict[str, dict[str, Any]], node_id: str) -> set[str]:

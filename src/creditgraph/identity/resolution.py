@@ -101,18 +101,19 @@ def _compare(entry: Node, person: Node, store: GraphStore) -> tuple[list[str], s
         f"(compared on {', '.join(shared)})",
         f"name {entry.name} equal to {person.name} (normalised)",
     ]
-    for name, label in (("sex", "sex"), ("province", "province")):
-        listed = entry.props.get(name)
-        if listed is None:
-            continue
-        held = person.props.get(name)
-        if held is None:
-            continue
-        if held != listed:
-            shown = rules.provinces.get(listed, listed) if name == "province" else listed
-            return evidence, f"the list's {label} {shown} contradicts the person's number"
-        shown = rules.provinces.get(listed, listed) if name == "province" else listed
-        evidence.append(f"{label} {shown} agrees with the person's number")
+    sex = entry.props.get("sex")
+    if sex is not None and person.props.get("sex") is not None:
+        if person.props["sex"] != sex:
+            return evidence, f"the list's sex {sex} contradicts the person's number"
+        evidence.append(f"sex {sex} agrees with the person's number")
+    province = entry.props.get("province")
+    if province is not None and person.props.get("province") is not None:
+        shown = rules.provinces.get(province, province)
+        if person.props["province"] == province:
+            evidence.append(f"province {shown} agrees with the person's number")
+        else:
+            # a list's 省份 is often the court's, not where the debtor was registered at birth
+            evidence.append(f"province {shown} differs from the number's (not decisive)")
     year = entry.props.get("birth_year")
     if year is not None and _birth_year(person) is not None:
         if year != _birth_year(person):
@@ -134,12 +135,12 @@ def resolve_entry(store: GraphStore, entry: Node, *, pending: Sequence[Event] = 
     """The registry persons a published entry may be, with the evidence and certainty."""
     blind: Mapping[str, str] = entry.props.get("id_blind") or {}
     verdicts = judgements(store, entry.id, pending)
-    keys = [f"b:{pattern}:{index}" for pattern, index in sorted(blind.items())]
     wanted = normalise_name(entry.name)
     candidates: list[Candidate] = []
     excluded: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for person in store.persons_by_identity(keys):
+    # an equal normalised name is required: the persons of that name are the candidates
+    for person in store.persons_named([wanted]):
         if is_listed(person.id) or not person.props.get("id_hash") or person.id in seen:
             continue
         seen.add(person.id)

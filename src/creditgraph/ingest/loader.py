@@ -26,9 +26,9 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
-from creditgraph.identity import is_listed
+from creditgraph.identity import LISTED_KEY, is_listed
 from creditgraph.identity.keys import MissingIdKey
-from creditgraph.identity.merging import LoadWarning, merge_identities
+from creditgraph.identity.merging import LoadWarning, merge_identities, merge_stored
 from creditgraph.identity.resolution import resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
@@ -444,7 +444,7 @@ def _load(
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)
-    warnings, records.links = merge_identities(
+    warnings, records.links, stored_merges = merge_identities(
         records.nodes, records.links, records.events, store, records.where
     )
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
@@ -480,7 +480,15 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
-    if identity_rows:
+    if stored_merges:
+        report = merge_stored(store, stored_merges)
+        result.report.add(report)
+        if on_batch:
+            on_batch(report)
+    if identity_rows and (
+        any(is_listed(row[0]) for row in identity_rows)
+        or store.persons_by_identity([LISTED_KEY], limit=1)
+    ):  # with no published entry anywhere, there is nothing to resolve
         report = resolve(store, [node_from_row(row) for row in identity_rows])
         result.report.add(report)
         if on_batch:

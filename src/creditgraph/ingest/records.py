@@ -331,6 +331,8 @@ def _person_identity(obj: dict[str, Any], props: dict[str, Any], protect: IdProt
     birth date and sex it states), or a published mask (its blind indexes), and the
     corroborating facts a list gives (sex, birth year, province), each checked against the
     number or mask beside it — a list row contradicting itself is refused, not guessed at."""
+    if _PLAIN_PERSON.isdisjoint(obj):
+        return  # most persons of a registry: nothing to derive or check
     given: dict[str, Any] = {}
     sex = _string(obj, "sex", required=False)
     if sex is not None:
@@ -377,7 +379,8 @@ def _person_identity(obj: dict[str, Any], props: dict[str, Any], protect: IdProt
         stated = mask_corroboration(masked)
         field_name = "id_number_masked"
     for name, value in given.items():
-        if name in stated and stated[name] != value:
+        # a list's 省份 is often its court's, not the debtor's home: never a contradiction
+        if name != "province" and name in stated and stated[name] != value:
             raise _Invalid(name, f"{value} disagrees with {field_name}, which says {stated[name]}")
     if birth_date is not None:
         if "birth_date" in stated and stated["birth_date"] != birth_date.isoformat():
@@ -612,6 +615,9 @@ _PLAIN_PERSON = frozenset(
 )
 
 
+_ONLY_NUMBER = frozenset({"id_number"})
+
+
 class RecordParser:
     """Decoded contract records → rows, for one process's share of a load.
 
@@ -640,7 +646,14 @@ class RecordParser:
                 ),
                 kind.uscc_preferred,
                 node_type == "person",
-                tuple(spec for spec in kind.properties.values() if spec.name != "name"),
+                # a person's identity fields are _person_identity's (and the fast path
+                # takes only persons whose one identity field is id_number)
+                tuple(
+                    spec
+                    for spec in kind.properties.values()
+                    if spec.name != "name"
+                    and not (node_type == "person" and spec.name in _PLAIN_PERSON | _ONLY_NUMBER)
+                ),
             )
             for node_type, kind in schema.nodes.items()
             if node_type in NODE_TYPES
@@ -761,8 +774,10 @@ class RecordParser:
         allowed, uscc_preferred, person, specs = self._nodes[node_type]
         if not allowed.issuperset(obj):
             return None
-        if person and not _PLAIN_PERSON.isdisjoint(obj):
-            return None  # identity fields: _person_identity, the one place that reads them
+        if person and not _PLAIN_PERSON.isdisjoint(obj) and not _ONLY_NUMBER.issuperset(
+            _PLAIN_PERSON.intersection(obj)
+        ):
+            return None  # a listed person, an export's protected forms: the full parse
         node_id = obj["id"]
         if node_id.__class__ is not str or not node_id:
             return None
@@ -791,13 +806,8 @@ class RecordParser:
                     value = self._days.get(value) or self._day(value)
                     if value is None:
                         return None
-            elif kind == "resident_id":
-                if value is not None:
-                    props["id_hash"], props["id_masked"] = self.protect.protect(
-                        validate_resident_id(value)
-                    )
-                    props["id_key"] = self._fingerprint
-                continue
+            elif kind in IDENTITY_PROPERTY_TYPES:
+                continue  # _person_identity, below: the one place that reads them
             else:
                 value = _property(obj, spec)
             if value is None:
@@ -805,4 +815,6 @@ class RecordParser:
                     return None
                 continue
             props[spec.name] = value
+        if person:
+            _person_identity(obj, props, self.protect)
         return (node_id, node_type, display_name(name), props_json(props), pos)

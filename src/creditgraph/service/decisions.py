@@ -16,6 +16,7 @@ from typing import Any
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
+    contains_resident_id,
     protect_resident_id,
     validate_resident_id,
 )
@@ -132,6 +133,11 @@ class Decisions:
         """The id of the node (an alias gives its person's id), or UnknownId."""
         node = self.store.node(node_id) or canonical_node(self.store, node_id)
         if node is None:
+            if contains_resident_id(node_id):  # never repeated back, not even as "unknown"
+                raise InvalidArgument(
+                    "that id holds a resident identity number: ask by identity number "
+                    "(--id-number, idNumber) instead"
+                )
             raise UnknownId(f"unknown id {node_id!r}")
         if node_type is not None and node.type != node_type:
             raise InvalidArgument(f"{node_id!r} is a {node.type}, not a {node_type}")

@@ -29,9 +29,18 @@ class Batch:
     # links to remove, by their key (identity resolution retracts the identity links a
     # judgement or a changed candidate set no longer supports)
     retracted: list[Link] = field(default_factory=list)
+    # nodes to remove after the rest is written (a person merged into another: its links and
+    # events were moved in the same batch)
+    deleted_nodes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.nodes) + len(self.links) + len(self.events) + len(self.retracted)
+        return (
+            len(self.nodes)
+            + len(self.links)
+            + len(self.events)
+            + len(self.retracted)
+            + len(self.deleted_nodes)
+        )
 
 
 @dataclass
@@ -125,6 +134,10 @@ class GraphStore(Protocol):
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         """Persons holding any of these identity keys (:func:`creditgraph.identity.identity_keys`:
         a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
+        ...
+
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        """Persons whose normalised name equals one of these, in id order."""
         ...
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:

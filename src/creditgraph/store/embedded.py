@@ -227,6 +227,19 @@ class _SqlView:
         return found
 
 
+_HASH_FIELD = '"id_hash":"'
+
+
+def _person_keys(props: str) -> list[str]:
+    """identity_keys of a stored props text; a registry person's only key, its number's hash,
+    is read without decoding the JSON (an import indexes hundreds of thousands)."""
+    at = props.find(_HASH_FIELD)
+    if at >= 0 and '"aliases"' not in props:
+        start = at + len(_HASH_FIELD)
+        return ["h:" + props[start : props.index('"', start)]]
+    return identity_keys(json.loads(props))
+
+
 def _index_identity(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Keep identity_keys in step with the person rows just written (id, type, …, props)."""
     persons = [row for row in rows if row[1] == "person"]
@@ -234,12 +247,12 @@ def _index_identity(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> 
         return
     if conn.execute("SELECT 1 FROM identity_keys LIMIT 1").fetchone() is not None:
         conn.executemany("DELETE FROM identity_keys WHERE id = ?", ((row[0],) for row in persons))
-    keys = [
+    keys = sorted(  # in key order: B-tree inserts with locality
         (key, row[0])
         for row in persons
         if '"id_' in row[4] or '"aliases"' in row[4]  # most persons of a registry carry none
-        for key in identity_keys(json.loads(row[4]))
-    ]
+        for key in _person_keys(row[4])
+    )
     conn.executemany("INSERT OR IGNORE INTO identity_keys VALUES (?, ?)", keys)
 
 
@@ -375,6 +388,13 @@ class EmbeddedStore:
                 link_ends |= removed
                 links_written += len(removed)
             changed_events = self._upsert_events(conn, batch.events, report)
+            for node_id in batch.deleted_nodes:
+                if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount:
+                    conn.execute("DELETE FROM identity_keys WHERE id = ?", (node_id,))
+                    conn.execute("DELETE FROM restrictions WHERE subject = ?", (node_id,))
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(node_id)
+                    nodes_written += 1
             if nodes_written or links_written or changed_events:
                 if track:
                     view = _SqlView(conn)
@@ -755,6 +775,16 @@ class EmbeddedStore:
             "CROSS JOIN identity_keys k ON k.key = t.id CROSS JOIN nodes n ON n.id = k.id "
             "ORDER BY n.id LIMIT ?",
             (-1 if limit is None else limit,),
+        ).fetchall()
+        return [_node(row) for row in rows]
+
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        if not normalised_names:
+            return []
+        table = _temp_ids(self._conn, normalised_names)
+        rows = self._conn.execute(
+            f"SELECT n.id, n.type, n.name, n.props FROM {table} t "
+            "JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
         ).fetchall()
         return [_node(row) for row in rows]
 

@@ -464,6 +464,10 @@ class Neo4jStore:
             if batch.retracted:
                 link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
+            if batch.deleted_nodes:
+                for row in self._run(tx, "import/nodes_delete", ids=list(batch.deleted_nodes)):
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(row["id"])
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
@@ -817,15 +821,32 @@ class Neo4jStore:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
         return [Restriction.from_stored_json(row["data"]) for row in rows]
 
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        if not normalised_names:
+            return []
+        rows = self._read(
+            self._cypher["queries/persons_named"], names=sorted(set(normalised_names))
+        )
+        return [_node(row) for row in rows]
+
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
-        rows = self._read(
-            self._cypher["queries/persons_by_identity"],
-            keys=sorted(set(keys)),
-            limit=2**62 if limit is None else limit,
-        )
-        return [_node(row) for row in rows]
+        hashes = sorted({k[2:] for k in keys if k.startswith("h:")})
+        others = sorted({k for k in keys if not k.startswith("h:")})
+        found: dict[str, Node] = {}
+        for chunk in _chunks(hashes):
+            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+                found[row["id"]] = _node(row)
+        if others:
+            rows = self._read(
+                self._cypher["queries/persons_by_identity"],
+                keys=others,
+                limit=2**62 if limit is None else limit,
+            )
+            found.update((row["id"], _node(row)) for row in rows)
+        ordered = [found[i] for i in sorted(found)]
+        return ordered if limit is None else ordered[:limit]
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
