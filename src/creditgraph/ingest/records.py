@@ -167,6 +167,13 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
                 spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
             )
         return float(value)
+    if spec.type == "amount":
+        value = obj.get(spec.name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise _Invalid(spec.name, f"must be a non-negative amount in yuan, got {value!r}")
+        return value
     return _string(obj, spec.name, required=spec.required)
 
 

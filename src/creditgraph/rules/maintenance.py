@@ -24,7 +24,7 @@ class MaintenanceView(GraphView, Protocol):
 
 
 def longest_path(schema: GraphSchema) -> int:
-    return max((len(rule.path) for rule in schema.rules), default=0)
+    return max((rule.hops() for rule in schema.rules), default=0)
 
 
 def events_to_rederive(

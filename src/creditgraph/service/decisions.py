@@ -9,33 +9,62 @@ reasons: measure, rule, legal basis, window, source event and the path it travel
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from creditgraph.domain.model import Certainty, Link, Restriction, Verdict
+from creditgraph.domain.model import Certainty, Event, Link, PathStep, Restriction, Verdict
+from creditgraph.rules.office import age_on, last_day_under
+from creditgraph.rules.rulebook import cite
 from creditgraph.schema import GraphSchema
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import OUT, GraphStore
+
+# Events that date a revocation or closure the registry status records.
+CLOSURE_EVENTS = frozenset({"LICENSE_REVOKED", "ORDERED_CLOSED"})
+
+
+# Reasons that rest on a fact of the registry or of the identity number, not on an event.
+FACT_KINDS = frozenset({"REGISTRY_STATUS", "BIRTH_DATE"})
+OBJECTION_UNDER_REVIEW = "OBJECTION_UNDER_REVIEW"
 
 
 @dataclass(frozen=True)
 class Reason:
     restriction: Restriction
     effect: str  # "bar" | "review"
+    on: dt.date | None = None
+
+    @property
+    def is_fact(self) -> bool:
+        return self.restriction.event_kind in FACT_KINDS
+
+    @property
+    def record_state(self) -> str | None:
+        """异议处理中: the record the reason cites is under an objection not yet decided."""
+        r = self.restriction
+        pending = r.objection_pending_on(self.on) if self.on else r.objection is not None
+        return OBJECTION_UNDER_REVIEW if pending else None
 
     def to_json(self) -> dict[str, Any]:
         data = self.restriction.to_json(dt.date.min)
-        return {
+        out = {
             "measure": data["measure"],
             "rule": data["rule"],
             "legal_basis": data["legal_basis"],
             "from": data["from"],
             "until": data["until"],
             "certainty": data["certainty"],
-            "event": data["event"],
+            "event": None if self.is_fact else data["event"],
             "path": data["path"],
         }
+        # present only when they say something, so a plain reason reads as before
+        if self.restriction.note:
+            out["note"] = self.restriction.note
+        if self.record_state:
+            out["record_state"] = self.record_state
+            out["objection"] = self.restriction.objection
+        return out
 
 
 @dataclass(frozen=True)
@@ -75,12 +104,21 @@ class Decision:
         }
 
 
+APPOINTMENT_VOID = "APPOINTMENT_VOID"
+MUST_REMOVE = "MUST_REMOVE"
+
+
 @dataclass(frozen=True)
 class Conflict:
-    """A person holding an office that an active restriction bars (公司法 第一百七十八条第三款)."""
+    """A person holding an office that an active restriction bars: appointed while barred, the
+    appointment is void (公司法 第一百七十八条第二款); barred during the term, the company must
+    remove him (第三款). An office whose start is unknown cannot be told apart: MUST_REMOVE, the
+    duty that holds either way, with the appointment's validity left to review."""
 
     restriction: Restriction
     link: Link
+    kind: str = MUST_REMOVE
+    legal_basis: str = ""
 
     def to_json(self, today: dt.date) -> dict[str, Any]:
         return {
@@ -88,6 +126,8 @@ class Conflict:
             "role": self.link.rel,
             "enterprise": self.link.dst,
             "since": self.link.valid_from.isoformat() if self.link.valid_from else None,
+            "kind": self.kind,
+            "legal_basis": self.legal_basis,
             "restriction": self.restriction.to_json(today),
         }
 
@@ -112,7 +152,14 @@ class Decisions:
         self._require(person_id, "person")
         if enterprise_id is not None:
             self._require(enterprise_id, "enterprise")
-        reasons = self._reasons(person_id, on, role=role)
+        reasons = self._reasons(person_id, on, role=role, enterprise_id=enterprise_id)
+        reasons = _ordered(
+            (
+                *reasons,
+                *self._capacity(person_id, role, on),
+                *self._registry_reps(person_id, role, on),
+            )
+        )
         return Decision(
             _verdict(reasons),
             person_id,
@@ -130,6 +177,7 @@ class Decisions:
             )
         self._require(subject_id)
         reasons = self._reasons(subject_id, on, activity=activity)
+        reasons = _ordered((*reasons, *self._registry_status(subject_id, activity, on)))
         return Decision(
             _verdict(reasons), subject_id, on, reasons, self.store.data_version(), activity=activity
         )
@@ -140,21 +188,159 @@ class Decisions:
         return [self.check_appointment(p, r, enterprise_id=e, on=d) for p, r, e, d in requests]
 
     def _reasons(
-        self, subject_id: str, on: dt.date, *, role: str | None = None, activity: str | None = None
+        self,
+        subject_id: str,
+        on: dt.date,
+        *,
+        role: str | None = None,
+        activity: str | None = None,
+        enterprise_id: str | None = None,
+        restrictions: Sequence[Restriction] | None = None,
     ) -> tuple[Reason, ...]:
         reasons = []
-        for restriction in self.store.restrictions(subject=subject_id, active_on=on):
+        if restrictions is None:
+            restrictions = self.store.restrictions(subject=subject_id, active_on=on)
+        for restriction in restrictions:
             measure = self.schema.measures.get(restriction.measure)
             if measure is None:
                 continue
+            if (
+                measure.except_event_subject
+                and enterprise_id is not None
+                and enterprise_id == restriction.event_subject
+            ):
+                continue  # a bar on *other* enterprises does not reach the listed one
             bars = role in measure.bars_roles if role else activity in measure.bars_activities
             reviews = (
                 role in measure.review_roles if role else activity in measure.review_activities
             )
             if bars or reviews:
-                reasons.append(Reason(restriction, "bar" if bars else "review"))
-        reasons.sort(key=_reason_order)
-        return tuple(reasons)
+                reasons.append(Reason(restriction, "bar" if bars else "review", on))
+        return _ordered(reasons)
+
+    def _capacity(self, person_id: str, role: str, on: dt.date) -> list[Reason]:
+        """公司法 第一百七十八条第一款第一项: without full civil capacity, no office."""
+        office = self.schema.office
+        person = self.store.node(person_id)
+        birth = person.props.get("birth_date") if person else None
+        if office is None or not birth or role not in office.capacity_roles:
+            return []
+        born = dt.date.fromisoformat(birth)
+        age = age_on(born, on)
+        if age >= office.review_under:
+            return []
+        confirmed = age < office.deny_under
+        last = last_day_under(born, office.deny_under if confirmed else office.review_under)
+        fact = Restriction(
+            id=f"fact:capacity:{person_id}",
+            subject=person_id,
+            measure="NO_FULL_CIVIL_CAPACITY",
+            rule="capacity-civil-code-17-22",
+            legal_basis=office.capacity_basis_on(on),
+            event_id=f"fact:birth_date:{person_id}",
+            event_kind="BIRTH_DATE",
+            event_subject=person_id,
+            event_date=born,
+            path=(PathStep(node=person_id),),
+            start=born,
+            until=last,
+            certainty=Certainty.CONFIRMED if confirmed else Certainty.UNCONFIRMED,
+            note=None if confirmed else office.capacity_review_why,
+        )
+        return [Reason(fact, "bar", on)]
+
+    def _registry_reps(self, person_id: str, role: str, on: dt.date) -> list[Reason]:
+        """Legal representatives of an enterprise the registry shows revoked or closed, with no
+        dated event: the Art. 178(4) bar may apply, its date and responsibility are unknown."""
+        office = self.schema.office
+        if office is None:
+            return []
+        links = self.store.links([person_id], rels=["LEGAL_REPRESENTATIVE"], direction=OUT)
+        found = []
+        for link in links:
+            if link.valid_from is not None and link.valid_from > on:
+                continue
+            enterprise = self.store.node(link.dst)
+            if enterprise is None or enterprise.props.get("status") not in (
+                office.rep_review_statuses
+            ):
+                continue
+            if self._dated_closure(enterprise.id):
+                continue  # the dated event derives the bar itself, with its window
+            for measure in (
+                "BAR_LEGAL_REPRESENTATIVE",
+                "BAR_DIRECTOR",
+                "BAR_SUPERVISOR",
+                "BAR_MANAGER",
+            ):
+                if role not in self.schema.measures[measure].bars_roles:
+                    continue
+                fact = Restriction(
+                    id=f"fact:registry:{enterprise.id}:{person_id}:{measure}",
+                    subject=person_id,
+                    measure=measure,
+                    rule="registry-status-legal-rep",
+                    legal_basis=office.rep_review_basis_on(on),
+                    event_id=f"fact:status:{enterprise.id}",
+                    event_kind="REGISTRY_STATUS",
+                    event_subject=enterprise.id,
+                    event_date=on,
+                    path=(
+                        PathStep(node=person_id),
+                        PathStep(rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to),
+                        PathStep(node=enterprise.id),
+                    ),
+                    start=link.valid_from or on,
+                    until=None,
+                    certainty=Certainty.UNCONFIRMED,
+                    note=f"{office.rep_review_why} (登记状态: {enterprise.props.get('status')})",
+                )
+                found.append(Reason(fact, "bar", on))
+        return found
+
+    def _registry_status(self, subject_id: str, activity: str, on: dt.date) -> list[Reason]:
+        """A revoked, closed or cancelled enterprise may only liquidate: it cannot supply,
+        bid or receive funding."""
+        office = self.schema.office
+        node = self.store.node(subject_id)
+        if office is None or node is None or node.type != "enterprise":
+            return []
+        status = node.props.get("status")
+        if status not in office.closed_statuses or activity not in office.closed_activities:
+            return []
+        dated = self._dated_closure(subject_id)
+        if dated is not None and on < dated:
+            return []  # the registry status took effect on a known day, after the day asked
+        fact = Restriction(
+            id=f"fact:status:{subject_id}",
+            subject=subject_id,
+            measure="DISSOLVED_OR_TERMINATED",
+            rule="registry-status-dissolved",
+            legal_basis=office.closed_basis_on(on),
+            event_id=f"fact:status:{subject_id}",
+            event_kind="REGISTRY_STATUS",
+            event_subject=subject_id,
+            event_date=dated or on,
+            path=(PathStep(node=subject_id),),
+            start=dated or on,
+            until=None,
+            certainty=Certainty.CONFIRMED,
+        )
+        return [Reason(fact, "bar", on)]
+
+    def _dated_closure(self, enterprise_id: str) -> dt.date | None:
+        dates = [
+            e.date
+            for e in self.store.events(subject=enterprise_id)
+            if e.kind in CLOSURE_EVENTS and not self._voided(e)
+        ]
+        return min(dates) if dates else None
+
+    def _voided(self, event: Event) -> bool:
+        return any(
+            self.schema.events[lift.kind].lifting == "void"
+            for lift in self.store.lifting_events(event.id)
+        )
 
     def conflicts(self, *, on: dt.date) -> list[Conflict]:
         barred: dict[str, list[tuple[Restriction, frozenset[str]]]] = {}
@@ -163,13 +349,23 @@ class Decisions:
             if measure and measure.bars_roles and restriction.certainty is Certainty.CONFIRMED:
                 barred.setdefault(restriction.subject, []).append((restriction, measure.bars_roles))
         found = []
+        office = self.schema.office
         links = self.store.links(barred, rels=self.schema.roles, direction=OUT, as_of=on)
         for link in sorted(links, key=lambda link: (link.src, link.dst, link.rel)):
             for restriction, roles in barred.get(link.src, ()):
                 # the office in the sanctioned enterprise itself is the cause, not a breach
                 if link.rel in roles and link.dst != restriction.event_subject:
-                    found.append(Conflict(restriction, link))
+                    appointed = link.valid_from
+                    if appointed is not None and appointed >= restriction.start:
+                        kind, day, texts = APPOINTMENT_VOID, appointed, office.appointment_void
+                    else:
+                        kind, day, texts = MUST_REMOVE, restriction.start, office.must_remove
+                    found.append(Conflict(restriction, link, kind, cite(texts, day)))
         return found
+
+
+def _ordered(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(sorted(reasons, key=_reason_order))
 
 
 def _reason_order(reason: Reason) -> tuple[Any, ...]:
