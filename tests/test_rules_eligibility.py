@@ -48,7 +48,15 @@ def test_serious_penalty_is_a_major_violation_record_for_procurement(any_store: 
     load_records(
         any_store,
         supplier(
-            event("ev:m", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-01-05", severity="serious"),
+            # 较大数额罚款: 200万元以上 (财库〔2022〕3号)
+            event(
+                "ev:m",
+                "ADMINISTRATIVE_PENALTY",
+                SUPPLIER,
+                "2024-01-05",
+                severity="serious",
+                fine=2_500_000,
+            ),
             event("ev:g", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-02-05", severity="general"),
         ),
     )
@@ -130,9 +138,9 @@ def test_consumption_restriction_follows_the_current_legal_rep(any_store: GraphS
         event("ev:x", "CONSUMPTION_RESTRICTED", SUPPLIER, "2022-10-01", responsible=["p:cfo"]),
     )
     load_records(any_store, records)
-    # the former legal rep is released the day after he leaves …
+    # the former legal rep is not released when he leaves (法发〔2019〕35号 第17条) …
     assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-06-30")) == "DENY"
-    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"
     # … his successor is restricted from his first day, though appointed after the order
     assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-06-30")) == "ALLOW"
     assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"

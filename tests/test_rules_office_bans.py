@@ -52,7 +52,8 @@ def test_legal_rep_of_revoked_enterprise_barred_through_third_anniversary(
     assert reason == {
         "measure": "BAR_DIRECTOR",
         "rule": "company-law-178-4",
-        "legal_basis": "公司法(2023) 第一百七十八条第一款第四项",
+        # the text in force on the revocation date (公司法(2023) applies from 2024-07-01)
+        "legal_basis": "公司法(2018) 第一百四十六条第一款第四项",
         "from": "2021-06-30",
         "until": "2024-06-30",
         "certainty": "CONFIRMED",
@@ -173,7 +174,14 @@ def test_economic_crime_bars_until_five_years_after_the_sentence_is_served(
 ) -> None:
     records = [
         person("p:qian", "钱七"),
-        event("ev:c", "CRIMINAL_CONVICTION", "p:qian", "2015-04-10", sentence_end="2019-04-09"),
+        event(
+            "ev:c",
+            "CRIMINAL_CONVICTION",
+            "p:qian",
+            "2015-04-10",
+            sentence_end="2019-04-09",
+            category="economic_order",
+        ),
     ]
     load_records(any_store, records)
     assert verdict(check(any_store, "p:qian", "LEGAL_REPRESENTATIVE", "2016-01-01")) == "DENY"
@@ -191,6 +199,7 @@ def test_suspended_sentence_bars_until_two_years_after_probation(any_store: Grap
             "2018-03-01",
             sentence_end="2020-02-29",
             probation_end="2021-02-28",
+            category="graft",
         ),
     ]
     load_records(any_store, records)
@@ -203,7 +212,7 @@ def test_dishonest_debtor_barred_while_listed_and_released_on_deletion(
 ) -> None:
     records = [
         person("p:zhou", "周九"),
-        event("ev:d", "DISHONEST_DEBTOR_LISTED", "p:zhou", "2022-01-10"),
+        event("ev:d", "DISHONEST_DEBTOR_LISTED", "p:zhou", "2022-01-10", ground="unpaid_debt"),
     ]
     load_records(any_store, records)
     decision = check(any_store, "p:zhou", "MANAGER", "2026-01-01")

@@ -47,7 +47,8 @@ def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
     assert set(schema.links) == CONTRACT_RELS
-    assert set(schema.events) == CONTRACT_EVENTS
+    # the contract lists event kinds "at least"; objections under review are the addition
+    assert set(schema.events) == CONTRACT_EVENTS | {"OBJECTION_FILED", "OBJECTION_REJECTED"}
     assert set(schema.roles) == {
         "LEGAL_REPRESENTATIVE",
         "DIRECTOR",
@@ -77,6 +78,8 @@ def test_schema_declares_everything_in_the_contract_record_format() -> None:
         "DELISTED": "end",
         "OBJECTION_UPHELD": "void",
         "DECISION_REVOKED": "void",
+        "OBJECTION_FILED": "flag",
+        "OBJECTION_REJECTED": "close",
     }
 
 
