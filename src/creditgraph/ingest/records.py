@@ -38,6 +38,7 @@ EVENT_COMMON = {
     "document",
     "responsible",
     "lifts",
+    "releases",
     "note",
 }
 # The protected forms `creditgraph export` writes in place of a clear identity number.
@@ -248,7 +249,10 @@ def _parse_node(
                     raise _Invalid(spec.name, str(exc)) from None
                 props["id_hash"], props["id_masked"] = protect.protect(number)
                 props["id_key"] = protect.fingerprint
+                props["birth_date"] = birth_date_of(number)
             continue
+        if spec.name in props:
+            continue  # birth_date already derived from the identity number, which prevails
         value = _property(obj, spec)
         if value is not None:
             props[spec.name] = value
@@ -268,6 +272,13 @@ def _parse_node(
         props["id_masked"] = _string(obj, "id_number_masked")
         props["id_key"] = made_with
     return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line)
+
+
+# --- birth date from the identity number (branch `legal`; the `identity` branch derives the
+# same `birth_date` person property at import — keep one of the two when both are merged) ---
+def birth_date_of(number: str) -> str:
+    """The birth date (YYYY-MM-DD) carried by a validated resident identity number."""
+    return f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
 
 
 def _looks_like_resident_id(text: str) -> bool:
@@ -341,6 +352,20 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
             raise _Invalid("lifts", "an event cannot lift itself")
         props["lifts"] = lifts
         refs.append(Reference("lifts", lifts, frozenset({"event"})))
+    if obj.get("releases") is not None:
+        releases = obj["releases"]
+        if not kind.lifting:
+            raise _Invalid("releases", f"a {kind_name} event lifts nothing, so releases no one")
+        if (
+            not isinstance(releases, list)
+            or not releases
+            or not all(isinstance(p, str) for p in releases)
+        ):
+            raise _Invalid(
+                "releases", "must be a non-empty list of person ids (absent: everyone reached)"
+            )
+        props["releases"] = sorted(set(releases))
+        refs.extend(Reference("releases", p, frozenset({"person"})) for p in props["releases"])
     for spec in kind.properties.values():
         value = _property(obj, spec)
         if value is not None:
@@ -655,10 +680,12 @@ class RecordParser:
                         return None
             elif kind == "resident_id":
                 if value is not None:
-                    props["id_hash"], props["id_masked"] = self.protect.protect(
-                        validate_resident_id(value)
-                    )
+                    number = validate_resident_id(value)
+                    props["id_hash"], props["id_masked"] = self.protect.protect(number)
                     props["id_key"] = self._fingerprint
+                    props["birth_date"] = birth_date_of(number)
+                continue
+            elif spec.name in props:
                 continue
             else:
                 value = _property(obj, spec)
