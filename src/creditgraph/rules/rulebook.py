@@ -50,6 +50,9 @@ def parse_citations(raw: Any, fail: Callable[[str], Exception], field: str) -> t
     for entry in raw:
         if not isinstance(entry, Mapping) or not str(entry.get("text", "")).strip():
             raise fail(f"{field} entry {entry!r} has no text")
+        if set(entry) - {"text", "from", "to"}:
+            # a comma inside an unquoted flow-mapping text splits it into a stray key
+            raise fail(f"{field} entry {entry!r}: only text, from and to (quote the text)")
         start, end = entry.get("from"), entry.get("to")
         citation = Citation(
             str(entry["text"]),
