@@ -516,6 +516,23 @@ class Restriction:
     def voided_by(self) -> strawberry.ID | None:
         return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
 
+    @strawberry.field(
+        description="The kind of consequence (statutory_bar, decided_term, court_measure, "
+        "credit_measure, duty): what repair, delisting or an objection does to it."
+    )
+    def kind(self) -> str | None:
+        return self.record.kind
+
+    @strawberry.field(description="Why it is UNCONFIRMED, when a fact it rests on is unknown.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field(
+        description="An objection filed against its record and not yet decided (异议处理中)."
+    )
+    def objection(self) -> strawberry.ID | None:
+        return None if self.record.objection is None else strawberry.ID(self.record.objection)
+
 
 def visible_restrictions(
     ctx: ApiContext, restrictions: Sequence[model.Restriction]
@@ -551,10 +568,24 @@ class Reason:
     effect: str = strawberry.field(
         description="BAR (the measure bars it) or REVIEW (strict review)."
     )
-    event: EventRef
+    event: EventRef | None = strawberry.field(
+        description="The source event; null when the reason is a registry or identity fact "
+        "(see fact)."
+    )
     path: list[PathStep]
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
+    )
+    fact: str | None = strawberry.field(
+        default=None,
+        description="REGISTRY_STATUS or BIRTH_DATE when the reason rests on a fact, not an event.",
+    )
+    note: str | None = strawberry.field(
+        default=None, description="Why the reason is UNCONFIRMED: the fact that is unknown."
+    )
+    record_state: str | None = strawberry.field(
+        default=None,
+        description="OBJECTION_UNDER_REVIEW while an objection to the cited record is undecided.",
     )
 
     @classmethod
@@ -568,9 +599,12 @@ class Reason:
             until=r.until,
             certainty=r.certainty.value,
             effect=reason.effect.upper(),
-            event=_event_ref(r),
+            event=None if reason.is_fact else _event_ref(r),
             path=_steps(r.path),
             restriction_id=strawberry.ID(r.id),
+            fact=r.event_kind if reason.is_fact else None,
+            note=r.note,
+            record_state=reason.record_state,
         )
 
 
