@@ -8,7 +8,7 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
@@ -126,6 +126,10 @@ def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
     return exc
 
 
+def by_person(requests: Sequence[tuple[str, str, str | None, dt.date]]) -> set[str]:
+    return {person for person, _, _, _ in requests}
+
+
 class _Prefetched:
     """The store as Decisions sees it during a batch of checks: every person, enterprise and
     restriction read once for the whole batch, so N checks cost three store calls."""
@@ -141,10 +145,41 @@ class _Prefetched:
         for day, persons in by_day.items():
             for r in store.restrictions(subjects=sorted(persons), active_on=day):
                 self._restrictions.setdefault((r.subject, day), []).append(r)
+        # the registry facts a check weighs (公司法 第一百七十八条第一款第四项 when the registry
+        # shows a revoked or closed enterprise): the legal-rep links of the batch, read once
+        self._store = store
+        self._events: dict[tuple[str, ...], list[Any]] = {}
+        self._lifts: dict[str, list[Any]] = {}
+        self._links: dict[str, list[Any]] = {}
+        for link in store.links(
+            sorted(by_person(requests)), rels=["LEGAL_REPRESENTATIVE"], direction="out"
+        ):
+            self._links.setdefault(link.src, []).append(link)
+        wanted = {link.dst for links in self._links.values() for link in links} - self._nodes.keys()
+        if wanted:
+            self._nodes.update(store.nodes(wanted))
         self._version = store.data_version()
 
     def node(self, node_id: str) -> Any:
         return self._nodes.get(node_id)
+
+    def nodes(self, node_ids: Iterable[str]) -> dict[str, Any]:
+        return {i: self._nodes[i] for i in node_ids if i in self._nodes}
+
+    def links(self, node_ids: Iterable[str], **_: Any) -> list[Any]:
+        return [link for node_id in node_ids for link in self._links.get(node_id, [])]
+
+    # read only for enterprises the registry shows revoked or closed, once per batch
+    def events(self, *, subjects: Sequence[str]) -> list[Any]:
+        key = tuple(subjects)
+        if key not in self._events:
+            self._events[key] = self._store.events(subjects=subjects)
+        return self._events[key]
+
+    def lifting_events(self, event_id: str) -> list[Any]:
+        if event_id not in self._lifts:
+            self._lifts[event_id] = self._store.lifting_events(event_id)
+        return self._lifts[event_id]
 
     def restrictions(
         self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any

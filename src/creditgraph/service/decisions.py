@@ -13,7 +13,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from creditgraph.domain.model import Certainty, Event, Link, PathStep, Restriction, Verdict
+from creditgraph.domain.model import (
+    Certainty,
+    Event,
+    Link,
+    Node,
+    PathStep,
+    Restriction,
+    Verdict,
+)
 from creditgraph.rules.office import age_on, last_day_under
 from creditgraph.rules.rulebook import cite
 from creditgraph.schema import GraphSchema
@@ -137,26 +145,27 @@ class Decisions:
         self.store = store
         self.schema: GraphSchema = store.schema
 
-    def _require(self, node_id: str, node_type: str | None = None) -> None:
+    def _require(self, node_id: str, node_type: str | None = None) -> Node:
         node = self.store.node(node_id)
         if node is None:
             raise UnknownId(f"unknown id {node_id!r}")
         if node_type is not None and node.type != node_type:
             raise InvalidArgument(f"{node_id!r} is a {node.type}, not a {node_type}")
+        return node
 
     def check_appointment(
         self, person_id: str, role: str, *, enterprise_id: str | None = None, on: dt.date
     ) -> Decision:
         if role not in self.schema.roles:
             raise InvalidArgument(f"role {role!r} is not one of {', '.join(self.schema.roles)}")
-        self._require(person_id, "person")
+        person = self._require(person_id, "person")
         if enterprise_id is not None:
             self._require(enterprise_id, "enterprise")
         reasons = self._reasons(person_id, on, role=role, enterprise_id=enterprise_id)
         reasons = _ordered(
             (
                 *reasons,
-                *self._capacity(person_id, role, on),
+                *self._capacity(person, role, on),
                 *self._registry_reps(person_id, role, on),
             )
         )
@@ -175,9 +184,9 @@ class Decisions:
             raise InvalidArgument(
                 f"activity {activity!r} is not one of {', '.join(self.schema.activities)}"
             )
-        self._require(subject_id)
+        subject = self._require(subject_id)
         reasons = self._reasons(subject_id, on, activity=activity)
-        reasons = _ordered((*reasons, *self._registry_status(subject_id, activity, on)))
+        reasons = _ordered((*reasons, *self._registry_status(subject, activity, on)))
         return Decision(
             _verdict(reasons), subject_id, on, reasons, self.store.data_version(), activity=activity
         )
@@ -218,11 +227,11 @@ class Decisions:
                 reasons.append(Reason(restriction, "bar" if bars else "review", on))
         return _ordered(reasons)
 
-    def _capacity(self, person_id: str, role: str, on: dt.date) -> list[Reason]:
+    def _capacity(self, person: Node, role: str, on: dt.date) -> list[Reason]:
         """公司法 第一百七十八条第一款第一项: without full civil capacity, no office."""
         office = self.schema.office
-        person = self.store.node(person_id)
-        birth = person.props.get("birth_date") if person else None
+        person_id = person.id
+        birth = person.props.get("birth_date")
         if office is None or not birth or role not in office.capacity_roles:
             return []
         born = dt.date.fromisoformat(birth)
@@ -253,62 +262,70 @@ class Decisions:
         """Legal representatives of an enterprise the registry shows revoked or closed, with no
         dated event: the Art. 178(4) bar may apply, its date and responsibility are unknown."""
         office = self.schema.office
-        if office is None:
+        measures = [
+            m
+            for m in ("BAR_LEGAL_REPRESENTATIVE", "BAR_DIRECTOR", "BAR_SUPERVISOR", "BAR_MANAGER")
+            if role in self.schema.measures[m].bars_roles
+        ]
+        if office is None or not measures:
             return []
-        links = self.store.links([person_id], rels=["LEGAL_REPRESENTATIVE"], direction=OUT)
+        links = [
+            link
+            for link in self.store.links([person_id], rels=["LEGAL_REPRESENTATIVE"], direction=OUT)
+            if link.valid_from is None or link.valid_from <= on
+        ]
+        if not links:
+            return []
+        enterprises = self.store.nodes({link.dst for link in links})
+        closed = {
+            eid
+            for eid, node in enterprises.items()
+            if node.props.get("status") in office.rep_review_statuses
+        }
+        if not closed:
+            return []
+        # a dated revocation or closure derives the bar itself, with its window
+        closed -= self._dated_closures(closed).keys()
         found = []
         for link in links:
-            if link.valid_from is not None and link.valid_from > on:
+            if link.dst not in closed:
                 continue
-            enterprise = self.store.node(link.dst)
-            if enterprise is None or enterprise.props.get("status") not in (
-                office.rep_review_statuses
-            ):
-                continue
-            if self._dated_closure(enterprise.id):
-                continue  # the dated event derives the bar itself, with its window
-            for measure in (
-                "BAR_LEGAL_REPRESENTATIVE",
-                "BAR_DIRECTOR",
-                "BAR_SUPERVISOR",
-                "BAR_MANAGER",
-            ):
-                if role not in self.schema.measures[measure].bars_roles:
-                    continue
+            status = enterprises[link.dst].props.get("status")
+            for measure in measures:
                 fact = Restriction(
-                    id=f"fact:registry:{enterprise.id}:{person_id}:{measure}",
+                    id=f"fact:registry:{link.dst}:{person_id}:{measure}",
                     subject=person_id,
                     measure=measure,
                     rule="registry-status-legal-rep",
                     legal_basis=office.rep_review_basis_on(on),
-                    event_id=f"fact:status:{enterprise.id}",
+                    event_id=f"fact:status:{link.dst}",
                     event_kind="REGISTRY_STATUS",
-                    event_subject=enterprise.id,
+                    event_subject=link.dst,
                     event_date=on,
                     path=(
                         PathStep(node=person_id),
                         PathStep(rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to),
-                        PathStep(node=enterprise.id),
+                        PathStep(node=link.dst),
                     ),
                     start=link.valid_from or on,
                     until=None,
                     certainty=Certainty.UNCONFIRMED,
-                    note=f"{office.rep_review_why} (登记状态: {enterprise.props.get('status')})",
+                    note=f"{office.rep_review_why} (登记状态: {status})",
                 )
                 found.append(Reason(fact, "bar", on))
         return found
 
-    def _registry_status(self, subject_id: str, activity: str, on: dt.date) -> list[Reason]:
+    def _registry_status(self, node: Node, activity: str, on: dt.date) -> list[Reason]:
         """A revoked, closed or cancelled enterprise may only liquidate: it cannot supply,
         bid or receive funding."""
         office = self.schema.office
-        node = self.store.node(subject_id)
-        if office is None or node is None or node.type != "enterprise":
+        subject_id = node.id
+        if office is None or node.type != "enterprise":
             return []
         status = node.props.get("status")
         if status not in office.closed_statuses or activity not in office.closed_activities:
             return []
-        dated = self._dated_closure(subject_id)
+        dated = self._dated_closures({subject_id}).get(subject_id)
         if dated is not None and on < dated:
             return []  # the registry status took effect on a known day, after the day asked
         fact = Restriction(
@@ -328,13 +345,13 @@ class Decisions:
         )
         return [Reason(fact, "bar", on)]
 
-    def _dated_closure(self, enterprise_id: str) -> dt.date | None:
-        dates = [
-            e.date
-            for e in self.store.events(subject=enterprise_id)
-            if e.kind in CLOSURE_EVENTS and not self._voided(e)
-        ]
-        return min(dates) if dates else None
+    def _dated_closures(self, enterprise_ids: set[str]) -> dict[str, dt.date]:
+        """The first standing revocation or closure date of each enterprise that has one."""
+        found: dict[str, dt.date] = {}
+        for e in self.store.events(subjects=sorted(enterprise_ids)):
+            if e.kind in CLOSURE_EVENTS and not self._voided(e):
+                found[e.subject] = min(e.date, found.get(e.subject, e.date))
+        return found
 
     def _voided(self, event: Event) -> bool:
         return any(
