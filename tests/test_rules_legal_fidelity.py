@@ -580,3 +580,28 @@ def test_objection_rejection_must_answer_an_objection(store: GraphStore) -> None
         "scenario.jsonl:5: lifts: OBJECTION_REJECTED answers an objection: it must lift a "
         "OBJECTION_FILED event, not ev:1 (LICENSE_REVOKED)"
     ]
+
+
+def test_repaired_record_is_marked_on_every_restriction_it_derived(any_store: GraphStore) -> None:
+    load_records(
+        any_store,
+        [*revocation(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")],
+    )
+    derived = any_store.restrictions(event_id="ev:1")
+    assert derived and {r.repaired_by for r in derived} == {"ev:r"}
+    # the repair is revoked: the record is published again
+    load_records(any_store, [event("ev:x", "DECISION_REVOKED", E1, "2022-03-01", lifts="ev:r")])
+    assert {r.repaired_by for r in any_store.restrictions(event_id="ev:1")} == {None}
+
+
+def test_subject_access_from_the_command_line(any_store: GraphStore) -> None:
+    from creditgraph.subject_access import subject_record
+
+    load_records(
+        any_store,
+        [*revocation(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")],
+    )
+    record = subject_record(any_store, E1, day("2026-01-01"))
+    assert {e["id"]: e["state"] for e in record["events"]} == {"ev:1": "REPAIRED", "ev:r": None}
+    assert record["subject"]["id"] == E1
+    assert [link["rel"] for link in record["links"]] == ["LEGAL_REPRESENTATIVE"]

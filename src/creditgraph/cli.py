@@ -244,6 +244,18 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
             )
 
 
+@main.command("subject-access")
+@click.argument("subject_id")
+@_store_option
+def subject_access(subject_id: str, store_url: str) -> None:
+    """A person's or enterprise's own credit record (信用信息主体查询本人信息), as JSON: its
+    links, events (repaired, void or under objection, marked), and restrictions."""
+    from creditgraph.subject_access import subject_record
+
+    with _opened(store_url) as store:
+        _print_json(subject_record(store, subject_id, today()))
+
+
 @main.command()
 @click.option("--on", "on", type=DATE, help="The day (default today).")
 @_json_option

@@ -123,10 +123,19 @@ class Node:
         nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
         return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
 
-    @strawberry.field(description="Credit events recorded on the party, oldest first.")
+    @strawberry.field(
+        description="Credit events recorded on the party, oldest first. A record whose credit "
+        "was repaired is no longer published: only stewards see it (and the data subject, "
+        "through subjectAccess)."
+    )
     def events(self, info: Info) -> list[Event]:
-        info.context.deadline.check()
-        return [Event(record=e) for e in info.context.store.events(subject=self.record.id)]
+        ctx = info.context
+        ctx.deadline.check()
+        events = ctx.store.events(subject=self.record.id)
+        if not sees_repaired(ctx):
+            hidden = repaired_records(ctx.store.schema, events)
+            events = [e for e in events if e.id not in hidden and e.lifts not in hidden]
+        return [Event(record=e) for e in events]
 
     @strawberry.field(
         description="Measures derived for the party; with activeOn, only those in force that day."
@@ -517,6 +526,12 @@ class Restriction:
         return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
 
     @strawberry.field(
+        description="The credit repair after which its record is no longer published."
+    )
+    def repaired_by(self) -> strawberry.ID | None:
+        return None if self.record.repaired_by is None else strawberry.ID(self.record.repaired_by)
+
+    @strawberry.field(
         description="The kind of consequence (statutory_bar, decided_term, court_measure, "
         "credit_measure, duty): what repair, delisting or an objection does to it."
     )
@@ -534,10 +549,28 @@ class Restriction:
         return None if self.record.objection is None else strawberry.ID(self.record.objection)
 
 
+def sees_repaired(ctx: ApiContext) -> bool:
+    """Stewards keep the history of repaired records; public reads and investigators do not
+    (信用修复: 停止公示、终止共享)."""
+    return ctx.may(Right.WRITE)
+
+
+def repaired_records(schema: Any, events: Sequence[model.Event]) -> set[str]:
+    """The events of one subject whose credit was repaired by a lift still standing (lifts
+    are always on the lifted event's subject, so the subject's own events tell)."""
+    voided = {e.lifts for e in events if e.lifts and schema.events[e.kind].lifting == "void"}
+    return {
+        e.lifts for e in events if e.lifts and schema.events[e.kind].hides and e.id not in voided
+    }
+
+
 def visible_restrictions(
     ctx: ApiContext, restrictions: Sequence[model.Restriction]
 ) -> list[model.Restriction]:
-    """For the public role, only restrictions on enterprises whose path shows no person."""
+    """For the public role, only restrictions on enterprises whose path shows no person; for
+    everyone but stewards, none from a repaired record."""
+    if not sees_repaired(ctx):
+        restrictions = [r for r in restrictions if r.repaired_by is None]
     if ctx.sees_persons or not restrictions:
         return list(restrictions)
     ids = {r.subject for r in restrictions} | {

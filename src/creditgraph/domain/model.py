@@ -151,6 +151,7 @@ class Restriction:
     note: str | None = None  # why it is UNCONFIRMED, when a fact it rests on is unknown
     objection: str | None = None  # an OBJECTION_FILED event still under review (异议处理中)
     objection_since: dt.date | None = None
+    repaired_by: str | None = None  # a standing credit repair: its details are no longer published
 
     def objection_pending_on(self, day: dt.date) -> bool:
         return self.objection_since is not None and self.objection_since <= day
@@ -199,6 +200,7 @@ class Restriction:
             note=raw.get("note"),
             objection=raw.get("objection"),
             objection_since=_date(raw.get("objection_since")),
+            repaired_by=raw.get("repaired_by"),
         )
 
     def to_json(self, today: dt.date) -> dict[str, Any]:
@@ -226,6 +228,7 @@ class Restriction:
             "note": self.note,
             "objection": self.objection,
             "objection_since": _iso(self.objection_since),
+            "repaired_by": self.repaired_by,
         }
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
@@ -126,6 +126,8 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
     if subject is None:
         return []
     lifts = standing_lifts(event, view, schema)
+    repairs = sorted((lift for lift in lifts if schema.events[lift.kind].hides), key=_by_date)
+    repaired_by = repairs[0].id if repairs else None
     derived: dict[tuple[str, str, str, dt.date], Restriction] = {}
     for rule in schema.rules:
         if not rule.fires_on(event, subject):
@@ -151,10 +153,16 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
                 restriction = _restriction(
                     rule, event, measure, reach, start, until, certainty, lifting, note
                 )
+                if repaired_by:
+                    restriction = replace(restriction, repaired_by=repaired_by)
                 key = (rule.id, reach.target, measure, start)
                 if key not in derived or _better(restriction, derived[key]):
                     derived[key] = restriction
     return sorted(derived.values(), key=lambda r: r.id)
+
+
+def _by_date(event: Event) -> tuple[dt.date, str]:
+    return (event.date, event.id)
 
 
 def _minor_on(subject: Node, day: dt.date, schema: GraphSchema) -> bool:

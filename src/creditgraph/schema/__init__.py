@@ -72,6 +72,7 @@ class EventKind:
     lifting: str | None  # "end" | "void" | "flag" | "close" | None
     description: str
     properties: Mapping[str, PropertySpec]
+    hides: bool = False  # a lift that stops publication and sharing of the record it lifts
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,7 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
             lifting=raw.get("lifting"),
             description=str(raw.get("description", "")),
             properties=_properties(events_path, kind, raw.get("properties")),
+            hides=bool(raw.get("hides", False)),
         )
     measures_raw = _read_yaml(measures_path)
     roles = dict(measures_raw["roles"])
