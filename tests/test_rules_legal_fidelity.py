@@ -594,7 +594,7 @@ def test_repaired_record_is_marked_on_every_restriction_it_derived(any_store: Gr
     assert {r.repaired_by for r in any_store.restrictions(event_id="ev:1")} == {None}
 
 
-def test_subject_access_from_the_command_line(any_store: GraphStore) -> None:
+def test_subject_access_shows_the_repaired_record_marked(any_store: GraphStore) -> None:
     from creditgraph.subject_access import subject_record
 
     load_records(
