@@ -38,6 +38,7 @@ def revocation(on: str = "2021-06-30") -> list[dict]:
 # --- 1. two kinds of consequence --------------------------------------------------------------
 
 
+@pytest.mark.pins("gpl-77-procurement-ban", "joint-punishment-entity")
 def test_repair_ends_the_procurement_credit_measure_but_not_the_decided_ban(
     any_store: GraphStore,
 ) -> None:
@@ -90,6 +91,7 @@ def consumption_order() -> list[dict]:
     ]
 
 
+@pytest.mark.pins("consumption-restriction-responsible", "consumption-restriction-self")
 def test_former_legal_rep_stays_restricted_after_leaving_until_a_court_releases_him(
     any_store: GraphStore,
 ) -> None:
@@ -135,6 +137,7 @@ def serious_listing(**fields: object) -> list[dict]:
     ]
 
 
+@pytest.mark.pins("serious-violation-legal-rep")
 def test_serious_violation_bars_legal_rep_of_other_enterprises_only(any_store: GraphStore) -> None:
     load_records(any_store, serious_listing())
     assert verdict(check(any_store, "p:wu", "LEGAL_REPRESENTATIVE", "2025-05-20", E2)) == "DENY"
@@ -145,6 +148,7 @@ def test_serious_violation_bars_legal_rep_of_other_enterprises_only(any_store: G
     assert reason.legal_basis == "企业信息公示暂行条例(国务院令第654号) 第十七条第二款"
 
 
+@pytest.mark.pins("serious-violation-entity")
 def test_serious_violation_listing_is_a_factor_for_the_buyer_not_a_ban(
     any_store: GraphStore,
 ) -> None:
@@ -156,6 +160,7 @@ def test_serious_violation_listing_is_a_factor_for_the_buyer_not_a_ban(
     assert verdict(eligibility(any_store, E1, "BIDDING", "2025-05-21")) == "ALLOW"
 
 
+@pytest.mark.pins("serious-violation-entity")
 def test_serious_violation_listing_extended_by_the_authority_runs_to_its_new_end(
     any_store: GraphStore,
 ) -> None:
@@ -164,6 +169,7 @@ def test_serious_violation_listing_extended_by_the_authority_runs_to_its_new_end
     assert verdict(eligibility(any_store, E1, "BIDDING", "2026-05-21")) == "ALLOW"
 
 
+@pytest.mark.pins("serious-violation-legal-rep")
 def test_listing_after_the_2024_revision_cites_order_777(any_store: GraphStore) -> None:
     records = serious_listing()
     records[-1]["date"] = "2024-05-01"
@@ -228,6 +234,7 @@ def test_dated_revocation_makes_the_enterprise_ineligible_from_that_day(
     assert {r.restriction.rule for r in reasons} == {"company-law-178-4"}
 
 
+@pytest.mark.pins("bidding-law-53-54")
 def test_ban_on_the_head_office_reaches_its_branch(any_store: GraphStore) -> None:
     records = [
         enterprise(HEAD, "某某建设集团有限公司"),
@@ -263,6 +270,7 @@ def test_capacity_under_sixteen_denies_sixteen_and_seventeen_review(any_store: G
     assert verdict(check(any_store, "p:teen", "LEGAL_REPRESENTATIVE", "2026-06-16")) == "ALLOW"
 
 
+@pytest.mark.pins("penalty-publication-minor")
 def test_minors_minor_lapse_is_not_published(any_store: GraphStore) -> None:
     load_records(
         any_store,
@@ -281,6 +289,11 @@ def test_minors_minor_lapse_is_not_published(any_store: GraphStore) -> None:
 # --- 6. conviction category -------------------------------------------------------------------
 
 
+@pytest.mark.pins("company-law-178-2")
+@pytest.mark.pins("company-law-178-5", "dishonest-debtor-person")
+@pytest.mark.pins("notify-superior-of-public-body")
+@pytest.mark.pins("company-law-178-4")
+@pytest.mark.pins("penalty-publication-general")
 @pytest.mark.parametrize(
     ("category", "expected"),
     [("bribery", "DENY"), ("political_rights", "DENY"), ("other", "ALLOW"), (None, "REVIEW")],
@@ -303,6 +316,7 @@ def test_only_convictions_of_the_listed_categories_bar_office(
     assert verdict(check(any_store, "p:qian", "DIRECTOR", "2025-04-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-2-bribery")
 def test_bribery_conviction_record_bars_office_and_unknown_sentence_end_is_review(
     any_store: GraphStore,
 ) -> None:
@@ -379,6 +393,7 @@ def test_every_sanction_of_an_soe_is_notified_to_its_superior(
     assert duty.measure == "NOTIFY_SUPERIOR_AND_AUDIT" and duty.kind == "duty"
 
 
+@pytest.mark.pins("dishonest-debtor-entity", "notify-superior-of-public-body")
 def test_agency_listed_as_dishonest_debtor_is_accepted_and_notified(any_store: GraphStore) -> None:
     load_records(
         any_store,
@@ -436,6 +451,7 @@ def test_publication_cites_the_repair_order_in_force_on_the_penalty_date(
     assert order in publication.legal_basis
 
 
+@pytest.mark.pins("gpl-22-serious-penalty", "gpl-22-large-fine")
 def test_serious_penalty_without_a_known_fine_is_review_for_procurement(
     any_store: GraphStore,
 ) -> None:
@@ -605,3 +621,21 @@ def test_subject_access_shows_the_repaired_record_marked(any_store: GraphStore) 
     assert {e["id"]: e["state"] for e in record["events"]} == {"ev:1": "REPAIRED", "ev:r": None}
     assert record["subject"]["id"] == E1
     assert [link["rel"] for link in record["links"]] == ["LEGAL_REPRESENTATIVE"]
+
+
+@pytest.mark.pins("gpl-22-major-violation", "abnormal-operation-entity")
+def test_revocation_is_a_major_violation_record_and_abnormal_listing_puts_bids_under_review(
+    any_store: GraphStore,
+) -> None:
+    load_records(
+        any_store,
+        [
+            *revocation(),
+            enterprise(E2),
+            event("ev:a", "ABNORMAL_OPERATION_LISTED", E2, "2025-01-02"),
+        ],
+    )
+    assert verdict(eligibility(any_store, E1, "GOV_PROCUREMENT", "2024-06-30")) == "DENY"
+    assert verdict(eligibility(any_store, E1, "GOV_PROCUREMENT", "2024-07-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, E2, "BIDDING", "2025-01-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, E2, "BIDDING", "2025-01-02")) == "REVIEW"

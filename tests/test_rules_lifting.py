@@ -75,6 +75,7 @@ def test_repair_and_objection_on_one_event_void_it_in_either_order(
     assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2021-07-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-4")
 def test_credit_repair_does_not_shorten_the_company_law_bar(any_store: GraphStore) -> None:
     # 信用修复管理办法: "除法律法规另有规定外" — repair stops publication and credit measures,
     # not a disqualification the Company Law imposes for three years
@@ -92,6 +93,7 @@ def joint_listing() -> list[dict]:
     return [*revoked(), event("ev:j", "JOINT_PUNISHMENT_LISTED", E1, "2021-01-04")]
 
 
+@pytest.mark.pins("joint-punishment-entity")
 def test_repair_ends_joint_punishment_from_the_repair_date(any_store: GraphStore) -> None:
     load_records(
         any_store,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from creditgraph.store.base import GraphStore
 from scenario import (
     check,
@@ -169,6 +171,7 @@ def test_director_responsible_for_bankruptcy_barred_three_years_from_liquidation
     assert verdict(check(any_store, "p:zhao", "DIRECTOR", "2021-01-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-2")
 def test_economic_crime_bars_until_five_years_after_the_sentence_is_served(
     any_store: GraphStore,
 ) -> None:
@@ -189,6 +192,7 @@ def test_economic_crime_bars_until_five_years_after_the_sentence_is_served(
     assert verdict(check(any_store, "p:qian", "LEGAL_REPRESENTATIVE", "2024-04-10")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-2")
 def test_suspended_sentence_bars_until_two_years_after_probation(any_store: GraphStore) -> None:
     records = [
         person("p:sun", "孙八"),
@@ -207,6 +211,7 @@ def test_suspended_sentence_bars_until_two_years_after_probation(any_store: Grap
     assert verdict(check(any_store, "p:sun", "DIRECTOR", "2023-03-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-5")
 def test_dishonest_debtor_barred_while_listed_and_released_on_deletion(
     any_store: GraphStore,
 ) -> None:
@@ -223,6 +228,7 @@ def test_dishonest_debtor_barred_while_listed_and_released_on_deletion(
     assert verdict(check(any_store, "p:zhou", "MANAGER", "2026-03-01")) == "ALLOW"
 
 
+@pytest.mark.pins("serious-violation-legal-rep")
 def test_serious_violation_list_bars_legal_rep_but_not_directorship(any_store: GraphStore) -> None:
     records = [
         enterprise(E1, "某某食品有限公司"),
