@@ -133,7 +133,14 @@ def serious_listing(**fields: object) -> list[dict]:
         enterprise(E2, "某某餐饮管理有限公司"),
         person("p:wu", "吴十"),
         link("LEGAL_REPRESENTATIVE", "p:wu", E1, "2017-01-01"),
-        event("ev:s", "SERIOUS_VIOLATION_LISTED", E1, "2022-05-20", **fields),
+        event(
+            "ev:s",
+            "SERIOUS_VIOLATION_LISTED",
+            E1,
+            "2022-05-20",
+            ground="abnormal_expired",
+            **fields,
+        ),
     ]
 
 
@@ -146,6 +153,21 @@ def test_serious_violation_bars_legal_rep_of_other_enterprises_only(any_store: G
     assert verdict(check(any_store, "p:wu", "LEGAL_REPRESENTATIVE", "2023-01-01", E1)) == "ALLOW"
     reason = check(any_store, "p:wu", "PRINCIPAL", "2024-06-01", E2).reasons[0].restriction
     assert reason.legal_basis == "企业信息公示暂行条例(国务院令第654号) 第十七条第二款"
+
+
+@pytest.mark.pins("serious-violation-legal-rep")
+@pytest.mark.parametrize(("ground", "expected"), [("serious_violation", "ALLOW"), (None, "REVIEW")])
+def test_legal_rep_bar_follows_a_listing_for_the_expired_abnormal_operation_ground(
+    any_store: GraphStore, ground: str | None, expected: str
+) -> None:
+    records = serious_listing()
+    del records[-1]["ground"]
+    if ground:
+        records[-1]["ground"] = ground
+    load_records(any_store, records)
+    assert verdict(check(any_store, "p:wu", "LEGAL_REPRESENTATIVE", "2023-01-01", E2)) == expected
+    # the listing's own measures do not depend on the ground
+    assert verdict(eligibility(any_store, E1, "BIDDING", "2023-01-01")) == "REVIEW"
 
 
 @pytest.mark.pins("serious-violation-entity")

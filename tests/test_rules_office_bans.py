@@ -234,7 +234,7 @@ def test_serious_violation_list_bars_legal_rep_but_not_directorship(any_store: G
         enterprise(E1, "某某食品有限公司"),
         person("p:wu", "吴十"),
         link("LEGAL_REPRESENTATIVE", "p:wu", E1, "2017-01-01"),
-        event("ev:s", "SERIOUS_VIOLATION_LISTED", E1, "2022-05-20"),
+        event("ev:s", "SERIOUS_VIOLATION_LISTED", E1, "2022-05-20", ground="abnormal_expired"),
     ]
     load_records(any_store, records)
     assert verdict(check(any_store, "p:wu", "LEGAL_REPRESENTATIVE", "2025-05-20")) == "DENY"
