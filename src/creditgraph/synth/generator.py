@@ -176,6 +176,7 @@ _REVOCABLE = frozenset(
     }
 )
 LIFTING_KINDS = ("CREDIT_REPAIRED", "DELISTED", "OBJECTION_UPHELD", "DECISION_REVOKED")
+OBJECTION_KINDS = ("OBJECTION_FILED", "OBJECTION_REJECTED")
 _MIN_PER_KIND = 3
 
 
@@ -1131,13 +1132,39 @@ class _Generator:
                     )
                     lifted.add(event_id)
                     have[lift_kind] += 1
+        planned += self._objections(sanctions, lifted)
         planned.sort(key=lambda p: (p[0], p[3]))
         lines = []
+        ids: dict[str, str] = {}  # an objection's placeholder → its event id
         for n, (day, kind, subject, target, authority) in enumerate(planned, start=numbered + 1):
-            fields: dict[str, Any] = {"lifts": target}
-            lines.append(_event_line(f"ev:{n:07d}", kind, subject, day, authority, fields))
+            event_id = f"ev:{n:07d}"
+            if kind == "OBJECTION_FILED":
+                ids[f"@{target}"] = event_id
+            fields: dict[str, Any] = {"lifts": ids.get(target, target)}
+            lines.append(_event_line(event_id, kind, subject, day, authority, fields))
             self.event_counts[kind] += 1
         return lines
+
+    def _objections(
+        self, sanctions: list[tuple[str, str, str, int, str]], lifted: set[str]
+    ) -> list[tuple[int, str, str, str, str]]:
+        """Objections under review (异议处理中) and some rejected, on sanctions nothing else
+        lifts — drawn from a stream of their own, so the rest of the registry is unchanged."""
+        rng = random.Random(f"creditgraph-synth:{self.seed}:objections")
+        planned: list[tuple[int, str, str, str, str]] = []
+        wanted = max(_MIN_PER_KIND, len(sanctions) // 100)
+        for event_id, _, subject, day, authority in sanctions:
+            if len(planned) >= 2 * wanted:
+                break
+            if event_id in lifted or day + 120 >= _H or rng.random() < 0.5:
+                continue
+            filed = rng.randint(day + 10, day + 60)
+            planned.append((filed, "OBJECTION_FILED", subject, event_id, authority))
+            if len(planned) < wanted or rng.random() < 0.5:
+                # answered: the rejection lifts the objection, known by its placeholder
+                answer = rng.randint(filed + 15, min(filed + 60, _H))
+                planned.append((answer, "OBJECTION_REJECTED", subject, f"@{event_id}", authority))
+        return planned
 
 
 _BIRTH_FROM = dt.date(1955, 1, 1).toordinal()
