@@ -253,7 +253,7 @@ def test_batch_of_checks_reads_the_store_a_fixed_number_of_times(demo_store: Emb
     # the registry facts a check weighs (legal-rep links, their enterprises, the dated closures
     # of those the registry shows revoked) are read once per batch, not once per check
     assert sorted(c for c in counting.calls if c != "append_audit") == sorted([
-        "nodes", "restrictions", "links", "nodes", "events", "lifting_events", "events",
+        "nodes", "restrictions", "links", "nodes", "events", "lifting_events",
         "lifting_events", "data_version"])
 
 

@@ -148,7 +148,7 @@ class _Prefetched:
         # the registry facts a check weighs (公司法 第一百七十八条第一款第四项 when the registry
         # shows a revoked or closed enterprise): the legal-rep links of the batch, read once
         self._store = store
-        self._events: dict[tuple[str, ...], list[Any]] = {}
+        self._events: dict[str, list[Any]] = {}
         self._lifts: dict[str, list[Any]] = {}
         self._links: dict[str, list[Any]] = {}
         for link in store.links(
@@ -158,6 +158,16 @@ class _Prefetched:
         wanted = {link.dst for links in self._links.values() for link in links} - self._nodes.keys()
         if wanted:
             self._nodes.update(store.nodes(wanted))
+        office = store.schema.office
+        closed = sorted(
+            node_id
+            for node_id in wanted
+            if office is not None
+            and (node := self._nodes.get(node_id)) is not None
+            and node.props.get("status") in office.rep_review_statuses
+        )
+        if closed:
+            self.events(subjects=closed)
         self._version = store.data_version()
 
     def node(self, node_id: str) -> Any:
@@ -169,12 +179,15 @@ class _Prefetched:
     def links(self, node_ids: Iterable[str], **_: Any) -> list[Any]:
         return [link for node_id in node_ids for link in self._links.get(node_id, [])]
 
-    # read only for enterprises the registry shows revoked or closed, once per batch
+    # read only for enterprises the registry shows revoked or closed: all of them in one call
     def events(self, *, subjects: Sequence[str]) -> list[Any]:
-        key = tuple(subjects)
-        if key not in self._events:
-            self._events[key] = self._store.events(subjects=subjects)
-        return self._events[key]
+        missing = [s for s in subjects if s not in self._events]
+        if missing:
+            for subject in missing:
+                self._events[subject] = []
+            for event in self._store.events(subjects=missing):
+                self._events[event.subject].append(event)
+        return [e for s in subjects for e in self._events[s]]
 
     def lifting_events(self, event_id: str) -> list[Any]:
         if event_id not in self._lifts:
