@@ -89,3 +89,38 @@ def test_subject_access_of_a_person_shows_the_identity_number_masked_only(
     assert "*" in subject["id_number_masked"]
     assert "11010519491231002X" not in str(result.data)
     assert not {"id_hash", "id_key", "id_number_hash"} & subject.keys()
+
+
+def test_steward_records_a_release_of_one_person_through_record_event(tmp_path: Path) -> None:
+    opened = EmbeddedStore(tmp_path / "r.db", default_schema(), id_key=TEST_ID_KEY)
+    try:
+        load_records(
+            opened,
+            [
+                enterprise(SUPPLIER, "某某置业有限公司"),
+                person("p:old", "刘前任"),
+                {
+                    "type": "link",
+                    "rel": "LEGAL_REPRESENTATIVE",
+                    "from": "p:old",
+                    "to": SUPPLIER,
+                    "valid_from": "2015-01-01",
+                    "valid_to": "2023-06-30",
+                },
+                event("ev:x", "CONSUMPTION_RESTRICTED", SUPPLIER, "2022-10-01"),
+            ],
+        )
+        state = state_for(opened, keys=KEYS)
+        mutation = (
+            'mutation { recordEvent(event: {id: "ev:rel", kind: DELISTED, subject: "'
+            + SUPPLIER
+            + '", date: "2024-03-15", lifts: "ev:x", releases: ["p:old"]}) { ok errors { message } } }'
+        )
+        result = run(state, mutation, key=KEYS["steward"])
+        assert result.errors is None and result.data["recordEvent"]["ok"], result
+        (released,) = opened.restrictions(subject="p:old")
+        assert released.until is not None and released.until.isoformat() == "2024-03-14"
+        (entity,) = opened.restrictions(subject=SUPPLIER)
+        assert entity.until is None  # the enterprise itself stays restricted
+    finally:
+        opened.close()

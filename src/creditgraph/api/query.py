@@ -703,7 +703,7 @@ class Mutation:
             "subject": event.subject,
             "date": event.date.isoformat(),
         }
-        for name in ("authority", "document", "note", "responsible", "lifts"):
+        for name in ("authority", "document", "note", "responsible", "lifts", "releases"):
             value = getattr(event, name)
             if value is not None:
                 record[name] = value

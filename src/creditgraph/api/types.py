@@ -946,6 +946,11 @@ class EventInput:
     lifts: strawberry.ID | None = strawberry.field(
         default=None, description="For lifting kinds: the event lifted."
     )
+    releases: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="For lifting kinds: the persons it releases (a court releasing a former "
+        "legal representative); omit when it applies to everyone reached.",
+    )
     details: JSON | None = strawberry.field(
         default=None,
         description="The kind's own fields, as in the import record: "
