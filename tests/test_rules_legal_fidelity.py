@@ -312,10 +312,6 @@ def test_minors_minor_lapse_is_not_published(any_store: GraphStore) -> None:
 
 
 @pytest.mark.pins("company-law-178-2")
-@pytest.mark.pins("company-law-178-5", "dishonest-debtor-person")
-@pytest.mark.pins("notify-superior-of-public-body")
-@pytest.mark.pins("company-law-178-4")
-@pytest.mark.pins("penalty-publication-general")
 @pytest.mark.parametrize(
     ("category", "expected"),
     [("bribery", "DENY"), ("political_rights", "DENY"), ("other", "ALLOW"), (None, "REVIEW")],
@@ -361,6 +357,7 @@ def test_bribery_conviction_record_bars_office_and_unknown_sentence_end_is_revie
 # --- 7. dishonest-debtor ground ---------------------------------------------------------------
 
 
+@pytest.mark.pins("company-law-178-5", "dishonest-debtor-person")
 @pytest.mark.parametrize(
     ("ground", "expected"),
     [("unpaid_debt", "DENY"), ("obstruction", "REVIEW"), ("evasion", "REVIEW"), (None, "REVIEW")],
@@ -387,6 +384,7 @@ def test_dishonest_debtor_bars_office_only_for_an_unpaid_debt(
 # --- 8. notification duties; agencies as dishonest debtors ------------------------------------
 
 
+@pytest.mark.pins("notify-superior-of-public-body")
 @pytest.mark.parametrize(
     "sanction",
     [
@@ -434,6 +432,7 @@ def test_agency_listed_as_dishonest_debtor_is_accepted_and_notified(any_store: G
 # --- 9. the law in force on the day -----------------------------------------------------------
 
 
+@pytest.mark.pins("company-law-178-4")
 @pytest.mark.parametrize(
     ("revoked_on", "basis"),
     [
@@ -456,6 +455,7 @@ def test_bar_cites_the_company_law_in_force_on_the_revocation_date(
     assert reason.restriction.legal_basis == basis
 
 
+@pytest.mark.pins("penalty-publication-general")
 @pytest.mark.parametrize(
     ("penalised_on", "order"), [("2026-03-31", "令第58号"), ("2026-04-01", "令第36号")]
 )

@@ -17,6 +17,9 @@ from pathlib import Path
 from creditgraph.rules.rulebook import Citation, Rule
 from creditgraph.schema import GraphSchema, default_schema
 
+# tests of the rules-file format name rule ids without pinning what the rules do
+NOT_SCENARIOS = frozenset({"test_local_rules.py", "test_reviewer_table.py"})
+
 EFFECT_WORDS = {
     "end": "ends it the day before",
     "void": "voids it from the start",
@@ -31,6 +34,8 @@ def pinning_tests(tests_dir: Path, rule_ids: Iterable[str]) -> dict[str, list[st
     ids = set(rule_ids)
     found: dict[str, set[str]] = {i: set() for i in ids}
     for path in sorted(tests_dir.rglob("test_*.py")):
+        if path.name in NOT_SCENARIOS:
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
