@@ -104,6 +104,7 @@ def test_unknown_personal_responsibility_gives_review_not_allow_or_deny(
     decision = check(any_store, "p:zhang-san-1", "LEGAL_REPRESENTATIVE", "2022-01-01")
     assert verdict(decision) == "REVIEW"
     assert [r.restriction.certainty.value for r in decision.reasons] == ["UNCONFIRMED"]
+    assert "个人责任不明" in decision.to_json()["reasons"][0]["note"]
     assert (
         verdict(check(any_store, "p:zhang-san-1", "LEGAL_REPRESENTATIVE", "2024-07-01")) == "ALLOW"
     )

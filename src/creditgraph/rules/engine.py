@@ -138,6 +138,8 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
         if outcome == "skip":
             continue
         last_day, end_known = rule.last_day(event)
+        if rule.responsible_required and rule.path and event.responsible is None:
+            note = _join(note, "决定未认定负有个人责任的人员, 个人责任不明")
         if not end_known:
             note = _join(note, "刑罚执行期满之日或名单期限不明, 限制的终期不能确定")
         for reach in _reach(rule, event, subject, view, last_day):
