@@ -51,7 +51,7 @@ from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
 from creditgraph.service.decisions import Decisions
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
-from creditgraph.store.base import GraphStore
+from creditgraph.store.base import OUT, GraphStore
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -152,7 +152,7 @@ class _Prefetched:
         self._lifts: dict[str, list[Any]] = {}
         self._links: dict[str, list[Any]] = {}
         for link in store.links(
-            sorted(by_person(requests)), rels=["LEGAL_REPRESENTATIVE"], direction="out"
+            sorted(by_person(requests)), rels=["LEGAL_REPRESENTATIVE"], direction=OUT
         ):
             self._links.setdefault(link.src, []).append(link)
         wanted = {link.dst for links in self._links.values() for link in links} - self._nodes.keys()
