@@ -59,7 +59,7 @@ def test_serious_penalty_is_a_major_violation_record_for_procurement(any_store: 
                 SUPPLIER,
                 "2024-01-05",
                 severity="serious",
-                fine=2_500_000,
+                fine_wan_yuan=250,
             ),
             event("ev:g", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-02-05", severity="general"),
         ),

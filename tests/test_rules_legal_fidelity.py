@@ -489,7 +489,7 @@ def test_serious_penalty_without_a_known_fine_is_review_for_procurement(
                 E2,
                 "2024-01-05",
                 severity="general",
-                fine=2_000_000,
+                fine_wan_yuan=200,
             ),
         ],
     )

@@ -46,9 +46,15 @@ CONTRACT_EVENTS = {
 def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
-    assert set(schema.links) == CONTRACT_RELS
-    # the contract lists event kinds "at least"; objections under review are the addition
-    assert set(schema.events) == CONTRACT_EVENTS | {"OBJECTION_FILED", "OBJECTION_REJECTED"}
+    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements;
+    # and objections under review (the contract lists event kinds "at least")
+    assert set(schema.links) == CONTRACT_RELS | {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
+    assert schema.derived_rels() == {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
+    assert set(schema.events) == CONTRACT_EVENTS | {
+        "IDENTITY_JUDGED",
+        "OBJECTION_FILED",
+        "OBJECTION_REJECTED",
+    }
     assert set(schema.roles) == {
         "LEGAL_REPRESENTATIVE",
         "DIRECTOR",

@@ -1194,7 +1194,7 @@ def _legal_facts(rng: random.Random, kind: str, fields: dict[str, Any]) -> None:
             fields["ground"] = ground
     elif kind == "ADMINISTRATIVE_PENALTY" and fields.get("severity") == "serious":
         if rng.random() < 0.6:
-            fields["fine"] = float(rng.choice((5e5, 1e6, 2e6, 3e6, 5e6)))
+            fields["fine_wan_yuan"] = float(rng.choice((50, 100, 200, 300, 500)))
     elif kind == "SERIOUS_VIOLATION_LISTED" and rng.random() < 0.9:
         fields["ground"] = "abnormal_expired" if rng.random() < 0.6 else "serious_violation"
 
@@ -1304,7 +1304,7 @@ def _event_line(
             parts.append(f',"{name}":null')
         elif isinstance(value, list):
             parts.append(f',"{name}":[' + ",".join(f'"{v}"' for v in value) + "]")
-        elif isinstance(value, float):  # an amount (a fine in yuan); ints are day ordinals
+        elif isinstance(value, float):  # an amount (a fine in 万元); ints are day ordinals
             parts.append(f',"{name}":{value:.0f}')
         elif isinstance(value, int):
             parts.append(f',"{name}":"{_iso(value)}"')
