@@ -71,6 +71,8 @@ def test_director_barred_mid_term_alerts_the_enterprise_watcher_once_and_asks_re
                 "p:director",
                 "2026-05-20",
                 authority="g:court",
+                ground="unpaid_debt",
+                until="2028-05-20",  # the listing's term, as the court set it
             )
         ],
     )
@@ -95,7 +97,17 @@ def test_director_barred_mid_term_alerts_the_enterprise_watcher_once_and_asks_re
     assert notice.data["legal_basis"] == "公司法(2023) 第一百七十八条第三款"
     # a bystander's enterprise is not watched: its changes reach the feed, not the watcher
     load_records(
-        any_store, [event("ev:other", "DISHONEST_DEBTOR_LISTED", "p:bystander", "2026-05-21")]
+        any_store,
+        [
+            event(
+                "ev:other",
+                "DISHONEST_DEBTOR_LISTED",
+                "p:bystander",
+                "2026-05-21",
+                ground="unpaid_debt",
+                until="2028-05-21",
+            )
+        ],
     )
     assert len(_alerts(any_store)) == 1
     feed = monitoring.changes("0", first=10)
@@ -106,7 +118,17 @@ def test_upheld_objection_produces_a_restored_alert(any_store: GraphStore) -> No
     monitoring = _pin(any_store)
     _base(any_store)
     load_records(
-        any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")]
+        any_store,
+        [
+            event(
+                "ev:debtor",
+                "DISHONEST_DEBTOR_LISTED",
+                "p:director",
+                "2026-05-20",
+                ground="unpaid_debt",
+                until="2028-05-20",
+            )
+        ],
     )
     since = any_store.data_version()
     monitoring.watch("p:director", owner="bank")
@@ -156,18 +178,19 @@ def test_incentive_never_outweighs_a_bar(any_store: GraphStore) -> None:
         [
             event("ev:honour", "HONOUR_AWARDED", "p:director", "2026-01-10"),
             event(
-                "ev:conviction",
-                "CRIMINAL_CONVICTION",
+                "ev:debt",
+                "DISHONEST_DEBTOR_LISTED",
                 "p:director",
                 "2026-02-01",
-                sentence_end="2026-02-01",
+                ground="unpaid_debt",
+                until="2028-02-01",
             ),
         ],
     )
     decision = check(any_store, "p:director", "DIRECTOR", "2026-03-01")
     assert decision.decision.value == "DENY"
     assert decision.incentives == ()
-    assert {r.restriction.rule for r in decision.incentives_withheld} == {"company-law-178-2"}
+    assert "company-law-178-5" in {r.restriction.rule for r in decision.incentives_withheld}
 
 
 def test_breached_commitment_turns_into_the_restriction_it_entails(any_store: GraphStore) -> None:
@@ -225,7 +248,19 @@ def test_credit_grades_follow_what_is_in_force(any_store: GraphStore) -> None:
     assert graded.reasons[0].restriction is not None
     load_records(any_store, [event("ev:abn", "ABNORMAL_OPERATION_LISTED", E, "2026-04-01")])
     assert grades.grade(E, as_of=day("2026-04-02")).grade == "C"
-    load_records(any_store, [event("ev:dd", "DISHONEST_DEBTOR_LISTED", E, "2026-05-01")])
+    load_records(
+        any_store,
+        [
+            event(
+                "ev:dd",
+                "DISHONEST_DEBTOR_LISTED",
+                E,
+                "2026-05-01",
+                ground="unpaid_debt",
+                until="2028-05-01",
+            )
+        ],
+    )
     worst = grades.grade(E, as_of=day("2026-05-02"))
     assert worst.grade == "D" and worst.inspection_ratio == 0.5
     assert grades.grade(E, as_of=day("2026-03-01")).grade == "A"  # as of a date
@@ -322,7 +357,17 @@ def test_unwatched_party_changes_reach_only_the_feed(any_store: GraphStore) -> N
     watch = monitoring.watch("p:director", owner="bank")
     monitoring.unwatch(watch.id)
     load_records(
-        any_store, [event("ev:debtor", "DISHONEST_DEBTOR_LISTED", "p:director", "2026-05-20")]
+        any_store,
+        [
+            event(
+                "ev:debtor",
+                "DISHONEST_DEBTOR_LISTED",
+                "p:director",
+                "2026-05-20",
+                ground="unpaid_debt",
+                until="2028-05-20",
+            )
+        ],
     )
     assert _alerts(any_store) == []
     assert [c.subject for c in any_store.monitor_records(CHANGE)] == ["p:director"]

@@ -119,7 +119,14 @@ def _scenario(store: GraphStore, webhook: str) -> list[str]:
     load_records(
         store,
         [
-            event(f"ev:{i}", "DISHONEST_DEBTOR_LISTED", p, "2026-05-20")
+            event(
+                f"ev:{i}",
+                "DISHONEST_DEBTOR_LISTED",
+                p,
+                "2026-05-20",
+                ground="unpaid_debt",
+                until="2028-05-20",
+            )
             for i, p in enumerate(people)
         ],
     )

@@ -46,12 +46,15 @@ CONTRACT_EVENTS = {
 def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
-    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements
+    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements;
+    # and objections under review (the contract lists event kinds "at least")
     assert set(schema.links) == CONTRACT_RELS | {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
     assert schema.derived_rels() == {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
-    # the contract's kinds "at least"; the rest are declared by the rules files that use them
     assert set(schema.events) == CONTRACT_EVENTS | {
         "IDENTITY_JUDGED",
+        "OBJECTION_FILED",
+        "OBJECTION_REJECTED",
+        # declared by the rules files that use them (incentives, commitments)
         "RED_LISTED",
         "TAX_CREDIT_A",
         "HONOUR_AWARDED",
@@ -87,6 +90,8 @@ def test_schema_declares_everything_in_the_contract_record_format() -> None:
         "DELISTED": "end",
         "OBJECTION_UPHELD": "void",
         "DECISION_REVOKED": "void",
+        "OBJECTION_FILED": "flag",
+        "OBJECTION_REJECTED": "close",
     }
 
 

@@ -37,7 +37,8 @@ def test_watch_then_feed_then_feedback_through_graphql(tmp_path: Path) -> None:
     recorded = run(
         state,
         """mutation ($who: ID!) { recordEvent(event: {id: "ev:loop-1",
-             kind: DISHONEST_DEBTOR_LISTED, subject: $who, date: "2026-06-10"}) { written } }""",
+             kind: DISHONEST_DEBTOR_LISTED, subject: $who, date: "2026-06-10",
+             details: {until: "2028-06-10", ground: "unpaid_debt"}}) { written } }""",
         {"who": BARRED},
         key=KEYS["steward"],
     )
@@ -133,7 +134,21 @@ def test_credit_grade_incentives_and_notices_through_graphql(tmp_path: Path) -> 
     assert [e["node"]["subject"] for e in listing.data["creditGrades"]["edges"]] == [MINGYUAN]
     # a barred director sitting on MINGYUAN's board: a removal notice to MINGYUAN
     store.pinned_today = store.today().replace(year=2026, month=6, day=30)  # type: ignore[attr-defined]
-    result = load(lines([event("ev:dd", "DISHONEST_DEBTOR_LISTED", BARRED, "2026-06-20")]), store)
+    result = load(
+        lines(
+            [
+                event(
+                    "ev:dd",
+                    "DISHONEST_DEBTOR_LISTED",
+                    BARRED,
+                    "2026-06-20",
+                    ground="unpaid_debt",
+                    until="2028-06-20",
+                )
+            ]
+        ),
+        store,
+    )
     assert not result.errors
     notices = run(
         state,
@@ -182,7 +197,19 @@ def test_decision_changed_subscription_over_websocket(tmp_path: Path) -> None:
                 )
             )
             result = load(
-                lines([event("ev:sub", "DISHONEST_DEBTOR_LISTED", BARRED, "2026-06-20")]), store
+                lines(
+                    [
+                        event(
+                            "ev:sub",
+                            "DISHONEST_DEBTOR_LISTED",
+                            BARRED,
+                            "2026-06-20",
+                            ground="unpaid_debt",
+                            until="2028-06-20",
+                        )
+                    ]
+                ),
+                store,
             )
             assert not result.errors
             message = json.loads(ws.recv(timeout=20))

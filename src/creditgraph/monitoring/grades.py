@@ -15,8 +15,7 @@ from typing import Any
 from creditgraph.domain.model import Certainty, Event, Restriction
 from creditgraph.domain.periods import period_last_day
 from creditgraph.monitoring.config import GradeSpec, supervision
-from creditgraph.monitoring.service import _StoreView, party
-from creditgraph.rules.engine import effective_lifting
+from creditgraph.monitoring.service import _StoreView, is_void, party
 from creditgraph.service.decisions import Decisions, Reason
 from creditgraph.service.errors import InvalidArgument
 from creditgraph.store.base import GraphStore
@@ -124,7 +123,7 @@ class Grades:
         return [
             e
             for e in self.store.events(subject=subject)
-            if e.date <= as_of and effective_lifting(e, view, self.store.schema).voided_by is None
+            if e.date <= as_of and not is_void(e, view, self.store.schema)
         ]
 
     def _events_within(

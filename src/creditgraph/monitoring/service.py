@@ -24,7 +24,7 @@ from creditgraph.monitoring.react import (
     SUBJECT,
     WATCH,
 )
-from creditgraph.rules.engine import effective_lifting
+from creditgraph.rules.engine import standing_lifts
 from creditgraph.service.decisions import canonical_node
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import GraphStore, MonitorRecord
@@ -295,7 +295,7 @@ class Monitoring:
             standing = [
                 b
                 for b in breaches.get(c.id, [])
-                if effective_lifting(b, _StoreView(self.store), self.store.schema).voided_by is None
+                if not is_void(b, _StoreView(self.store), self.store.schema)
             ]
             deadline = c.props.get("deadline")
             if standing:
@@ -318,6 +318,13 @@ class Monitoring:
                 }
             )
         return found
+
+
+def is_void(event: Event, view: Any, schema: Any) -> bool:
+    """Whether an upheld objection or a revoked decision that stands voids the event."""
+    return any(
+        schema.events[lift.kind].lifting == "void" for lift in standing_lifts(event, view, schema)
+    )
 
 
 class _StoreView:
