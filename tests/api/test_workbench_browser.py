@@ -195,7 +195,8 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     pdf = Path(download_info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
-    assert "公司法" in text and "第一百七十八条" in text
+    # the revocation (2024-03-15) predates 公司法(2023): the bar cites the text then in force
+    assert "公司法(2018) 第一百四十六条第一款第四项" in text
     assert PURPOSE in text
     assert "310101197805120138" not in text  # the identity number never in clear
 
