@@ -104,9 +104,7 @@ def test_a_hubs_first_links_are_those_a_full_listing_would_show_first(
     _hub(any_store)
     ranks = rel_ranks(any_store.schema)
     for day in (None, dt.date(2019, 1, 1), dt.date(2023, 1, 1)):
-        every = sorted(
-            any_store.links(["p:hub"], as_of=day), key=display_order(ranks, "p:hub")
-        )
+        every = sorted(any_store.links(["p:hub"], as_of=day), key=display_order(ranks, "p:hub"))
         for limit in (1, 7, 40, 500):
             ranked = any_store.ranked_links(["p:hub", "p:peer"], as_of=day, limit=limit)
             assert ranked["p:hub"].total == len(every)

@@ -49,9 +49,7 @@ from creditgraph.api.types import (
 from creditgraph.domain.model import Restriction as DomainRestriction
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
-from creditgraph.service.decisions import Decisions
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
-from creditgraph.store.base import GraphStore
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -124,36 +122,6 @@ def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
         if node_id is not None and ctx.node(node_id) is None:
             return missing(node_id)
     return exc
-
-
-class _Prefetched:
-    """The store as Decisions sees it during a batch of checks: every person, enterprise and
-    restriction read once for the whole batch, so N checks cost three store calls."""
-
-    def __init__(self, store: GraphStore, requests: Sequence[tuple[str, str, str | None, dt.date]]):
-        self.schema = store.schema
-        ids = {p for p, _, _, _ in requests} | {e for _, _, e, _ in requests if e is not None}
-        self._nodes = store.nodes(ids)
-        self._restrictions: dict[tuple[str, dt.date], list[DomainRestriction]] = {}
-        by_day: dict[dt.date, set[str]] = {}
-        for person, _, _, day in requests:
-            by_day.setdefault(day, set()).add(person)
-        for day, persons in by_day.items():
-            for r in store.restrictions(subjects=sorted(persons), active_on=day):
-                self._restrictions.setdefault((r.subject, day), []).append(r)
-        self._version = store.data_version()
-
-    def node(self, node_id: str) -> Any:
-        return self._nodes.get(node_id)
-
-    def restrictions(
-        self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
-    ) -> list[DomainRestriction]:
-        assert subject is not None and active_on is not None
-        return self._restrictions.get((subject, active_on), [])
-
-    def data_version(self) -> str:
-        return self._version
 
 
 def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> ImportResult:
@@ -239,7 +207,7 @@ class Query:
         ]
         if not asked:
             return []
-        decisions = Decisions(cast(GraphStore, _Prefetched(ctx.store, asked)))
+        decisions = ctx.state.decisions.prefetched(asked)
         answers = []
         for index, (person, role, enterprise, day) in enumerate(asked):
             try:

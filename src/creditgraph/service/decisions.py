@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from creditgraph.domain.model import Certainty, Link, Restriction, Verdict
+from creditgraph.domain.model import Certainty, Link, Node, Restriction, Verdict
 from creditgraph.schema import GraphSchema
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import OUT, GraphStore
@@ -137,7 +137,15 @@ class Decisions:
     def check_appointments(
         self, requests: Sequence[tuple[str, str, str | None, dt.date]]
     ) -> list[Decision]:
-        return [self.check_appointment(p, r, enterprise_id=e, on=d) for p, r, e, d in requests]
+        """Many checks, answered as one: every party and restriction they need read first
+        in a few set-based store calls (whoever asks — CLI, REST, GraphQL)."""
+        batch = self.prefetched(requests)
+        return [batch.check_appointment(p, r, enterprise_id=e, on=d) for p, r, e, d in requests]
+
+    def prefetched(self, requests: Sequence[tuple[str, str, str | None, dt.date]]) -> Decisions:
+        """Decisions over what these requests need, read once: N checks cost three store
+        calls instead of 3N (on Neo4j, three round trips instead of 3N)."""
+        return Decisions(cast(GraphStore, _Prefetched(self.store, requests)))
 
     def _reasons(
         self, subject_id: str, on: dt.date, *, role: str | None = None, activity: str | None = None
@@ -170,6 +178,38 @@ class Decisions:
                 if link.rel in roles and link.dst != restriction.event_subject:
                     found.append(Conflict(restriction, link))
         return found
+
+
+class _Prefetched:
+    """The store as a batch of checks reads it: every person, enterprise and restriction
+    the batch asks about read once, in set-based calls."""
+
+    def __init__(
+        self, store: GraphStore, requests: Sequence[tuple[str, str, str | None, dt.date]]
+    ) -> None:
+        self.schema = store.schema
+        ids = {p for p, _, _, _ in requests} | {e for _, _, e, _ in requests if e is not None}
+        self._nodes = store.nodes(ids) if ids else {}
+        self._restrictions: dict[tuple[str, dt.date], list[Restriction]] = {}
+        by_day: dict[dt.date, set[str]] = {}
+        for person, _, _, day in requests:
+            by_day.setdefault(day, set()).add(person)
+        for day, persons in by_day.items():
+            for r in store.restrictions(subjects=sorted(persons), active_on=day):
+                self._restrictions.setdefault((r.subject, day), []).append(r)
+        self._version = store.data_version()
+
+    def node(self, node_id: str) -> Node | None:
+        return self._nodes.get(node_id)
+
+    def restrictions(
+        self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
+    ) -> list[Restriction]:
+        assert subject is not None and active_on is not None
+        return self._restrictions.get((subject, active_on), [])
+
+    def data_version(self) -> str:
+        return self._version
 
 
 def _reason_order(reason: Reason) -> tuple[Any, ...]:

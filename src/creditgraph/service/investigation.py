@@ -317,9 +317,7 @@ class _Reached:
         while nodes[-1] != self.start:
             nodes.append(min(self.parents[nodes[-1]]))
         nodes.reverse()
-        hops = [
-            Hop(a, b, tuple(sorted(self.parents[b][a], key=_key))) for a, b in pairwise(nodes)
-        ]
+        hops = [Hop(a, b, tuple(sorted(self.parents[b][a], key=_key))) for a, b in pairwise(nodes)]
         return ConnectingPath(tuple(nodes), tuple(hops))
 
 

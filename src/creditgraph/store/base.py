@@ -278,9 +278,7 @@ def rel_ranks(schema: GraphSchema) -> dict[str, int]:
     return {rel: i for i, rel in enumerate(schema.links)}
 
 
-def display_order(
-    ranks: Mapping[str, int], node_id: str
-) -> Callable[[Link], tuple[object, ...]]:
+def display_order(ranks: Mapping[str, int], node_id: str) -> Callable[[Link], tuple[object, ...]]:
     """How a party's links are listed, and so which are shown when only some can be: links
     that still hold first, then by the schema's order of link kinds, then by the other
     party's id, the latest first between the same two parties.

@@ -930,7 +930,6 @@ class Neo4jStore:
             for r in rows
         ]
 
-
     # === traversal (issue 14) =====================================================
     # Each operation is one Cypher statement on the server (cypher/traversal/), or one per
     # breadth-first level where a level's answer decides the next (links_within,
