@@ -5,7 +5,10 @@
   cached), plus the hop, depth and fan-out caps of the service layer.
 - Each request runs in a worker thread (the stores are synchronous) under the request
   deadline: past CREDITGRAPH_REQUEST_TIMEOUT the caller gets a TIMEOUT error at once, and
-  the worker stops at its next deadline check instead of running on.
+  the worker stops at its next deadline check instead of running on. The exception: a
+  single check (``checkAppointment``, ``checkEligibility``) on a store that answers in
+  process (the embedded store: three index lookups, tens of microseconds) runs on the
+  event loop itself — handing it to a thread and back cost more than the check.
 - Every error leaves with an ``extensions.code``; an unexpected one is logged and its text
   is not shown (it could carry personal data).
 """
@@ -15,10 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -118,6 +122,33 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[error])
 
 
+# Fields answered in microseconds on an in-process store: run without a thread hand-off.
+INLINE_FIELDS = frozenset({"checkAppointment", "checkEligibility"})
+
+
+@lru_cache(maxsize=512)
+def _inline_operation(query: str, operation_name: str | None) -> bool:
+    """Whether the operation asks only for single checks (parsed once per query text)."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return False  # the regular path reports it
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != len(document.definitions):
+        return False  # fragments: not a bare check
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    if len(chosen) != 1 or chosen[0].operation.value != "query":
+        return False
+    selections = chosen[0].selection_set.selections
+    return bool(selections) and all(
+        isinstance(node, FieldNode) and node.name.value in INLINE_FIELDS for node in selections
+    )
+
+
 class CreditGraphSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -158,6 +189,20 @@ class CreditGraphSchema(strawberry.Schema):
     ) -> ExecutionResult:
         if not isinstance(context_value, ApiContext):
             return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        if (
+            query is not None
+            and getattr(context_value.store, "in_process", False)
+            and _inline_operation(query, operation_name)
+        ):
+            return self.execute_sync(
                 query,
                 variable_values,
                 context_value,

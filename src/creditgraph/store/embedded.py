@@ -264,6 +264,9 @@ def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
 class EmbeddedStore:
     """A :class:`~creditgraph.store.base.GraphStore` in one SQLite file."""
 
+    # reads are in-process index lookups: the API runs single checks without a thread
+    in_process = True
+
     def __init__(
         self, path: str | os.PathLike[str], schema: GraphSchema, *, id_key: str | None = None
     ) -> None:
