@@ -51,6 +51,8 @@ def _batches(data_path: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
                         "rel": r["rel"],
                         "src": r["from"],
                         "dst": r["to"],
+                        # MERGE needs a key that is never null: the start, or '' when unknown
+                        "key": r.get("valid_from") or "",
                         "valid_from": _day(r.get("valid_from")),
                         "valid_to": _day(r.get("valid_to")),
                         "share": r.get("share"),

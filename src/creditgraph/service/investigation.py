@@ -22,7 +22,7 @@ from itertools import pairwise
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, UnknownId
-from creditgraph.store.base import GraphStore, TooWide
+from creditgraph.store.base import GraphStore, RankedLinks, TooWide
 
 MAX_DEPTH = 3
 MAX_HOPS = 6
@@ -218,7 +218,9 @@ def neighborhood(
     _bounded("depth", depth, 0, MAX_DEPTH)
     _bounded("perNodeLimit", per_node_limit, 1, MAX_PER_NODE_LIMIT)
     chosen = _check_rels(store, rels)
-    require_node(store, root)
+    if depth == 0:
+        require_node(store, root)
+    read: dict[str, RankedLinks] = {}
     distance = {root: 0}
     kept: dict[tuple[str, str, str, dt.date], Link] = {}
     kept_by_node: dict[str, int] = {}
@@ -230,10 +232,17 @@ def neighborhood(
         deadline.check()
         # a party's first perNodeLimit links are enough: at most `shown` of them are
         # already kept (the link it was reached by), and those count as shown
-        ranked = store.ranked_links(frontier, rels=chosen, as_of=as_of, limit=per_node_limit)
+        unread = [node_id for node_id in frontier if node_id not in read]
+        if unread:
+            # one level on is read with this one (a server store: in the same round trip)
+            read.update(
+                store.ranked_links(
+                    unread, rels=chosen, as_of=as_of, limit=per_node_limit, ahead=level + 1 < depth
+                )
+            )
         following: list[str] = []
         for node_id in frontier:
-            first = ranked[node_id]
+            first = read[node_id]
             shown = kept_by_node.get(node_id, 0)
             for link in first.links:
                 if _key(link) in kept:
@@ -264,7 +273,16 @@ def neighborhood(
             for t in truncated
             if shown_by_node.get(t.node, 0) < t.total
         ]
-    nodes = store.nodes(distance)
+    nodes = {
+        node_id: ranked.node
+        for node_id, ranked in read.items()
+        if node_id in distance and ranked.node is not None
+    }
+    unread_nodes = [node_id for node_id in distance if node_id not in nodes]
+    if unread_nodes:
+        nodes.update(store.nodes(unread_nodes))
+    if root not in nodes:
+        raise UnknownId(f"unknown id {root!r}")
     return Subgraph(
         root=root,
         depth=depth,

@@ -159,11 +159,14 @@ class GraphStore(Protocol):
         rels: Iterable[str] | None = None,
         as_of: dt.date | None = None,
         limit: int,
+        ahead: bool = False,
     ) -> dict[str, RankedLinks]:
         """Per node: its first ``limit`` links in :func:`display_order` and how many it has.
 
         Only what is shown is read: a nominee with 9,000 companies costs ``limit`` rows
-        and an index count, not 9,000 rows.
+        and an index count, not 9,000 rows. With ``ahead``, the answer also holds the
+        parties at the other end of those first links (a neighbourhood's next level, which
+        a server store reads in the same round trip).
         """
         ...
 
@@ -257,6 +260,7 @@ class TooWide(Exception):
 class RankedLinks:
     links: list[Link]  # the first ones in display order
     total: int  # how many links the node has (within the kinds and the day asked about)
+    node: Node | None = None  # the party itself, when the store read it on the way
 
 
 @dataclass(frozen=True)

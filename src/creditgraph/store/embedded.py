@@ -781,6 +781,26 @@ class EmbeddedStore:
         rels: Iterable[str] | None = None,
         as_of: dt.date | None = None,
         limit: int,
+        ahead: bool = False,
+    ) -> dict[str, RankedLinks]:
+        found = self._ranked_links(node_ids, rels=rels, as_of=as_of, limit=limit)
+        if ahead:
+            # in-process, the next level is simply the next call
+            others = {link.other(n) for n, ranked in found.items() for link in ranked.links}
+            found.update(
+                self._ranked_links(
+                    sorted(others - found.keys()), rels=rels, as_of=as_of, limit=limit
+                )
+            )
+        return found
+
+    def _ranked_links(
+        self,
+        node_ids: Sequence[str],
+        *,
+        rels: Iterable[str] | None,
+        as_of: dt.date | None,
+        limit: int,
     ) -> dict[str, RankedLinks]:
         wanted = list(dict.fromkeys(node_ids))
         ranks = rel_ranks(self.schema)

@@ -964,6 +964,7 @@ class Neo4jStore:
         rels: Iterable[str] | None = None,
         as_of: dt.date | None = None,
         limit: int,
+        ahead: bool = False,
     ) -> dict[str, RankedLinks]:
         wanted = list(dict.fromkeys(node_ids))
         found: dict[str, RankedLinks] = {}
@@ -972,12 +973,15 @@ class Neo4jStore:
             "as_of": as_of,
             "limit": limit,
             "ranks": rel_ranks(self.schema),
+            "ahead": ahead,
         }
         for chunk in _chunks(wanted):
             rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
             for row in rows:
-                found[row["id"]] = RankedLinks([_link(r) for r in row["links"]], row["total"])
-        return {n: found.get(n, RankedLinks([], 0)) for n in wanted}
+                found[row["id"]] = RankedLinks(
+                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                )
+        return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
 
     def shortest_paths(
         self,
