@@ -554,42 +554,57 @@ class Neo4jStore:
         if not links:
             return set()
         unique = list({link.key: link for link in links}.values())  # the last one wins
-        # one pass: looked up, created or updated, and reported in the same statement (a
-        # read pass and then a write pass cost two index seeks and expansions per link)
-        created = updated = written = 0
-        ends: set[str] = set()
+        stored: dict[int, tuple[str, dt.date | None, float | None]] = {}
         for start in range(0, len(unique), CHUNK):
-            part = unique[start : start + CHUNK]
-            rows = [
+            keys = [
                 {
                     "i": start + i,
                     "rel": link.rel,
                     "src": link.src,
                     "dst": link.dst,
                     "valid_from": link.valid_from,
-                    "valid_to": link.valid_to,
-                    "share": link.share,
                 }
-                for i, link in enumerate(part)
+                for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            for row in self._run(tx, "import/links_upsert", rows=rows):
-                written += 1
-                link = unique[row["i"]]
-                if row["created"]:
-                    created += 1
-                elif (_day(row["valid_to"]), row["share"]) != (link.valid_to, link.share):
-                    updated += 1
-                else:
-                    continue
-                ends.update((link.src, link.dst))
-        if written != len(unique):
+            for row in self._run(tx, "import/links_existing", rows=keys):
+                stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
+        created: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        ends: set[str] = set()
+        for i, link in enumerate(unique):
+            old = stored.get(i)
+            if old is not None and (old[1], old[2]) == (link.valid_to, link.share):
+                continue
+            ends.update((link.src, link.dst))
+            if old is None:
+                created.append(
+                    {
+                        "rel": link.rel,
+                        "src": link.src,
+                        "dst": link.dst,
+                        "valid_from": link.valid_from,
+                        "valid_to": link.valid_to,
+                        "share": link.share,
+                    }
+                )
+            else:
+                updated.append(
+                    {"element_id": old[0], "valid_to": link.valid_to, "share": link.share}
+                )
+        report.created["link"] += len(created)
+        report.updated["link"] += len(updated)
+        report.unchanged["link"] += len(links) - len(created) - len(updated)
+        written = 0
+        for part in _chunks(created):
+            (result,) = self._run(tx, "import/links_create", rows=list(part))
+            written += result["created"]
+        if written != len(created):
             raise StoreError(
-                f"{self.url}: {len(unique) - written} link(s) refer to nodes that are not in "
+                f"{self.url}: {len(created) - written} link(s) refer to nodes that are not in "
                 "the store; load the nodes first"
             )
-        report.created["link"] += created
-        report.updated["link"] += updated
-        report.unchanged["link"] += len(links) - created - updated
+        for part in _chunks(updated):
+            self._run(tx, "import/links_update", rows=list(part))
         return ends
 
     def _upsert_events(
