@@ -5,7 +5,10 @@
   cached), plus the hop, depth and fan-out caps of the service layer.
 - Each request runs in a worker thread (the stores are synchronous) under the request
   deadline: past CREDITGRAPH_REQUEST_TIMEOUT the caller gets a TIMEOUT error at once, and
-  the worker stops at its next deadline check instead of running on.
+  the worker stops at its next deadline check instead of running on. The exception: a
+  single check (``checkAppointment``, ``checkEligibility``) on a store that answers in
+  process (the embedded store: three index lookups, tens of microseconds) runs on the
+  event loop itself — handing it to a thread and back cost more than the check.
 - Every error leaves with an ``extensions.code``; an unexpected one is logged and its text
   is not shown (it could carry personal data).
 """
@@ -14,11 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from functools import lru_cache
+from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    execute,
+    parse,
+    validate,
+)
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -27,6 +41,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
@@ -118,6 +133,47 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
     return ExecutionResult(data=None, errors=[error])
 
 
+# Fields answered in microseconds on an in-process store: run without a thread hand-off.
+INLINE_FIELDS = frozenset({"checkAppointment", "checkEligibility"})
+
+
+@lru_cache(maxsize=512)
+def _inline_operation(query: str, operation_name: str | None) -> bool:
+    """Whether the operation asks only for single checks (parsed once per query text)."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return False  # the regular path reports it
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != len(document.definitions):
+        return False  # fragments: not a bare check
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    if len(chosen) != 1 or chosen[0].operation.value != "query":
+        return False
+    selections = chosen[0].selection_set.selections
+    return bool(selections) and all(
+        isinstance(node, FieldNode) and node.name.value in INLINE_FIELDS for node in selections
+    )
+
+
+@lru_cache(maxsize=512)
+def _checked_document(query: str) -> DocumentNode | None:
+    """A query parsed and validated once (the schema's own rules and the cost limits);
+    None when it is not valid — the regular path then answers it with the errors."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return None
+    context = schema._create_execution_context(query=query, allowed_operation_types=())
+    if validate(schema._schema, document, [*context.validation_rules, *_LIMIT_RULES]):
+        return None
+    return document
+
+
 class CreditGraphSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -166,6 +222,14 @@ class CreditGraphSchema(strawberry.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
+        if (
+            query is not None
+            and getattr(context_value.store, "in_process", False)
+            and _inline_operation(query, operation_name)
+        ):
+            return self._execute_check(
+                query, variable_values, context_value, root_value, operation_name
+            )
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
@@ -194,6 +258,38 @@ class CreditGraphSchema(strawberry.Schema):
                 # the worker stops at its next deadline check; the caller need not wait for it
                 future.add_done_callback(_discard)
                 return _timeout_result(context_value)
+
+    def _execute_check(
+        self,
+        query: str,
+        variable_values: dict[str, Any] | None,
+        context_value: ApiContext,
+        root_value: Any,
+        operation_name: str | None,
+    ) -> ExecutionResult:
+        """A single check on the event loop: its document parsed and validated once per
+        query text, then executed directly by graphql-core (strawberry's per-request
+        extension hooks only parse and validate, which the cache already did)."""
+        document = _checked_document(query)
+        if document is None:
+            return self.execute_sync(
+                query, variable_values, context_value, root_value, operation_name
+            )
+        result = execute(
+            self._schema,
+            document,
+            root_value=root_value,
+            context_value=context_value,
+            variable_values=variable_values,
+            operation_name=operation_name,
+            is_awaitable=cast(Any, optimized_is_awaitable),
+            **execution_context_class_kwargs(self.execution_context_class),
+        )
+        assert not isinstance(result, Awaitable)  # the check resolvers are synchronous
+        if result.errors:
+            self.process_errors(list(result.errors))
+        _audit(context_value)
+        return ExecutionResult(data=result.data, errors=result.errors)
 
 
 def _discard(future: asyncio.Future[Any]) -> None:

@@ -89,6 +89,10 @@ class Node:
             raise LimitExceeded(f"first may be at most {MAX_LINKS_PER_NODE}, got {first}")
         ctx = info.context
         ctx.deadline.check()
+        if (direction or "BOTH") == "BOTH":
+            # a hub's first links, read without reading the rest
+            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=first)
+            return links_view(info, ranked[self.record.id].links)
         links = ctx.store.links(
             [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
         )
@@ -116,6 +120,10 @@ class Node:
     ) -> int:
         ctx = info.context
         ctx.deadline.check()
+        if ctx.sees_persons and (direction or "BOTH") == "BOTH":
+            # counted by the store (an index count), not by reading every link
+            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=1)
+            return ranked[self.record.id].total
         links = ctx.store.links(
             [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
         )
