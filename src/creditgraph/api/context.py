@@ -126,8 +126,16 @@ class ApiContext(BaseContext):
         while path.prev is not None:
             path = path.prev
         key = str(path.key)
+        self.touch_operation(key, _root_field_name(info, key), ids)
+
+    def touch_operation(self, key: str, operation: str, person_ids: Iterable[str]) -> None:
+        """Record that an operation (a GraphQL root field under its alias ``key``, or a REST
+        endpoint) showed these persons: one audit entry per operation."""
+        ids = list(person_ids)
+        if not ids:
+            return
         if key not in self._touched:
-            self._touched[key] = (_root_field_name(info, key), set())
+            self._touched[key] = (operation, set())
         self._touched[key][1].update(ids)
 
     def touch_nodes(self, info: Info[Any, Any], nodes: Iterable[Node]) -> None:

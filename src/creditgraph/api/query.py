@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import checks
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -49,9 +50,7 @@ from creditgraph.api.types import (
 from creditgraph.domain.model import Restriction as DomainRestriction
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
-from creditgraph.service.decisions import Decisions
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
-from creditgraph.store.base import GraphStore
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -59,7 +58,7 @@ else:
     Info = strawberry.Info
 
 MAX_PAGE = 500
-MAX_BATCH_CHECKS = 1000
+MAX_BATCH_CHECKS = checks.MAX_BATCH_CHECKS
 MAX_IMPORT_RECORDS = 10_000
 
 
@@ -120,40 +119,15 @@ def _visible_node(ctx: ApiContext, node_id: str) -> Any:
 
 
 def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
-    for node_id in ids:
-        if node_id is not None and ctx.node(node_id) is None:
-            return missing(node_id)
-    return exc
+    return checks.unknown(ctx, exc, *ids)
 
 
-class _Prefetched:
-    """The store as Decisions sees it during a batch of checks: every person, enterprise and
-    restriction read once for the whole batch, so N checks cost three store calls."""
-
-    def __init__(self, store: GraphStore, requests: Sequence[tuple[str, str, str | None, dt.date]]):
-        self.schema = store.schema
-        ids = {p for p, _, _, _ in requests} | {e for _, _, e, _ in requests if e is not None}
-        self._nodes = store.nodes(ids)
-        self._restrictions: dict[tuple[str, dt.date], list[DomainRestriction]] = {}
-        by_day: dict[dt.date, set[str]] = {}
-        for person, _, _, day in requests:
-            by_day.setdefault(day, set()).add(person)
-        for day, persons in by_day.items():
-            for r in store.restrictions(subjects=sorted(persons), active_on=day):
-                self._restrictions.setdefault((r.subject, day), []).append(r)
-        self._version = store.data_version()
-
-    def node(self, node_id: str) -> Any:
-        return self._nodes.get(node_id)
-
-    def restrictions(
-        self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
-    ) -> list[DomainRestriction]:
-        assert subject is not None and active_on is not None
-        return self._restrictions.get((subject, active_on), [])
-
-    def data_version(self) -> str:
-        return self._version
+def _root_key(info: Info) -> str:
+    """The key the audit groups a root field's persons under: its alias, or its name."""
+    path = info.path
+    while path.prev is not None:
+        path = path.prev
+    return str(path.key)
 
 
 def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> ImportResult:
@@ -208,15 +182,17 @@ class Query:
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
     ) -> Decision:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        try:
-            decision = ctx.state.decisions.check_appointment(
-                person_id, role, enterprise_id=enterprise_id, on=on or ctx.today
-            )
-        except UnknownId as exc:
-            raise _unknown(ctx, exc, person_id, enterprise_id) from None
-        ctx.touch(info, [person_id])
+        decision = checks.check_appointment(
+            info.context,
+            checks.AppointmentAsk(
+                role=str(role),
+                person_id=str(person_id),
+                enterprise_id=None if enterprise_id is None else str(enterprise_id),
+                on=on,
+            ),
+            operation="checkAppointment",
+            key=_root_key(info),
+        )
         return Decision.of(decision)
 
     @strawberry.field(
@@ -224,35 +200,19 @@ class Query:
         f"in the order asked (at most {MAX_BATCH_CHECKS})."
     )
     def check_appointments(self, info: Info, requests: list[AppointmentRequest]) -> list[Decision]:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        if len(requests) > MAX_BATCH_CHECKS:
-            raise LimitExceeded(f"at most {MAX_BATCH_CHECKS} checks per call, got {len(requests)}")
-        asked = [
-            (
-                str(r.person_id),
-                str(r.role),
-                None if r.enterprise_id is None else str(r.enterprise_id),
-                r.on or ctx.today,
+        asks = [
+            checks.AppointmentAsk(
+                role=str(r.role),
+                person_id=str(r.person_id),
+                enterprise_id=None if r.enterprise_id is None else str(r.enterprise_id),
+                on=r.on,
             )
             for r in requests
         ]
-        if not asked:
-            return []
-        decisions = Decisions(cast(GraphStore, _Prefetched(ctx.store, asked)))
-        answers = []
-        for index, (person, role, enterprise, day) in enumerate(asked):
-            try:
-                answers.append(
-                    decisions.check_appointment(person, role, enterprise_id=enterprise, on=day)
-                )
-            except UnknownId as exc:
-                error = _unknown(ctx, exc, person, enterprise)
-                raise type(error)(f"requests[{index}]: {error}") from None
-            except ServiceError as exc:
-                raise type(exc)(f"requests[{index}]: {exc}") from None
-        ctx.touch(info, {person for person, _, _, _ in asked})
-        return [Decision.of(d) for d in answers]
+        decisions = checks.check_appointments(
+            info.context, asks, operation="checkAppointments", key=_root_key(info)
+        )
+        return [Decision.of(d) for d in decisions]
 
     @strawberry.field(
         description="May this party take part in an activity (procurement, "
@@ -267,14 +227,14 @@ class Query:
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
     ) -> Decision:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        subject = ctx.node(subject_id)
-        if subject is None:
-            raise missing(subject_id)
-        decision = ctx.state.decisions.check_eligibility(subject_id, activity, on=on or ctx.today)
-        if subject.type == PERSON:
-            ctx.touch(info, [subject_id])
+        decision = checks.check_eligibility(
+            info.context,
+            str(subject_id),
+            str(activity),
+            on,
+            operation="checkEligibility",
+            key=_root_key(info),
+        )
         return Decision.of(decision)
 
     # parties ----------------------------------------------------------------------------------

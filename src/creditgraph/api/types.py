@@ -85,7 +85,11 @@ class Node:
         ] = 200,
     ) -> list[Link]:
         if first < 0 or first > MAX_LINKS_PER_NODE:
-            raise LimitExceeded(f"first may be at most {MAX_LINKS_PER_NODE}, got {first}")
+            raise LimitExceeded(
+                f"first may be at most {MAX_LINKS_PER_NODE}, got {first}",
+                limit=MAX_LINKS_PER_NODE,
+                value=first,
+            )
         ctx = info.context
         ctx.deadline.check()
         links = ctx.store.links(

@@ -180,7 +180,7 @@ def _bounded(name: str, value: int, low: int, high: int) -> int:
     if value < low:
         raise InvalidArgument(f"{name} must be at least {low}, got {value}")
     if value > high:
-        raise LimitExceeded(f"{name} may be at most {high}, got {value}")
+        raise LimitExceeded(f"{name} may be at most {high}, got {value}", limit=high, value=value)
     return value
 
 
@@ -395,7 +395,9 @@ def paths(
             raise LimitExceeded(
                 f"the search between {source!r} and {target!r} reached more than "
                 f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
-                "narrow it with rels or asOf"
+                "narrow it with rels or asOf",
+                limit=MAX_SEARCH_PARTIES,
+                value=len(side.distance) + len(other.distance),
             )
         meeting = [node for node in reached if node in other.distance]
         if meeting:
@@ -463,7 +465,9 @@ def beneficial_owners(
                 following.append(link.src)
         if len(seen) > MAX_PARTIES:
             raise LimitExceeded(
-                f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties"
+                f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties",
+                limit=MAX_PARTIES,
+                value=len(seen),
             )
         frontier = following
     for links in holders.values():
@@ -498,7 +502,9 @@ def beneficial_owners(
                 if count > MAX_OWNERSHIP_CHAINS:
                     raise LimitExceeded(
                         f"the ownership of {enterprise!r} has more than {MAX_OWNERSHIP_CHAINS} "
-                        "chains"
+                        "chains",
+                        limit=MAX_OWNERSHIP_CHAINS,
+                        value=count,
                     )
                 chains.setdefault(holder, []).append(
                     OwnershipChain(
@@ -572,7 +578,9 @@ def exposure(
         if len(side.distance) > MAX_PARTIES:
             raise LimitExceeded(
                 f"{root!r} has more than {MAX_PARTIES} parties within {side.depth} links: "
-                "lower depth, or narrow it with rels or asOf"
+                "lower depth, or narrow it with rels or asOf",
+                limit=MAX_PARTIES,
+                value=len(side.distance),
             )
     deadline.check()
     parties = sorted(side.distance)
