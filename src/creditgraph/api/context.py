@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from strawberry.fastapi import BaseContext
 
@@ -24,7 +25,21 @@ from creditgraph.store.base import AuditEntry, GraphStore
 if TYPE_CHECKING:
     from strawberry.types import Info
 
+    from creditgraph.api.operations import Metrics
+
 PERSON = "person"
+PURPOSE_HEADER = "x-purpose"
+MAX_PURPOSE = 500
+
+
+def purpose_text(header: str) -> str:
+    """The X-Purpose header as text: HTTP headers are ASCII, so a purpose in Chinese arrives
+    percent-encoded (案件 → %E6%A1%88%E4%BB%B6) or as raw UTF-8 bytes; both are decoded."""
+    try:
+        text = header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        text = header
+    return unquote(text)[:MAX_PURPOSE]
 
 
 @dataclass
@@ -36,6 +51,7 @@ class ApiState:
     policy: AccessPolicy
     audit: AuditWriter
     executor: Executor | None = None
+    metrics: Metrics | None = None
     decisions: Decisions = field(init=False)
 
     def __post_init__(self) -> None:
@@ -68,6 +84,8 @@ class ApiContext(BaseContext):
         self.deadline = Deadline(state.timeout)
         self.today = state.today()
         self.writing = False  # set by a mutation once it starts writing: it is seen through
+        # the metrics label of the request: the GraphQL root fields asked for
+        self.operation_label = "graphql"
         self._nodes: dict[str, Node | None] = {}
         self._touched: dict[str, tuple[str, set[str]]] = {}
 

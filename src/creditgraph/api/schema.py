@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
+from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
@@ -69,7 +71,7 @@ def _cause(error: GraphQLError) -> BaseException | None:
 def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     cause = _cause(error)
     if isinstance(cause, ServiceError):
-        return cause.code, {}
+        return cause.code, dict(cause.details)
     if isinstance(cause, InvalidDate):
         return "INVALID_ARGUMENT", {}
     if isinstance(cause, StoreError):
@@ -169,15 +171,17 @@ class CreditGraphSchema(strawberry.Schema):
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
-            lambda: strawberry.Schema.execute_sync(
-                self,
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
+            in_request_context(
+                lambda: strawberry.Schema.execute_sync(
+                    self,
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
             ),
         )
         while True:
@@ -206,6 +210,27 @@ def _audit(context: Any) -> None:
         context.state.audit.append(context.audit_entries())
 
 
+class OperationLabel(SchemaExtension):
+    """Names the request for the metrics by the root fields it asks for: names the schema
+    defines (the document has been validated), so the label set stays bounded."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        document = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and document is not None:
+            names: set[str] = set()
+            for definition in document.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    names.update(
+                        s.name.value
+                        for s in definition.selection_set.selections
+                        if isinstance(s, FieldNode)
+                    )
+            if names:
+                context.operation_label = ",".join(sorted(names))
+        yield
+
+
 def build_schema() -> CreditGraphSchema:
     return CreditGraphSchema(
         query=Query,
@@ -216,6 +241,7 @@ def build_schema() -> CreditGraphSchema:
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            OperationLabel,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
