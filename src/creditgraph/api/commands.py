@@ -123,8 +123,18 @@ def _run_until_stopped(app: Any, host: str, port: int) -> None:
             if isinstance(captured, list):
                 captured.clear()
 
+    from creditgraph.api.operations import log_config
+
     Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            log_config=log_config(),  # one JSON object per line, with the request id
+            access_log=False,  # the JSON request line replaces it (and omits query strings)
+            timeout_graceful_shutdown=10,
+        )
     ).run()
 
 

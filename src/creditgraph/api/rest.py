@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +19,7 @@ import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from creditgraph.api import checks
 from creditgraph.api.access import key_from_headers
@@ -45,6 +46,21 @@ T = TypeVar("T")
 _DAY = "The day asked about, YYYY-MM-DD (default: today)."
 
 
+def _iso_day(value: Any) -> Any:
+    """A day exactly as the CLI takes it: YYYY-MM-DD (no timestamps, no other forms)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("give the day as YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a calendar date") from None
+
+
+Day = Annotated[dt.date | None, BeforeValidator(_iso_day), Field(description=_DAY)]
+
+
 class AppointmentCheck(BaseModel):
     """One appointment check: the person by creditgraph id (``person``), or by identity
     number and name (``idNumber``, ``name``) — exactly one of the two."""
@@ -60,7 +76,7 @@ class AppointmentCheck(BaseModel):
     name: str | None = Field(None, description="The applicant's name, with `idNumber`.")
     role: Role = Field(description="The office: LEGAL_REPRESENTATIVE, DIRECTOR, … .")
     enterprise: str | None = Field(None, description="The enterprise of the appointment.")
-    on: Annotated[dt.date | None, Field(strict=True, description=_DAY)] = None
+    on: Day = None
 
     def ask(self) -> checks.AppointmentAsk:
         return checks.AppointmentAsk(
@@ -90,7 +106,7 @@ class EligibilityCheck(BaseModel):
 
     subject: str = Field(description="The enterprise's or person's creditgraph id.")
     activity: Activity = Field(description="GOV_PROCUREMENT, BIDDING, … .")
-    on: Annotated[dt.date | None, Field(strict=True, description=_DAY)] = None
+    on: Day = None
 
 
 class Reason(BaseModel):
