@@ -199,6 +199,7 @@ class RequestMiddleware:
                 "request",
                 extra={
                     "http": {
+                        "request_id": rid,
                         "method": scope.get("method"),
                         "path": path,  # never the query string
                         "status": status,
