@@ -53,6 +53,12 @@ if TYPE_CHECKING:
     Direction: TypeAlias = str
     OwnerReason: TypeAlias = str
     ConflictRelation: TypeAlias = str
+    EnterpriseStatus: TypeAlias = str
+    EnterpriseKind: TypeAlias = str
+    AgencyLevel: TypeAlias = str
+    Effect: TypeAlias = str
+    AccessRoleName: TypeAlias = str
+    AccessRight: TypeAlias = str
 else:
     Role = _enum(
         "Role",
@@ -134,6 +140,55 @@ else:
             "RELATIVE": "a relative of the official (近亲属)",
         },
     )
+
+
+def _property_enum(node_type: str, prop: str, description: str) -> type[StrEnum]:
+    """A closed vocabulary of a node property (``type: enum`` in graph_schema/nodes.yaml).
+    Values keep the contract's spelling (``active``, ``province``): they are what imports
+    carry and what callers have always received."""
+    kind = _SCHEMA.nodes[node_type]
+    spec = kind.properties[prop]
+    name = kind.label + prop.title().replace("_", "")
+    return _enum(name, description, {value: "" for value in spec.values})
+
+
+if not TYPE_CHECKING:
+    from creditgraph.api.access import AccessRole, Right
+
+    Effect = _enum(
+        "Effect",
+        "What a measure does to the thing asked about.",
+        {"BAR": "the measure bars it (DENY when confirmed)", "REVIEW": "strict review"},
+    )
+    AccessRoleName = _from_python(
+        AccessRole,
+        "AccessRole",
+        "A caller's access role (CREDITGRAPH_API_KEYS).",
+        {
+            "approval": "checks only",
+            "investigator": "checks and every read",
+            "steward": "every read, the writes, the audit log and masked identity numbers",
+            "public": "anonymous: public facts about enterprises only",
+        },
+    )
+    AccessRight = _from_python(
+        Right,
+        "AccessRight",
+        "Something a role may do.",
+        {
+            "check": "run checks",
+            "read_public": "read enterprises, their events and restrictions",
+            "read": "read persons and associations",
+            "write": "write records",
+            "audit": "read the audit log",
+            "see_id_numbers": "see masked identity numbers",
+        },
+    )
+    EnterpriseStatus = _property_enum(
+        "enterprise", "status", "An enterprise's registration status (登记状态)."
+    )
+    EnterpriseKind = _property_enum("enterprise", "kind", "The legal form of an enterprise.")
+    AgencyLevel = _property_enum("agency", "level", "The administrative level of an agency.")
 
 
 def node_type_name(node_type: str) -> str:

@@ -26,6 +26,7 @@ from creditgraph.api.types import (
     AuditLogEntry,
     Decision,
     Enterprise,
+    Event,
     EventInput,
     Exposure,
     ImportResult,
@@ -116,6 +117,17 @@ def _visible_node(ctx: ApiContext, node_id: str) -> Any:
     if node is None or not ctx.visible(node):
         raise missing(node_id)  # a person is "unknown" to whoever may not see persons
     return node
+
+
+def _node_or_null(info: Info, node_id: str) -> Node | None:
+    ctx = info.context
+    node = ctx.node(node_id)
+    if node is None or not ctx.visible(node):
+        error = missing(node_id)
+        if not isinstance(error, UnknownId):
+            raise error  # an identity number or an invalid code: say so, not "nothing"
+        return None
+    return node_view(info, node)
 
 
 def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
@@ -250,11 +262,56 @@ class Query:
     def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
         return cast(Agency, _party_of_type(info, id, "agency", Right.READ))
 
-    @strawberry.field(description="Any party by id.")
-    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any party by id (Relay's node field); null for an id the store does not "
+        "hold or the caller may not see. An identity number given as an id is an error."
+    )
+    def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party's id.")],
+    ) -> Node | None:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
-        return node_view(info, _visible_node(ctx, id))
+        return _node_or_null(info, str(id))
+
+    @strawberry.field(
+        description="Parties by id, in the order asked; null where an id is unknown or "
+        f"hidden from the caller (at most {MAX_PAGE} ids)."
+    )
+    def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="The parties' ids.")],
+    ) -> list[Node | None]:
+        ctx = info.context
+        ctx.require(Right.READ_PUBLIC)
+        if len(ids) > MAX_PAGE:
+            raise LimitExceeded(
+                f"at most {MAX_PAGE} ids per call, got {len(ids)}", limit=MAX_PAGE, value=len(ids)
+            )
+        ctx.fetch_nodes(str(i) for i in ids)  # one store read for all of them
+        return [_node_or_null(info, str(i)) for i in ids]
+
+    @strawberry.field(
+        description="A credit event by id; null when unknown, or recorded on a person and "
+        "the caller may not see persons."
+    )
+    def event(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The event's import id.")],
+    ) -> Event | None:
+        ctx = info.context
+        ctx.require(Right.READ_PUBLIC)
+        ctx.deadline.check()
+        found = ctx.store.event(str(id))
+        subject = None if found is None else ctx.node(found.subject)
+        if found is None or subject is None or not ctx.visible(subject):
+            return None
+        if subject.type == PERSON:
+            ctx.touch(info, [subject.id])
+        return Event(record=found)
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "

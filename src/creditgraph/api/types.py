@@ -14,10 +14,16 @@ from strawberry.scalars import JSON
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext
 from creditgraph.api.enums import (
+    AccessRight,
+    AccessRoleName,
     Activity,
+    AgencyLevel,
     Certainty_,
     ConflictRelation,
     Direction,
+    Effect,
+    EnterpriseKind,
+    EnterpriseStatus,
     EventKind,
     Measure,
     NodeType,
@@ -145,17 +151,17 @@ class Node:
 @strawberry.type(description="A market entity (企业/市场主体).")
 class Enterprise(Node):
     @strawberry.field(description="active, revoked, closed, cancelled or bankrupt.")
-    def status(self) -> str | None:
+    def status(self) -> EnterpriseStatus | None:
         return self.record.props.get("status")
 
     @strawberry.field(
         description="company, soe, public_institution, social_organization, "
         "individual_business or other."
     )
-    def kind(self) -> str | None:
+    def kind(self) -> EnterpriseKind | None:
         return self.record.props.get("kind")
 
-    @strawberry.field
+    @strawberry.field(description="The day it was established (成立日期), when known.")
     def established(self) -> dt.date | None:
         value = self.record.props.get("established")
         return dt.date.fromisoformat(value) if value else None
@@ -200,7 +206,7 @@ class Person(Node):
 )
 class Agency(Node):
     @strawberry.field(description="national, province, city, county, township or other.")
-    def level(self) -> str | None:
+    def level(self) -> AgencyLevel | None:
         return self.record.props.get("level")
 
 
@@ -365,53 +371,60 @@ class Subgraph:
 # --- events, restrictions, decisions ---------------------------------------------------------
 
 
-@strawberry.type(description="The source event of a measure.")
-class EventRef:
-    id: strawberry.ID
-    kind: EventKind
-    subject: strawberry.ID
-    date: dt.date
-
-
-@strawberry.type(description="A credit event recorded on a subject.")
+@strawberry.type(
+    description="A credit event recorded on a subject — also the source event of a measure "
+    "(one type for both, so a client cache holds one object per event id)."
+)
 class Event:
     record: strawberry.Private[model.Event]
+    # False for the source event of a reason: id, kind, subject and date are known from the
+    # restriction; the rest is read from the store only if asked for
+    complete: strawberry.Private[bool] = True
 
-    @strawberry.field
+    def _full(self, info: Info) -> model.Event:
+        if not self.complete:
+            info.context.deadline.check()
+            self.record = info.context.store.event(self.record.id) or self.record
+            self.complete = True
+        return self.record
+
+    @strawberry.field(
+        description="The import id of the event; unique across every type with an id."
+    )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field
+    @strawberry.field(description="What happened (the contract's event kind).")
     def kind(self) -> EventKind:
         return self.record.kind
 
-    @strawberry.field
+    @strawberry.field(description="The id of the party the event is recorded on.")
     def subject(self) -> strawberry.ID:
         return strawberry.ID(self.record.subject)
 
-    @strawberry.field
+    @strawberry.field(description="The day of the decision or listing.")
     def date(self) -> dt.date:
         return self.record.date
 
     @strawberry.field(description="The agency that decided it.")
-    def authority(self) -> strawberry.ID | None:
-        value = self.record.props.get("authority")
+    def authority(self, info: Info) -> strawberry.ID | None:
+        value = self._full(info).props.get("authority")
         return None if value is None else strawberry.ID(value)
 
     @strawberry.field(description="The decision document (文号).")
-    def document(self) -> str | None:
-        return self.record.props.get("document")
+    def document(self, info: Info) -> str | None:
+        return self._full(info).props.get("document")
 
-    @strawberry.field
-    def note(self) -> str | None:
-        return self.record.props.get("note")
+    @strawberry.field(description="A free-text note recorded with the event.")
+    def note(self, info: Info) -> str | None:
+        return self._full(info).props.get("note")
 
     @strawberry.field(
         description="The persons found personally responsible; null when unknown "
         "(not 'nobody'), and for the public role."
     )
     def responsible(self, info: Info) -> list[strawberry.ID] | None:
-        persons = self.record.responsible
+        persons = self._full(info).responsible
         if persons is None or not info.context.sees_persons:
             return None
         info.context.touch(info, persons)
@@ -421,13 +434,14 @@ class Event:
         description="The event this one lifts (repair, delisting, objection upheld, "
         "decision revoked)."
     )
-    def lifts(self) -> strawberry.ID | None:
-        value = self.record.lifts
+    def lifts(self, info: Info) -> strawberry.ID | None:
+        value = self._full(info).lifts
         return None if value is None else strawberry.ID(value)
 
     @strawberry.field(description="The kind's own fields (severity, until, sentence_end, …).")
-    def details(self) -> JSON:
-        return JSON({k: v for k, v in self.record.props.items() if k not in EVENT_COMMON})
+    def details(self, info: Info) -> JSON:
+        props = self._full(info).props
+        return JSON({k: v for k, v in props.items() if k not in EVENT_COMMON})
 
 
 @strawberry.type(description="One step of a provenance path: a party, or the link to the next.")
@@ -447,12 +461,10 @@ def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
     ]
 
 
-def _event_ref(r: model.Restriction) -> EventRef:
-    return EventRef(
-        id=strawberry.ID(r.event_id),
-        kind=r.event_kind,
-        subject=strawberry.ID(r.event_subject),
-        date=r.event_date,
+def _event_ref(r: model.Restriction) -> Event:
+    return Event(
+        record=model.Event(r.event_id, r.event_kind, r.event_subject, r.event_date),
+        complete=False,
     )
 
 
@@ -495,7 +507,7 @@ class Restriction:
         return self.record.certainty.value
 
     @strawberry.field
-    def event(self) -> EventRef:
+    def event(self) -> Event:
         return _event_ref(self.record)
 
     @strawberry.field(
@@ -552,10 +564,10 @@ class Reason:
         description="The last day the measure applies (inclusive); null: until lifted."
     )
     certainty: Certainty_
-    effect: str = strawberry.field(
+    effect: Effect = strawberry.field(
         description="BAR (the measure bars it) or REVIEW (strict review)."
     )
-    event: EventRef
+    event: Event
     path: list[PathStep]
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
@@ -808,7 +820,7 @@ class AuditLogEntry:
         return self.record.principal
 
     @strawberry.field
-    def role(self) -> str:
+    def role(self) -> AccessRoleName:
         return self.record.role
 
     @strawberry.field(description="The GraphQL field read (checkAppointment, neighborhood, …).")
@@ -901,8 +913,8 @@ class AppointmentRequest:
 @strawberry.type(description="Who is asking, as the server sees it.")
 class Viewer:
     principal: str
-    role: str
-    rights: list[str]
+    role: AccessRoleName
+    rights: list[AccessRight]
     open_local_mode: bool
 
 
