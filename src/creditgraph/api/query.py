@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from creditgraph.api.types import (
     Event,
     EventInput,
     Exposure,
+    ImportRecordsInput,
     ImportResult,
     InterestConflict,
     KindCount,
@@ -40,6 +42,7 @@ from creditgraph.api.types import (
     Path,
     Person,
     RecordError,
+    RecordEventInput,
     Restriction,
     RestrictionConnection,
     RestrictionEdge,
@@ -142,7 +145,16 @@ def _root_key(info: Info) -> str:
     return str(path.key)
 
 
-def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> ImportResult:
+PARTY_TYPES = {"enterprise", "person", "agency"}
+
+
+def _import(
+    ctx: ApiContext,
+    records: Sequence[Any],
+    *,
+    skip_invalid: bool,
+    client_mutation_id: str | None = None,
+) -> ImportResult:
     ctx.require(Right.WRITE)
     if len(records) > MAX_IMPORT_RECORDS:
         raise LimitExceeded(
@@ -167,6 +179,23 @@ def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> I
         restrictions_derived=report.restrictions,
         events_rederived=report.events_rederived,
         data_version=ctx.store.data_version(),
+        client_mutation_id=client_mutation_id,
+        written_party_ids=_written_ids(records, result.errors, PARTY_TYPES),
+        written_event_ids=_written_ids(records, result.errors, {"event"}),
+    )
+
+
+def _written_ids(records: Sequence[Any], errors: Sequence[Any], types: set[str]) -> tuple[str, ...]:
+    rejected = {e.line - 1 for e in errors}
+    return tuple(
+        dict.fromkeys(
+            r["id"]
+            for i, r in enumerate(records)
+            if i not in rejected
+            and isinstance(r, dict)
+            and r.get("type") in types
+            and isinstance(r.get("id"), str)
+        )
     )
 
 
@@ -375,12 +404,25 @@ class Query:
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(description=f"Page backwards: the last ones (max {MAX_PAGE})."),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page backwards: before this cursor.")
+        ] = None,
     ) -> RestrictionConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
+        if first is not None and last is not None:
+            raise InvalidArgument("give first (forwards) or last (backwards), not both")
         size = _page_size(first, 50)
-        last_id = _decode_cursor("restriction", after)
+        back = None if last is None else _page_size(last, 50)
+        after_id = _decode_cursor("restriction", after)
+        before_id = _decode_cursor("restriction", before)
         if subject_id is not None:
             _visible_node(ctx, subject_id)
         ctx.deadline.check()
@@ -388,20 +430,25 @@ class Query:
             ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
         )
         ctx.touch(info, _person_subjects(ctx, found))
-        start = (
-            0
-            if last_id is None
-            else next((i for i, r in enumerate(found) if r.id > last_id), len(found))
+        # cursors are restriction ids: a page stays put when restrictions are added elsewhere
+        start = 0 if after_id is None else bisect.bisect_right([r.id for r in found], after_id)
+        end = (
+            len(found)
+            if before_id is None
+            else max(start, bisect.bisect_left([r.id for r in found], before_id))
         )
-        page = found[start : start + size]
+        if back is not None:
+            start = max(start, end - back)
+        else:
+            end = min(end, start + size)
         edges = [
             RestrictionEdge(node=Restriction(record=r), cursor=_cursor("restriction", r.id))
-            for r in page
+            for r in found[start:end]
         ]
         return RestrictionConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + size < len(found),
+                has_next_page=end < len(found),
                 has_previous_page=start > 0,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
@@ -579,23 +626,45 @@ class Query:
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Page backwards (towards newer entries; max {MAX_PAGE})."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page backwards: before this cursor.")
+        ] = None,
     ) -> AuditLogConnection:
         ctx = info.context
         ctx.require(Right.AUDIT)
+        if first is not None and last is not None:
+            raise InvalidArgument("give first (forwards) or last (backwards), not both")
         size = _page_size(first, 50)
-        offset = _offset("audit", after)
+        start = _offset("audit", after)
+        if before is not None:
+            end = max(start, _offset("audit", before) - 1)
+            if last is not None:
+                start = max(start, end - _page_size(last, 50))
+            else:
+                end = min(end, start + size)
+            size = end - start
+        elif last is not None:
+            raise InvalidArgument("last needs before: the log grows at its newest end")
         ctx.state.audit.flush()
-        entries = ctx.store.audit_entries(limit=size + 1, offset=offset)
+        entries = ctx.store.audit_entries(limit=size + 1, offset=start)
         edges = [
-            AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", offset + i + 1))
+            AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", start + i + 1))
             for i, e in enumerate(entries[:size])
         ]
         return AuditLogConnection(
             edges=edges,
             page_info=PageInfo(
                 has_next_page=len(entries) > size,
-                has_previous_page=offset > 0,
+                has_previous_page=start > 0,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
@@ -639,33 +708,90 @@ class Mutation:
         f"At most {MAX_IMPORT_RECORDS} records per call. Role: steward."
     )
     def import_records(
-        self, info: Info, records: list[JSON], skip_invalid: bool = False
+        self,
+        info: Info,
+        input: Annotated[
+            ImportRecordsInput | None,
+            strawberry.argument(description="The records, and the client's mutation id."),
+        ] = None,
+        records: Annotated[
+            list[JSON] | None,
+            strawberry.argument(
+                description="The records (before `input`).",
+                deprecation_reason="Use input: {records, skipInvalid, clientMutationId}.",
+            ),
+        ] = None,
+        skip_invalid: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Write the valid records, report the rest (before `input`).",
+                deprecation_reason="Use input: {skipInvalid}.",
+            ),
+        ] = None,
     ) -> ImportResult:
-        return _import(info.context, records, skip_invalid=skip_invalid)
+        if input is not None:
+            if records is not None or skip_invalid is not None:
+                raise InvalidArgument("give input, or the deprecated records/skipInvalid, not both")
+            return _import(
+                info.context,
+                input.records,
+                skip_invalid=input.skip_invalid,
+                client_mutation_id=input.client_mutation_id,
+            )
+        if records is None:
+            raise InvalidArgument("input is required: importRecords(input: {records: [...]})")
+        return _import(info.context, records, skip_invalid=bool(skip_invalid))
 
     @strawberry.mutation(
         description="Record one credit event; the measures it triggers are "
         "derived at once. Role: steward."
     )
-    def record_event(self, info: Info, event: EventInput) -> ImportResult:
-        record: dict[str, Any] = {
-            "type": "event",
-            "id": event.id,
-            "kind": str(event.kind),
-            "subject": event.subject,
-            "date": event.date.isoformat(),
-        }
-        for name in ("authority", "document", "note", "responsible", "lifts"):
-            value = getattr(event, name)
-            if value is not None:
-                record[name] = value
-        details: Any = event.details or {}
-        if not isinstance(details, dict):
-            raise InvalidArgument("details must be a JSON object of the kind's own fields")
-        clash = sorted(set(details) & set(record) | (set(details) & {"type"}))
-        if clash:
-            raise InvalidArgument(
-                f"details may not set {', '.join(clash)}: give them as arguments of the event"
-            )
-        record.update(details)
-        return _import(info.context, [record], skip_invalid=False)
+    def record_event(
+        self,
+        info: Info,
+        input: Annotated[
+            RecordEventInput | None,
+            strawberry.argument(description="The event, and the client's mutation id."),
+        ] = None,
+        event: Annotated[
+            EventInput | None,
+            strawberry.argument(
+                description="The event (before `input`).",
+                deprecation_reason="Use input: {event, clientMutationId}.",
+            ),
+        ] = None,
+    ) -> ImportResult:
+        if (input is None) == (event is None):
+            raise InvalidArgument("give input: {event: {...}} (or the deprecated event), once")
+        chosen = input.event if input is not None else event
+        assert chosen is not None
+        return _import(
+            info.context,
+            [_event_record(chosen)],
+            skip_invalid=False,
+            client_mutation_id=None if input is None else input.client_mutation_id,
+        )
+
+
+def _event_record(event: EventInput) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "event",
+        "id": event.id,
+        "kind": str(event.kind),
+        "subject": event.subject,
+        "date": event.date.isoformat(),
+    }
+    for name in ("authority", "document", "note", "responsible", "lifts"):
+        value = getattr(event, name)
+        if value is not None:
+            record[name] = value
+    details: Any = event.details or {}
+    if not isinstance(details, dict):
+        raise InvalidArgument("details must be a JSON object of the kind's own fields")
+    clash = sorted(set(details) & set(record) | (set(details) & {"type"}))
+    if clash:
+        raise InvalidArgument(
+            f"details may not set {', '.join(clash)}: give them as fields of the event"
+        )
+    record.update(details)
+    return record

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import paging
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext
 from creditgraph.api.enums import (
@@ -48,6 +49,10 @@ else:
     Info = strawberry.Info
 
 MAX_LINKS_PER_NODE = 1000
+_FIRST = f"Page forwards: at most this many (max {paging.MAX_PAGE})."
+_AFTER = "Page forwards: the items after this cursor."
+_LAST = f"Page backwards: at most this many, the last ones (max {paging.MAX_PAGE})."
+_BEFORE = "Page backwards: the items before this cursor."
 _DIRECTIONS = {"BOTH": BOTH, "IN": IN, "OUT": OUT}
 
 
@@ -146,6 +151,118 @@ class Node:
         ctx.deadline.check()
         found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
         return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
+
+
+    @strawberry.field(
+        description="The party's links as a Relay connection, in the order of `links`: "
+        "current ones first, then by kind and latest start. No cap: page with first/after "
+        "or last/before."
+    )
+    def links_connection(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> LinkConnection:
+        ctx = info.context
+        ctx.deadline.check()
+        found = ctx.store.links(
+            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+        )
+        order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
+        found.sort(
+            key=lambda link: (
+                link.valid_to is not None,
+                order.get(link.rel, 99),
+                -(link.valid_from or dt.date.min).toordinal(),
+                link.other(self.record.id),
+            )
+        )
+        shown = _visible_links(ctx, found)
+        w = paging.window(
+            "link", len(shown), first=first, after=after, last=last, before=before, default=200
+        )
+        page = shown[w.start : w.end]
+        views = links_view(info, page)
+        edges = [
+            LinkEdge(node=view, cursor=paging.cursor("link", w.start + i + 1))
+            for i, view in enumerate(views)
+        ]
+        return LinkConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+    @strawberry.field(
+        description="Credit events recorded on the party, oldest first, as a Relay connection."
+    )
+    def events_connection(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> EventConnection:
+        info.context.deadline.check()
+        found = info.context.store.events(subject=self.record.id)
+        w = paging.window(
+            "event", len(found), first=first, after=after, last=last, before=before, default=50
+        )
+        edges = [
+            EventEdge(node=Event(record=e), cursor=paging.cursor("event", w.start + i + 1))
+            for i, e in enumerate(found[w.start : w.end])
+        ]
+        return EventConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+    @strawberry.field(
+        description="Measures derived for the party, ordered by id, as a Relay connection; "
+        "with activeOn, only those in force that day."
+    )
+    def restrictions_connection(
+        self,
+        info: Info,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> RestrictionConnection:
+        ctx = info.context
+        ctx.deadline.check()
+        found = visible_restrictions(
+            ctx, ctx.store.restrictions(subject=self.record.id, active_on=active_on)
+        )
+        w = paging.window(
+            "party-restriction",
+            len(found),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            default=50,
+        )
+        edges = [
+            RestrictionEdge(
+                node=Restriction(record=r),
+                cursor=paging.cursor("party-restriction", w.start + i + 1),
+            )
+            for i, r in enumerate(found[w.start : w.end])
+        ]
+        return RestrictionConnection(
+            edges=edges, page_info=_page_info(w, edges), total_count=w.total
+        )
 
 
 @strawberry.type(description="A market entity (企业/市场主体).")
@@ -270,6 +387,27 @@ class Link:
     @strawberry.field(description="The party the link goes to.")
     def target(self, info: Info) -> Node | None:
         return node_view(info, info.context.node(self.record.dst))
+
+
+def _visible_links(ctx: ApiContext, links: Sequence[model.Link]) -> list[model.Link]:
+    """The links whose two ends the caller may see (read in one store call)."""
+    if ctx.sees_persons:
+        return list(links)
+    nodes = ctx.fetch_nodes([end for link in links for end in (link.src, link.dst)])
+    return [
+        link
+        for link in links
+        if ctx.visible(nodes.get(link.src)) and ctx.visible(nodes.get(link.dst))
+    ]
+
+
+def _page_info(w: paging.Window, edges: Sequence[Any]) -> PageInfo:
+    return PageInfo(
+        has_next_page=w.has_next_page,
+        has_previous_page=w.has_previous_page,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
 
 
 def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
@@ -807,6 +945,32 @@ class RestrictionConnection:
     total_count: int
 
 
+@strawberry.type(description="A link and its cursor.")
+class LinkEdge:
+    node: Link = strawberry.field(description="The link.")
+    cursor: str = strawberry.field(description="Where this link is in the list.")
+
+
+@strawberry.type(description="A page of a party's links (Relay connection).")
+class LinkConnection:
+    edges: list[LinkEdge] = strawberry.field(description="The links of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many links the whole list holds.")
+
+
+@strawberry.type(description="An event and its cursor.")
+class EventEdge:
+    node: Event = strawberry.field(description="The event.")
+    cursor: str = strawberry.field(description="Where this event is in the list.")
+
+
+@strawberry.type(description="A page of a party's events (Relay connection).")
+class EventConnection:
+    edges: list[EventEdge] = strawberry.field(description="The events of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many events the whole list holds.")
+
+
 @strawberry.type(description="A read that showed persons.")
 class AuditLogEntry:
     record: strawberry.Private[AuditEntry]
@@ -870,14 +1034,52 @@ class KindCount:
 class ImportResult:
     ok: bool = strawberry.field(description="Every record was valid.")
     written: bool = strawberry.field(description="The valid records were written.")
-    accepted: int
-    errors: list[RecordError]
-    created: list[KindCount]
-    updated: list[KindCount]
-    unchanged: list[KindCount]
-    restrictions_derived: int
-    events_rederived: int
-    data_version: str
+    accepted: int = strawberry.field(description="How many records were valid.")
+    errors: list[RecordError] = strawberry.field(description="The rejected records.")
+    created: list[KindCount] = strawberry.field(description="New records, by kind.")
+    updated: list[KindCount] = strawberry.field(description="Changed records, by kind.")
+    unchanged: list[KindCount] = strawberry.field(
+        description="Records already stored as given, by kind (a re-import is idempotent)."
+    )
+    restrictions_derived: int = strawberry.field(
+        description="Restrictions derived by the events written."
+    )
+    events_rederived: int = strawberry.field(
+        description="Stored events whose measures were derived again (a lifting event, a "
+        "changed link)."
+    )
+    data_version: str = strawberry.field(description="The store's data version afterwards.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="The clientMutationId given in the input, unchanged."
+    )
+    written_party_ids: strawberry.Private[tuple[str, ...]] = ()
+    written_event_ids: strawberry.Private[tuple[str, ...]] = ()
+
+    @strawberry.field(
+        description="The parties the call wrote (created, updated or unchanged), as they are "
+        "now — for client caches. Empty when nothing was written."
+    )
+    def nodes(self, info: Info) -> list[Node]:
+        if not self.written:
+            return []
+        found = info.context.fetch_nodes(self.written_party_ids)
+        return nodes_view(info, (found[i] for i in self.written_party_ids if i in found))
+
+    @strawberry.field(
+        description="The events the call wrote, as they are now. Empty when nothing was "
+        "written."
+    )
+    def events(self, info: Info) -> list[Event]:
+        if not self.written:
+            return []
+        ctx = info.context
+        ctx.deadline.check()
+        shown = []
+        for event_id in self.written_event_ids:
+            event = ctx.store.event(event_id)
+            if event is not None and ctx.visible(ctx.node(event.subject)):
+                shown.append(Event(record=event))
+        return shown
 
 
 @strawberry.input(description="One credit event (the contract's event record).")
@@ -899,6 +1101,30 @@ class EventInput:
         default=None,
         description="The kind's own fields, as in the import record: "
         '{"severity": "serious"}, {"until": "2027-02-28"}, {"sentence_end": "…"}.',
+    )
+
+
+@strawberry.input(description="The input of importRecords.")
+class ImportRecordsInput:
+    records: list[JSON] = strawberry.field(
+        description='Contract import records: JSON objects such as {"type": "enterprise", '
+        '"id": …}.'
+    )
+    skip_invalid: bool = strawberry.field(
+        default=False,
+        description="Write the valid records and report the rest (default: with any error "
+        "nothing is written).",
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
+
+
+@strawberry.input(description="The input of recordEvent.")
+class RecordEventInput:
+    event: EventInput = strawberry.field(description="The event to record.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
     )
 
 
