@@ -330,14 +330,14 @@ def test_depth_over_the_limit_gives_the_limit_and_the_depth_asked(state: Any) ->
     result = run(state, f'{{ neighborhood(id: "{BARRED}", depth: 7) {{ nodes {{ id }} }} }}')
     assert codes(result) == ["LIMIT_EXCEEDED"]
     extensions = result.errors[0].extensions
-    assert (extensions["limit"], extensions["value"]) == (3, 7)
+    assert (extensions["limit"], extensions["max"], extensions["value"]) == ("depth", 3, 7)
 
 
 def test_page_size_over_the_limit_gives_the_limit_and_the_size_asked(state: Any) -> None:
     result = run(state, LINKS_PAGE.format(party=NOMINEE), {"first": 100_000})
     assert codes(result) == ["LIMIT_EXCEEDED"]
-    assert (result.errors[0].extensions["limit"], result.errors[0].extensions["value"]) == (
-        500, 100_000)
+    extensions = result.errors[0].extensions
+    assert (extensions["limit"], extensions["max"], extensions["value"]) == ("first", 500, 100_000)
 
 
 def test_every_error_has_a_code(state: Any) -> None:
@@ -346,3 +346,14 @@ def test_every_error_has_a_code(state: Any) -> None:
         result = run(state, query)
         assert result.errors, query
         assert all(e.extensions and e.extensions.get("code") for e in result.errors), query
+
+
+def test_query_limits_are_coded_where_they_are_raised_with_the_maximum(state: Any) -> None:
+    aliases = "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(25)) + " }"
+    result = run(state, aliases)
+    assert result.errors[0].extensions == {"code": "LIMIT_EXCEEDED", "limit": "aliases",
+                                           "max": 20, "value": 25}
+    deep = '{ node(id: "p:zhang-wei") { ' + "links { source { " * 5 + "name" + " } }" * 5 + " } }"
+    extensions = run(state, deep).errors[0].extensions
+    assert (extensions["code"], extensions["limit"], extensions["max"]) == (
+        "LIMIT_EXCEEDED", "depth", 10)

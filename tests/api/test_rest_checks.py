@@ -149,8 +149,8 @@ def test_batch_over_the_limit_gives_the_limit_and_the_size_asked(live: Live) -> 
     response = rest(live.url, "appointments", body)
     assert response.status_code == 422
     error = response.json()["error"]
-    assert (error["code"], error["limit"], error["value"]) == ("LIMIT_EXCEEDED",
-                                                               MAX_BATCH_CHECKS, size)
+    assert (error["code"], error["limit"], error["max"], error["value"]) == (
+        "LIMIT_EXCEEDED", "requests", MAX_BATCH_CHECKS, size)
 
 
 @pytest.mark.parametrize(

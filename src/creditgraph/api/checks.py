@@ -67,7 +67,8 @@ def check_appointments(
     if len(asks) > MAX_BATCH_CHECKS:
         raise LimitExceeded(
             f"at most {MAX_BATCH_CHECKS} checks per call, got {len(asks)}: split the batch",
-            limit=MAX_BATCH_CHECKS,
+            limit="requests",
+            maximum=MAX_BATCH_CHECKS,
             value=len(asks),
         )
     if not asks:

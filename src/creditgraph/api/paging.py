@@ -65,7 +65,10 @@ def window(
             raise InvalidArgument(f"{name} must not be negative, got {size}")
         if size is not None and size > MAX_PAGE:
             raise LimitExceeded(
-                f"{name} may be at most {MAX_PAGE}, got {size}", limit=MAX_PAGE, value=size
+                f"{name} may be at most {MAX_PAGE}, got {size}",
+                limit=name,
+                maximum=MAX_PAGE,
+                value=size,
             )
     if first is not None and last is not None:
         raise InvalidArgument("give first (forwards) or last (backwards), not both")

@@ -101,7 +101,9 @@ def _page_size(first: int | None, default: int) -> int:
     if size < 0:
         raise InvalidArgument(f"first must not be negative, got {size}")
     if size > MAX_PAGE:
-        raise LimitExceeded(f"first may be at most {MAX_PAGE}, got {size}")
+        raise LimitExceeded(
+            f"first may be at most {MAX_PAGE}, got {size}", limit="first", maximum=MAX_PAGE, value=size
+        )
     return size
 
 
@@ -159,7 +161,10 @@ def _import(
     if len(records) > MAX_IMPORT_RECORDS:
         raise LimitExceeded(
             f"at most {MAX_IMPORT_RECORDS} records per call, got {len(records)}: split the list, "
-            "or use `creditgraph load` for bulk loads"
+            "or use `creditgraph load` for bulk loads",
+            limit="records",
+            maximum=MAX_IMPORT_RECORDS,
+            value=len(records),
         )
     ctx.deadline.check()
     ctx.writing = True  # a write that has started is seen through, whatever the time limit
@@ -317,7 +322,10 @@ class Query:
         ctx.require(Right.READ_PUBLIC)
         if len(ids) > MAX_PAGE:
             raise LimitExceeded(
-                f"at most {MAX_PAGE} ids per call, got {len(ids)}", limit=MAX_PAGE, value=len(ids)
+                f"at most {MAX_PAGE} ids per call, got {len(ids)}",
+                limit="ids",
+                maximum=MAX_PAGE,
+                value=len(ids),
             )
         ctx.fetch_nodes(str(i) for i in ids)  # one store read for all of them
         return [_node_or_null(info, str(i)) for i in ids]

@@ -142,9 +142,10 @@ class DecisionsOut(BaseModel):
 class ErrorDetail(BaseModel):
     code: str = Field(description="The same code as GraphQL's extensions.code.")
     message: str
-    limit: Any | None = None
-    value: Any | None = None
-    index: int | None = None
+    limit: str | None = Field(None, description="The limit exceeded: requests, time, … .")
+    max: Any | None = Field(None, description="The most the limit allows.")
+    value: Any | None = Field(None, description="What was asked for.")
+    index: int | None = Field(None, description="In a batch: the request at fault.")
 
 
 class ErrorOut(BaseModel):
@@ -203,7 +204,8 @@ async def _run(request: Request, operation: str, work: Callable[[ApiContext], T]
         return error_response(
             DeadlineExceeded.code,
             f"the request ran past its time limit of {ctx.deadline.seconds:g} s",
-            limit=ctx.deadline.seconds,
+            limit="time",
+            max=ctx.deadline.seconds,
         )
     except ServiceError as exc:
         set_label(request.scope, code=exc.code)

@@ -18,7 +18,17 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    ValidationContext,
+    Visitor,
+    visit,
+)
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -36,7 +46,7 @@ from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
-from creditgraph.service.errors import ServiceError
+from creditgraph.service.errors import LimitExceeded, ServiceError
 from creditgraph.service.investigation import DeadlineExceeded
 from creditgraph.store.base import StoreError
 
@@ -46,18 +56,68 @@ MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
 
+class _CodedContext:
+    """The validation context as a limit rule sees it: the rule's error leaves coded as
+    LIMIT_EXCEEDED with the limit's name, its maximum and the value found, set where the
+    error is raised rather than recognised later by its English text."""
+
+    def __init__(self, context: ValidationContext, limit: str, maximum: int) -> None:
+        self._context = context
+        self._limit = limit
+        self._maximum = maximum
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        extensions: dict[str, Any] = {
+            "code": LimitExceeded.code,
+            "limit": self._limit,
+            "max": self._maximum,
+        }
+        if self._limit == "aliases":
+            extensions["value"] = _alias_count(self._context.document)
+        error.extensions = {**(error.extensions or {}), **extensions}
+        self._context.report_error(error)
+
+
+def _alias_count(document: DocumentNode) -> int:
+    count = 0
+
+    class Count(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal count
+            count += node.alias is not None
+
+    visit(document, Count())
+    return count
+
+
+def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -> list[Any]:
+    coded = []
+    for rule in rules:
+
+        class Coded(rule):  # type: ignore[valid-type,misc]
+            def __init__(self, context: ValidationContext, _rule: Any = rule) -> None:
+                _rule.__init__(self, _CodedContext(context, limit, maximum))
+
+        coded.append(Coded)
+    return coded
+
+
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
+            MAX_QUERY_DEPTH),
+    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
+            MAX_ALIASES),
 ]
 
-_LIMIT_MESSAGES = (
-    ("exceeds maximum operation depth", "depth"),
-    ("aliases found. Allowed:", "aliases"),
-    ("tokens. Parsing aborted", "tokens"),
-    ("Document contains more than", "tokens"),
-    ("Source contains more than", "size"),
+# graphql-core's parser stops a document over the token budget with a syntax error, the only
+# sign of which is its text; those two messages are the parser's, not a rule's.
+_PARSER_LIMITS = (
+    ("tokens. Parsing aborted", "tokens", MAX_TOKENS),
+    ("Document contains more than", "tokens", MAX_TOKENS),
 )
 
 
@@ -78,10 +138,10 @@ def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
         return "STORE_UNAVAILABLE", {}
     if cause is not None and not isinstance(cause, GraphQLError):
         return "INTERNAL_SERVER_ERROR", {}
-    for text, limit in _LIMIT_MESSAGES:
-        if text in error.message:
-            return "LIMIT_EXCEEDED", {"limit": limit}
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        for text, limit, maximum in _PARSER_LIMITS:
+            if text in error.message:
+                return LimitExceeded.code, {"limit": limit, "max": maximum}
         return "GRAPHQL_PARSE_FAILED", {}
     return "GRAPHQL_VALIDATION_FAILED", {}
 
@@ -116,7 +176,11 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
             )
         )
     )
-    error.extensions = {"code": DeadlineExceeded.code, "limit": "time"}
+    error.extensions = {
+        "code": DeadlineExceeded.code,
+        "limit": "time",
+        "max": context.deadline.seconds,
+    }
     return ExecutionResult(data=None, errors=[error])
 
 

@@ -98,7 +98,8 @@ class Node:
         if first < 0 or first > MAX_LINKS_PER_NODE:
             raise LimitExceeded(
                 f"first may be at most {MAX_LINKS_PER_NODE}, got {first}",
-                limit=MAX_LINKS_PER_NODE,
+                limit="first",
+                maximum=MAX_LINKS_PER_NODE,
                 value=first,
             )
         ctx = info.context

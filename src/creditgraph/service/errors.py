@@ -24,14 +24,20 @@ class InvalidArgument(ServiceError):
 
 
 class LimitExceeded(ServiceError):
-    """A request over a size or cost limit; ``limit`` names the limit (or gives its value)
-    and ``value`` is what was asked for, so a client can adjust without parsing text."""
+    """A request over a size or cost limit. ``limit`` names it (``depth``, ``first``,
+    ``requests``, ``time``…), ``max`` is the most allowed and ``value`` what was asked for,
+    so a client can adjust without parsing the message."""
 
     code = "LIMIT_EXCEEDED"
 
-    def __init__(self, message: str = "", *, limit: Any = None, value: Any = None) -> None:
-        details = {k: v for k, v in (("limit", limit), ("value", value)) if v is not None}
-        super().__init__(message, **details)
+    def __init__(
+        self, message: str = "", *, limit: str | None = None, maximum: Any = None, value: Any = None
+    ) -> None:
+        details = {
+            k: v for k, v in (("limit", limit), ("max", maximum), ("value", value)) if v is not None
+        }
+        super().__init__(message)
+        self.details = details
 
 
 class NotSupportedYet(ServiceError):

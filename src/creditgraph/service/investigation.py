@@ -180,7 +180,9 @@ def _bounded(name: str, value: int, low: int, high: int) -> int:
     if value < low:
         raise InvalidArgument(f"{name} must be at least {low}, got {value}")
     if value > high:
-        raise LimitExceeded(f"{name} may be at most {high}, got {value}", limit=high, value=value)
+        raise LimitExceeded(
+            f"{name} may be at most {high}, got {value}", limit=name, maximum=high, value=value
+        )
     return value
 
 
@@ -396,7 +398,8 @@ def paths(
                 f"the search between {source!r} and {target!r} reached more than "
                 f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
                 "narrow it with rels or asOf",
-                limit=MAX_SEARCH_PARTIES,
+                limit="parties",
+                maximum=MAX_SEARCH_PARTIES,
                 value=len(side.distance) + len(other.distance),
             )
         meeting = [node for node in reached if node in other.distance]
@@ -466,7 +469,8 @@ def beneficial_owners(
         if len(seen) > MAX_PARTIES:
             raise LimitExceeded(
                 f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties",
-                limit=MAX_PARTIES,
+                limit="parties",
+                maximum=MAX_PARTIES,
                 value=len(seen),
             )
         frontier = following
@@ -503,7 +507,8 @@ def beneficial_owners(
                     raise LimitExceeded(
                         f"the ownership of {enterprise!r} has more than {MAX_OWNERSHIP_CHAINS} "
                         "chains",
-                        limit=MAX_OWNERSHIP_CHAINS,
+                        limit="chains",
+                        maximum=MAX_OWNERSHIP_CHAINS,
                         value=count,
                     )
                 chains.setdefault(holder, []).append(
@@ -579,7 +584,8 @@ def exposure(
             raise LimitExceeded(
                 f"{root!r} has more than {MAX_PARTIES} parties within {side.depth} links: "
                 "lower depth, or narrow it with rels or asOf",
-                limit=MAX_PARTIES,
+                limit="parties",
+                maximum=MAX_PARTIES,
                 value=len(side.distance),
             )
     deadline.check()
