@@ -102,7 +102,14 @@ else:
         },
     )
     Certainty_ = _from_python(
-        Certainty, "Certainty", "Whether every fact a measure depends on is established.", {}
+        Certainty,
+        "Certainty",
+        "Whether every fact a measure depends on is established.",
+        {
+            "CONFIRMED": "every fact it depends on is established",
+            "UNCONFIRMED": "a fact it depends on is unknown (e.g. personal responsibility): "
+            "a check answers REVIEW",
+        },
     )
     RestrictionStatus = _from_python(
         Status,
@@ -142,6 +149,28 @@ else:
     )
 
 
+# What each value of a node property's vocabulary means, for the docs pane (the values
+# themselves come from graph_schema/nodes.yaml; a value without an entry here is still served).
+PROPERTY_VALUES: Mapping[str, str] = {
+    "active": "registered and operating (存续/在业)",
+    "revoked": "business licence revoked (吊销)",
+    "closed": "ordered closed (责令关闭)",
+    "cancelled": "registration cancelled (注销)",
+    "bankrupt": "declared bankrupt and liquidated (破产)",
+    "company": "a company (公司)",
+    "soe": "a state-owned enterprise (国有企业)",
+    "public_institution": "a public institution (事业单位)",
+    "social_organization": "a social organization (社会组织)",
+    "individual_business": "an individual business (个体工商户)",
+    "national": "national (国家级)",
+    "province": "provincial (省级)",
+    "city": "municipal (市级)",
+    "county": "county or district (县/区级)",
+    "township": "township (乡镇级)",
+    "other": "none of the above",
+}
+
+
 def _property_enum(node_type: str, prop: str, description: str) -> type[StrEnum]:
     """A closed vocabulary of a node property (``type: enum`` in graph_schema/nodes.yaml).
     Values keep the contract's spelling (``active``, ``province``): they are what imports
@@ -149,7 +178,7 @@ def _property_enum(node_type: str, prop: str, description: str) -> type[StrEnum]
     kind = _SCHEMA.nodes[node_type]
     spec = kind.properties[prop]
     name = kind.label + prop.title().replace("_", "")
-    return _enum(name, description, {value: "" for value in spec.values})
+    return _enum(name, description, {v: PROPERTY_VALUES.get(v, "") for v in spec.values})
 
 
 if not TYPE_CHECKING:

@@ -102,7 +102,10 @@ def _page_size(first: int | None, default: int) -> int:
         raise InvalidArgument(f"first must not be negative, got {size}")
     if size > MAX_PAGE:
         raise LimitExceeded(
-            f"first may be at most {MAX_PAGE}, got {size}", limit="first", maximum=MAX_PAGE, value=size
+            f"first may be at most {MAX_PAGE}, got {size}",
+            limit="first",
+            maximum=MAX_PAGE,
+            value=size,
         )
     return size
 
@@ -221,9 +224,12 @@ class Query:
     def check_appointment(
         self,
         info: Info,
-        person_id: strawberry.ID,
-        role: Role,
-        enterprise_id: strawberry.ID | None = None,
+        person_id: Annotated[strawberry.ID, strawberry.argument(description="The person's id.")],
+        role: Annotated[Role, strawberry.argument(description="The office asked about.")],
+        enterprise_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The enterprise of the appointment, when known."),
+        ] = None,
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
@@ -245,7 +251,14 @@ class Query:
         description="Many appointment checks in one round trip; the answers come "
         f"in the order asked (at most {MAX_BATCH_CHECKS})."
     )
-    def check_appointments(self, info: Info, requests: list[AppointmentRequest]) -> list[Decision]:
+    def check_appointments(
+        self,
+        info: Info,
+        requests: Annotated[
+            list[AppointmentRequest],
+            strawberry.argument(description="The checks, in the order the answers should come."),
+        ],
+    ) -> list[Decision]:
         asks = [
             checks.AppointmentAsk(
                 role=str(r.role),
@@ -267,8 +280,10 @@ class Query:
     def check_eligibility(
         self,
         info: Info,
-        subject_id: strawberry.ID,
-        activity: Activity,
+        subject_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The enterprise's or person's id.")
+        ],
+        activity: Annotated[Activity, strawberry.argument(description="The activity asked about.")],
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
@@ -285,15 +300,32 @@ class Query:
 
     # parties ----------------------------------------------------------------------------------
     @strawberry.field(description="An enterprise by id (its unified social credit code).")
-    def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
+    def enterprise(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The enterprise's id (its unified social credit code)."
+            ),
+        ],
+    ) -> Enterprise | None:
         return cast(Enterprise, _party_of_type(info, id, "enterprise", Right.READ_PUBLIC))
 
     @strawberry.field(description="A person by id. Roles: investigator, steward.")
-    def person(self, info: Info, id: strawberry.ID) -> Person | None:
+    def person(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The person's id.")],
+    ) -> Person | None:
         return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
 
     @strawberry.field(description="An agency by id.")
-    def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
+    def agency(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The agency's id.")],
+    ) -> Agency | None:
         return cast(Agency, _party_of_type(info, id, "agency", Right.READ))
 
     @strawberry.field(
@@ -358,11 +390,15 @@ class Query:
     def search(
         self,
         info: Info,
-        query: str,
+        query: Annotated[
+            str, strawberry.argument(description="A name (any script or width) or an id/code.")
+        ],
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 20, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
     ) -> NodeConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -406,9 +442,15 @@ class Query:
     def restrictions(
         self,
         info: Info,
-        subject_id: strawberry.ID | None = None,
-        measure: Measure | None = None,
-        active_on: dt.date | None = None,
+        subject_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only those on this party.")
+        ] = None,
+        measure: Annotated[
+            Measure | None, strawberry.argument(description="Only this measure.")
+        ] = None,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
         ] = None,
@@ -474,11 +516,20 @@ class Query:
     def neighborhood(
         self,
         info: Info,
-        id: strawberry.ID,
-        depth: int = 1,
-        rels: list[Rel] | None = None,
-        as_of: dt.date | None = None,
-        per_node_limit: int = inv.DEFAULT_PER_NODE_LIMIT,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party at the centre.")],
+        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 1,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        per_node_limit: Annotated[
+            int,
+            strawberry.argument(
+                description="At most this many links of one party; a hub is cut there and reported."
+            ),
+        ] = inv.DEFAULT_PER_NODE_LIMIT,
     ) -> Subgraph:
         ctx = info.context
         ctx.require(Right.READ)
@@ -506,12 +557,16 @@ class Query:
     def paths(
         self,
         info: Info,
-        from_id: strawberry.ID,
-        to_id: strawberry.ID,
-        max_hops: int = 4,
-        as_of: dt.date | None = None,
-        first: int = 10,
-        rels: list[Rel] | None = None,
+        from_id: Annotated[strawberry.ID, strawberry.argument(description="One end.")],
+        to_id: Annotated[strawberry.ID, strawberry.argument(description="The other end.")],
+        max_hops: Annotated[int, strawberry.argument(description="At most this many links.")] = 4,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="At most this many paths.")] = 10,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
     ) -> list[Path]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -542,9 +597,16 @@ class Query:
     def beneficial_owners(
         self,
         info: Info,
-        enterprise_id: strawberry.ID,
-        threshold: float = inv.BENEFICIAL_OWNER_THRESHOLD,
-        as_of: dt.date | None = None,
+        enterprise_id: Annotated[strawberry.ID, strawberry.argument(description="The enterprise.")],
+        threshold: Annotated[
+            float,
+            strawberry.argument(
+                description="The least effective share that counts (default 0.25)."
+            ),
+        ] = inv.BENEFICIAL_OWNER_THRESHOLD,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Holdings on this day (default today).")
+        ] = None,
     ) -> list[Owner]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -570,10 +632,15 @@ class Query:
     def exposure(
         self,
         info: Info,
-        id: strawberry.ID,
-        depth: int = 2,
-        as_of: dt.date | None = None,
-        rels: list[Rel] | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party asked about.")],
+        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 2,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Measures in force on this day (default today)."),
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
     ) -> list[Exposure]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -601,9 +668,16 @@ class Query:
     def interest_conflicts(
         self,
         info: Info,
-        agency_id: strawberry.ID | None = None,
-        official_id: strawberry.ID | None = None,
-        as_of: dt.date | None = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="All officials of this agency.")
+        ] = None,
+        official_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="This official only.")
+        ] = None,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Offices and holdings on this day (default today)."),
+        ] = None,
     ) -> list[InterestConflict]:
         ctx = info.context
         ctx.require(Right.READ)

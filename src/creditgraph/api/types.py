@@ -88,8 +88,13 @@ class Node:
         as_of: Annotated[
             dt.date | None, strawberry.argument(description="Only links holding on this day.")
         ] = None,
-        rels: list[Rel] | None = None,
-        direction: Direction | None = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
         first: Annotated[
             int,
             strawberry.argument(description=f"At most this many links (max {MAX_LINKS_PER_NODE})."),
@@ -125,9 +130,16 @@ class Node:
     def link_count(
         self,
         info: Info,
-        as_of: dt.date | None = None,
-        rels: list[Rel] | None = None,
-        direction: Direction | None = None,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
     ) -> int:
         ctx = info.context
         ctx.deadline.check()
@@ -147,12 +159,17 @@ class Node:
     @strawberry.field(
         description="Measures derived for the party; with activeOn, only those in force that day."
     )
-    def restrictions(self, info: Info, active_on: dt.date | None = None) -> list[Restriction]:
+    def restrictions(
+        self,
+        info: Info,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
+    ) -> list[Restriction]:
         ctx = info.context
         ctx.deadline.check()
         found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
         return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
-
 
     @strawberry.field(
         description="The party's links as a Relay connection, in the order of `links`: "
@@ -268,12 +285,12 @@ class Node:
 
 @strawberry.type(description="A market entity (企业/市场主体).")
 class Enterprise(Node):
-    @strawberry.field(description="active, revoked, closed, cancelled or bankrupt.")
+    @strawberry.field(description="Active, revoked, closed, cancelled or bankrupt.")
     def status(self) -> EnterpriseStatus | None:
         return self.record.props.get("status")
 
     @strawberry.field(
-        description="company, soe, public_institution, social_organization, "
+        description="Company, soe, public_institution, social_organization, "
         "individual_business or other."
     )
     def kind(self) -> EnterpriseKind | None:
@@ -288,7 +305,13 @@ class Enterprise(Node):
         description="Legal representatives (法定代表人), former ones included "
         "unless asOf is given; latest first."
     )
-    def legal_representatives(self, info: Info, as_of: dt.date | None = None) -> list[Link]:
+    def legal_representatives(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only the one(s) holding on this day.")
+        ] = None,
+    ) -> list[Link]:
         ctx = info.context
         ctx.deadline.check()
         links = ctx.store.links(
@@ -323,7 +346,7 @@ class Person(Node):
     description="A government body, or the supervising unit of public institutions and SOEs."
 )
 class Agency(Node):
-    @strawberry.field(description="national, province, city, county, township or other.")
+    @strawberry.field(description="National, province, city, county, township or other.")
     def level(self) -> AgencyLevel | None:
         return self.record.props.get("level")
 
@@ -357,7 +380,7 @@ def nodes_view(info: Info, nodes: Iterable[model.Node]) -> list[Node]:
 class Link:
     record: strawberry.Private[model.Link]
 
-    @strawberry.field
+    @strawberry.field(description="The kind of link.")
     def rel(self) -> Rel:
         return self.record.rel
 
@@ -369,11 +392,11 @@ class Link:
     def to(self) -> strawberry.ID:
         return strawberry.ID(self.record.dst)
 
-    @strawberry.field
+    @strawberry.field(description="The first day it holds; null when unknown.")
     def valid_from(self) -> dt.date | None:
         return self.record.valid_from
 
-    @strawberry.field
+    @strawberry.field(description="The last day it holds (inclusive); null while it still holds.")
     def valid_to(self) -> dt.date | None:
         return self.record.valid_to
 
@@ -430,11 +453,11 @@ def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
 class Hop:
     record: strawberry.Private[inv.Hop]
 
-    @strawberry.field(name="from")
+    @strawberry.field(name="from", description="The party this hop starts from.")
     def from_(self) -> strawberry.ID:
         return strawberry.ID(self.record.src)
 
-    @strawberry.field
+    @strawberry.field(description="The party this hop reaches.")
     def to(self) -> strawberry.ID:
         return strawberry.ID(self.record.dst)
 
@@ -456,14 +479,14 @@ class Path:
         found = info.context.fetch_nodes(self.record.nodes)
         return nodes_view(info, [found[i] for i in self.record.nodes if i in found])
 
-    @strawberry.field
+    @strawberry.field(description="The steps, each with every link joining its two parties.")
     def hops(self) -> list[Hop]:
         return [Hop(record=hop) for hop in self.record.hops]
 
 
 @strawberry.type(description="A party whose links were not all shown (a hub).")
 class Truncation:
-    node: strawberry.ID
+    node: strawberry.ID = strawberry.field(description="The party whose links were cut.")
     total: int = strawberry.field(description="How many links it has.")
     shown: int = strawberry.field(description="How many of them are in the subgraph.")
 
@@ -472,15 +495,15 @@ class Truncation:
 class Subgraph:
     record: strawberry.Private[inv.Subgraph]
 
-    @strawberry.field
+    @strawberry.field(description="The party asked about.")
     def root(self) -> strawberry.ID:
         return strawberry.ID(self.record.root)
 
-    @strawberry.field
+    @strawberry.field(description="How many links out from the root.")
     def depth(self) -> int:
         return self.record.depth
 
-    @strawberry.field
+    @strawberry.field(description="The day asked about; null: links of any time.")
     def as_of(self) -> dt.date | None:
         return self.record.as_of
 
@@ -491,7 +514,7 @@ class Subgraph:
         info.context.remember(ordered)
         return nodes_view(info, ordered)
 
-    @strawberry.field
+    @strawberry.field(description="The links between the parties shown.")
     def links(self, info: Info) -> list[Link]:
         info.context.remember(self.record.nodes.values())
         return links_view(info, self.record.links)
@@ -585,10 +608,16 @@ class Event:
 
 @strawberry.type(description="One step of a provenance path: a party, or the link to the next.")
 class PathStep:
-    node: strawberry.ID | None = None
-    rel: Rel | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    node: strawberry.ID | None = strawberry.field(
+        default=None, description="A party's id (a party step)."
+    )
+    rel: Rel | None = strawberry.field(default=None, description="The kind of link (a link step).")
+    valid_from: dt.date | None = strawberry.field(
+        default=None, description="The link's first day (a link step)."
+    )
+    valid_to: dt.date | None = strawberry.field(
+        default=None, description="The link's last day (a link step)."
+    )
 
 
 def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
@@ -613,15 +642,17 @@ def _event_ref(r: model.Restriction) -> Event:
 class Restriction:
     record: strawberry.Private[model.Restriction]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The restriction's id (derived); unique across every type with an id."
+    )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field
+    @strawberry.field(description="The id of the party under the measure.")
     def subject(self) -> strawberry.ID:
         return strawberry.ID(self.record.subject)
 
-    @strawberry.field
+    @strawberry.field(description="The measure imposed.")
     def measure(self) -> Measure:
         return self.record.measure
 
@@ -633,19 +664,19 @@ class Restriction:
     def until(self) -> dt.date | None:
         return self.record.until
 
-    @strawberry.field
+    @strawberry.field(description="The rule's id (graph_schema/rules).")
     def rule(self) -> str:
         return self.record.rule
 
-    @strawberry.field
+    @strawberry.field(description="The provision, as cited.")
     def legal_basis(self) -> str:
         return self.record.legal_basis
 
-    @strawberry.field
+    @strawberry.field(description="CONFIRMED, or UNCONFIRMED when a fact it depends on is unknown.")
     def certainty(self) -> Certainty_:
         return self.record.certainty.value
 
-    @strawberry.field
+    @strawberry.field(description="The source event.")
     def event(self) -> Event:
         return _event_ref(self.record)
 
@@ -695,19 +726,25 @@ def visible_restrictions(
     "its window, the source event and the path that carried it."
 )
 class Reason:
-    measure: Measure
-    rule: str
-    legal_basis: str
-    from_: dt.date = strawberry.field(name="from")
+    measure: Measure = strawberry.field(description="The measure imposed.")
+    rule: str = strawberry.field(description="The rule's id (graph_schema/rules).")
+    legal_basis: str = strawberry.field(
+        description="The provision, as cited (e.g. 公司法(2023) 第一百七十八条第一款第四项)."
+    )
+    from_: dt.date = strawberry.field(name="from", description="The first day the measure applies.")
     until: dt.date | None = strawberry.field(
         description="The last day the measure applies (inclusive); null: until lifted."
     )
-    certainty: Certainty_
+    certainty: Certainty_ = strawberry.field(
+        description="CONFIRMED, or UNCONFIRMED when a fact it depends on is unknown (REVIEW)."
+    )
     effect: Effect = strawberry.field(
         description="BAR (the measure bars it) or REVIEW (strict review)."
     )
-    event: Event
-    path: list[PathStep]
+    event: Event = strawberry.field(description="The source event.")
+    path: list[PathStep] = strawberry.field(
+        description="How the measure reached the party: parties and the links between them."
+    )
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
     )
@@ -732,8 +769,8 @@ class Reason:
 @strawberry.type(description="The answer of a check: ALLOW, REVIEW or DENY, with the reasons.")
 class Decision:
     # built eagerly, as plain fields: the check path is the one approval systems wait on
-    decision: Verdict_
-    reasons: list[Reason]
+    decision: Verdict_ = strawberry.field(description="ALLOW, REVIEW or DENY.")
+    reasons: list[Reason] = strawberry.field(description="Why, strongest first: empty for ALLOW.")
     on: dt.date = strawberry.field(description="The day asked about.")
     data_version: str = strawberry.field(
         description="The store's data version the answer was computed on (log it with the "
@@ -745,10 +782,14 @@ class Decision:
     person: strawberry.ID | None = strawberry.field(
         description="The person checked (appointments)."
     )
-    role: Role | None
-    enterprise: strawberry.ID | None
+    role: Role | None = strawberry.field(description="The office asked about (appointments).")
+    enterprise: strawberry.ID | None = strawberry.field(
+        description="The enterprise of the appointment, when given."
+    )
     subject: strawberry.ID = strawberry.field(description="The party checked.")
-    activity: Activity | None
+    activity: Activity | None = strawberry.field(
+        description="The activity asked about (eligibility)."
+    )
 
     @classmethod
     def of(cls, d: DomainDecision) -> Decision:
@@ -778,7 +819,7 @@ class OwnershipChain:
     def nodes(self) -> list[strawberry.ID]:
         return [strawberry.ID(n) for n in self.record.nodes]
 
-    @strawberry.field
+    @strawberry.field(description="The holdings, from the person down to the enterprise.")
     def links(self) -> list[Link]:
         return [Link(record=link) for link in self.record.links]
 
@@ -798,7 +839,7 @@ class OwnershipChain:
 class Owner:
     record: strawberry.Private[inv.Owner]
 
-    @strawberry.field
+    @strawberry.field(description="The natural person.")
     def person(self, info: Info) -> Person:
         node = info.context.node(self.record.person)
         view = node_view(info, node)
@@ -809,7 +850,7 @@ class Owner:
     def effective_share(self) -> float:
         return self.record.effective_share
 
-    @strawberry.field
+    @strawberry.field(description="Why they are a beneficial owner.")
     def reasons(self) -> list[OwnerReason]:
         return list(self.record.reasons)
 
@@ -817,7 +858,7 @@ class Owner:
     def incomplete(self) -> bool:
         return self.record.incomplete
 
-    @strawberry.field
+    @strawberry.field(description="The chains of holdings from them down to the enterprise.")
     def chains(self) -> list[OwnershipChain]:
         return [OwnershipChain(record=c) for c in self.record.chains]
 
@@ -828,7 +869,7 @@ class Owner:
 class Exposure:
     record: strawberry.Private[inv.Exposure]
 
-    @strawberry.field
+    @strawberry.field(description="The sanctioned party, or the party under a measure.")
     def node(self, info: Info) -> Node:
         view = node_view(info, info.context.node(self.record.node))
         assert view is not None
@@ -867,11 +908,11 @@ class InterestConflict:
         assert view is not None
         return view
 
-    @strawberry.field
+    @strawberry.field(description="The official whose agency supervises the enterprise.")
     def official(self, info: Info) -> Person:
         return self._node(info, self.record.official)
 
-    @strawberry.field
+    @strawberry.field(description="The official's agency.")
     def agency(self, info: Info) -> Agency:
         return self._node(info, self.record.agency)
 
@@ -879,33 +920,35 @@ class InterestConflict:
     def holder(self, info: Info) -> Person:
         return self._node(info, self.record.holder)
 
-    @strawberry.field
+    @strawberry.field(description="Whether the holder is the official or a relative.")
     def relation(self) -> ConflictRelation:
         return self.record.relation
 
-    @strawberry.field
+    @strawberry.field(description="The supervised enterprise.")
     def enterprise(self, info: Info) -> Enterprise:
         return self._node(info, self.record.enterprise)
 
-    @strawberry.field(description="official -OFFICIAL_OF-> agency")
+    @strawberry.field(description="The office: official -OFFICIAL_OF-> agency.")
     def office(self) -> Link:
         return Link(record=self.record.office)
 
-    @strawberry.field(description="agency -SUPERVISES-> enterprise")
+    @strawberry.field(description="The supervision: agency -SUPERVISES-> enterprise.")
     def supervision(self) -> Link:
         return Link(record=self.record.supervision)
 
-    @strawberry.field(description="holder -role or SHAREHOLDER-> enterprise")
+    @strawberry.field(description="The holding: holder -role or SHAREHOLDER-> enterprise.")
     def holding(self) -> Link:
         return Link(record=self.record.holding)
 
     @strawberry.field(
-        description="official -RELATIVE_OF- holder; null when the holder is the official."
+        description="The kinship: official -RELATIVE_OF- holder; null when the holder is the official."
     )
     def kinship(self) -> Link | None:
         return None if self.record.kinship is None else Link(record=self.record.kinship)
 
-    @strawberry.field(description="official → agency → enterprise → holder (→ official).")
+    @strawberry.field(
+        description="The whole path: official → agency → enterprise → holder (→ official)."
+    )
     def path(self) -> Path:
         return Path(record=self.record.path)
 
@@ -913,37 +956,41 @@ class InterestConflict:
 # --- connections ------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="Where a page is in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item of this page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item of this page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A party and its cursor.")
 class NodeEdge:
-    node: Node
-    cursor: str
+    node: Node = strawberry.field(description="The party.")
+    cursor: str = strawberry.field(description="Where this party is in the list.")
 
 
 @strawberry.type(description="A page of parties (Relay connection).")
 class NodeConnection:
-    edges: list[NodeEdge]
-    page_info: PageInfo
+    edges: list[NodeEdge] = strawberry.field(description="The parties of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
 
 
-@strawberry.type
+@strawberry.type(description="A restriction and its cursor.")
 class RestrictionEdge:
-    node: Restriction
-    cursor: str
+    node: Restriction = strawberry.field(description="The restriction.")
+    cursor: str = strawberry.field(description="Where this restriction is in the list.")
 
 
 @strawberry.type(description="A page of restrictions (Relay connection), ordered by id.")
 class RestrictionConnection:
-    edges: list[RestrictionEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[RestrictionEdge] = strawberry.field(description="The restrictions of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many restrictions the whole list holds.")
 
 
 @strawberry.type(description="A link and its cursor.")
@@ -984,7 +1031,7 @@ class AuditLogEntry:
     def principal(self) -> str:
         return self.record.principal
 
-    @strawberry.field
+    @strawberry.field(description="The caller's access role.")
     def role(self) -> AccessRoleName:
         return self.record.role
 
@@ -1001,16 +1048,16 @@ class AuditLogEntry:
         return self.record.purpose
 
 
-@strawberry.type
+@strawberry.type(description="An audit entry and its cursor.")
 class AuditLogEdge:
-    node: AuditLogEntry
-    cursor: str
+    node: AuditLogEntry = strawberry.field(description="The entry.")
+    cursor: str = strawberry.field(description="Where this entry is in the log.")
 
 
 @strawberry.type(description="The audit log, newest first (Relay connection).")
 class AuditLogConnection:
-    edges: list[AuditLogEdge]
-    page_info: PageInfo
+    edges: list[AuditLogEdge] = strawberry.field(description="The entries of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the log.")
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -1019,14 +1066,16 @@ class AuditLogConnection:
 @strawberry.type(description="A rejected record: its position in the list, the field and why.")
 class RecordError:
     index: int = strawberry.field(description="0-based position in the records given.")
-    field: str
-    message: str
+    field: str = strawberry.field(description="The field at fault.")
+    message: str = strawberry.field(description="Why it was rejected, and how to fix it.")
 
 
-@strawberry.type
+@strawberry.type(description="A count of records of one kind.")
 class KindCount:
-    kind: str
-    count: int
+    kind: str = strawberry.field(
+        description="A record kind (enterprise, person, agency, link, event)."
+    )
+    count: int = strawberry.field(description="How many.")
 
 
 @strawberry.type(
@@ -1067,8 +1116,7 @@ class ImportResult:
         return nodes_view(info, (found[i] for i in self.written_party_ids if i in found))
 
     @strawberry.field(
-        description="The events the call wrote, as they are now. Empty when nothing was "
-        "written."
+        description="The events the call wrote, as they are now. Empty when nothing was written."
     )
     def events(self, info: Info) -> list[Event]:
         if not self.written:
@@ -1085,13 +1133,19 @@ class ImportResult:
 
 @strawberry.input(description="One credit event (the contract's event record).")
 class EventInput:
-    id: strawberry.ID
-    kind: EventKind
-    subject: strawberry.ID
-    date: dt.date
-    authority: strawberry.ID | None = None
-    document: str | None = None
-    note: str | None = None
+    id: strawberry.ID = strawberry.field(
+        description="A stable id for the event (e.g. ev:2024-001)."
+    )
+    kind: EventKind = strawberry.field(description="What happened.")
+    subject: strawberry.ID = strawberry.field(description="The id of the party it is recorded on.")
+    date: dt.date = strawberry.field(description="The day of the decision or listing.")
+    authority: strawberry.ID | None = strawberry.field(
+        default=None, description="The agency that decided it."
+    )
+    document: str | None = strawberry.field(
+        default=None, description="The decision document (文号)."
+    )
+    note: str | None = strawberry.field(default=None, description="A free-text note.")
     responsible: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Persons found personally responsible; omit when unknown."
     )
@@ -1108,8 +1162,7 @@ class EventInput:
 @strawberry.input(description="The input of importRecords.")
 class ImportRecordsInput:
     records: list[JSON] = strawberry.field(
-        description='Contract import records: JSON objects such as {"type": "enterprise", '
-        '"id": …}.'
+        description='Contract import records: JSON objects such as {"type": "enterprise", "id": …}.'
     )
     skip_invalid: bool = strawberry.field(
         default=False,
@@ -1131,18 +1184,26 @@ class RecordEventInput:
 
 @strawberry.input(description="One appointment to check.")
 class AppointmentRequest:
-    person_id: strawberry.ID
-    role: Role
-    enterprise_id: strawberry.ID | None = None
-    on: dt.date | None = None
+    person_id: strawberry.ID = strawberry.field(description="The person's id.")
+    role: Role = strawberry.field(description="The office asked about.")
+    enterprise_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The enterprise of the appointment, when known."
+    )
+    on: dt.date | None = strawberry.field(
+        default=None, description="The day asked about (default today)."
+    )
 
 
 @strawberry.type(description="Who is asking, as the server sees it.")
 class Viewer:
-    principal: str
-    role: AccessRoleName
-    rights: list[AccessRight]
-    open_local_mode: bool
+    principal: str = strawberry.field(
+        description="The caller's label (a key fingerprint, never the key), or local."
+    )
+    role: AccessRoleName = strawberry.field(description="The caller's access role.")
+    rights: list[AccessRight] = strawberry.field(description="What the role may do.")
+    open_local_mode: bool = strawberry.field(
+        description="No API keys are configured: every local caller has every right."
+    )
 
 
 __all__ = [
