@@ -133,7 +133,7 @@ def test_scanner_paths_do_not_grow_the_metric_labels(live: Live) -> None:
     operations = {dict(labels).get("operation") for name, labels in found
                   if name == "creditgraph_requests_total"}
     assert not any(op and "wp-admin" in op for op in operations)
-    assert value(found, "creditgraph_requests_total", operation="other", code="HTTP_404") >= 5
+    assert value(found, "creditgraph_requests_total", operation="other", code="NOT_FOUND") >= 5
 
 
 # --- request ids and logs -------------------------------------------------------------------------

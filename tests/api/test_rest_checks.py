@@ -181,6 +181,21 @@ def test_body_that_is_not_json_is_a_coded_422(live: Live) -> None:
     assert response.json()["error"]["code"] == "INVALID_ARGUMENT"
 
 
+def test_body_that_is_not_utf8_is_a_coded_400(live: Live) -> None:
+    response = httpx.post(f"{live.url}/v1/checks/eligibility", content=b"\xff\xfe{",
+                          headers={"Authorization": f"Bearer {KEYS['approval']}",
+                                   "Content-Type": "application/json"})
+    assert response.status_code in {400, 422}
+    assert response.json()["error"]["code"] in {"BAD_REQUEST", "INVALID_ARGUMENT"}
+
+
+def test_openapi_says_exactly_one_of_person_and_id_number(live: Live) -> None:
+    document = httpx.get(f"{live.url}/openapi.json").json()
+    body = document["components"]["schemas"]["AppointmentCheck"]
+    assert [alternative["required"] for alternative in body["oneOf"]] == [["person"],
+                                                                          ["idNumber"]]
+
+
 def test_check_by_identity_number_is_routed_and_never_echoes_the_number(live: Live) -> None:
     number = "11010519491231002X"
     response = rest(live.url, "appointment",

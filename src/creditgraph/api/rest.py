@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creditgraph.api import checks
 from creditgraph.api.access import key_from_headers
@@ -40,6 +41,8 @@ STATUS = {
     "TIMEOUT": 504,
     "STORE_UNAVAILABLE": 503,
 }
+
+HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 T = TypeVar("T")
 
@@ -65,7 +68,18 @@ class AppointmentCheck(BaseModel):
     """One appointment check: the person by creditgraph id (``person``), or by identity
     number and name (``idNumber``, ``name``) — exactly one of the two."""
 
-    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=True,
+        # exactly one of person and idNumber: said in the schema too, so that generated
+        # clients and fuzzers know it
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["person"], "properties": {"person": {"type": "string"}}},
+                {"required": ["idNumber"], "properties": {"idNumber": {"type": "string"}}},
+            ]
+        },
+    )
 
     person: str | None = Field(None, description="The person's creditgraph id.")
     idNumber: str | None = Field(
@@ -155,6 +169,7 @@ class ErrorOut(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in (
+        (400, "The body cannot be read (BAD_REQUEST)."),
         (401, "No API key, or one not recognised (UNAUTHENTICATED)."),
         (403, "The key's role may not run checks (FORBIDDEN)."),
         (404, "An id the store does not hold (NOT_FOUND)."),
@@ -298,5 +313,20 @@ def install(app: FastAPI) -> None:
         set_label(request.scope, code="INVALID_ARGUMENT")
         return error_response("INVALID_ARGUMENT", "; ".join(problems) or "invalid request body")
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # the framework's own refusals (unreadable body, unknown path, wrong method) in the
+        # same coded shape as every other error
+        assert isinstance(exc, StarletteHTTPException)
+        code = HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
+        set_label(request.scope, code=code)
+        body = {"error": {"code": code, "message": str(exc.detail)}}
+        return Response(
+            orjson.dumps(body),
+            status_code=exc.status_code,
+            media_type="application/json",
+            headers=exc.headers,
+        )
+
     app.add_exception_handler(RequestValidationError, invalid_body)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.include_router(router)
