@@ -126,13 +126,16 @@ def test_metrics_count_requests_by_operation_and_code(live: Live) -> None:
     assert ("creditgraph_audit_queue_depth", frozenset()) in after
 
 
-def test_scanner_paths_do_not_grow_the_metric_labels(live: Live) -> None:
+def test_scanner_paths_and_methods_do_not_grow_the_metric_labels(live: Live) -> None:
     for i in range(5):
         httpx.get(f"{live.url}/wp-admin/{i}.php")
+        httpx.request(f"SCAN{i}", f"{live.url}/healthz")
     found = samples(live.url)
     operations = {dict(labels).get("operation") for name, labels in found
                   if name == "creditgraph_requests_total"}
-    assert not any(op and "wp-admin" in op for op in operations)
+    assert not any(op and ("wp-admin" in op or "SCAN" in op) for op in operations)
+    assert value(found, "creditgraph_requests_total", operation="OTHER /healthz",
+                 code="METHOD_NOT_ALLOWED") >= 5
     assert value(found, "creditgraph_requests_total", operation="other", code="NOT_FOUND") >= 5
 
 

@@ -53,6 +53,8 @@ KNOWN_PATHS = frozenset(
         "/v1/checks/eligibility",
     }
 )
+# Any token is a valid HTTP method: a label takes only these, the rest count as OTHER.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class Metrics:
@@ -189,8 +191,11 @@ class RequestMiddleware:
             elapsed = time.perf_counter() - started
             state = scope.get("state") or {}
             path = scope.get("path", "")
+            method = scope.get("method", "")
             operation = state.get("creditgraph_operation") or (
-                f"{scope.get('method', '')} {path}" if path in KNOWN_PATHS else "other"
+                f"{method if method in KNOWN_METHODS else 'OTHER'} {path}"
+                if path in KNOWN_PATHS
+                else "other"
             )
             code = state.get("creditgraph_code") or ("OK" if status < 400 else f"HTTP_{status}")
             self.metrics.requests.labels(operation, code).inc()

@@ -84,8 +84,9 @@ class AppointmentCheck(BaseModel):
     person: str | None = Field(None, description="The person's creditgraph id.")
     idNumber: str | None = Field(
         None,
-        description="The resident identity number (GB 11643), instead of `person`. Never "
-        "echoed back, logged or audited in clear.",
+        description="The resident identity number (GB 11643: 17 digits and a check "
+        "character), instead of `person`. Never echoed back, logged or audited in clear.",
+        pattern=r"^[0-9]{17}[0-9Xx]$",
     )
     name: str | None = Field(None, description="The applicant's name, with `idNumber`.")
     role: Role = Field(description="The office: LEGAL_REPRESENTATIVE, DIRECTOR, … .")
