@@ -25,7 +25,7 @@ MAX_BATCH_CHECKS = 1000
 
 # The service function that answers a check asked by identity number (branch `identity`).
 # Until it exists, such a check is answered with a coded NOT_SUPPORTED error, never a guess.
-BY_ID_NUMBER = "check_appointment_by_id_number"
+BY_ID_NUMBER = "check_appointment_by_number"
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,9 @@ def _by_id_number(ctx: ApiContext, ask: AppointmentAsk, on: dt.date) -> Decision
         raise NotSupportedYet(
             "checks by identity number are not supported by this server yet: ask by person id"
         )
-    decision: Decision = answer(number, ask.name, ask.role, enterprise_id=ask.enterprise_id, on=on)
+    decision: Decision = answer(
+        number, ask.role, name=ask.name, enterprise_id=ask.enterprise_id, on=on
+    )
     return decision
 
 
