@@ -73,7 +73,7 @@ def _cursor(kind: str, value: str | int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(kind: str, cursor: str | None) -> str | None:
+def _decode_cursor(kind: str, cursor: str | None, argument: str = "after") -> str | None:
     if cursor is None:
         return None
     try:
@@ -83,16 +83,16 @@ def _decode_cursor(kind: str, cursor: str | None) -> str | None:
         text = ""
     prefix, sep, value = text.partition(":")
     if prefix != kind or not sep:
-        raise InvalidArgument("after is not a cursor returned by this field")
+        raise InvalidArgument(f"{argument} is not a cursor returned by this field")
     return value
 
 
-def _offset(kind: str, cursor: str | None) -> int:
-    value = _decode_cursor(kind, cursor)
+def _offset(kind: str, cursor: str | None, argument: str = "after") -> int:
+    value = _decode_cursor(kind, cursor, argument)
     if value is None:
         return 0
     if not value.isdigit():
-        raise InvalidArgument("after is not a cursor returned by this field")
+        raise InvalidArgument(f"{argument} is not a cursor returned by this field")
     return int(value)
 
 
@@ -472,7 +472,7 @@ class Query:
         size = _page_size(first, 50)
         back = None if last is None else _page_size(last, 50)
         after_id = _decode_cursor("restriction", after)
-        before_id = _decode_cursor("restriction", before)
+        before_id = _decode_cursor("restriction", before, "before")
         if subject_id is not None:
             _visible_node(ctx, subject_id)
         ctx.deadline.check()
@@ -728,7 +728,7 @@ class Query:
         size = _page_size(first, 50)
         start = _offset("audit", after)
         if before is not None:
-            end = max(start, _offset("audit", before) - 1)
+            end = max(start, _offset("audit", before, "before") - 1)
             if last is not None:
                 start = max(start, end - _page_size(last, 50))
             else:
