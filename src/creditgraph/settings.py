@@ -15,6 +15,7 @@ class Settings:
     neo4j_password: str | None = None
     rule_dirs: tuple[Path, ...] = ()
     id_key: str | None = None
+    id_key_file: str | None = None
     api_keys: dict[str, str] = field(default_factory=dict)
     public_access: bool = False
     today: dt.date | None = None
@@ -31,9 +32,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         neo4j_password=env.get("NEO4J_PASSWORD"),
         # CREDITGRAPH_RULES: extra rule folders (a city's own rules), separated by os.pathsep
         rule_dirs=tuple(Path(p) for p in env.get("CREDITGRAPH_RULES", "").split(os.pathsep) if p),
-        # CREDITGRAPH_ID_KEY: the secret for hashing identity numbers; else a key file beside
-        # the embedded store (mode 0600)
+        # CREDITGRAPH_ID_KEY: the secret identity numbers are hashed with (stretched with
+        # scrypt); or CREDITGRAPH_ID_KEY_FILE: a file holding it, outside the store's folder
         id_key=env.get("CREDITGRAPH_ID_KEY"),
+        id_key_file=env.get("CREDITGRAPH_ID_KEY_FILE"),
         # CREDITGRAPH_API_KEYS: "key1=approval,key2=investigator,key3=steward"
         api_keys=_parse_api_keys(env.get("CREDITGRAPH_API_KEYS", "")),
         # CREDITGRAPH_PUBLIC=1: anonymous callers get the public role (public facts only)

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from api_support import BARRED, KEYS, NAMESAKE, OPERATING, Live, new_store, serving, state_for
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -161,17 +160,32 @@ def test_a_gateways_trace_id_is_kept_and_a_hostile_one_replaced(live: Live) -> N
     assert len(hostile.headers["x-request-id"]) == 32
 
 
-def test_request_log_line_is_json_with_the_request_id_and_no_query_string(
-    live: Live, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.INFO, logger="creditgraph.http")
+class _Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_request_log_line_is_json_with_the_request_id_and_no_query_string(live: Live) -> None:
+    # a handler on the logger itself: `serve` configures it not to propagate to the root
+    logger = logging.getLogger("creditgraph.http")
+    captured, level = _Captured(), logger.level
+    logger.addHandler(captured)
+    logger.setLevel(logging.INFO)
     number = "11010519491231002X"
-    response = httpx.get(f"{live.url}/graphql", params={"query": f'{{ search(query: "{number}") '
-                                                                 '{ edges { cursor } } }'},
-                         headers={"X-Request-Id": "trace-42", **APPROVAL})
+    try:
+        response = httpx.get(f"{live.url}/graphql",
+                             params={"query": f'{{ search(query: "{number}") '
+                                              '{ edges { cursor } } }'},
+                             headers={"X-Request-Id": "trace-42", **APPROVAL})
+    finally:
+        logger.removeHandler(captured)
+        logger.setLevel(level)
     assert response.headers["x-request-id"] == "trace-42"
-    lines = [json.loads(JsonFormatter().format(r)) for r in caplog.records
-             if r.name == "creditgraph.http"]
+    lines = [json.loads(JsonFormatter().format(r)) for r in captured.records]
     line = next(entry for entry in lines if entry.get("request_id") == "trace-42")
     assert (line["method"], line["path"], line["status"]) == ("GET", "/graphql", 200)
     assert isinstance(line["duration_ms"], float)

@@ -16,16 +16,15 @@ from creditgraph.service.decisions import Decision
 from creditgraph.service.errors import (
     InvalidArgument,
     LimitExceeded,
-    NotSupportedYet,
     ServiceError,
     UnknownId,
 )
 
 MAX_BATCH_CHECKS = 1000
 
-# The service function that answers a check asked by identity number (branch `identity`).
-# Until it exists, such a check is answered with a coded NOT_SUPPORTED error, never a guess.
-BY_ID_NUMBER = "check_appointment_by_number"
+# How the audit names a check asked by identity number (the number itself is never written).
+BY_NUMBER = "by identity number"
+NO_HOLDER = "(no person holds the number)"
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,7 @@ def check_appointment(
 ) -> Decision:
     ctx.require(Right.CHECK)
     decision = _appointment(ctx, ask)
-    if decision.subject is not None:
-        ctx.touch_operation(key or operation, operation, [decision.subject])
+    _audit(ctx, [(ask, decision)], operation=operation, key=key or operation)
     return decision
 
 
@@ -94,9 +92,7 @@ def check_appointments(
             if isinstance(exc, UnknownId):
                 exc = unknown(ctx, exc, asked[index][0], asked[index][2])
             raise _indexed(exc, index) from None
-    ctx.touch_operation(
-        key or operation, operation, {d.subject for d in decisions if d.subject is not None}
-    )
+    _audit(ctx, list(zip(asks, decisions, strict=True)), operation=operation, key=key or operation)
     return decisions
 
 
@@ -113,10 +109,36 @@ def check_eligibility(
     subject = ctx.node(subject_id)
     if subject is None:
         raise missing(subject_id)
-    decision = ctx.state.decisions.check_eligibility(subject_id, activity, on=on or ctx.today)
+    # an alias stands for its person: the decision and the audit name the person
+    decision = ctx.state.decisions.check_eligibility(subject.id, activity, on=on or ctx.today)
     if subject.type == PERSON:
-        ctx.touch_operation(key or operation, operation, [subject_id])
+        ctx.touch_operation(key or operation, operation, [subject.id])
     return decision
+
+
+def _audit(
+    ctx: ApiContext,
+    answered: Sequence[tuple[AppointmentAsk, Decision]],
+    *,
+    operation: str,
+    key: str,
+) -> None:
+    """One audit entry for the checks asked by id (the persons resolved: an alias gives its
+    person), one for those asked by identity number: it says so, and names the person
+    holding the number or the published entries weighed — never the number."""
+    by_id = {d.subject or str(a.person_id) for a, d in answered if a.id_number is None}
+    ctx.touch_operation(key, operation, by_id)
+    by_number: set[str] = set()
+    for ask, decision in answered:
+        if ask.id_number is None:
+            continue
+        entries = {r.identity.entry for r in decision.reasons if r.identity is not None}
+        by_number.update(entries)
+        if decision.subject:
+            by_number.add(decision.subject)
+        elif not entries:
+            by_number.add(NO_HOLDER)
+    ctx.touch_operation(f"{key} {BY_NUMBER}", f"{operation} {BY_NUMBER}", by_number)
 
 
 def _person_of(ask: AppointmentAsk) -> str | None:
@@ -153,15 +175,9 @@ def _by_id_number(ctx: ApiContext, ask: AppointmentAsk, on: dt.date) -> Decision
             "idNumber is not a valid resident identity number (GB 11643): check its 18 "
             "characters, the birth date and the check character"
         ) from None
-    answer = getattr(ctx.state.decisions, BY_ID_NUMBER, None)
-    if answer is None:
-        raise NotSupportedYet(
-            "checks by identity number are not supported by this server yet: ask by person id"
-        )
-    decision: Decision = answer(
+    return ctx.state.decisions.check_appointment_by_number(
         number, ask.role, name=ask.name, enterprise_id=ask.enterprise_id, on=on
     )
-    return decision
 
 
 def _indexed(exc: ServiceError, index: int) -> ServiceError:

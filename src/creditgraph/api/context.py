@@ -14,9 +14,14 @@ from strawberry.fastapi import BaseContext
 
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
-from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.identifiers import (
+    InvalidIdentifier,
+    contains_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 from creditgraph.domain.model import Node
-from creditgraph.service.decisions import Decisions
+from creditgraph.service.decisions import Decisions, canonical_node
 from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
 from creditgraph.service.investigation import Deadline
 from creditgraph.settings import Settings
@@ -129,14 +134,20 @@ class ApiContext(BaseContext):
             self._nodes[node.id] = node
 
     def node(self, node_id: str) -> Node | None:
-        return self.fetch_nodes([node_id]).get(node_id)
+        found = self.fetch_nodes([node_id]).get(node_id)
+        if found is None and ":" in node_id:
+            found = canonical_node(self.store, node_id)  # an alias id: its person
+        return found
 
     def visible(self, node: Node | None) -> bool:
         return node is not None and (node.type != PERSON or self.sees_persons)
 
     # audit ---------------------------------------------------------------------------------
-    def touch(self, info: Info[Any, Any], person_ids: Iterable[str]) -> None:
-        """Record that the operation this field belongs to showed these persons."""
+    def touch(
+        self, info: Info[Any, Any], person_ids: Iterable[str], *, how: str | None = None
+    ) -> None:
+        """Record that the operation this field belongs to showed these persons (``how``: the
+        way they were looked up, e.g. "by identity number", added to the operation's name)."""
         ids = list(person_ids)
         if not ids:
             return
@@ -144,7 +155,8 @@ class ApiContext(BaseContext):
         while path.prev is not None:
             path = path.prev
         key = str(path.key)
-        self.touch_operation(key, _root_field_name(info, key), ids)
+        name = _root_field_name(info, key)
+        self.touch_operation(key, f"{name} {how}" if how else name, ids)
 
     def touch_operation(self, key: str, operation: str, person_ids: Iterable[str]) -> None:
         """Record that an operation (a GraphQL root field under its alias ``key``, or a REST
@@ -196,10 +208,15 @@ def missing(node_id: str) -> ServiceError:
             pass
         else:
             return InvalidArgument(
-                "that is a resident identity number: persons are looked up by their stable id"
+                "that is a resident identity number: give it as idNumber (checkAppointment, "
+                "person), never as an id"
             )
         try:
             validate_uscc(node_id)
         except InvalidIdentifier as exc:
             return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
+    if contains_resident_id(node_id):  # an id carrying a number: never repeated back
+        return InvalidArgument(
+            "that id holds a resident identity number: give the number as idNumber instead"
+        )
     return UnknownId(f"unknown id {node_id!r}")

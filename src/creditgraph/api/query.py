@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import analysis as analysis_api
 from creditgraph.api import checks
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
@@ -34,6 +35,7 @@ from creditgraph.api.types import (
     ImportResult,
     InterestConflict,
     KindCount,
+    MatchVerdict,
     Node,
     NodeConnection,
     NodeEdge,
@@ -43,6 +45,7 @@ from creditgraph.api.types import (
     Person,
     RecordError,
     RecordEventInput,
+    ResolutionEntry,
     Restriction,
     RestrictionConnection,
     RestrictionEdge,
@@ -52,8 +55,10 @@ from creditgraph.api.types import (
     visible_restrictions,
 )
 from creditgraph.domain.model import Restriction as DomainRestriction
+from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
+from creditgraph.service.decisions import person_by_number
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
 
 if TYPE_CHECKING:
@@ -136,6 +141,21 @@ def _node_or_null(info: Info, node_id: str) -> Node | None:
             raise error  # an identity number or an invalid code: say so, not "nothing"
         return None
     return node_view(info, node)
+
+
+BY_NUMBER = "by identity number"
+
+
+def _resolved(ctx: ApiContext, node_id: str) -> str:
+    """The id a caller's id stands for: an alias (a later id of the same identity number)
+    gives its person's; anything else is left for the service to judge."""
+    node = ctx.node(node_id)
+    return node.id if node is not None else node_id
+
+
+def _one_of(person_id: object, id_number: object) -> None:
+    if (person_id is None) == (id_number is None):
+        raise InvalidArgument("give exactly one of the person's id and idNumber")
 
 
 def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
@@ -224,8 +244,11 @@ class Query:
     def check_appointment(
         self,
         info: Info,
-        person_id: Annotated[strawberry.ID, strawberry.argument(description="The person's id.")],
         role: Annotated[Role, strawberry.argument(description="The office asked about.")],
+        person_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The person, by id (or give idNumber)."),
+        ] = None,
         enterprise_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="The enterprise of the appointment, when known."),
@@ -233,14 +256,28 @@ class Query:
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
+        id_number: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The resident identity number (GB 11643) instead of personId: the "
+                "person holding it, and published entries compatible with it (REVIEW). Never "
+                "echoed back, logged or audited in clear."
+            ),
+        ] = None,
+        name: Annotated[
+            str | None,
+            strawberry.argument(description="The name that goes with idNumber."),
+        ] = None,
     ) -> Decision:
         decision = checks.check_appointment(
             info.context,
             checks.AppointmentAsk(
                 role=str(role),
-                person_id=str(person_id),
+                person_id=None if person_id is None else str(person_id),
                 enterprise_id=None if enterprise_id is None else str(enterprise_id),
                 on=on,
+                id_number=id_number,
+                name=name,
             ),
             operation="checkAppointment",
             key=_root_key(info),
@@ -262,9 +299,11 @@ class Query:
         asks = [
             checks.AppointmentAsk(
                 role=str(r.role),
-                person_id=str(r.person_id),
+                person_id=None if r.person_id is None else str(r.person_id),
                 enterprise_id=None if r.enterprise_id is None else str(r.enterprise_id),
                 on=r.on,
+                id_number=r.id_number,
+                name=r.name,
             )
             for r in requests
         ]
@@ -312,13 +351,54 @@ class Query:
     ) -> Enterprise | None:
         return cast(Enterprise, _party_of_type(info, id, "enterprise", Right.READ_PUBLIC))
 
-    @strawberry.field(description="A person by id. Roles: investigator, steward.")
+    @strawberry.field(
+        description="A person by id (an alias gives the person), or by identity number "
+        "(the person holding it; null when none). Roles: investigator, steward."
+    )
     def person(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The person's id.")],
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The person's id.")
+        ] = None,
+        id_number: Annotated[
+            str | None,
+            strawberry.argument(description="A resident identity number, instead of id."),
+        ] = None,
     ) -> Person | None:
-        return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
+        _one_of(id, id_number)
+        if id is not None:
+            return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
+        ctx = info.context
+        ctx.require(Right.READ)
+        assert id_number is not None
+        holder = person_by_number(ctx.store, id_number)
+        if holder is None:
+            return None
+        ctx.touch(info, [holder.id], how=BY_NUMBER)
+        return Person(record=holder)
+
+    @strawberry.field(
+        description="Published entries still to be judged — reaching someone only "
+        "UNCONFIRMED (masked number and name) or AMBIGUOUS — with their candidates and "
+        "evidence, most consequential first (measures in force hanging on them). Roles: "
+        "investigator, steward."
+    )
+    def resolution_queue(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"How many (default 50, max {MAX_PAGE}).")
+        ] = None,
+    ) -> list[ResolutionEntry]:
+        ctx = info.context
+        ctx.require(Right.READ)
+        ctx.deadline.check()
+        found = resolution_queue(ctx.store, on=ctx.today, limit=_page_size(first, 50))
+        ctx.touch(
+            info, {c.person for r in found for c in r.candidates} | {r.entry.id for r in found}
+        )
+        return [ResolutionEntry.of(r) for r in found]
 
     @strawberry.field(description="An agency by id.")
     def agency(
@@ -474,7 +554,7 @@ class Query:
         after_id = _decode_cursor("restriction", after)
         before_id = _decode_cursor("restriction", before, "before")
         if subject_id is not None:
-            _visible_node(ctx, subject_id)
+            subject_id = strawberry.ID(_visible_node(ctx, subject_id).id)  # an alias: its person
         ctx.deadline.check()
         found = visible_restrictions(
             ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
@@ -536,7 +616,7 @@ class Query:
         try:
             found = inv.neighborhood(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 rels=rels,
                 as_of=as_of,
@@ -573,8 +653,8 @@ class Query:
         try:
             found = inv.paths(
                 ctx.store,
-                from_id,
-                to_id,
+                _resolved(ctx, from_id),
+                _resolved(ctx, to_id),
                 max_hops=max_hops,
                 as_of=as_of,
                 rels=rels,
@@ -647,7 +727,7 @@ class Query:
         try:
             found = inv.exposure(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 as_of=as_of or ctx.today,
                 rels=rels,
@@ -685,7 +765,7 @@ class Query:
             found = inv.interest_conflicts(
                 ctx.store,
                 agency=agency_id,
-                official=official_id,
+                official=None if official_id is None else _resolved(ctx, official_id),
                 as_of=as_of or ctx.today,
                 deadline=ctx.deadline,
             )
@@ -751,6 +831,12 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    # graph analysis (networkx): fields defined with their types in creditgraph.api.analysis
+    related_groups: analysis_api.RelatedGroups = analysis_api.related_groups_field
+    ownership_cycles: list[analysis_api.OwnershipCycle] = analysis_api.ownership_cycles_field
+    k_shortest_paths: list[Path] = analysis_api.k_shortest_paths_field
+    ownership_tree: list[analysis_api.OwnershipBranch] = analysis_api.ownership_tree_field
 
     @strawberry.field(description="Who the server takes the caller for, and what they may do.")
     def viewer(self, info: Info) -> Viewer:
@@ -853,6 +939,41 @@ class Mutation:
             skip_invalid=False,
             client_mutation_id=None if input is None else input.client_mutation_id,
         )
+
+    @strawberry.mutation(
+        description="Record a steward's verdict on a published entry (a) and a registry "
+        "person (b): SAME confirms the reach (REVIEW becomes DENY where a measure bars), "
+        "DIFFERENT removes it for good, UNSURE keeps it under review. Durable, exported "
+        "with the graph, re-applied on every re-load; re-derives in the same transaction. "
+        "Role: steward."
+    )
+    def judge_match(
+        self,
+        info: Info,
+        a: Annotated[
+            strawberry.ID, strawberry.argument(description="The published entry (or a person).")
+        ],
+        b: Annotated[strawberry.ID, strawberry.argument(description="The registry person.")],
+        verdict: Annotated[MatchVerdict, strawberry.argument(description="The verdict.")],
+        why: Annotated[
+            str | None, strawberry.argument(description="The reason, kept with the verdict.")
+        ] = None,
+    ) -> ResolutionEntry:
+        ctx = info.context
+        ctx.require(Right.WRITE)
+        ctx.writing = True
+        principal = ctx.principal.name if ctx.principal is not None else "local"
+        resolution, _ = judge(
+            ctx.store,
+            str(a),
+            str(b),
+            str(verdict.value).lower(),
+            why=why,
+            judged_by=principal,
+            on=ctx.today,
+        )
+        ctx.touch(info, [str(a), str(b)])
+        return ResolutionEntry.of(resolution)
 
 
 def _event_record(event: EventInput) -> dict[str, Any]:

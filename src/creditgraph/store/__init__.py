@@ -25,12 +25,13 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             id_key=settings.id_key,
+            id_key_file=settings.id_key_file,
         )
     if "://" in url:
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(url, schema, id_key=settings.id_key)
+    return EmbeddedStore(url, schema, id_key=settings.id_key, id_key_file=settings.id_key_file)
 
 
 __all__ = ["GraphStore", "StoreError", "open_store"]
