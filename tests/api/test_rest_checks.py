@@ -44,7 +44,9 @@ def rest(url: str, path: str, body: Any, key: str | None = KEYS["approval"],
 
 
 def cli_json(store: Path, *args: str) -> Any:
-    result = CliRunner().invoke(main, [*args, "--on", TODAY, "--json", "--store", str(store)])
+    # the key the test stores were made with (api_support.new_store)
+    result = CliRunner().invoke(main, [*args, "--on", TODAY, "--json", "--store", str(store)],
+                                env={"CREDITGRAPH_ID_KEY": "test-key"})
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -196,16 +198,45 @@ def test_openapi_says_exactly_one_of_person_and_id_number(live: Live) -> None:
                                                                           ["idNumber"]]
 
 
-def test_check_by_identity_number_is_routed_and_never_echoes_the_number(live: Live) -> None:
-    number = "11010519491231002X"
+BARRED_NUMBER = "310101197805120138"  # p:zhang-wei's number in the demo scenario
+
+
+def test_check_by_identity_number_is_the_cli_decision_and_never_echoes_the_number(
+    live: Live,
+) -> None:
     response = rest(live.url, "appointment",
-                    {"idNumber": number, "name": "张伟", "role": "DIRECTOR"})
-    # answered by the identity service where it exists; until then a coded refusal
-    assert response.status_code in {200, 422}, response.text
-    if response.status_code == 422:
-        assert response.json()["error"]["code"] == "NOT_SUPPORTED"
+                    {"idNumber": BARRED_NUMBER, "name": "张伟", "role": "DIRECTOR", "on": TODAY})
+    assert response.status_code == 200, response.text
+    assert response.json() == cli_json(live.path, "check", "--id-number", BARRED_NUMBER,
+                                       "--name", "张伟", "--role", "DIRECTOR")
+    assert response.json()["person"] == BARRED
+    assert response.json()["decision"] == "DENY"
+    assert BARRED_NUMBER not in response.text
+    assert BARRED_NUMBER[6:14] not in response.text  # not even the birth date
+
+
+def test_number_no_person_holds_answers_with_person_null(live: Live) -> None:
+    number = "11010519491231002X"
+    response = rest(live.url, "appointments",
+                    {"requests": [{"idNumber": number, "role": "DIRECTOR"},
+                                  {"person": NAMESAKE, "role": "DIRECTOR"}]})
+    assert response.status_code == 200, response.text
+    first, second = response.json()["decisions"]
+    assert (first["person"], first["decision"]) == (None, "ALLOW")
+    assert second["person"] == NAMESAKE
     assert number not in response.text
-    assert number[6:14] not in response.text  # not even the birth date
+
+
+def test_check_by_identity_number_is_audited_as_such_without_the_number(live: Live) -> None:
+    purpose = "按身份证号审批"
+    response = rest(live.url, "appointment",
+                    {"idNumber": BARRED_NUMBER, "role": "DIRECTOR"},
+                    **{"X-Purpose": quote(purpose)})
+    assert response.status_code == 200, response.text
+    entries = audited(live, purpose)
+    assert [(e.operation, e.ids) for e in entries] == [
+        ("POST /v1/checks/appointment by identity number", (BARRED,))]
+    assert BARRED_NUMBER not in repr(entries)
 
 
 def test_invalid_identity_number_is_refused_without_quoting_it(live: Live) -> None:
