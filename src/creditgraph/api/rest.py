@@ -36,7 +36,6 @@ STATUS = {
     "FORBIDDEN": 403,
     "NOT_FOUND": 404,
     "INVALID_ARGUMENT": 422,
-    "NOT_SUPPORTED": 422,
     "LIMIT_EXCEEDED": 422,
     "TIMEOUT": 504,
     "STORE_UNAVAILABLE": 503,
@@ -176,8 +175,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
         (404, "An id the store does not hold (NOT_FOUND)."),
         (
             422,
-            "Invalid input (INVALID_ARGUMENT), over a limit (LIMIT_EXCEEDED, with limit "
-            "and value), or not supported yet (NOT_SUPPORTED).",
+            "Invalid input (INVALID_ARGUMENT), over a limit (LIMIT_EXCEEDED, with limit, max and value).",
         ),
         (503, "The store is unreachable (STORE_UNAVAILABLE)."),
         (504, "Past the request time limit (TIMEOUT)."),

@@ -38,9 +38,3 @@ class LimitExceeded(ServiceError):
         }
         super().__init__(message)
         self.details = details
-
-
-class NotSupportedYet(ServiceError):
-    """A form of request the contract names but this build cannot answer yet."""
-
-    code = "NOT_SUPPORTED"
