@@ -1287,6 +1287,15 @@ class MatchVerdict(Enum):
     UNSURE = strawberry.enum_value("UNSURE", description="not decided: stays under review")
 
 
+@strawberry.enum(description="How a published entry resolves to registry persons.")
+class ResolutionOutcome(Enum):
+    MATCHED = strawberry.enum_value("MATCHED", description="one compatible registry person")
+    AMBIGUOUS = strawberry.enum_value(
+        "AMBIGUOUS", description="several compatible registry persons: a steward decides"
+    )
+    NEW = strawberry.enum_value("NEW", description="no compatible registry person")
+
+
 @strawberry.type(description="A registry person a published entry may be, and why.")
 class MatchCandidate:
     person: strawberry.ID = strawberry.field(description="The registry person.")
@@ -1310,7 +1319,7 @@ class ExcludedCandidate:
 class ResolutionEntry:
     entry: strawberry.ID = strawberry.field(description="The published entry's id.")
     name: str = strawberry.field(description="The name as published.")
-    outcome: str = strawberry.field(description="MATCHED, AMBIGUOUS or NEW.")
+    outcome: ResolutionOutcome = strawberry.field(description="MATCHED, AMBIGUOUS or NEW.")
     candidates: list[MatchCandidate] = strawberry.field(
         description="The registry persons it may be, with the evidence."
     )
@@ -1323,7 +1332,7 @@ class ResolutionEntry:
         return cls(
             entry=strawberry.ID(r.entry.id),
             name=r.entry.name,
-            outcome=r.outcome,
+            outcome=ResolutionOutcome(r.outcome),
             candidates=[
                 MatchCandidate(
                     person=strawberry.ID(c.person),
