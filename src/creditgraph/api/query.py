@@ -777,6 +777,27 @@ class Query:
         )
         return [InterestConflict(record=c) for c in found]
 
+    @strawberry.field(
+        description="Subject access: a person's or enterprise's own credit record, for the "
+        "steward answering the data subject's request (信用信息主体查询本人信息): its links, "
+        "its events with their state (REPAIRED, VOID, OBJECTION_UNDER_REVIEW), and its "
+        "restrictions. Repaired records, hidden from other reads, are included. Role: steward."
+    )
+    def subject_access(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party's id.")],
+    ) -> JSON:
+        from creditgraph.subject_access import subject_record
+
+        ctx = info.context
+        ctx.require(Right.WRITE)
+        ctx.deadline.check()
+        record = subject_record(ctx.store, str(id), ctx.today)
+        if record["subject"]["type"] == PERSON:
+            ctx.touch(info, [str(id)])
+        return cast(JSON, record)
+
     # audit and identity ------------------------------------------------------------------------
     @strawberry.field(
         description="Reads that showed persons: who, when, what, which persons, "
@@ -984,7 +1005,7 @@ def _event_record(event: EventInput) -> dict[str, Any]:
         "subject": event.subject,
         "date": event.date.isoformat(),
     }
-    for name in ("authority", "document", "note", "responsible", "lifts"):
+    for name in ("authority", "document", "note", "responsible", "lifts", "releases"):
         value = getattr(event, name)
         if value is not None:
             record[name] = value

@@ -639,8 +639,8 @@ class EmbeddedStore:
             found += [
                 ("name", row[1], row[0])
                 for row in conn.execute(
-                    f"SELECT n.id, n.norm_name FROM {table} t JOIN nodes n ON n.norm_name = t.id "
-                    "WHERE n.type = 'enterprise'"
+                    f"SELECT n.id, n.norm_name FROM {table} t CROSS JOIN nodes n "
+                    "ON n.norm_name = t.id WHERE n.type = 'enterprise'"
                 )
             ]
         # the older codes are props, not indexed: one pass over the enterprises per call
@@ -767,10 +767,13 @@ class EmbeddedStore:
         if not keys:
             return []
         table = _temp_ids(self._conn, keys)
+        # CROSS JOIN fixes the join order: from the few keys asked into the key index. With
+        # a plain JOIN SQLite (no statistics on the temp table) scanned every identity key
+        # per call — 2.8 s per published entry at size M instead of 10 ms.
         rows = self._conn.execute(
             f"SELECT DISTINCT n.id, n.type, n.name, n.props FROM {table} t "
-            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id "
-            "LIMIT ?",
+            "CROSS JOIN identity_keys k ON k.key = t.id CROSS JOIN nodes n ON n.id = k.id "
+            "ORDER BY n.id LIMIT ?",
             (-1 if limit is None else limit,),
         ).fetchall()
         return [_node(row) for row in rows]
