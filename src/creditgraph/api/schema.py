@@ -17,20 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Iterable, Iterator
 from functools import lru_cache
 from typing import Any, cast
 
 import strawberry
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
+    ValidationContext,
+    Visitor,
     execute,
     parse,
     validate,
+    visit,
 )
 from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
@@ -39,6 +43,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema._graphql_core import execution_context_class_kwargs
@@ -46,10 +51,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
+from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
-from creditgraph.service.errors import ServiceError
+from creditgraph.service.errors import LimitExceeded, ServiceError
 from creditgraph.service.investigation import DeadlineExceeded
 from creditgraph.store.base import StoreError
 
@@ -59,18 +65,68 @@ MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
 
+class _CodedContext:
+    """The validation context as a limit rule sees it: the rule's error leaves coded as
+    LIMIT_EXCEEDED with the limit's name, its maximum and the value found, set where the
+    error is raised rather than recognised later by its English text."""
+
+    def __init__(self, context: ValidationContext, limit: str, maximum: int) -> None:
+        self._context = context
+        self._limit = limit
+        self._maximum = maximum
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        extensions: dict[str, Any] = {
+            "code": LimitExceeded.code,
+            "limit": self._limit,
+            "max": self._maximum,
+        }
+        if self._limit == "aliases":
+            extensions["value"] = _alias_count(self._context.document)
+        error.extensions = {**(error.extensions or {}), **extensions}
+        self._context.report_error(error)
+
+
+def _alias_count(document: DocumentNode) -> int:
+    count = 0
+
+    class Count(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal count
+            count += node.alias is not None
+
+    visit(document, Count())
+    return count
+
+
+def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -> list[Any]:
+    coded = []
+    for rule in rules:
+
+        class Coded(rule):  # type: ignore[valid-type,misc]
+            def __init__(self, context: ValidationContext, _rule: Any = rule) -> None:
+                _rule.__init__(self, _CodedContext(context, limit, maximum))
+
+        coded.append(Coded)
+    return coded
+
+
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
+            MAX_QUERY_DEPTH),
+    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
+            MAX_ALIASES),
 ]
 
-_LIMIT_MESSAGES = (
-    ("exceeds maximum operation depth", "depth"),
-    ("aliases found. Allowed:", "aliases"),
-    ("tokens. Parsing aborted", "tokens"),
-    ("Document contains more than", "tokens"),
-    ("Source contains more than", "size"),
+# graphql-core's parser stops a document over the token budget with a syntax error, the only
+# sign of which is its text; those two messages are the parser's, not a rule's.
+_PARSER_LIMITS = (
+    ("tokens. Parsing aborted", "tokens", MAX_TOKENS),
+    ("Document contains more than", "tokens", MAX_TOKENS),
 )
 
 
@@ -84,17 +140,17 @@ def _cause(error: GraphQLError) -> BaseException | None:
 def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     cause = _cause(error)
     if isinstance(cause, ServiceError):
-        return cause.code, {}
+        return cause.code, dict(cause.details)
     if isinstance(cause, InvalidDate):
         return "INVALID_ARGUMENT", {}
     if isinstance(cause, StoreError):
         return "STORE_UNAVAILABLE", {}
     if cause is not None and not isinstance(cause, GraphQLError):
         return "INTERNAL_SERVER_ERROR", {}
-    for text, limit in _LIMIT_MESSAGES:
-        if text in error.message:
-            return "LIMIT_EXCEEDED", {"limit": limit}
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        for text, limit, maximum in _PARSER_LIMITS:
+            if text in error.message:
+                return LimitExceeded.code, {"limit": limit, "max": maximum}
         return "GRAPHQL_PARSE_FAILED", {}
     return "GRAPHQL_VALIDATION_FAILED", {}
 
@@ -129,7 +185,11 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
             )
         )
     )
-    error.extensions = {"code": DeadlineExceeded.code, "limit": "time"}
+    error.extensions = {
+        "code": DeadlineExceeded.code,
+        "limit": "time",
+        "max": context.deadline.seconds,
+    }
     return ExecutionResult(data=None, errors=[error])
 
 
@@ -233,15 +293,17 @@ class CreditGraphSchema(strawberry.Schema):
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
-            lambda: strawberry.Schema.execute_sync(
-                self,
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
+            in_request_context(
+                lambda: strawberry.Schema.execute_sync(
+                    self,
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
             ),
         )
         while True:
@@ -302,6 +364,27 @@ def _audit(context: Any) -> None:
         context.state.audit.append(context.audit_entries())
 
 
+class OperationLabel(SchemaExtension):
+    """Names the request for the metrics by the root fields it asks for: names the schema
+    defines (the document has been validated), so the label set stays bounded."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        document = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and document is not None:
+            names: set[str] = set()
+            for definition in document.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    names.update(
+                        s.name.value
+                        for s in definition.selection_set.selections
+                        if isinstance(s, FieldNode)
+                    )
+            if names:
+                context.operation_label = ",".join(sorted(names))
+        yield
+
+
 def build_schema() -> CreditGraphSchema:
     return CreditGraphSchema(
         query=Query,
@@ -312,6 +395,7 @@ def build_schema() -> CreditGraphSchema:
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            OperationLabel,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

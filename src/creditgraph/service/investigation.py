@@ -182,7 +182,9 @@ def _bounded(name: str, value: int, low: int, high: int) -> int:
     if value < low:
         raise InvalidArgument(f"{name} must be at least {low}, got {value}")
     if value > high:
-        raise LimitExceeded(f"{name} may be at most {high}, got {value}")
+        raise LimitExceeded(
+            f"{name} may be at most {high}, got {value}", limit=name, maximum=high, value=value
+        )
     return value
 
 
@@ -380,7 +382,9 @@ def paths(
         raise LimitExceeded(
             f"the search between {source!r} and {target!r} reached more than "
             f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
-            "narrow it with rels or asOf"
+            "narrow it with rels or asOf",
+            limit="parties",
+            maximum=MAX_SEARCH_PARTIES,
         ) from None
     return [
         ConnectingPath(
@@ -429,7 +433,9 @@ def beneficial_owners(
         )
     except TooWide:
         raise LimitExceeded(
-            f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties"
+            f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties",
+            limit="parties",
+            maximum=MAX_PARTIES,
         ) from None
     holders: dict[str, list[Link]] = {}
     seen = {enterprise}
@@ -468,7 +474,10 @@ def beneficial_owners(
                 if count > MAX_OWNERSHIP_CHAINS:
                     raise LimitExceeded(
                         f"the ownership of {enterprise!r} has more than {MAX_OWNERSHIP_CHAINS} "
-                        "chains"
+                        "chains",
+                        limit="chains",
+                        maximum=MAX_OWNERSHIP_CHAINS,
+                        value=count,
                     )
                 chains.setdefault(holder, []).append(
                     OwnershipChain(
@@ -543,7 +552,9 @@ def exposure(
     except TooWide:
         raise LimitExceeded(
             f"{root!r} has more than {MAX_PARTIES} parties within {depth} links: "
-            "lower depth, or narrow it with rels or asOf"
+            "lower depth, or narrow it with rels or asOf",
+            limit="parties",
+            maximum=MAX_PARTIES,
         ) from None
     reached = _Reached(root, links)
     deadline.check()

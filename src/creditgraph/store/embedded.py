@@ -862,6 +862,11 @@ class EmbeddedStore:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return str(row[0])
 
+    def schema_version(self) -> tuple[str | None, str]:
+        """(the schema version the store records, the one this build writes) — /readyz."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return (None if row is None else str(row[0])), SCHEMA_VERSION
+
     def export(
         self, *, restrictions: bool = False, today: dt.date | None = None
     ) -> Iterator[dict[str, Any]]:
