@@ -20,6 +20,7 @@ class Settings:
     public_access: bool = False
     today: dt.date | None = None
     request_timeout_s: float = 10.0
+    cors_origins: tuple[str, ...] = ()
     delivery_poll_s: float = 0.2
 
 
@@ -45,6 +46,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         if env.get("CREDITGRAPH_TODAY")
         else None,
         request_timeout_s=float(env.get("CREDITGRAPH_REQUEST_TIMEOUT", "10")),
+        # CREDITGRAPH_CORS_ORIGINS: browser origins allowed to call the API, comma-separated
+        # ("https://a.example,https://b.example", or "*"); unset: no cross-origin access
+        cors_origins=tuple(o.strip() for o in env.get("CREDITGRAPH_CORS_ORIGINS", "").split(",") if o.strip()),
         # CREDITGRAPH_DELIVERY_POLL: seconds between looks at the outbox for alerts and
         # notices to deliver (a write from another process, e.g. `creditgraph load`)
         delivery_poll_s=float(env.get("CREDITGRAPH_DELIVERY_POLL", "0.2")),

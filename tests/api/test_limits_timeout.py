@@ -16,7 +16,7 @@ from creditgraph.store.base import GraphStore
 
 def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) -> None:
     store = new_store(tmp_path / "s.db")
-    slow = CountingStore(store, delay={"links": 0.5})  # each breadth-first level takes 0.5 s
+    slow = CountingStore(store, delay={"ranked_links": 0.5})  # each breadth-first level: 0.5 s
     state = state_for(cast(GraphStore, slow), request_timeout_s=0.6)
     try:
         with serving(state) as url:
@@ -39,13 +39,13 @@ def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) 
             response = answers["response"]
             assert response.status_code == 200
             error = response.json()["errors"][0]
-            assert error["extensions"] == {"code": "TIMEOUT", "limit": "time"}
+            assert error["extensions"] == {"code": "TIMEOUT", "limit": "time", "max": 0.6}
             assert "0.6 s" in error["message"]
             # answered at the deadline, not when the three levels would have ended (1.5 s)
             assert answers["seconds"] < 1.2
             time.sleep(1.5)
             # the worker stopped at its deadline check after the second level: no third call
-            assert slow.count("links") == 2
+            assert slow.count("ranked_links") == 2
             quick = post(
                 url, '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }'
             )
@@ -56,7 +56,7 @@ def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) 
 
 def test_deadline_also_stops_in_process_execution(tmp_path: Path) -> None:
     store = new_store(tmp_path / "s.db")
-    slow = CountingStore(store, delay={"links": 0.2})
+    slow = CountingStore(store, delay={"links_within": 0.4})  # the store's traversal: 0.4 s
     try:
         state = state_for(cast(GraphStore, slow), request_timeout_s=0.3)
         result = run(

@@ -47,6 +47,11 @@ class AuditWriter:
         elif full:
             self._wake.set()
 
+    def depth(self) -> int:
+        """Entries accepted and not yet written."""
+        with self._lock:
+            return len(self._pending)
+
     def flush(self) -> None:
         with self._write_lock:
             with self._lock:

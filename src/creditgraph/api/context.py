@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from strawberry.fastapi import BaseContext
 
@@ -29,7 +30,21 @@ from creditgraph.store.base import AuditEntry, GraphStore
 if TYPE_CHECKING:
     from strawberry.types import Info
 
+    from creditgraph.api.operations import Metrics
+
 PERSON = "person"
+PURPOSE_HEADER = "x-purpose"
+MAX_PURPOSE = 500
+
+
+def purpose_text(header: str) -> str:
+    """The X-Purpose header as text: HTTP headers are ASCII, so a purpose in Chinese arrives
+    percent-encoded (案件 → %E6%A1%88%E4%BB%B6) or as raw UTF-8 bytes; both are decoded."""
+    try:
+        text = header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        text = header
+    return unquote(text)[:MAX_PURPOSE]
 
 
 @dataclass
@@ -41,6 +56,7 @@ class ApiState:
     policy: AccessPolicy
     audit: AuditWriter
     executor: Executor | None = None
+    metrics: Metrics | None = None
     # the outbox worker (creditgraph.monitoring.delivery.Deliverer) while serving
     deliverer: Any = None
     decisions: Decisions = field(init=False)
@@ -75,6 +91,8 @@ class ApiContext(BaseContext):
         self.deadline = Deadline(state.timeout)
         self.today = state.today()
         self.writing = False  # set by a mutation once it starts writing: it is seen through
+        # the metrics label of the request: the GraphQL root fields asked for
+        self.operation_label = "graphql"
         self._nodes: dict[str, Node | None] = {}
         self._touched: dict[str, tuple[str, set[str]]] = {}
 
@@ -139,9 +157,17 @@ class ApiContext(BaseContext):
         while path.prev is not None:
             path = path.prev
         key = str(path.key)
+        name = _root_field_name(info, key)
+        self.touch_operation(key, f"{name} {how}" if how else name, ids)
+
+    def touch_operation(self, key: str, operation: str, person_ids: Iterable[str]) -> None:
+        """Record that an operation (a GraphQL root field under its alias ``key``, or a REST
+        endpoint) showed these persons: one audit entry per operation."""
+        ids = list(person_ids)
+        if not ids:
+            return
         if key not in self._touched:
-            name = _root_field_name(info, key)
-            self._touched[key] = (f"{name} {how}" if how else name, set())
+            self._touched[key] = (operation, set())
         self._touched[key][1].update(ids)
 
     def touch_nodes(self, info: Info[Any, Any], nodes: Iterable[Node]) -> None:
