@@ -106,26 +106,55 @@ def main() -> None:
     show_default=True,
     help="Records per atomic, durable batch.",
 )
+@click.option(
+    "--source",
+    "source",
+    metavar="NAME",
+    help="Read published lists (CSV or XLSX) through graph_schema/sources/NAME.yaml "
+    "(court-dishonest, consumption-restriction, penalty, gsxt-lists, registry, or a city's own "
+    "in $CREDITGRAPH_SOURCES) instead of JSON Lines.",
+)
+@click.option(
+    "--encoding",
+    metavar="ENCODING",
+    help="With --source: the CSV files' encoding (default: detected, UTF-8 with or without "
+    "BOM, else GB18030/GBK).",
+)
 @_store_option
-def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url: str) -> None:
-    """Import JSON Lines files (FILE may be - for standard input)."""
+def load(
+    files: tuple[str, ...],
+    skip_invalid: bool,
+    batch_size: int,
+    source: str | None,
+    encoding: str | None,
+    store_url: str,
+) -> None:
+    """Import JSON Lines files (FILE may be - for standard input), or with --source NAME
+    published lists in their own columns."""
     from creditgraph.ingest.loader import load as load_records
     from creditgraph.ingest.loader import read_lines
 
+    if encoding and not source:
+        _fail("--encoding applies to --source files (JSON Lines are UTF-8)", EXIT_INVALID)
     for path in files:
+        if path == "-" and source:
+            _fail("--source reads files, not standard input", EXIT_INVALID)
         if path != "-":
             try:
-                open(path, encoding="utf-8").close()
+                open(path, "rb").close()
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
     with _opened(store_url) as store:
-        result = load_records(
-            read_lines(files),
-            store,
-            skip_invalid=skip_invalid,
-            batch_size=batch_size,
-            progress=True,
-        )
+        if source:
+            result = _load_source(source, files, store, encoding, skip_invalid, batch_size)
+        else:
+            result = load_records(
+                read_lines(files),
+                store,
+                skip_invalid=skip_invalid,
+                batch_size=batch_size,
+                progress=True,
+            )
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
         for error in result.errors[:1000]:
@@ -133,8 +162,9 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
         if len(result.errors) > 1000:
             click.echo(f"… and {len(result.errors) - 1000} more errors", err=True)
         if result.errors and not skip_invalid:
+            what = "row(s) or record(s)" if source else "record(s)"
             _fail(
-                f"{len(result.errors)} invalid record(s): nothing was imported "
+                f"{len(result.errors)} invalid {what}: nothing was imported "
                 "(fix them, or use --skip-invalid)",
                 EXIT_INVALID,
             )
@@ -153,6 +183,37 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
             click.echo(f"rejected: {len(result.errors)} record(s) (listed above)")
 
 
+def _load_source(
+    source: str,
+    files: tuple[str, ...],
+    store: GraphStore,
+    encoding: str | None,
+    skip_invalid: bool,
+    batch_size: int,
+) -> Any:
+    from creditgraph.sources.loading import load_source
+    from creditgraph.sources.reading import SourceFileError
+
+    try:
+        loaded = load_source(
+            source,
+            files,
+            store,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            batch_size=batch_size,
+            progress=True,
+        )
+    except SourceFileError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except SchemaError as exc:
+        _fail(f"source {source}: {exc}", EXIT_INVALID)
+    for path, used in loaded.encodings.items():
+        click.echo(f"{path}: {used or 'xlsx'}", err=True)
+    click.echo(f"rows read: {loaded.rows}")
+    return loaded.result
+
+
 def _print_decision(decision: Decision, as_json: bool) -> None:
     if as_json:
         _print_json(decision.to_json())
@@ -165,8 +226,17 @@ def _print_decision(decision: Decision, as_json: bool) -> None:
         until = r.until.isoformat() if r.until else "until lifted"
         click.echo(f"  - {r.measure} {r.start} → {until} [{r.certainty.value}] rule {r.rule}")
         click.echo(f"    {r.legal_basis}")
-        click.echo(f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})")
+        if reason.is_fact:
+            click.echo(f"    fact  {r.event_kind} of {r.event_subject}")
+        else:
+            click.echo(
+                f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})"
+            )
         click.echo(f"    path  {_path_text(r.to_json(dt.date.min)['path'])}")
+        if r.note:
+            click.echo(f"    why review: {r.note}")
+        if reason.record_state:
+            click.echo(f"    record: {reason.record_state} (objection {r.objection})")
         if reason.identity is not None:
             click.echo(f"    via   {reason.identity.entry} [{reason.identity.certainty.value}]")
             for line in reason.identity.evidence:
@@ -334,12 +404,25 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
             )
 
 
+@main.command("subject-access")
+@click.argument("subject_id")
+@_store_option
+def subject_access(subject_id: str, store_url: str) -> None:
+    """A person's or enterprise's own credit record (信用信息主体查询本人信息), as JSON: its
+    links, events (repaired, void or under objection, marked), and restrictions."""
+    from creditgraph.subject_access import subject_record
+
+    with _opened(store_url) as store:
+        _print_json(subject_record(store, subject_id, today()))
+
+
 @main.command()
 @click.option("--on", "on", type=DATE, help="The day (default today).")
 @_json_option
 @_store_option
 def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
-    """People holding an office that an active restriction bars: they must be removed."""
+    """People holding an office that an active restriction bars: an appointment made while
+    barred is void (APPOINTMENT_VOID); a bar arising during the term means removal (MUST_REMOVE)."""
     with _opened(store_url) as store:
         day = on or today()
         found = Decisions(store).conflicts(on=day)
@@ -349,8 +432,8 @@ def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
         for c in found:
             r = c.restriction
             click.echo(
-                f"{c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
-                f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}"
+                f"{c.kind}: {c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
+                f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}; {c.legal_basis}"
             )
         click.echo(f"{len(found)} conflict(s) on {day}")
 
@@ -431,12 +514,30 @@ def init(store_url: str) -> None:
     help="S (≈10k links), M (≈1M), L (≈10M) or a number of links.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
-def generate(output: str, size: str, seed: int) -> None:
+@click.option(
+    "--sources",
+    "sources_dir",
+    metavar="DIR",
+    help="Also write the published lists about this registry (court-dishonest, "
+    "consumption-restriction, penalty, gsxt-lists, registry) into DIR, with truth.csv "
+    "naming each row's true party. Needs OUTPUT to be a file.",
+)
+@click.option(
+    "--source-rows",
+    type=click.IntRange(1),
+    help="Person rows per list (default: one per ten persons with an identity number).",
+)
+def generate(
+    output: str, size: str, seed: int, sources_dir: str | None, source_rows: int | None
+) -> None:
     """Write a synthetic registry with the shape of a real one, as contract JSON Lines.
 
     OUTPUT is a file path, or - for standard output.
     """
     from creditgraph.synth.generator import generate as generate_registry
+
+    if sources_dir and output == "-":
+        _fail("--sources reads the registry back: give OUTPUT as a file, not -", EXIT_INVALID)
 
     try:
         summary = generate_registry(
@@ -448,6 +549,17 @@ def generate(output: str, size: str, seed: int) -> None:
         click.echo(
             f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "
             f"{sum(summary.events.values())} events in {summary.seconds:.1f} s",
+            err=True,
+        )
+    if sources_dir:
+        from creditgraph.synth.sources import write_sources
+
+        written = write_sources(output, sources_dir, seed, source_rows)
+        for name, count in sorted(written.rows.items()):
+            click.echo(f"{sources_dir}/{name}: {count} rows", err=True)
+        patterns = ", ".join(f"{p} {n}" for p, n in sorted(written.patterns.items()))
+        click.echo(
+            f"person rows by pattern: {patterns}; same-name strangers: {written.strangers}",
             err=True,
         )
 

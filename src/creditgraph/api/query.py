@@ -8,12 +8,13 @@ import base64
 import binascii
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import analysis as analysis_api
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -54,7 +55,7 @@ from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
 from creditgraph.service.decisions import Decisions, person_by_number
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
-from creditgraph.store.base import GraphStore
+from creditgraph.store.base import OUT, GraphStore
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -155,6 +156,13 @@ def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
     return exc
 
 
+def by_person(requests: Sequence[tuple[str, str, str | None, dt.date]]) -> set[str]:
+    return {person for person, _, _, _ in requests}
+
+
+LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+
+
 class _Prefetched:
     """The store as Decisions sees it during a batch of checks: every person, enterprise and
     restriction read once for the whole batch, so N checks cost three store calls."""
@@ -171,6 +179,27 @@ class _Prefetched:
         for day, persons in by_day.items():
             for r in store.restrictions(subjects=sorted(persons), active_on=day):
                 self._restrictions.setdefault((r.subject, day), []).append(r)
+        # the registry facts a check weighs (公司法 第一百七十八条第一款第四项 when the registry
+        # shows a revoked or closed enterprise): the legal-rep links of the batch, read once
+        self._events: dict[str, list[Any]] = {}
+        self._lifts: dict[str, list[Any]] = {}
+        self._links: dict[str, list[Any]] = {}
+        self._persons = by_person(requests)
+        for link in store.links(sorted(self._persons), rels=[LEGAL_REPRESENTATIVE], direction=OUT):
+            self._links.setdefault(link.src, []).append(link)
+        wanted = {link.dst for links in self._links.values() for link in links} - self._nodes.keys()
+        if wanted:
+            self._nodes.update(store.nodes(wanted))
+        office = store.schema.office
+        closed = sorted(
+            node_id
+            for node_id in wanted
+            if office is not None
+            and (node := self._nodes.get(node_id)) is not None
+            and node.props.get("status") in office.rep_review_statuses
+        )
+        if closed:
+            self.events(subjects=closed)
         self._version = store.data_version()
 
     def node(self, node_id: str) -> Any:
@@ -180,6 +209,31 @@ class _Prefetched:
     def __getattr__(self, name: str) -> Any:
         # what a batch does not prefetch (identity resolution's reads) goes to the store
         return getattr(self._store, name)
+
+    def nodes(self, node_ids: Iterable[str]) -> dict[str, Any]:
+        return {i: self._nodes[i] for i in node_ids if i in self._nodes}
+
+    def links(self, node_ids: Iterable[str], **kwargs: Any) -> list[Any]:
+        ids = list(node_ids)
+        prefetched = kwargs == {"rels": [LEGAL_REPRESENTATIVE], "direction": OUT}
+        if prefetched and self._persons.issuperset(ids):
+            return [link for node_id in ids for link in self._links.get(node_id, [])]
+        return self._store.links(ids, **kwargs)  # identity resolution's reads, aliases
+
+    # read only for enterprises the registry shows revoked or closed: all of them in one call
+    def events(self, *, subjects: Sequence[str]) -> list[Any]:
+        missing = [s for s in subjects if s not in self._events]
+        if missing:
+            for subject in missing:
+                self._events[subject] = []
+            for event in self._store.events(subjects=missing):
+                self._events[event.subject].append(event)
+        return [e for s in subjects for e in self._events[s]]
+
+    def lifting_events(self, event_id: str) -> list[Any]:
+        if event_id not in self._lifts:
+            self._lifts[event_id] = self._store.lifting_events(event_id)
+        return self._lifts[event_id]
 
     def restrictions(
         self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
@@ -191,9 +245,6 @@ class _Prefetched:
 
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> Any:
         return self._store.persons_by_identity(keys, limit=limit)
-
-    def links(self, *args: Any, **kwargs: Any) -> Any:
-        return self._store.links(*args, **kwargs)
 
     def data_version(self) -> str:
         return self._version
@@ -683,6 +734,23 @@ class Query:
         )
         return [InterestConflict(record=c) for c in found]
 
+    @strawberry.field(
+        description="Subject access: a person's or enterprise's own credit record, for the "
+        "steward answering the data subject's request (信用信息主体查询本人信息): its links, "
+        "its events with their state (REPAIRED, VOID, OBJECTION_UNDER_REVIEW), and its "
+        "restrictions. Repaired records, hidden from other reads, are included. Role: steward."
+    )
+    def subject_access(self, info: Info, id: strawberry.ID) -> JSON:
+        from creditgraph.subject_access import subject_record
+
+        ctx = info.context
+        ctx.require(Right.WRITE)
+        ctx.deadline.check()
+        record = subject_record(ctx.store, str(id), ctx.today)
+        if record["subject"]["type"] == PERSON:
+            ctx.touch(info, [str(id)])
+        return cast(JSON, record)
+
     # audit and identity ------------------------------------------------------------------------
     @strawberry.field(
         description="Reads that showed persons: who, when, what, which persons, "
@@ -715,6 +783,12 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    # graph analysis (networkx): fields defined with their types in creditgraph.api.analysis
+    related_groups: analysis_api.RelatedGroups = analysis_api.related_groups_field
+    ownership_cycles: list[analysis_api.OwnershipCycle] = analysis_api.ownership_cycles_field
+    k_shortest_paths: list[Path] = analysis_api.k_shortest_paths_field
+    ownership_tree: list[analysis_api.OwnershipBranch] = analysis_api.ownership_tree_field
 
     @strawberry.field(description="Who the server takes the caller for, and what they may do.")
     def viewer(self, info: Info) -> Viewer:
@@ -770,7 +844,7 @@ class Mutation:
             "subject": event.subject,
             "date": event.date.isoformat(),
         }
-        for name in ("authority", "document", "note", "responsible", "lifts"):
+        for name in ("authority", "document", "note", "responsible", "lifts", "releases"):
             value = getattr(event, name)
             if value is not None:
                 record[name] = value

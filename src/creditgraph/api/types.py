@@ -124,10 +124,19 @@ class Node:
         nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
         return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
 
-    @strawberry.field(description="Credit events recorded on the party, oldest first.")
+    @strawberry.field(
+        description="Credit events recorded on the party, oldest first. A record whose credit "
+        "was repaired is no longer published: only stewards see it (and the data subject, "
+        "through subjectAccess)."
+    )
     def events(self, info: Info) -> list[Event]:
-        info.context.deadline.check()
-        return [Event(record=e) for e in info.context.store.events(subject=self.record.id)]
+        ctx = info.context
+        ctx.deadline.check()
+        events = ctx.store.events(subject=self.record.id)
+        if not sees_repaired(ctx):
+            hidden = repaired_records(ctx.store.schema, events)
+            events = [e for e in events if e.id not in hidden and e.lifts not in hidden]
+        return [Event(record=e) for e in events]
 
     @strawberry.field(
         description="Measures derived for the party; with activeOn, only those in force that day."
@@ -382,6 +391,18 @@ class Subgraph:
             for t in self.record.truncated
         ]
 
+    @strawberry.field(
+        description="The parties of the subgraph under a measure in force on the day "
+        "(default: asOf, else today), read in one call — what a picture marks as sanctioned."
+    )
+    def under_measure(self, info: Info, on: dt.date | None = None) -> list[strawberry.ID]:
+        ctx = info.context
+        ctx.deadline.check()
+        day = on or self.record.as_of or ctx.today
+        found = ctx.store.restrictions(subjects=sorted(self.record.nodes), active_on=day)
+        marked = {r.subject for r in visible_restrictions(ctx, found)}
+        return [strawberry.ID(n) for n in self.record.nodes if n in marked]
+
 
 # --- events, restrictions, decisions ---------------------------------------------------------
 
@@ -541,11 +562,52 @@ class Restriction:
     def voided_by(self) -> strawberry.ID | None:
         return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
 
+    @strawberry.field(
+        description="The credit repair after which its record is no longer published."
+    )
+    def repaired_by(self) -> strawberry.ID | None:
+        return None if self.record.repaired_by is None else strawberry.ID(self.record.repaired_by)
+
+    @strawberry.field(
+        description="The kind of consequence (statutory_bar, decided_term, court_measure, "
+        "credit_measure, duty): what repair, delisting or an objection does to it."
+    )
+    def kind(self) -> str | None:
+        return self.record.kind
+
+    @strawberry.field(description="Why it is UNCONFIRMED, when a fact it rests on is unknown.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field(
+        description="An objection filed against its record and not yet decided (异议处理中)."
+    )
+    def objection(self) -> strawberry.ID | None:
+        return None if self.record.objection is None else strawberry.ID(self.record.objection)
+
+
+def sees_repaired(ctx: ApiContext) -> bool:
+    """Stewards keep the history of repaired records; public reads and investigators do not
+    (信用修复: 停止公示、终止共享)."""
+    return ctx.may(Right.WRITE)
+
+
+def repaired_records(schema: Any, events: Sequence[model.Event]) -> set[str]:
+    """The events of one subject whose credit was repaired by a lift still standing (lifts
+    are always on the lifted event's subject, so the subject's own events tell)."""
+    voided = {e.lifts for e in events if e.lifts and schema.events[e.kind].lifting == "void"}
+    return {
+        e.lifts for e in events if e.lifts and schema.events[e.kind].hides and e.id not in voided
+    }
+
 
 def visible_restrictions(
     ctx: ApiContext, restrictions: Sequence[model.Restriction]
 ) -> list[model.Restriction]:
-    """For the public role, only restrictions on enterprises whose path shows no person."""
+    """For the public role, only restrictions on enterprises whose path shows no person; for
+    everyone but stewards, none from a repaired record."""
+    if not sees_repaired(ctx):
+        restrictions = [r for r in restrictions if r.repaired_by is None]
     if ctx.sees_persons or not restrictions:
         return list(restrictions)
     ids = {r.subject for r in restrictions} | {
@@ -576,10 +638,24 @@ class Reason:
     effect: str = strawberry.field(
         description="BAR (the measure bars it) or REVIEW (strict review)."
     )
-    event: EventRef
+    event: EventRef | None = strawberry.field(
+        description="The source event; null when the reason is a registry or identity fact "
+        "(see fact)."
+    )
     path: list[PathStep]
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
+    )
+    fact: str | None = strawberry.field(
+        default=None,
+        description="REGISTRY_STATUS or BIRTH_DATE when the reason rests on a fact, not an event.",
+    )
+    note: str | None = strawberry.field(
+        default=None, description="Why the reason is UNCONFIRMED: the fact that is unknown."
+    )
+    record_state: str | None = strawberry.field(
+        default=None,
+        description="OBJECTION_UNDER_REVIEW while an objection to the cited record is undecided.",
     )
     identity: IdentityEvidence | None = strawberry.field(
         default=None,
@@ -606,9 +682,12 @@ class Reason:
             until=r.until,
             certainty=r.certainty.value,
             effect=reason.effect.upper(),
-            event=_event_ref(r),
+            event=None if reason.is_fact else _event_ref(r),
             path=_steps(r.path),
             restriction_id=strawberry.ID(r.id),
+            fact=r.event_kind if reason.is_fact else None,
+            note=r.note,
+            record_state=reason.record_state,
         )
 
 
@@ -932,6 +1011,11 @@ class EventInput:
     )
     lifts: strawberry.ID | None = strawberry.field(
         default=None, description="For lifting kinds: the event lifted."
+    )
+    releases: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="For lifting kinds: the persons it releases (a court releasing a former "
+        "legal representative); omit when it applies to everyone reached.",
     )
     details: JSON | None = strawberry.field(
         default=None,

@@ -24,4 +24,3 @@ def period_last_day(start: dt.date, *, years: int = 0, months: int = 0, days: in
 
 def day_before(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=1)
-

@@ -47,6 +47,7 @@ EVENT_COMMON = {
     "document",
     "responsible",
     "lifts",
+    "releases",
     "note",
     "provenance",
 }
@@ -204,6 +205,17 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
                 spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
             )
         return float(value)
+    if spec.type == "number":
+        value = obj.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise _Invalid(spec.name, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(spec.name, f"must be a number, got {type(value).__name__}")
+        if value < 0:
+            raise _Invalid(spec.name, f"{value} is negative")
+        return value
     return _string(obj, spec.name, required=spec.required)
 
 
@@ -451,6 +463,20 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
             raise _Invalid("lifts", "an event cannot lift itself")
         props["lifts"] = lifts
         refs.append(Reference("lifts", lifts, frozenset({"event"})))
+    if obj.get("releases") is not None:
+        releases = obj["releases"]
+        if not kind.lifting:
+            raise _Invalid("releases", f"a {kind_name} event lifts nothing, so releases no one")
+        if (
+            not isinstance(releases, list)
+            or not releases
+            or not all(isinstance(p, str) for p in releases)
+        ):
+            raise _Invalid(
+                "releases", "must be a non-empty list of person ids (absent: everyone reached)"
+            )
+        props["releases"] = sorted(set(releases))
+        refs.extend(Reference("releases", p, frozenset({"person"})) for p in props["releases"])
     for spec in kind.properties.values():
         value = _property(obj, spec)
         if value is not None:

@@ -144,6 +144,18 @@ class GraphStore(Protocol):
         """Nodes whose id equals, or whose normalised name contains, the normalised text."""
         ...
 
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        """(how, value, enterprise id) for the enterprises a published list may name without a
+        unified code: ``org_code`` (the prop, or inside the unified code, characters 9-17),
+        ``reg_code`` (the prop) or ``name`` (exactly this normalised name)."""
+        ...
+
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]: ...
 
     def data_version(self) -> str:

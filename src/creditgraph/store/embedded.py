@@ -624,6 +624,46 @@ class EmbeddedStore:
         )
         return types
 
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        conn = self._conn
+        found: list[tuple[str, str, str]] = []
+        names = list(names)
+        if names:
+            table = _temp_ids(conn, names)
+            found += [
+                ("name", row[1], row[0])
+                for row in conn.execute(
+                    f"SELECT n.id, n.norm_name FROM {table} t JOIN nodes n ON n.norm_name = t.id "
+                    "WHERE n.type = 'enterprise'"
+                )
+            ]
+        # the older codes are props, not indexed: one pass over the enterprises per call
+        for how, codes, where in (
+            (
+                "org_code",
+                list(org_codes),
+                "json_extract(props, '$.org_code') = t.id OR substr(n.id, 9, 9) = t.id",
+            ),
+            ("reg_code", list(reg_codes), "json_extract(props, '$.reg_code') = t.id"),
+        ):
+            if not codes:
+                continue
+            table = _temp_ids(conn, codes)
+            found += [
+                (how, row[1], row[0])
+                for row in conn.execute(
+                    f"SELECT n.id, t.id FROM nodes n JOIN {table} t ON ({where}) "
+                    "WHERE n.type = 'enterprise'"
+                )
+            ]
+        return found
+
     def links(
         self,
         node_ids: Iterable[str],

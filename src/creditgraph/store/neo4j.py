@@ -861,6 +861,21 @@ class Neo4jStore:
         )
         return [_node(row) for row in rows]
 
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        rows = self._read(
+            self._cypher["queries/enterprises_known_as"],
+            org_codes=list(org_codes),
+            reg_codes=list(reg_codes),
+            names=list(names),
+        )
+        return [(row["how"], row["value"], row["id"]) for row in rows]
+
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]:
         nodes: dict[str, int] = {}
         for node_type, kind in sorted(self.schema.nodes.items()):
