@@ -17,8 +17,8 @@ import click
 from creditgraph.api.commands import demo, serve
 from creditgraph.schema import SchemaError, default_schema
 from creditgraph.service.decisions import Decision, Decisions
-from creditgraph.service.errors import ServiceError
-from creditgraph.settings import load_settings, today
+from creditgraph.service.errors import ServiceError, missing
+from creditgraph.settings import SettingsError, load_settings, today
 from creditgraph.store import GraphStore, StoreError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,10 +65,13 @@ def _fail(message: str, code: int) -> None:
 
 
 @contextmanager
-def _opened(store_url: str) -> Iterator[GraphStore]:
+def _opened(
+    store_url: str, *, create: bool = False, migrating: bool = False
+) -> Iterator[GraphStore]:
+    """The store, for a command; only the commands that fill a store may ``create`` one."""
     settings = load_settings()
     try:
-        store = open_store(store_url, settings=settings)
+        store = open_store(store_url, settings=settings, create=create, migrating=migrating)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
     except StoreError as exc:
@@ -91,6 +94,10 @@ def _print_json(data: Any) -> None:
 @click.version_option(package_name="creditgraph")
 def main() -> None:
     """creditgraph — a dated credit relationship graph with cited, time-windowed penalty propagation."""
+    try:
+        load_settings()  # every variable checked before any command does anything
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_INVALID)
 
 
 @main.command()
@@ -117,7 +124,7 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
                 open(path, encoding="utf-8").close()
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
-    with _opened(store_url) as store:
+    with _opened(store_url, create=True) as store:
         result = load_records(
             read_lines(files),
             store,
@@ -147,7 +154,11 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
             f"(from {report.events_rederived} event(s) re-derived)"
         )
         if result.errors:
-            click.echo(f"rejected: {len(result.errors)} record(s) (listed above)")
+            listed = "listed above" if len(result.errors) <= 1000 else "the first 1000 listed above"
+            click.echo(f"rejected: {len(result.errors)} record(s) ({listed})")
+        checkpoint = getattr(store, "checkpoint", None)
+        if checkpoint is not None:
+            checkpoint()
 
 
 def _print_decision(decision: Decision, as_json: bool) -> None:
@@ -201,7 +212,7 @@ def check(
 
 @main.command()
 @click.argument("subject_id")
-@click.option("--activity", required=True, help="GOV_PROCUREMENT, BIDDING, …")
+@click.option("--activity", required=True, type=click.Choice(list(default_schema().activities)))
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
@@ -222,6 +233,8 @@ def eligibility(
 def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_url: str) -> None:
     """Derived restrictions, with their status as of today."""
     with _opened(store_url) as store:
+        if subject is not None and store.node(subject) is None:
+            raise missing(subject)
         found = store.restrictions(subject=subject, active_on=on)
         now = today()
         if as_json:
@@ -310,17 +323,43 @@ def recompute(store_url: str) -> None:
 def export(with_restrictions: bool, output: str | None, store_url: str) -> None:
     """Write the whole graph as contract JSON Lines (so `export | load` moves a store)."""
     with _opened(store_url) as store, ExitStack() as stack:
-        handle = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        handle = stack.enter_context(_output(output)) if output else sys.stdout
         for record in store.export(restrictions=with_restrictions, today=today()):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _output(path: str) -> Any:
+    """The output file, opened before any work: a missing folder is an operational failure
+    named in one line, not a traceback after the work is done."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror or exc}", EXIT_FAILURE)
 
 
 @main.command()
 @_store_option
 def init(store_url: str) -> None:
     """Create the store (and, on Neo4j, its constraints and indexes) if needed."""
-    with _opened(store_url) as store:
+    with _opened(store_url, create=True) as store:
         click.echo(f"store ready: {store_url} (data version {store.data_version()})")
+
+
+@main.command()
+@_store_option
+def migrate(store_url: str) -> None:
+    """Upgrade a store written by an older creditgraph to this version's layout."""
+    from creditgraph.migrations import CURRENT
+
+    with _opened(store_url, migrating=True) as store:
+        before = store.schema_version()
+        steps = store.migrate()
+        for step in steps:
+            click.echo(f"migrated to schema version {step}")
+        if not steps:
+            click.echo(f"{store_url}: already at schema version {CURRENT} (was {before})")
+        else:
+            click.echo(f"{store_url}: now at schema version {CURRENT}")
 
 
 @main.command()
@@ -345,6 +384,8 @@ def generate(output: str, size: str, seed: int) -> None:
         )
     except ValueError as exc:
         _fail(str(exc), EXIT_INVALID)
+    except OSError as exc:  # a missing folder, a full disk: the operator's to fix
+        _fail(f"{exc.filename or output}: cannot write: {exc.strerror or exc}", EXIT_FAILURE)
     if output != "-":
         click.echo(
             f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "

@@ -61,9 +61,9 @@ def _policy(settings: Settings, host: str) -> AccessPolicy:
         _fail(str(exc), EXIT_INVALID)
 
 
-def _open(store_url: str, settings: Settings) -> GraphStore:
+def _open(store_url: str, settings: Settings, *, create: bool = False) -> GraphStore:
     try:
-        return open_store(store_url, settings=settings)
+        return open_store(store_url, settings=settings, create=create)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
     except StoreError as exc:
@@ -193,7 +193,7 @@ def demo(store_url: str | None, host: str, port: int) -> None:
                 "--store for a temporary one)",
                 EXIT_INVALID,
             )
-        store = _open(url, settings)
+        store = _open(url, settings, create=True)
         if any(store.stats(settings.today or DEMO_TODAY)["nodes"].values()):
             store.close()
             _fail(f"{url} already holds data: the demo needs a fresh store", EXIT_INVALID)

@@ -13,10 +13,9 @@ from strawberry.fastapi import BaseContext
 
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
-from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
 from creditgraph.domain.model import Node
 from creditgraph.service.decisions import Decisions
-from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
+from creditgraph.service.errors import ServiceError, missing
 from creditgraph.service.investigation import Deadline
 from creditgraph.settings import Settings
 from creditgraph.store.base import AuditEntry, GraphStore
@@ -161,19 +160,4 @@ def _root_field_name(info: Info[Any, Any], key: str) -> str:
     return key
 
 
-def missing(node_id: str) -> ServiceError:
-    """The error for an id the store does not hold: an invalid code says why it is invalid."""
-    if ":" not in node_id and len(node_id) == 18 and node_id.isalnum():
-        try:
-            validate_resident_id(node_id)
-        except InvalidIdentifier:
-            pass
-        else:
-            return InvalidArgument(
-                "that is a resident identity number: persons are looked up by their stable id"
-            )
-        try:
-            validate_uscc(node_id)
-        except InvalidIdentifier as exc:
-            return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
-    return UnknownId(f"unknown id {node_id!r}")
+__all__ = ["ApiContext", "ApiState", "missing"]

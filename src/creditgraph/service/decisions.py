@@ -15,7 +15,7 @@ from typing import Any
 
 from creditgraph.domain.model import Certainty, Link, Restriction, Verdict
 from creditgraph.schema import GraphSchema
-from creditgraph.service.errors import InvalidArgument, UnknownId
+from creditgraph.service.errors import InvalidArgument, missing
 from creditgraph.store.base import OUT, GraphStore
 
 
@@ -100,7 +100,7 @@ class Decisions:
     def _require(self, node_id: str, node_type: str | None = None) -> None:
         node = self.store.node(node_id)
         if node is None:
-            raise UnknownId(f"unknown id {node_id!r}")
+            raise missing(node_id)
         if node_type is not None and node.type != node_type:
             raise InvalidArgument(f"{node_id!r} is a {node.type}, not a {node_type}")
 

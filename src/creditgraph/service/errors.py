@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+
 
 class ServiceError(ValueError):
     code = "BAD_REQUEST"
@@ -17,3 +19,23 @@ class InvalidArgument(ServiceError):
 
 class LimitExceeded(ServiceError):
     code = "LIMIT_EXCEEDED"
+
+
+def missing(node_id: str) -> ServiceError:
+    """The error for an id the store does not hold: an invalid code says why it is invalid.
+
+    One wording for the CLI and the API, so a steward and a client read the same reason."""
+    if ":" not in node_id and len(node_id) == 18 and node_id.isalnum():
+        try:
+            validate_resident_id(node_id)
+        except InvalidIdentifier:
+            pass
+        else:
+            return InvalidArgument(
+                "that is a resident identity number: persons are looked up by their stable id"
+            )
+        try:
+            validate_uscc(node_id)
+        except InvalidIdentifier as exc:
+            return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
+    return UnknownId(f"unknown id {node_id!r}")

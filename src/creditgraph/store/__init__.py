@@ -10,9 +10,18 @@ NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://"
 
 
 def open_store(
-    url: str | None = None, *, settings: Settings | None = None, schema: GraphSchema | None = None
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    schema: GraphSchema | None = None,
+    create: bool = True,
+    migrating: bool = False,
 ) -> GraphStore:
-    """A plain path opens (or creates) the embedded store; a bolt:// or neo4j:// URL, Neo4j."""
+    """A plain path opens the embedded store; a bolt:// or neo4j:// URL, Neo4j.
+
+    ``create=False`` refuses a path that holds no store (a mistyped ``--store`` must not
+    answer from an empty store). A store of an older schema version is refused with the
+    command that migrates it, unless ``migrating``."""
     settings = settings or load_settings()
     schema = schema or default_schema(settings.rule_dirs)
     url = url or settings.store
@@ -25,12 +34,20 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             id_key=settings.id_key,
+            migrating=migrating,
         )
     if "://" in url:
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(url, schema, id_key=settings.id_key)
+    return EmbeddedStore(
+        url,
+        schema,
+        id_key=settings.id_key,
+        create=create,
+        migrating=migrating,
+        write_timeout_s=settings.write_timeout_s,
+    )
 
 
 __all__ = ["GraphStore", "StoreError", "open_store"]

@@ -39,6 +39,7 @@ from neo4j.exceptions import (
 )
 from neo4j.time import Date as Neo4jDate
 
+from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
@@ -334,6 +335,8 @@ class Neo4jStore:
         user: str | None = None,
         password: str | None = None,
         id_key: str | None = None,
+        create: bool = True,
+        migrating: bool = False,
     ) -> None:
         self.schema = schema
         self._configured_key = id_key
@@ -353,8 +356,17 @@ class Neo4jStore:
         try:
             with self._errors():
                 self._driver.verify_connectivity()
-            self.ensure_schema()
-            self._ensure_meta()
+            stored = self.schema_version()
+            if stored is None and not create:
+                raise StoreError(
+                    f"{self.url}: no creditgraph store in this database (check --store / "
+                    "CREDITGRAPH_STORE; `creditgraph init` or `creditgraph load` creates one)"
+                )
+            if stored is not None:
+                migrations.check_version(stored, self.url, migrating=migrating)
+            if stored is None or stored == migrations.CURRENT:
+                self.ensure_schema()
+                self._ensure_meta()
         except BaseException:
             self._driver.close()
             raise
@@ -441,7 +453,40 @@ class Neo4jStore:
 
     def _ensure_meta(self) -> None:
         if not self._read(self._cypher["queries/data_version"]):
-            self._write_transaction(lambda tx: self._run(tx, "import/meta_init"))
+            self._write_transaction(
+                lambda tx: self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
+            )
+
+    # versions ------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The layout version recorded in the store; None when the database holds none."""
+        rows = self._read(self._cypher["queries/schema_version"])
+        if not rows:
+            return None
+        value = rows[0]["schema_version"]
+        return 0 if value is None else migrations.parse_version(value)
+
+    def migrate(self) -> list[str]:
+        """Bring the store to the current layout; the steps run (none when current)."""
+        stored = self.schema_version() or 0
+        migrations.check_version(stored, self.url, migrating=True)
+        done = []
+        for version in range(stored + 1, migrations.CURRENT + 1):
+            step = getattr(self, f"_lay_out_version_{version}")
+            step()
+
+            def record(tx: neo4j.Transaction, version: int = version) -> None:
+                self._run(tx, "import/schema_version_set", schema_version=version)
+
+            self._write_transaction(record)
+            done.append(f"{version}: {step.__doc__.strip()}")
+        return done
+
+    def _lay_out_version_1(self) -> None:
+        """record the schema version; create the constraints and indexes missing from stores
+        written before versions were recorded"""
+        self.ensure_schema()
+        self._ensure_meta()
 
     def id_key(self) -> bytes:
         if self._configured_key:
@@ -449,7 +494,9 @@ class Neo4jStore:
         if self._stored_key is None:
             candidate = secrets.token_hex(32)
             rows = self._write_transaction(
-                lambda tx: self._run(tx, "import/id_key", candidate=candidate)
+                lambda tx: self._run(
+                    tx, "import/id_key", candidate=candidate, schema_version=migrations.CURRENT
+                )
             )
             self._stored_key = str(rows[0]["id_key"])
         return self._stored_key.encode("utf-8")
@@ -459,7 +506,8 @@ class Neo4jStore:
         def work(tx: neo4j.Transaction) -> WriteReport:
             report = WriteReport()
             if not self._run(tx, "import/lock_writer"):
-                self._run(tx, "import/meta_init")  # the database was emptied since we connected
+                # the database was emptied since we connected
+                self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
                 self._run(tx, "import/lock_writer")
             changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
             link_ends = self._upsert_links(tx, batch.links, report)
