@@ -6,7 +6,7 @@ committed batches, the store opens in milliseconds whatever its size, readers
 (the API server) and a writer (a ``creditgraph load``) work at the same time, and
 adjacency is a B-tree range scan on ``(src, rel)`` / ``(dst, rel)`` covering
 indexes, so a traversal costs per node visited, not per graph size. networkx
-is used on the small subgraphs that investigation queries extract.
+is not needed at run time: investigation queries walk the store itself.
 """
 
 from __future__ import annotations
