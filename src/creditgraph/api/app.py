@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 from creditgraph.api.access import AccessPolicy, key_from_headers
 from creditgraph.api.audit import AuditWriter
 from creditgraph.api.context import ApiContext, ApiState
+from creditgraph.api.guard import RequestGuard, VariablesRejected, check_variables
 from creditgraph.api.schema import schema
 from creditgraph.settings import Settings
 from creditgraph.store.base import GraphStore, StoreError
@@ -30,8 +31,8 @@ POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 MAX_PURPOSE = 500
 
 
-def _bad_request(message: str, status: int = 400) -> Response:
-    error = {"message": message, "extensions": {"code": "BAD_REQUEST"}}
+def _bad_request(message: str, status: int = 400, code: str = "BAD_REQUEST") -> Response:
+    error = {"message": message, "extensions": {"code": code}}
     return Response(
         orjson.dumps({"data": None, "errors": [error]}),
         status_code=status,
@@ -96,6 +97,10 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
         openapi_url=None,
     )
     app.state.creditgraph = state
+    # who and how much, before anything reads the request (see creditgraph.api.guard)
+    app.add_middleware(
+        RequestGuard, policy=state.policy, max_body_bytes=state.settings.max_body_bytes
+    )
 
     async def graphql_post(request: Request) -> Response:
         """POST /graphql with a JSON body — what every GraphQL client sends — answered
@@ -117,6 +122,10 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             return _bad_request('the body has no "query" string')
         if variables is not None and not isinstance(variables, dict):
             return _bad_request('"variables" must be a JSON object')
+        try:
+            check_variables(variables)
+        except VariablesRejected as exc:
+            return _bad_request(str(exc), code=exc.code)
         context = await get_context(request)
         try:
             result = await schema.execute(

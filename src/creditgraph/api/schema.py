@@ -25,12 +25,12 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
+from creditgraph.api.guard import BudgetedValidation
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
@@ -215,7 +215,7 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: BudgetedValidation(maxsize=256),  # the budget, then validation
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
