@@ -58,7 +58,7 @@ def create_state(
         store=store,
         settings=settings,
         policy=policy,
-        audit=AuditWriter(store),
+        audit=AuditWriter(store, timeout=settings.write_timeout_s),
         executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="creditgraph"),
     )
 

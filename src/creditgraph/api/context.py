@@ -4,6 +4,8 @@ deadline, and the persons the request has touched (for the audit log)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ if TYPE_CHECKING:
     from strawberry.types import Info
 
 PERSON = "person"
+_MAX_ID_LENGTH = 200  # longer strings in an answer are names, texts, never ids
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -69,6 +73,7 @@ class ApiContext(BaseContext):
         self.writing = False  # set by a mutation once it starts writing: it is seen through
         self._nodes: dict[str, Node | None] = {}
         self._touched: dict[str, tuple[str, set[str]]] = {}
+        self.root_fields: dict[str, str] = {}  # response key → root field (set at execution)
 
     @classmethod
     def for_key(cls, state: ApiState, key: str | None, purpose: str | None = None) -> ApiContext:
@@ -129,6 +134,45 @@ class ApiContext(BaseContext):
             self._touched[key] = (_root_field_name(info, key), set())
         self._touched[key][1].update(ids)
 
+    def touch_shown(self, operations: dict[str, str], data: dict[str, Any] | None) -> None:
+        """Audit every person whose id the answer carries, wherever it sits (a path through
+        an agency's official, an event's responsible persons, …): the resolvers' own
+        :meth:`touch` calls cover what they know they show; this covers every shape.
+
+        ``operations``: response key → root field name."""
+        if not data or self.principal is None:
+            return
+        shown: dict[str, set[str]] = {}
+        for key, value in data.items():
+            strings = shown.setdefault(key, set())
+            stack = [value]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, str):
+                    if 0 < len(item) <= _MAX_ID_LENGTH:
+                        strings.add(item)
+                elif isinstance(item, dict):
+                    stack.extend(item.values())
+                elif isinstance(item, list):
+                    stack.extend(item)
+        # enum values (DENY, DIRECTOR) and dates are never ids: not looked up
+        candidates = {
+            i
+            for i in set().union(*shown.values())
+            if i not in _enum_values() and not _DATE.fullmatch(i)
+        }
+        known = {i: self._nodes[i] for i in candidates if i in self._nodes}
+        persons = {i for i, n in known.items() if n is not None and n.type == PERSON}
+        unknown = candidates.difference(known)
+        if unknown:
+            persons |= {i for i, t in self.store.node_types(unknown).items() if t == PERSON}
+        for key, strings in shown.items():
+            ids = strings & persons
+            if ids:
+                if key not in self._touched:
+                    self._touched[key] = (operations.get(key, key), set())
+                self._touched[key][1].update(ids)
+
     def touch_nodes(self, info: Info[Any, Any], nodes: Iterable[Node]) -> None:
         self.touch(info, (n.id for n in nodes if n.type == PERSON))
 
@@ -147,6 +191,20 @@ class ApiContext(BaseContext):
             )
             for operation, ids in self._touched.values()
         ]
+
+
+@functools.cache
+def _enum_values() -> frozenset[str]:
+    from graphql import GraphQLEnumType
+
+    from creditgraph.api.schema import schema
+
+    return frozenset(
+        value
+        for graphql_type in schema._schema.type_map.values()
+        if isinstance(graphql_type, GraphQLEnumType)
+        for value in graphql_type.values
+    )
 
 
 def _root_field_name(info: Info[Any, Any], key: str) -> str:

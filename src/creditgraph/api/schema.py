@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
@@ -143,8 +144,7 @@ class CreditGraphSchema(strawberry.Schema):
             allowed_operation_types,
             operation_extensions,
         )
-        _audit(context_value)
-        return result
+        return _audited(context_value, result)
 
     async def execute(
         self,
@@ -169,8 +169,7 @@ class CreditGraphSchema(strawberry.Schema):
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
-            lambda: strawberry.Schema.execute_sync(
-                self,
+            lambda: self.execute_sync(  # audited, durably, before the answer is released
                 query,
                 variable_values,
                 context_value,
@@ -187,9 +186,7 @@ class CreditGraphSchema(strawberry.Schema):
                 timeout=None if context_value.writing or remaining is None else max(remaining, 0),
             )
             if done:
-                result = future.result()
-                _audit(context_value)
-                return result
+                return future.result()
             if not context_value.writing:
                 # the worker stops at its next deadline check; the caller need not wait for it
                 future.add_done_callback(_discard)
@@ -201,9 +198,36 @@ def _discard(future: asyncio.Future[Any]) -> None:
         future.exception()  # retrieved, so asyncio does not log "never retrieved"
 
 
-def _audit(context: Any) -> None:
-    if isinstance(context, ApiContext):
-        context.state.audit.append(context.audit_entries())
+def _audited(context: Any, result: ExecutionResult) -> ExecutionResult:
+    """The result, once the persons it shows are in the audit log for good; withheld (an
+    error instead) when the audit log cannot be written."""
+    if not isinstance(context, ApiContext):
+        return result
+    try:
+        context.touch_shown(context.root_fields, result.data)
+        context.state.audit.record(context.audit_entries())
+    except StoreError as exc:
+        log.error("answer withheld: %s", exc)
+        error = GraphQLError(str(exc))
+        error.extensions = {"code": "AUDIT_UNAVAILABLE"}
+        return ExecutionResult(data=None, errors=[error])
+    return result
+
+
+class _RootFields(SchemaExtension):
+    """Tells the context which root field each response key answers (for the audit)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        operation = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and operation is not None:
+            for definition in operation.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    for selection in definition.selection_set.selections:
+                        if isinstance(selection, FieldNode):
+                            key = selection.alias.value if selection.alias else selection.name.value
+                            context.root_fields[key] = selection.name.value
+        yield
 
 
 def build_schema() -> CreditGraphSchema:
@@ -216,6 +240,7 @@ def build_schema() -> CreditGraphSchema:
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
             lambda: BudgetedValidation(maxsize=256),  # the budget, then validation
+            _RootFields,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )
