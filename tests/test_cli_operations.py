@@ -292,3 +292,17 @@ def test_a_load_truncates_the_write_ahead_log_while_a_server_stays_attached(
         assert server.execute("SELECT count(*) FROM nodes").fetchone() == (3002,)
     finally:
         server.close()
+
+
+def test_serving_on_a_port_in_use_is_one_line_and_exit_1(loaded: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = cli("serve", "--store", loaded, "--port", str(port))
+
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in _one_line_error(result)

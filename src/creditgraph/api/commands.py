@@ -92,6 +92,7 @@ def _serve(
 ) -> None:
     from creditgraph.api.app import create_app, create_state
 
+    _check_address(host, port)
     app = create_app(create_state(store, settings, policy), close_store=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
@@ -105,7 +106,26 @@ def _serve(
         _run_until_stopped(app, host, port)
     except OSError as exc:  # the port is taken, the address is not ours…
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
+    except SystemExit as exc:
+        # uvicorn logs a failed bind and exits 3, a code the contract does not have
+        if exc.code not in (0, None):
+            _fail(f"cannot serve on {host}:{port} (see the error above)", EXIT_FAILURE)
+        raise
     click.echo("creditgraph: stopped")
+
+
+def _check_address(host: str, port: int) -> None:
+    """Bind the address once before starting: a taken port is one line and exit 1."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
 
 
 def _run_until_stopped(app: Any, host: str, port: int) -> None:
