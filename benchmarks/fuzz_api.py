@@ -127,55 +127,61 @@ def _register_scalars() -> None:
 
 def fuzz_graphql(url: str, examples: int) -> dict[str, Any]:
     import schemathesis
-    from hypothesis import HealthCheck, given, settings
 
     _register_scalars()
     schema = schemathesis.graphql.from_url(f"{url}/graphql", headers=STEWARD)
     statuses: Counter[str] = Counter()
     codes: Counter[str] = Counter()
-    hangs = 0
-    slowest = 0.0
+    timing = {"hangs": 0, "slowest": 0.0}
+
+    def record(response: Any, seconds: float | None) -> None:
+        if response is None:
+            timing["hangs"] += 1
+            return
+        timing["slowest"] = max(timing["slowest"], seconds or 0.0)
+        statuses[str(response.status_code)] += 1
+        try:
+            for error in response.json().get("errors") or []:
+                codes[(error.get("extensions") or {}).get("code", "NO CODE")] += 1
+        except ValueError:
+            codes["NOT JSON"] += 1
+
     for result in schema.get_all_operations():
         operation = result.ok()
         for headers in (STEWARD, {}):
-
-            @settings(
-                max_examples=examples,
-                deadline=None,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy())
-            def run(case: Any, headers: dict[str, str] = headers) -> None:
-                nonlocal hangs, slowest
-                started = time.monotonic()
-                try:
-                    response = case.call(headers=headers, timeout=HANG_SECONDS)
-                except httpx.TimeoutException:
-                    hangs += 1
-                    return
-                except Exception as exc:  # requests' timeout
-                    if "timed out" in str(exc).lower():
-                        hangs += 1
-                        return
-                    raise
-                slowest = max(slowest, time.monotonic() - started)
-                statuses[str(response.status_code)] += 1
-                try:
-                    for error in response.json().get("errors") or []:
-                        codes[(error.get("extensions") or {}).get("code", "NO CODE")] += 1
-                except ValueError:
-                    codes["NOT JSON"] += 1
-
-            run()
+            _fuzz_operation(operation, headers, examples, record)
     return {
-        "requests": sum(statuses.values()) + hangs,
+        "requests": sum(statuses.values()) + int(timing["hangs"]),
         "statuses": dict(statuses),
         "http_500s": sum(v for k, v in statuses.items() if k.startswith("5")),
-        "hangs": hangs,
+        "hangs": int(timing["hangs"]),
         "error_codes": dict(codes),
-        "slowest_seconds": round(slowest, 2),
+        "slowest_seconds": round(timing["slowest"], 2),
     }
+
+
+def _fuzz_operation(operation: Any, headers: dict[str, str], examples: int, record: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        started = time.monotonic()
+        try:
+            response = case.call(headers=headers, timeout=HANG_SECONDS)
+        except Exception as exc:
+            if "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
+                record(None, None)
+                return
+            raise
+        record(response, time.monotonic() - started)
+
+    run()
 
 
 def fuzz_rest(url: str, examples: int) -> dict[str, Any] | None:
@@ -297,6 +303,7 @@ def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
     before = _rss_kib(pid)
     seen: dict[str, Any] = {}
     peak = before
+    after_each_round: list[int] = []
     for _ in range(rounds):
         for who, headers in (("anonymous", {}), ("steward", STEWARD)):
             for name, request in hostile_requests():
@@ -327,6 +334,7 @@ def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
                     "seconds": round(time.monotonic() - started, 2),
                 }
                 peak = max(peak, _rss_kib(pid))
+        after_each_round.append(_rss_kib(pid))
     time.sleep(2)  # let the allocator return what it can before the "after" reading
     return {
         "rss_before_kib": before,
