@@ -340,6 +340,7 @@ def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
         "rss_before_kib": before,
         "rss_peak_kib": peak,
         "rss_after_kib": _rss_kib(pid),
+        "rss_after_each_round_kib": after_each_round,
         "requests": sum(1 for _ in hostile_requests()) * 2 * rounds,
         "results": seen,
     }

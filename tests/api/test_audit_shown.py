@@ -104,3 +104,14 @@ def test_an_answer_is_withheld_when_its_audit_cannot_be_written(store: EmbeddedS
     assert [e["extensions"]["code"] for e in withheld["errors"]] == ["AUDIT_UNAVAILABLE"]
     assert OFFICIAL not in str(withheld)
     assert public_fact["data"]["enterprise"]["name"]
+
+
+def test_reading_the_audit_log_does_not_add_to_it(store: EmbeddedStore) -> None:
+    state = state_for(store, keys=KEYS)
+    run(state, AGENCY_RESTRICTIONS, key=KEYS["investigator"], purpose="agency review")
+    query = "{ auditLog(first: 10) { edges { node { operation ids } } } }"
+
+    first = run(state, query, key=KEYS["steward"]).data
+    second = run(state, query, key=KEYS["steward"]).data
+
+    assert first == second
