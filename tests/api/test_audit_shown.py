@@ -19,10 +19,21 @@ OFFICIAL = "p:official-convicted"
 # measure on his agency, whose path and event name him
 CONVICTED_OFFICIAL = [
     {"type": "person", "id": OFFICIAL, "name": "钱某某"},
-    {"type": "link", "rel": "OFFICIAL_OF", "from": OFFICIAL, "to": DISTRICT_AMR,
-     "valid_from": "2018-01-01"},
-    {"type": "event", "id": "ev:official-bribery", "kind": "CRIMINAL_CONVICTION",
-     "subject": OFFICIAL, "date": "2025-09-01", "sentence_end": "2026-03-01"},
+    {
+        "type": "link",
+        "rel": "OFFICIAL_OF",
+        "from": OFFICIAL,
+        "to": DISTRICT_AMR,
+        "valid_from": "2018-01-01",
+    },
+    {
+        "type": "event",
+        "id": "ev:official-bribery",
+        "kind": "CRIMINAL_CONVICTION",
+        "subject": OFFICIAL,
+        "date": "2025-09-01",
+        "sentence_end": "2026-03-01",
+    },
 ]
 
 AGENCY_RESTRICTIONS = f"""{{ restrictions(subjectId: "{DISTRICT_AMR}") {{ edges {{ node {{
@@ -54,8 +65,12 @@ def test_restrictions_on_an_agency_naming_a_convicted_official_are_audited(
     result = run(state, AGENCY_RESTRICTIONS, key=KEYS["investigator"], purpose="agency review")
 
     assert result.errors is None
-    shown = {step["node"] for e in result.data["restrictions"]["edges"]
-             for step in e["node"]["path"] if step["node"]}
+    shown = {
+        step["node"]
+        for e in result.data["restrictions"]["edges"]
+        for step in e["node"]["path"]
+        if step["node"]
+    }
     assert OFFICIAL in shown
     assert _audited(store, "agency review") == [("restrictions", (OFFICIAL,))]
 
@@ -63,8 +78,12 @@ def test_restrictions_on_an_agency_naming_a_convicted_official_are_audited(
 def test_an_answer_without_persons_leaves_no_entry(store: EmbeddedStore) -> None:
     state = state_for(store, keys=KEYS)
 
-    run(state, f'{{ enterprise(id: "{OPERATING}") {{ name }} }}', key=KEYS["investigator"],
-        purpose="enterprise only")
+    run(
+        state,
+        f'{{ enterprise(id: "{OPERATING}") {{ name }} }}',
+        key=KEYS["investigator"],
+        purpose="enterprise only",
+    )
 
     assert _audited(store, "enterprise only") == []
 
@@ -91,11 +110,15 @@ def test_an_answer_is_withheld_when_its_audit_cannot_be_written(store: EmbeddedS
         other.execute("BEGIN IMMEDIATE")
         other.execute("INSERT INTO meta VALUES ('held-by-test', 'x')")
         try:
-            withheld = httpx.post(f"{url}/graphql", json={"query": AGENCY_RESTRICTIONS},
-                                  headers=headers, timeout=30).json()
+            withheld = httpx.post(
+                f"{url}/graphql", json={"query": AGENCY_RESTRICTIONS}, headers=headers, timeout=30
+            ).json()
             public_fact = httpx.post(
-                f"{url}/graphql", json={"query": f'{{ enterprise(id: "{OPERATING}") {{ name }} }}'},
-                headers=headers, timeout=30).json()
+                f"{url}/graphql",
+                json={"query": f'{{ enterprise(id: "{OPERATING}") {{ name }} }}'},
+                headers=headers,
+                timeout=30,
+            ).json()
         finally:
             other.execute("ROLLBACK")
             other.close()
