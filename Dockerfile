@@ -1,10 +1,15 @@
-# The creditgraph API server (GraphQL at /graphql, /healthz), for docker-compose.yml.
+# The creditgraph API server (workbench at /, GraphQL at /graphql, /healthz), for docker-compose.yml.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Pango and a CJK font for the credit report PDF (WeasyPrint): the slim image has neither
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
 # what `pip install .` needs: the package, and the schema and Cypher files it ships

@@ -31,7 +31,8 @@ ID_NUMBER_A = "11010519491231002X"
 # Variables that would make a test depend on the machine it runs on.
 _CLEAN_ENV: dict[str, str | None] = {
     "CREDITGRAPH_STORE": None,
-    "CREDITGRAPH_ID_KEY": None,
+    "CREDITGRAPH_ID_KEY": "cli-test-key",  # never a key beside the store: one is required
+    "CREDITGRAPH_ID_KEY_FILE": None,
     "CREDITGRAPH_RULES": None,
     "CREDITGRAPH_TODAY": None,
 }

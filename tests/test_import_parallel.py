@@ -703,7 +703,6 @@ def test_a_load_large_enough_for_the_pool_reports_and_stores_what_one_process_do
 
     outputs = []
     for name, parallel in (("pool.db", True), ("one.db", False)):
-        (tmp_path / f"{name}.key").write_text("k" * 64)  # the same identity-number hashes
         patch = (
             contextlib.nullcontext()
             if parallel

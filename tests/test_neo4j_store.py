@@ -166,17 +166,19 @@ def test_data_version_changes_with_every_write_that_changes_data(neo4j_store: Gr
 
 
 @pytest.mark.neo4j
-def test_id_key_is_created_once_and_kept_in_the_database(neo4j_server: Neo4jTestServer) -> None:
+def test_id_key_is_never_kept_in_the_database_it_protects(neo4j_server: Neo4jTestServer) -> None:
+    from creditgraph.identity.keys import MissingIdKey, derive_id_key
+
     neo4j_server.empty()
-    first = Neo4jStore(neo4j_server.url, default_schema())
-    second = Neo4jStore(neo4j_server.url, default_schema())
+    unconfigured = Neo4jStore(neo4j_server.url, default_schema())
     configured = Neo4jStore(neo4j_server.url, default_schema(), id_key="from-settings")
     try:
-        key = first.id_key()
-        assert len(key) == 64 and second.id_key() == key
-        assert configured.id_key() == b"from-settings"
+        with pytest.raises(MissingIdKey, match="CREDITGRAPH_ID_KEY"):
+            unconfigured.id_key()
+        # stretched from the secret (scrypt), never the secret itself
+        assert configured.id_key() == derive_id_key("from-settings") != b"from-settings"
     finally:
-        for store in (first, second, configured):
+        for store in (unconfigured, configured):
             store.close()
 
 

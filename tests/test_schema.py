@@ -46,8 +46,10 @@ CONTRACT_EVENTS = {
 def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
-    assert set(schema.links) == CONTRACT_RELS
-    assert set(schema.events) == CONTRACT_EVENTS
+    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements
+    assert set(schema.links) == CONTRACT_RELS | {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
+    assert schema.derived_rels() == {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
+    assert set(schema.events) == CONTRACT_EVENTS | {"IDENTITY_JUDGED"}
     assert set(schema.roles) == {
         "LEGAL_REPRESENTATIVE",
         "DIRECTOR",

@@ -10,3 +10,7 @@ CREATE INDEX event_kind IF NOT EXISTS FOR (e:Event) ON (e.kind);
 CREATE INDEX restriction_subject IF NOT EXISTS FOR (r:Restriction) ON (r.subject);
 CREATE INDEX restriction_event IF NOT EXISTS FOR (r:Restriction) ON (r.event_id);
 CREATE INDEX audit_entry_seq IF NOT EXISTS FOR (a:AuditEntry) ON (a.seq);
+// Identity keys of persons (queries/persons_by_identity): checks by identity number,
+// one person per number at import, published entries resolved to persons.
+CREATE TEXT INDEX person_id_keys IF NOT EXISTS FOR (n:Person) ON (n.id_keys);
+CREATE INDEX person_id_hash IF NOT EXISTS FOR (n:Person) ON (n.id_hash);

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,7 +17,7 @@ import click
 
 from creditgraph.api.commands import demo, serve
 from creditgraph.schema import SchemaError, default_schema
-from creditgraph.service.decisions import Decision, Decisions
+from creditgraph.service.decisions import Decision, Decisions, canonical_node
 from creditgraph.service.errors import ServiceError, missing
 from creditgraph.settings import SettingsError, load_settings, today
 from creditgraph.store import GraphStore, StoreError, open_store
@@ -112,33 +113,65 @@ def main() -> None:
     show_default=True,
     help="Records per atomic, durable batch.",
 )
+@click.option(
+    "--source",
+    "source",
+    metavar="NAME",
+    help="Read published lists (CSV or XLSX) through graph_schema/sources/NAME.yaml "
+    "(court-dishonest, consumption-restriction, penalty, gsxt-lists, registry, or a city's own "
+    "in $CREDITGRAPH_SOURCES) instead of JSON Lines.",
+)
+@click.option(
+    "--encoding",
+    metavar="ENCODING",
+    help="With --source: the CSV files' encoding (default: detected, UTF-8 with or without "
+    "BOM, else GB18030/GBK).",
+)
 @_store_option
-def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url: str) -> None:
-    """Import JSON Lines files (FILE may be - for standard input)."""
+def load(
+    files: tuple[str, ...],
+    skip_invalid: bool,
+    batch_size: int,
+    source: str | None,
+    encoding: str | None,
+    store_url: str,
+) -> None:
+    """Import JSON Lines files (FILE may be - for standard input), or with --source NAME
+    published lists in their own columns."""
     from creditgraph.ingest.loader import load as load_records
     from creditgraph.ingest.loader import read_lines
 
+    if encoding and not source:
+        _fail("--encoding applies to --source files (JSON Lines are UTF-8)", EXIT_INVALID)
     for path in files:
+        if path == "-" and source:
+            _fail("--source reads files, not standard input", EXIT_INVALID)
         if path != "-":
             try:
-                open(path, encoding="utf-8").close()
+                open(path, "rb").close()
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
     with _opened(store_url, create=True) as store:
-        result = load_records(
-            read_lines(files),
-            store,
-            skip_invalid=skip_invalid,
-            batch_size=batch_size,
-            progress=True,
-        )
+        if source:
+            result = _load_source(source, files, store, encoding, skip_invalid, batch_size)
+        else:
+            result = load_records(
+                read_lines(files),
+                store,
+                skip_invalid=skip_invalid,
+                batch_size=batch_size,
+                progress=True,
+            )
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
         for error in result.errors[:1000]:
             click.echo(str(error), err=True)
         if len(result.errors) > 1000:
             click.echo(f"… and {len(result.errors) - 1000} more errors", err=True)
         if result.errors and not skip_invalid:
+            what = "row(s) or record(s)" if source else "record(s)"
             _fail(
-                f"{len(result.errors)} invalid record(s): nothing was imported "
+                f"{len(result.errors)} invalid {what}: nothing was imported "
                 "(fix them, or use --skip-invalid)",
                 EXIT_INVALID,
             )
@@ -161,12 +194,44 @@ def load(files: tuple[str, ...], skip_invalid: bool, batch_size: int, store_url:
             checkpoint()
 
 
+def _load_source(
+    source: str,
+    files: tuple[str, ...],
+    store: GraphStore,
+    encoding: str | None,
+    skip_invalid: bool,
+    batch_size: int,
+) -> Any:
+    from creditgraph.sources.loading import load_source
+    from creditgraph.sources.reading import SourceFileError
+
+    try:
+        loaded = load_source(
+            source,
+            files,
+            store,
+            encoding=encoding,
+            skip_invalid=skip_invalid,
+            batch_size=batch_size,
+            progress=True,
+        )
+    except SourceFileError as exc:
+        _fail(str(exc), EXIT_INVALID)
+    except SchemaError as exc:
+        _fail(f"source {source}: {exc}", EXIT_INVALID)
+    for path, used in loaded.encodings.items():
+        click.echo(f"{path}: {used or 'xlsx'}", err=True)
+    click.echo(f"rows read: {loaded.rows}")
+    return loaded.result
+
+
 def _print_decision(decision: Decision, as_json: bool) -> None:
     if as_json:
         _print_json(decision.to_json())
         return
     what = f"as {decision.role}" if decision.activity is None else f"for {decision.activity}"
-    click.echo(f"{decision.decision.value}  {decision.subject} {what} on {decision.on}")
+    who = decision.subject or "(no registry person holds that number)"
+    click.echo(f"{decision.decision.value}  {who} {what} on {decision.on}")
     for reason in decision.reasons:
         r = reason.restriction
         until = r.until.isoformat() if r.until else "until lifted"
@@ -174,6 +239,10 @@ def _print_decision(decision: Decision, as_json: bool) -> None:
         click.echo(f"    {r.legal_basis}")
         click.echo(f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})")
         click.echo(f"    path  {_path_text(r.to_json(dt.date.min)['path'])}")
+        if reason.identity is not None:
+            click.echo(f"    via   {reason.identity.entry} [{reason.identity.certainty.value}]")
+            for line in reason.identity.evidence:
+                click.echo(f"          - {line}")
 
 
 def _path_text(path: list[dict[str, Any]]) -> str:
@@ -188,26 +257,114 @@ def _path_text(path: list[dict[str, Any]]) -> str:
 
 
 @main.command()
-@click.argument("person_id")
+@click.argument("person_id", required=False)
+@click.option(
+    "--id-number",
+    help="Check by resident identity number instead of PERSON_ID (never printed back).",
+)
+@click.option("--name", help="The name that goes with --id-number.")
 @click.option("--role", required=True, type=click.Choice(list(default_schema().roles)))
 @click.option("--enterprise", "enterprise_id", help="The enterprise of the appointment.")
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
 def check(
-    person_id: str,
+    person_id: str | None,
+    id_number: str | None,
+    name: str | None,
     role: str,
     enterprise_id: str | None,
     on: dt.date | None,
     as_json: bool,
     store_url: str,
 ) -> None:
-    """May PERSON_ID be appointed to ROLE on a day? ALLOW, REVIEW or DENY, with reasons."""
+    """May PERSON_ID (or the holder of --id-number) be appointed to ROLE on a day? ALLOW,
+    REVIEW or DENY, with reasons. By identity number, published entries compatible with
+    the number (and name) are weighed too: REVIEW, naming the entry and the evidence."""
+    if (person_id is None) == (id_number is None):
+        _fail("give exactly one of PERSON_ID and --id-number", EXIT_INVALID)
+    if name is not None and id_number is None:
+        _fail("--name goes with --id-number", EXIT_INVALID)
     with _opened(store_url) as store:
-        decision = Decisions(store).check_appointment(
-            person_id, role, enterprise_id=enterprise_id, on=on or today()
-        )
+        decisions = Decisions(store)
+        if id_number is not None:
+            decision = decisions.check_appointment_by_number(
+                id_number, role, name=name, enterprise_id=enterprise_id, on=on or today()
+            )
+        else:
+            assert person_id is not None
+            decision = decisions.check_appointment(
+                person_id, role, enterprise_id=enterprise_id, on=on or today()
+            )
         _print_decision(decision, as_json)
+
+
+@main.command()
+@click.argument("entry_id")
+@click.argument("person_id")
+@click.option("--same", "verdict", flag_value="same", help="They are the same person.")
+@click.option("--different", "verdict", flag_value="different", help="They are not.")
+@click.option("--unsure", "verdict", flag_value="unsure", help="Cannot tell: keep it under review.")
+@click.option("--why", help="The reason (the document seen, the call made).")
+@click.option("--by", "judged_by", default=None, help="Who judges (default: $USER).")
+@_json_option
+@_store_option
+def judge(
+    entry_id: str,
+    person_id: str,
+    verdict: str | None,
+    why: str | None,
+    judged_by: str | None,
+    as_json: bool,
+    store_url: str,
+) -> None:
+    """Record a steward's verdict on a published entry (lp:…) and a registry person.
+
+    --same confirms the reach (REVIEW becomes DENY where a measure bars); --different
+    removes it for good (re-loading the list does not bring it back); --unsure keeps it
+    under review. Durable, exported with the graph; re-derives in the same transaction."""
+    if verdict is None:
+        _fail("give one of --same, --different, --unsure", EXIT_INVALID)
+    assert verdict is not None
+    from creditgraph.identity.resolution import judge as record_judgement
+
+    who = judged_by or os.environ.get("USER") or "steward"
+    with _opened(store_url) as store:
+        resolution, report = record_judgement(
+            store, entry_id, person_id, verdict, why=why, judged_by=who, on=today()
+        )
+        if as_json:
+            _print_json({**resolution.to_json(), "restrictions_derived": report.restrictions})
+            return
+        click.echo(f"{entry_id}: {resolution.outcome}")
+        for candidate in resolution.candidates:
+            click.echo(f"  candidate {candidate.person} [{candidate.certainty.value}]")
+            for line in candidate.evidence:
+                click.echo(f"    - {line}")
+        for person, reason in resolution.excluded:
+            click.echo(f"  excluded {person}: {reason}")
+
+
+@main.command("resolution-queue")
+@click.option("--on", "on", type=DATE, help="Measures in force on this day (default today).")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@_json_option
+@_store_option
+def resolution_queue_command(on: dt.date | None, limit: int, as_json: bool, store_url: str) -> None:
+    """Published entries still to be judged, most consequential first, with the evidence."""
+    from creditgraph.identity.resolution import resolution_queue
+
+    with _opened(store_url) as store:
+        found = resolution_queue(store, on=on or today(), limit=limit)
+        if as_json:
+            _print_json([r.to_json() for r in found])
+            return
+        for resolution in found:
+            click.echo(f"{resolution.entry.id} {resolution.entry.name}: {resolution.outcome}")
+            for candidate in resolution.candidates:
+                click.echo(f"  candidate {candidate.person} [{candidate.certainty.value}]")
+                for line in candidate.evidence:
+                    click.echo(f"    - {line}")
 
 
 @main.command()
@@ -234,7 +391,10 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
     """Derived restrictions, with their status as of today."""
     with _opened(store_url) as store:
         if subject is not None and store.node(subject) is None:
-            raise missing(subject)
+            alias_of = canonical_node(store, subject)  # an alias: its person's restrictions
+            if alias_of is None:
+                raise missing(subject)
+            subject = alias_of.id
         found = store.restrictions(subject=subject, active_on=on)
         now = today()
         if as_json:
@@ -371,12 +531,30 @@ def migrate(store_url: str) -> None:
     help="S (≈10k links), M (≈1M), L (≈10M) or a number of links.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
-def generate(output: str, size: str, seed: int) -> None:
+@click.option(
+    "--sources",
+    "sources_dir",
+    metavar="DIR",
+    help="Also write the published lists about this registry (court-dishonest, "
+    "consumption-restriction, penalty, gsxt-lists, registry) into DIR, with truth.csv "
+    "naming each row's true party. Needs OUTPUT to be a file.",
+)
+@click.option(
+    "--source-rows",
+    type=click.IntRange(1),
+    help="Person rows per list (default: one per ten persons with an identity number).",
+)
+def generate(
+    output: str, size: str, seed: int, sources_dir: str | None, source_rows: int | None
+) -> None:
     """Write a synthetic registry with the shape of a real one, as contract JSON Lines.
 
     OUTPUT is a file path, or - for standard output.
     """
     from creditgraph.synth.generator import generate as generate_registry
+
+    if sources_dir and output == "-":
+        _fail("--sources reads the registry back: give OUTPUT as a file, not -", EXIT_INVALID)
 
     try:
         summary = generate_registry(
@@ -390,6 +568,17 @@ def generate(output: str, size: str, seed: int) -> None:
         click.echo(
             f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "
             f"{sum(summary.events.values())} events in {summary.seconds:.1f} s",
+            err=True,
+        )
+    if sources_dir:
+        from creditgraph.synth.sources import write_sources
+
+        written = write_sources(output, sources_dir, seed, source_rows)
+        for name, count in sorted(written.rows.items()):
+            click.echo(f"{sources_dir}/{name}: {count} rows", err=True)
+        patterns = ", ".join(f"{p} {n}" for p, n in sorted(written.patterns.items()))
+        click.echo(
+            f"person rows by pattern: {patterns}; same-name strangers: {written.strangers}",
             err=True,
         )
 

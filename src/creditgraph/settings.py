@@ -30,6 +30,7 @@ class Settings:
     neo4j_password: str | None = None
     rule_dirs: tuple[Path, ...] = ()
     id_key: str | None = None
+    id_key_file: str | None = None
     api_keys: dict[str, str] = field(default_factory=dict)
     public_access: bool = False
     today: dt.date | None = None
@@ -49,6 +50,7 @@ EXPECTED = {
     "CREDITGRAPH_STORE": "a file path or a bolt:// / neo4j:// URL",
     "CREDITGRAPH_RULES": f"folders of rule files separated by {os.pathsep!r}",
     "CREDITGRAPH_ID_KEY": "a non-empty secret",
+    "CREDITGRAPH_ID_KEY_FILE": "the path of a file holding the secret, outside the store's folder",
     "CREDITGRAPH_API_KEYS": f"KEY=ROLE[,KEY=ROLE…] with ROLE one of {', '.join(API_ROLES)}",
     "CREDITGRAPH_PUBLIC": "1/true/yes or 0/false/no",
     "CREDITGRAPH_TODAY": "a date YYYY-MM-DD",
@@ -74,6 +76,7 @@ class _Environment(BaseSettings):
     store: str = Field("./creditgraph.db", validation_alias=_alias("CREDITGRAPH_STORE"))
     rules: str = Field("", validation_alias=_alias("CREDITGRAPH_RULES"))
     id_key: str | None = Field(None, validation_alias=_alias("CREDITGRAPH_ID_KEY"))
+    id_key_file: str | None = Field(None, validation_alias=_alias("CREDITGRAPH_ID_KEY_FILE"))
     api_keys: str = Field("", validation_alias=_alias("CREDITGRAPH_API_KEYS"))
     public: bool = Field(False, validation_alias=_alias("CREDITGRAPH_PUBLIC"))
     today: str | None = Field(None, validation_alias=_alias("CREDITGRAPH_TODAY"))
@@ -134,8 +137,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         neo4j_password=raw.neo4j_password,
         # extra rule folders (a city's own rules)
         rule_dirs=tuple(Path(p) for p in raw.rules.split(os.pathsep) if p),
-        # the secret for hashing identity numbers; else a key file beside the embedded store
+        # the secret identity numbers are hashed with (stretched with scrypt); or a file
+        # holding it, outside the store's folder
         id_key=raw.id_key,
+        id_key_file=raw.id_key_file,
         api_keys=parse_api_keys(raw.api_keys),
         # anonymous callers get the public role (public facts only)
         public_access=raw.public,

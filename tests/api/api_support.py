@@ -59,12 +59,16 @@ def settings(**changes: Any) -> Settings:
     return dataclasses.replace(base, **changes)
 
 
-def lines(records: Sequence[Mapping[str, Any]], name: str = "records") -> list[tuple[str, int, str]]:
+def lines(
+    records: Sequence[Mapping[str, Any]], name: str = "records"
+) -> list[tuple[str, int, str]]:
     return [(name, i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(records)]
 
 
 def demo_records() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in demo_file().read_text("utf-8").splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in demo_file().read_text("utf-8").splitlines() if line.strip()
+    ]
 
 
 def new_store(path: Path, extra: Sequence[Mapping[str, Any]] = ()) -> EmbeddedStore:
@@ -74,15 +78,28 @@ def new_store(path: Path, extra: Sequence[Mapping[str, Any]] = ()) -> EmbeddedSt
     return store
 
 
-def state_for(store: GraphStore, *, keys: Mapping[str, str] | None = None, public: bool = False,
-              host: str | None = "127.0.0.1", **setting_changes: Any) -> ApiState:
+def state_for(
+    store: GraphStore,
+    *,
+    keys: Mapping[str, str] | None = None,
+    public: bool = False,
+    host: str | None = "127.0.0.1",
+    **setting_changes: Any,
+) -> ApiState:
     policy = AccessPolicy.configure(
-        {key: role for role, key in (keys or {}).items()}, public=public, host=host)
+        {key: role for role, key in (keys or {}).items()}, public=public, host=host
+    )
     return create_state(store, settings(**setting_changes), policy, workers=4)
 
 
-def run(state: ApiState, query: str, variables: dict[str, Any] | None = None, *,
-        key: str | None = None, purpose: str | None = None) -> Any:
+def run(
+    state: ApiState,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    purpose: str | None = None,
+) -> Any:
     """In process, without HTTP: schema.execute_sync with the caller's context."""
     context = ApiContext.for_key(state, key, purpose=purpose)
     return schema.execute_sync(query, variable_values=variables, context_value=context)
@@ -95,8 +112,9 @@ def codes(result: Any) -> list[str]:
 @contextmanager
 def serving(state: ApiState) -> Iterator[str]:
     """The real server (uvicorn) on an ephemeral loopback port, stopped on exit."""
-    config = uvicorn.Config(create_app(state), host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(
+        create_app(state), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
     thread.start()
@@ -114,12 +132,18 @@ def serving(state: ApiState) -> Iterator[str]:
         assert not thread.is_alive(), "the test server did not stop"
 
 
-def client(base_url: str, key: str | None = None, *, purpose: str | None = None,
-           header: str = "authorization") -> Client:
+def client(
+    base_url: str,
+    key: str | None = None,
+    *,
+    purpose: str | None = None,
+    header: str = "authorization",
+) -> Client:
     headers: dict[str, str] = {}
     if key is not None:
-        headers = {"Authorization": f"Bearer {key}"} if header == "authorization" else {
-            "X-API-Key": key}
+        headers = (
+            {"Authorization": f"Bearer {key}"} if header == "authorization" else {"X-API-Key": key}
+        )
     if purpose is not None:
         headers["X-Purpose"] = quote(purpose)  # headers are ASCII: percent-encode
     return Client(transport=HTTPXTransport(url=f"{base_url}/graphql", headers=headers, timeout=30))
@@ -130,11 +154,21 @@ def ask(gql_client: Client, query: str, variables: dict[str, Any] | None = None)
         return session.execute(GraphQLRequest(query, variable_values=variables))
 
 
-def post(base_url: str, query: str, variables: dict[str, Any] | None = None, *,
-         key: str | None = None, timeout: float = 30) -> httpx.Response:
+def post(
+    base_url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    key: str | None = None,
+    timeout: float = 30,
+) -> httpx.Response:
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    return httpx.post(f"{base_url}/graphql", json={"query": query, "variables": variables or {}},
-                      headers=headers, timeout=timeout)
+    return httpx.post(
+        f"{base_url}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=timeout,
+    )
 
 
 def free_port() -> int:
@@ -186,8 +220,16 @@ def nominee_hub() -> list[dict[str, object]]:
     for i in range(HUB_SIZE):
         shell = f"e:shell-{i:03d}"
         records.append({"type": "enterprise", "id": shell, "name": f"上海空壳{i:03d}商贸有限公司"})
-        records.append({"type": "link", "rel": "LEGAL_REPRESENTATIVE", "from": NOMINEE,
-                        "to": shell, "valid_from": "2020-01-01", "valid_to": None})
+        records.append(
+            {
+                "type": "link",
+                "rel": "LEGAL_REPRESENTATIVE",
+                "from": NOMINEE,
+                "to": shell,
+                "valid_from": "2020-01-01",
+                "valid_to": None,
+            }
+        )
     return records
 
 

@@ -62,20 +62,35 @@ def main() -> None:
     load(read_lines([str(data)]), store)
     counts = store.stats(time.localtime and __import__("datetime").date.today())
     barred = sorted({r.subject for r in store.restrictions() if r.subject.startswith("p:")})
-    persons = [json.loads(line)["id"] for line in data.read_text("utf-8").splitlines()
-               if '"type": "person"' in line or '"type":"person"' in line]
+    persons = [
+        json.loads(line)["id"]
+        for line in data.read_text("utf-8").splitlines()
+        if '"type": "person"' in line or '"type":"person"' in line
+    ]
     store.close()
-    print(f"store: {sum(counts['nodes'].values())} nodes {dict(counts['nodes'])}, "
-          f"{sum(counts['links'].values())} links, {sum(counts['events'].values())} events, "
-          f"{sum(counts['restrictions'].values())} restrictions; "
-          f"{len(barred)} persons with restrictions (generated {summary.records} records)")
+    print(
+        f"store: {sum(counts['nodes'].values())} nodes {dict(counts['nodes'])}, "
+        f"{sum(counts['links'].values())} links, {sum(counts['events'].values())} events, "
+        f"{sum(counts['restrictions'].values())} restrictions; "
+        f"{len(barred)} persons with restrictions (generated {summary.records} records)"
+    )
 
     port = _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITGRAPH_")}
     server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from creditgraph.api.commands import serve; "
-         "serve(sys.argv[1:])", "--store", str(db), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from creditgraph.api.commands import serve; serve(sys.argv[1:])",
+            "--store",
+            str(db),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -85,8 +100,10 @@ def main() -> None:
             except httpx.TransportError:
                 time.sleep(0.1)
         rng = random.Random(1)
-        subjects = [rng.choice(barred) if rng.random() < 0.5 else rng.choice(persons)
-                    for _ in range(args.requests)]
+        subjects = [
+            rng.choice(barred) if rng.random() < 0.5 else rng.choice(persons)
+            for _ in range(args.requests)
+        ]
         verdicts: dict[str, int] = {}
         with httpx.Client(base_url=url, timeout=10) as http:
             for person in subjects[:300]:  # warm-up: caches, connections
@@ -104,10 +121,12 @@ def main() -> None:
                 started = time.perf_counter()
                 http.post("/graphql", json={"query": BATCH, "variables": {"r": batch}})
                 batch_times.append(time.perf_counter() - started)
-        print(f"sequential checkAppointment, {len(latencies)} requests, one keep-alive "
-              f"connection: p50 {1000 * statistics.median(latencies):.2f} ms, "
-              f"p99 {1000 * _percentile(latencies, 0.99):.2f} ms, "
-              f"{len(latencies) / sum(latencies):.0f} req/s; verdicts {verdicts}")
+        print(
+            f"sequential checkAppointment, {len(latencies)} requests, one keep-alive "
+            f"connection: p50 {1000 * statistics.median(latencies):.2f} ms, "
+            f"p99 {1000 * _percentile(latencies, 0.99):.2f} ms, "
+            f"{len(latencies) / sum(latencies):.0f} req/s; verdicts {verdicts}"
+        )
         print(f"checkAppointments batch of 100: p50 {1000 * statistics.median(batch_times):.1f} ms")
 
         done = [0] * args.threads
@@ -117,8 +136,10 @@ def main() -> None:
             with httpx.Client(base_url=url, timeout=10) as http:
                 i = index
                 while time.perf_counter() < stop:
-                    http.post("/graphql", json={"query": CHECK,
-                                                "variables": {"p": subjects[i % len(subjects)]}})
+                    http.post(
+                        "/graphql",
+                        json={"query": CHECK, "variables": {"p": subjects[i % len(subjects)]}},
+                    )
                     done[index] += 1
                     i += args.threads
 
@@ -129,9 +150,11 @@ def main() -> None:
         for t in threads:
             t.join()
         elapsed = time.perf_counter() - began
-        print(f"{args.threads} concurrent clients for {elapsed:.1f} s: "
-              f"{sum(done) / elapsed:.0f} req/s (server: one process; {os.cpu_count()} CPUs "
-              "shared with the clients)")
+        print(
+            f"{args.threads} concurrent clients for {elapsed:.1f} s: "
+            f"{sum(done) / elapsed:.0f} req/s (server: one process; {os.cpu_count()} CPUs "
+            "shared with the clients)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=20)

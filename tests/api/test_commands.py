@@ -19,8 +19,14 @@ from click.testing import CliRunner
 
 from creditgraph.api.commands import demo, serve
 
-_ENV_CLEARED = ("CREDITGRAPH_API_KEYS", "CREDITGRAPH_PUBLIC", "CREDITGRAPH_TODAY",
-                "CREDITGRAPH_STORE", "CREDITGRAPH_RULES", "CREDITGRAPH_REQUEST_TIMEOUT")
+_ENV_CLEARED = (
+    "CREDITGRAPH_API_KEYS",
+    "CREDITGRAPH_PUBLIC",
+    "CREDITGRAPH_TODAY",
+    "CREDITGRAPH_STORE",
+    "CREDITGRAPH_RULES",
+    "CREDITGRAPH_REQUEST_TIMEOUT",
+)
 
 
 def _env(**values: str) -> dict[str, str]:
@@ -30,15 +36,25 @@ def _env(**values: str) -> dict[str, str]:
 
 
 @contextmanager
-def _running(command: str, args: list[str], env: dict[str, str]) -> Iterator[
-        tuple[subprocess.Popen[str], str]]:
+def _running(
+    command: str, args: list[str], env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """The command in a child process, until its /healthz answers; stopped (and checked) after."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import sys; from creditgraph.api.commands import {command}; {command}(sys.argv[1:])",
-         *args, "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            sys.executable,
+            "-c",
+            f"import sys; from creditgraph.api.commands import {command}; {command}(sys.argv[1:])",
+            *args,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -70,11 +86,16 @@ def _stop(process: subprocess.Popen[str], how: signal.Signals) -> str:
 def test_demo_shows_every_feature_in_one_command_and_stops_cleanly() -> None:
     with _running("demo", [], _env()) as (process, url):
         investigator = client(url)  # open local mode: no key needed on loopback
-        check = ask(investigator, '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) '
-                    "{ decision until reasons { rule } } }")
+        check = ask(
+            investigator,
+            '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) '
+            "{ decision until reasons { rule } } }",
+        )
         assert check["checkAppointment"]["decision"] == "DENY"
-        owners = ask(investigator, '{ beneficialOwners(enterpriseId: "91310115MA1DH0046X") '
-                     "{ person { name } reasons } }")
+        owners = ask(
+            investigator,
+            '{ beneficialOwners(enterpriseId: "91310115MA1DH0046X") { person { name } reasons } }',
+        )
         assert len(owners["beneficialOwners"]) == 4
         conflicts = ask(investigator, '{ interestConflicts(agencyId: "g:pd-amr") { relation } }')
         assert {c["relation"] for c in conflicts["interestConflicts"]} == {"SELF", "RELATIVE"}
@@ -94,25 +115,32 @@ def test_serve_with_keys_requires_a_key_and_stops_on_sigterm(tmp_path: Path) -> 
     with _running("serve", ["--store", str(path)], env) as (process, url):
         anonymous = httpx.post(f"{url}/graphql", json={"query": "{ viewer { role } }"}).json()
         assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        approval = ask(client(url, KEYS["approval"]),
-                       '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }')
+        approval = ask(
+            client(url, KEYS["approval"]),
+            '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }',
+        )
         assert approval == {"checkAppointment": {"decision": "DENY"}}
         output = _stop(process, signal.SIGTERM)
     assert "API keys required (3 configured: approval, investigator, steward)" in output
 
 
 def test_serve_refuses_an_outside_address_without_keys(tmp_path: Path) -> None:
-    result = CliRunner().invoke(serve, ["--store", str(tmp_path / "s.db"), "--host", "0.0.0.0"],
-                                env=dict.fromkeys(_ENV_CLEARED))
+    result = CliRunner().invoke(
+        serve,
+        ["--store", str(tmp_path / "s.db"), "--host", "0.0.0.0"],
+        env=dict.fromkeys(_ENV_CLEARED),
+    )
     assert result.exit_code == 2
     assert "refusing to serve on 0.0.0.0 without API keys" in result.output
     assert not (tmp_path / "s.db").exists()
 
 
 def test_serve_rejects_an_unknown_role_in_the_keys(tmp_path: Path) -> None:
-    result = CliRunner().invoke(serve, ["--store", str(tmp_path / "s.db")],
-                                env={**dict.fromkeys(_ENV_CLEARED),
-                                     "CREDITGRAPH_API_KEYS": "k1=approval,k2=admin"})
+    result = CliRunner().invoke(
+        serve,
+        ["--store", str(tmp_path / "s.db")],
+        env={**dict.fromkeys(_ENV_CLEARED), "CREDITGRAPH_API_KEYS": "k1=approval,k2=admin"},
+    )
     assert result.exit_code == 2
     assert "role 'admin' is not one of approval, investigator, steward" in result.output
 

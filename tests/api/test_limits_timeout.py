@@ -24,8 +24,9 @@ def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) 
 
             def ask_slow() -> None:
                 started = time.monotonic()
-                answers["response"] = post(url, f'{{ neighborhood(id: "{BARRED}", depth: 3) '
-                                           "{ nodes { id } } }")
+                answers["response"] = post(
+                    url, f'{{ neighborhood(id: "{BARRED}", depth: 3) {{ nodes {{ id }} }} }}'
+                )
                 answers["seconds"] = time.monotonic() - started
 
             asker = threading.Thread(target=ask_slow)
@@ -45,8 +46,9 @@ def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) 
             time.sleep(1.5)
             # the worker stopped at its deadline check after the second level: no third call
             assert slow.count("links") == 2
-            quick = post(url, '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) '
-                         "{ decision } }")
+            quick = post(
+                url, '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }'
+            )
             assert quick.json() == {"data": {"checkAppointment": {"decision": "DENY"}}}
     finally:
         store.close()
@@ -57,8 +59,10 @@ def test_deadline_also_stops_in_process_execution(tmp_path: Path) -> None:
     slow = CountingStore(store, delay={"links": 0.2})
     try:
         state = state_for(cast(GraphStore, slow), request_timeout_s=0.3)
-        result = run(state, f'{{ paths(fromId: "{BARRED}", toId: "p:nominee-none", maxHops: 6) '
-                     "{ length } }")
+        result = run(
+            state,
+            f'{{ paths(fromId: "{BARRED}", toId: "p:nominee-none", maxHops: 6) {{ length }} }}',
+        )
         assert codes(result) == ["NOT_FOUND"]
         result = run(state, f'{{ exposure(id: "{BARRED}", depth: 3) {{ distance }} }}')
         assert codes(result) == ["TIMEOUT"]
@@ -73,8 +77,11 @@ def test_fan_out_and_batch_caps_are_enforced(tmp_path: Path) -> None:
         too_many = run(state, f'{{ neighborhood(id: "{BARRED}", perNodeLimit: 5000) {{ root }} }}')
         assert codes(too_many) == ["LIMIT_EXCEEDED"]
         batch = [{"personId": "p:zhang-wei", "role": "DIRECTOR"}] * 1001
-        too_big = run(state, "query ($r: [AppointmentRequest!]!) { checkAppointments(requests: $r) "
-                      "{ decision } }", {"r": batch})
+        too_big = run(
+            state,
+            "query ($r: [AppointmentRequest!]!) { checkAppointments(requests: $r) { decision } }",
+            {"r": batch},
+        )
         assert codes(too_big) == ["LIMIT_EXCEEDED"]
         assert "at most 1000 checks" in too_big.errors[0].message
     finally:

@@ -1,4 +1,6 @@
-"""The HTTP server: GraphQL at ``/graphql`` (GraphiQL in a browser) and ``/healthz``."""
+"""The HTTP server: the investigator workbench at ``/``, GraphQL at ``/graphql`` (GraphiQL
+in a browser, served from the package), the credit report PDF at ``/report/{id}.pdf``, and
+``/healthz``."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.exceptions import MissingQueryError
-from strawberry.fastapi import GraphQLRouter
 from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
@@ -23,6 +24,8 @@ from creditgraph.api.audit import AuditWriter
 from creditgraph.api.context import ApiContext, ApiState
 from creditgraph.api.guard import RequestGuard, VariablesRejected, check_variables
 from creditgraph.api.schema import schema
+from creditgraph.api.web import LocalGraphiQLRouter
+from creditgraph.api.web import install as install_web
 from creditgraph.settings import Settings
 from creditgraph.store.base import GraphStore, StoreError
 
@@ -48,6 +51,11 @@ def purpose_text(header: str) -> str:
     except (UnicodeEncodeError, UnicodeDecodeError):
         text = header
     return unquote(text)[:MAX_PURPOSE]
+
+
+def _purpose_of(request: Request) -> str | None:
+    purpose = request.headers.get(PURPOSE_HEADER)
+    return purpose_text(purpose) if purpose else None
 
 
 def create_state(
@@ -140,8 +148,9 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
         return Response(orjson.dumps(process_result(result)), media_type="application/json")
 
     app.router.routes.append(Route("/graphql", graphql_post, methods=["POST"]))
-    # GET: GraphiQL in a browser, and queries in the URL
-    app.include_router(GraphQLRouter(schema, context_getter=get_context), prefix="/graphql")
+    # GET: GraphiQL in a browser (from the package), and queries in the URL
+    app.include_router(LocalGraphiQLRouter(schema, context_getter=get_context), prefix="/graphql")
+    install_web(app, state, _purpose_of)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:

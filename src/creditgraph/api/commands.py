@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import sys
 import tempfile
 from collections.abc import Callable
@@ -143,9 +144,25 @@ def _run_until_stopped(app: Any, host: str, port: int) -> None:
             if isinstance(captured, list):
                 captured.clear()
 
-    Server(
-        uvicorn.Config(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
-    ).run()
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+    )
+    # after Config, which sets up uvicorn's loggers: a GET query may carry an identity number
+    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
+    Server(config).run()
+
+
+class WithoutQueryStrings(logging.Filter):
+    """Access-log lines without the query string: GraphQL over GET puts the whole operation,
+    variables included (an identity number, a name searched for), in the URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _ = args[2].partition("?")
+            if sep:
+                record.args = (*args[:2], path + "?…", *args[3:])
+        return True
 
 
 @click.command()
@@ -204,6 +221,12 @@ def demo(store_url: str | None, host: str, port: int) -> None:
 
     settings = _settings()
     settings = dataclasses.replace(settings, today=settings.today or DEMO_TODAY)
+    if not settings.id_key and not settings.id_key_file:
+        # the demo's own key, in creditgraph's config folder: never beside the store
+        from creditgraph.identity.keys import config_dir, create_key_file
+
+        key_file = create_key_file(config_dir() / "demo.key")
+        settings = dataclasses.replace(settings, id_key_file=str(key_file))
     policy = _policy(settings, host)
     with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
         url = store_url or str(Path(folder) / "demo.db")
@@ -241,31 +264,13 @@ def demo(store_url: str | None, host: str, port: int) -> None:
 
 
 def _examples(host: str, port: int) -> str:
+    from creditgraph.web.examples import banner_text
+
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/graphql"
-    return f"""Try these in GraphiQL ({url}):
+    return f"""Try these in GraphiQL ({url}), or in the workbench at http://{shown}:{port}/ :
 
-  # a legal representative of a revoked enterprise: DENY, with the rule, basis, path and end date
-  {{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) {{ decision until
-      reasons {{ measure rule legalBasis from until event {{ kind subject date }} path {{ node rel }} }} }} }}
-  # same name, different person: ALLOW;  closed with responsibility unknown: REVIEW
-  {{ a: checkAppointment(personId: "p:zhang-wei-2", role: DIRECTOR) {{ decision }}
-    b: checkAppointment(personId: "p:huang-lei", role: LEGAL_REPRESENTATIVE) {{ decision reasons {{ certainty }} }} }}
-  # a bidding ban; a voided listing (objection upheld)
-  {{ a: checkEligibility(subjectId: "91310115MA1DH0046X", activity: BIDDING) {{ decision until }}
-    b: checkEligibility(subjectId: "91310115MA1YH0061C", activity: GOV_PROCUREMENT) {{ decision }} }}
-  # who really owns it: effective shares through a holding with a cross-holding, and control
-  {{ beneficialOwners(enterpriseId: "91310115MA1DH0046X") {{ person {{ name }} effectiveShare reasons
-      chains {{ nodes share control }} }} }}
-  # how are the barred director and the official connected?
-  {{ paths(fromId: "p:zhang-wei", toId: "p:wu-gang") {{ length nodes {{ name }} hops {{ links {{ rel validFrom }} }} }} }}
-  # sanctioned parties within two links; the official whose relative sits on a supervised board
-  {{ exposure(id: "91310115MA1MY0020J") {{ node {{ name }} distance active events {{ kind date }} }} }}
-  {{ interestConflicts(agencyId: "g:pd-amr") {{ relation holder {{ name }} enterprise {{ name }} holding {{ rel }} }} }}
-  # search in traditional characters; the enterprise's legal representatives over time
-  {{ search(query: "華信") {{ edges {{ node {{ id name ... on Enterprise {{ status
-      legalRepresentatives {{ source {{ name }} validFrom validTo }} }} }} }} }} }}
-  {{ neighborhood(id: "p:zhang-wei", depth: 2) {{ nodes {{ id name type }} links {{ rel from to }} truncated {{ node total shown }} }} }}
+{banner_text()}
 
 Or from a shell:
   curl -s {url} -H 'Content-Type: application/json' \\

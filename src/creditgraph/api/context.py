@@ -16,7 +16,7 @@ from strawberry.fastapi import BaseContext
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
 from creditgraph.domain.model import Node
-from creditgraph.service.decisions import Decisions
+from creditgraph.service.decisions import Decisions, canonical_node
 from creditgraph.service.errors import ServiceError, missing
 from creditgraph.service.investigation import Deadline
 from creditgraph.settings import Settings
@@ -118,14 +118,20 @@ class ApiContext(BaseContext):
             self._nodes[node.id] = node
 
     def node(self, node_id: str) -> Node | None:
-        return self.fetch_nodes([node_id]).get(node_id)
+        found = self.fetch_nodes([node_id]).get(node_id)
+        if found is None and ":" in node_id:
+            found = canonical_node(self.store, node_id)  # an alias id: its person
+        return found
 
     def visible(self, node: Node | None) -> bool:
         return node is not None and (node.type != PERSON or self.sees_persons)
 
     # audit ---------------------------------------------------------------------------------
-    def touch(self, info: Info[Any, Any], person_ids: Iterable[str]) -> None:
-        """Record that the operation this field belongs to showed these persons."""
+    def touch(
+        self, info: Info[Any, Any], person_ids: Iterable[str], *, how: str | None = None
+    ) -> None:
+        """Record that the operation this field belongs to showed these persons (``how``: the
+        way they were looked up, e.g. "by identity number", added to the operation's name)."""
         ids = list(person_ids)
         if not ids:
             return
@@ -134,7 +140,8 @@ class ApiContext(BaseContext):
             path = path.prev
         key = str(path.key)
         if key not in self._touched:
-            self._touched[key] = (_root_field_name(info, key), set())
+            name = _root_field_name(info, key)
+            self._touched[key] = (f"{name} {how}" if how else name, set())
         self._touched[key][1].update(ids)
 
     def touch_shown(self, operations: dict[str, str], data: dict[str, Any] | None) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import analysis as analysis_api
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -30,6 +31,7 @@ from creditgraph.api.types import (
     ImportResult,
     InterestConflict,
     KindCount,
+    MatchVerdict,
     Node,
     NodeConnection,
     NodeEdge,
@@ -38,6 +40,7 @@ from creditgraph.api.types import (
     Path,
     Person,
     RecordError,
+    ResolutionEntry,
     Restriction,
     RestrictionConnection,
     RestrictionEdge,
@@ -47,9 +50,10 @@ from creditgraph.api.types import (
     visible_restrictions,
 )
 from creditgraph.domain.model import Restriction as DomainRestriction
+from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
-from creditgraph.service.decisions import Decisions
+from creditgraph.service.decisions import Decisions, person_by_number
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
 from creditgraph.store.base import GraphStore
 
@@ -121,6 +125,32 @@ def _visible_node(ctx: ApiContext, node_id: str) -> Any:
     return node
 
 
+BY_NUMBER = "by identity number"
+
+
+def _resolved(ctx: ApiContext, node_id: str) -> str:
+    """The id a caller's id stands for: an alias (a later id of the same identity number)
+    gives its person's; anything else is left for the service to judge."""
+    node = ctx.node(node_id)
+    return node.id if node is not None else node_id
+
+
+def _one_of(person_id: object, id_number: object) -> None:
+    if (person_id is None) == (id_number is None):
+        raise InvalidArgument("give exactly one of the person's id and idNumber")
+
+
+def _touch_by_number(ctx: ApiContext, info: Info, decisions: Sequence[Any]) -> None:
+    """Audit a check by identity number: it says so, and names the person resolved (or the
+    published entries weighed) — never the number."""
+    ids: set[str] = set()
+    for decision in decisions:
+        if decision.subject:
+            ids.add(decision.subject)
+        ids.update(r.identity.entry for r in decision.reasons if r.identity is not None)
+    ctx.touch(info, ids or {"(no person holds the number)"}, how=BY_NUMBER)
+
+
 def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
     for node_id in ids:
         if node_id is not None and ctx.node(node_id) is None:
@@ -134,6 +164,7 @@ class _Prefetched:
 
     def __init__(self, store: GraphStore, requests: Sequence[tuple[str, str, str | None, dt.date]]):
         self.schema = store.schema
+        self._store = store
         ids = {p for p, _, _, _ in requests} | {e for _, _, e, _ in requests if e is not None}
         self._nodes = store.nodes(ids)
         self._restrictions: dict[tuple[str, dt.date], list[DomainRestriction]] = {}
@@ -146,13 +177,26 @@ class _Prefetched:
         self._version = store.data_version()
 
     def node(self, node_id: str) -> Any:
-        return self._nodes.get(node_id)
+        found = self._nodes.get(node_id)
+        return found if found is not None else self._store.node(node_id)
+
+    def __getattr__(self, name: str) -> Any:
+        # what a batch does not prefetch (identity resolution's reads) goes to the store
+        return getattr(self._store, name)
 
     def restrictions(
         self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
     ) -> list[DomainRestriction]:
         assert subject is not None and active_on is not None
+        if subject not in self._nodes:  # an alias, resolved to its person: not prefetched
+            return self._store.restrictions(subject=subject, active_on=active_on)
         return self._restrictions.get((subject, active_on), [])
+
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> Any:
+        return self._store.persons_by_identity(keys, limit=limit)
+
+    def links(self, *args: Any, **kwargs: Any) -> Any:
+        return self._store.links(*args, **kwargs)
 
     def data_version(self) -> str:
         return self._version
@@ -203,22 +247,46 @@ class Query:
     def check_appointment(
         self,
         info: Info,
-        person_id: strawberry.ID,
         role: Role,
+        person_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The person, by id (or give idNumber)."),
+        ] = None,
         enterprise_id: strawberry.ID | None = None,
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
+        id_number: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The resident identity number (GB 11643) instead of personId: the "
+                "person holding it, and published entries compatible with it (REVIEW). Never "
+                "echoed back, logged or audited in clear."
+            ),
+        ] = None,
+        name: Annotated[
+            str | None,
+            strawberry.argument(description="The name that goes with idNumber."),
+        ] = None,
     ) -> Decision:
         ctx = info.context
         ctx.require(Right.CHECK)
+        _one_of(person_id, id_number)
+        day = on or ctx.today
+        if id_number is not None:
+            decision = ctx.state.decisions.check_appointment_by_number(
+                id_number, role, name=name, enterprise_id=enterprise_id, on=day
+            )
+            _touch_by_number(ctx, info, [decision])
+            return Decision.of(decision)
+        assert person_id is not None
         try:
             decision = ctx.state.decisions.check_appointment(
-                person_id, role, enterprise_id=enterprise_id, on=on or ctx.today
+                person_id, role, enterprise_id=enterprise_id, on=day
             )
         except UnknownId as exc:
             raise _unknown(ctx, exc, person_id, enterprise_id) from None
-        ctx.touch(info, [person_id])
+        ctx.touch(info, [decision.subject or person_id])
         return Decision.of(decision)
 
     @strawberry.field(
@@ -230,6 +298,11 @@ class Query:
         ctx.require(Right.CHECK)
         if len(requests) > MAX_BATCH_CHECKS:
             raise LimitExceeded(f"at most {MAX_BATCH_CHECKS} checks per call, got {len(requests)}")
+        for index, r in enumerate(requests):
+            try:
+                _one_of(r.person_id, r.id_number)
+            except ServiceError as exc:
+                raise type(exc)(f"requests[{index}]: {exc}") from None
         asked = [
             (
                 str(r.person_id),
@@ -238,22 +311,39 @@ class Query:
                 r.on or ctx.today,
             )
             for r in requests
+            if r.person_id is not None
         ]
-        if not asked:
+        if not requests:
             return []
         decisions = Decisions(cast(GraphStore, _Prefetched(ctx.store, asked)))
         answers = []
-        for index, (person, role, enterprise, day) in enumerate(asked):
+        for index, r in enumerate(requests):
+            day = r.on or ctx.today
+            enterprise = None if r.enterprise_id is None else str(r.enterprise_id)
+            person = None if r.person_id is None else str(r.person_id)
             try:
-                answers.append(
-                    decisions.check_appointment(person, role, enterprise_id=enterprise, on=day)
-                )
+                if r.id_number is not None:
+                    answers.append(
+                        ctx.state.decisions.check_appointment_by_number(
+                            r.id_number, str(r.role), name=r.name, enterprise_id=enterprise, on=day
+                        )
+                    )
+                else:
+                    assert person is not None
+                    answers.append(
+                        decisions.check_appointment(
+                            person, str(r.role), enterprise_id=enterprise, on=day
+                        )
+                    )
             except UnknownId as exc:
                 error = _unknown(ctx, exc, person, enterprise)
                 raise type(error)(f"requests[{index}]: {error}") from None
             except ServiceError as exc:
                 raise type(exc)(f"requests[{index}]: {exc}") from None
-        ctx.touch(info, {person for person, _, _, _ in asked})
+        by_id = [d for d, r in zip(answers, requests, strict=True) if r.id_number is None]
+        ctx.touch(info, {d.subject for d in by_id if d.subject})
+        by_number = [d for d, r in zip(answers, requests, strict=True) if r.id_number is not None]
+        _touch_by_number(ctx, info, by_number)
         return [Decision.of(d) for d in answers]
 
     @strawberry.field(
@@ -274,9 +364,9 @@ class Query:
         subject = ctx.node(subject_id)
         if subject is None:
             raise missing(subject_id)
-        decision = ctx.state.decisions.check_eligibility(subject_id, activity, on=on or ctx.today)
+        decision = ctx.state.decisions.check_eligibility(subject.id, activity, on=on or ctx.today)
         if subject.type == PERSON:
-            ctx.touch(info, [subject_id])
+            ctx.touch(info, [subject.id])
         return Decision.of(decision)
 
     # parties ----------------------------------------------------------------------------------
@@ -284,9 +374,52 @@ class Query:
     def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
         return cast(Enterprise, _party_of_type(info, id, "enterprise", Right.READ_PUBLIC))
 
-    @strawberry.field(description="A person by id. Roles: investigator, steward.")
-    def person(self, info: Info, id: strawberry.ID) -> Person | None:
-        return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
+    @strawberry.field(
+        description="A person by id (an alias gives the person), or by identity number "
+        "(the person holding it; null when none). Roles: investigator, steward."
+    )
+    def person(
+        self,
+        info: Info,
+        id: strawberry.ID | None = None,
+        id_number: Annotated[
+            str | None,
+            strawberry.argument(description="A resident identity number, instead of id."),
+        ] = None,
+    ) -> Person | None:
+        _one_of(id, id_number)
+        if id is not None:
+            return cast(Person, _party_of_type(info, id, PERSON, Right.READ))
+        ctx = info.context
+        ctx.require(Right.READ)
+        assert id_number is not None
+        holder = person_by_number(ctx.store, id_number)
+        if holder is None:
+            return None
+        ctx.touch(info, [holder.id], how=BY_NUMBER)
+        return Person(record=holder)
+
+    @strawberry.field(
+        description="Published entries still to be judged — reaching someone only "
+        "UNCONFIRMED (masked number and name) or AMBIGUOUS — with their candidates and "
+        "evidence, most consequential first (measures in force hanging on them). Roles: "
+        "investigator, steward."
+    )
+    def resolution_queue(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None, strawberry.argument(description=f"How many (default 50, max {MAX_PAGE}).")
+        ] = None,
+    ) -> list[ResolutionEntry]:
+        ctx = info.context
+        ctx.require(Right.READ)
+        ctx.deadline.check()
+        found = resolution_queue(ctx.store, on=ctx.today, limit=_page_size(first, 50))
+        ctx.touch(
+            info, {c.person for r in found for c in r.candidates} | {r.entry.id for r in found}
+        )
+        return [ResolutionEntry.of(r) for r in found]
 
     @strawberry.field(description="An agency by id.")
     def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
@@ -367,7 +500,7 @@ class Query:
         size = _page_size(first, 50)
         last_id = _decode_cursor("restriction", after)
         if subject_id is not None:
-            _visible_node(ctx, subject_id)
+            subject_id = strawberry.ID(_visible_node(ctx, subject_id).id)  # an alias: its person
         ctx.deadline.check()
         found = visible_restrictions(
             ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
@@ -415,7 +548,7 @@ class Query:
         try:
             found = inv.neighborhood(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 rels=rels,
                 as_of=as_of,
@@ -448,8 +581,8 @@ class Query:
         try:
             found = inv.paths(
                 ctx.store,
-                from_id,
-                to_id,
+                _resolved(ctx, from_id),
+                _resolved(ctx, to_id),
                 max_hops=max_hops,
                 as_of=as_of,
                 rels=rels,
@@ -510,7 +643,7 @@ class Query:
         try:
             found = inv.exposure(
                 ctx.store,
-                id,
+                _resolved(ctx, id),
                 depth=depth,
                 as_of=as_of or ctx.today,
                 rels=rels,
@@ -541,7 +674,7 @@ class Query:
             found = inv.interest_conflicts(
                 ctx.store,
                 agency=agency_id,
-                official=official_id,
+                official=None if official_id is None else _resolved(ctx, official_id),
                 as_of=as_of or ctx.today,
                 deadline=ctx.deadline,
             )
@@ -585,6 +718,12 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    # graph analysis (networkx): fields defined with their types in creditgraph.api.analysis
+    related_groups: analysis_api.RelatedGroups = analysis_api.related_groups_field
+    ownership_cycles: list[analysis_api.OwnershipCycle] = analysis_api.ownership_cycles_field
+    k_shortest_paths: list[Path] = analysis_api.k_shortest_paths_field
+    ownership_tree: list[analysis_api.OwnershipBranch] = analysis_api.ownership_tree_field
 
     @strawberry.field(description="Who the server takes the caller for, and what they may do.")
     def viewer(self, info: Info) -> Viewer:
@@ -654,3 +793,34 @@ class Mutation:
             )
         record.update(details)
         return _import(info.context, [record], skip_invalid=False)
+
+    @strawberry.mutation(
+        description="Record a steward's verdict on a published entry (a) and a registry "
+        "person (b): SAME confirms the reach (REVIEW becomes DENY where a measure bars), "
+        "DIFFERENT removes it for good, UNSURE keeps it under review. Durable, exported "
+        "with the graph, re-applied on every re-load; re-derives in the same transaction. "
+        "Role: steward."
+    )
+    def judge_match(
+        self,
+        info: Info,
+        a: strawberry.ID,
+        b: strawberry.ID,
+        verdict: MatchVerdict,
+        why: str | None = None,
+    ) -> ResolutionEntry:
+        ctx = info.context
+        ctx.require(Right.WRITE)
+        ctx.writing = True
+        principal = ctx.principal.name if ctx.principal is not None else "local"
+        resolution, _ = judge(
+            ctx.store,
+            str(a),
+            str(b),
+            verdict.value.lower(),
+            why=why,
+            judged_by=principal,
+            on=ctx.today,
+        )
+        ctx.touch(info, [str(a), str(b)])
+        return ResolutionEntry.of(resolution)

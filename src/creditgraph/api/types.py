@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -182,13 +183,37 @@ class Enterprise(Node):
 )
 class Person(Node):
     @strawberry.field(
-        description="The masked identity number (e.g. 110105********002X); null "
-        "unless the caller is a data steward."
+        description="The masked identity number (e.g. 110************02X; for a published "
+        "entry, the list's own mask); null unless the caller is a data steward."
     )
     def id_number_masked(self, info: Info) -> str | None:
         if not info.context.may(Right.SEE_ID_NUMBERS):
             return None
         return self.record.props.get("id_masked")
+
+    @strawberry.field(
+        description="Later ids of the same person (the same identity number filed under "
+        "another id); each resolves to this person."
+    )
+    def aliases(self) -> list[strawberry.ID]:
+        return [strawberry.ID(a) for a in self.record.props.get("aliases") or ()]
+
+    @strawberry.field(description="True for a person known only from a published list (lp:…).")
+    def listed(self) -> bool:
+        return self.record.id.startswith("lp:")
+
+    @strawberry.field(
+        description="For a published entry (lp:…): the registry persons it may be, with the "
+        "evidence and certainty; null for a registry person."
+    )
+    def resolution(self, info: Info) -> ResolutionEntry | None:
+        if not self.record.id.startswith("lp:"):
+            return None
+        from creditgraph.identity.resolution import resolve_entry
+
+        found = resolve_entry(info.context.store, self.record)
+        info.context.touch(info, [c.person for c in found.candidates])
+        return ResolutionEntry.of(found)
 
 
 @strawberry.type(
@@ -356,6 +381,18 @@ class Subgraph:
             Truncation(node=strawberry.ID(t.node), total=t.total, shown=t.shown)
             for t in self.record.truncated
         ]
+
+    @strawberry.field(
+        description="The parties of the subgraph under a measure in force on the day "
+        "(default: asOf, else today), read in one call — what a picture marks as sanctioned."
+    )
+    def under_measure(self, info: Info, on: dt.date | None = None) -> list[strawberry.ID]:
+        ctx = info.context
+        ctx.deadline.check()
+        day = on or self.record.as_of or ctx.today
+        found = ctx.store.restrictions(subjects=sorted(self.record.nodes), active_on=day)
+        marked = {r.subject for r in visible_restrictions(ctx, found)}
+        return [strawberry.ID(n) for n in self.record.nodes if n in marked]
 
 
 # --- events, restrictions, decisions ---------------------------------------------------------
@@ -556,11 +593,24 @@ class Reason:
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
     )
+    identity: IdentityEvidence | None = strawberry.field(
+        default=None,
+        description="Present when the measure reached the person through a published entry "
+        "(a name and a masked identity number): the entry, the evidence, the certainty.",
+    )
 
     @classmethod
     def of(cls, reason: DomainReason) -> Reason:
         r = reason.restriction
+        identity = reason.identity
         return cls(
+            identity=None
+            if identity is None
+            else IdentityEvidence(
+                entry=strawberry.ID(identity.entry),
+                certainty=identity.certainty.value,
+                evidence=list(identity.evidence),
+            ),
             measure=r.measure,
             rule=r.rule,
             legal_basis=r.legal_basis,
@@ -572,6 +622,19 @@ class Reason:
             path=_steps(r.path),
             restriction_id=strawberry.ID(r.id),
         )
+
+
+@strawberry.type(
+    description="Why a published entry (a person known from a list by name and masked "
+    "number) is taken to be the person checked."
+)
+class IdentityEvidence:
+    entry: strawberry.ID = strawberry.field(description="The published entry (lp:…).")
+    certainty: Certainty_ = strawberry.field(
+        description="CONFIRMED (a steward judged them the same) or UNCONFIRMED (masked number "
+        "and name only: REVIEW)."
+    )
+    evidence: list[str] = strawberry.field(description="The facts the match rests on.")
 
 
 @strawberry.type(description="The answer of a check: ALLOW, REVIEW or DENY, with the reasons.")
@@ -588,11 +651,14 @@ class Decision:
         description="The last day a DENY holds; null when open-ended or not denied."
     )
     person: strawberry.ID | None = strawberry.field(
-        description="The person checked (appointments)."
+        description="The person checked (appointments); asked by identity number, the person "
+        "holding it, or null when no registry person does."
     )
     role: Role | None
     enterprise: strawberry.ID | None
-    subject: strawberry.ID = strawberry.field(description="The party checked.")
+    subject: strawberry.ID | None = strawberry.field(
+        description="The party checked; null for a check by an identity number no person holds."
+    )
     activity: Activity | None
 
     @classmethod
@@ -604,10 +670,10 @@ class Decision:
             on=d.on,
             data_version=d.data_version,
             until=d.until,
-            person=strawberry.ID(d.subject) if appointment else None,
+            person=strawberry.ID(d.subject) if appointment and d.subject else None,
             role=d.role,
             enterprise=None if d.enterprise is None else strawberry.ID(d.enterprise),
-            subject=strawberry.ID(d.subject),
+            subject=strawberry.ID(d.subject) if d.subject else None,
             activity=d.activity,
         )
 
@@ -886,12 +952,75 @@ class EventInput:
     )
 
 
-@strawberry.input(description="One appointment to check.")
+@strawberry.input(
+    description="One appointment to check: the person by personId, or by idNumber (+ name)."
+)
 class AppointmentRequest:
-    person_id: strawberry.ID
     role: Role
+    person_id: strawberry.ID | None = None
+    id_number: str | None = strawberry.field(
+        default=None,
+        description="The resident identity number (GB 11643) instead of personId; never "
+        "echoed back.",
+    )
+    name: str | None = strawberry.field(
+        default=None, description="The name that goes with idNumber (compared, normalised)."
+    )
     enterprise_id: strawberry.ID | None = None
     on: dt.date | None = None
+
+
+@strawberry.enum(description="A steward's verdict on a published entry and a person.")
+class MatchVerdict(Enum):
+    SAME = "SAME"
+    DIFFERENT = "DIFFERENT"
+    UNSURE = "UNSURE"
+
+
+@strawberry.type(description="A registry person a published entry may be, and why.")
+class MatchCandidate:
+    person: strawberry.ID
+    certainty: Certainty_ = strawberry.field(
+        description="CONFIRMED (judged the same) or UNCONFIRMED (masked number and name)."
+    )
+    evidence: list[str] = strawberry.field(description="The facts the match rests on.")
+    verdict: MatchVerdict | None = strawberry.field(description="A steward's verdict, if any.")
+
+
+@strawberry.type(description="A ruled-out person and why (a contradicting fact, a verdict).")
+class ExcludedCandidate:
+    person: strawberry.ID
+    reason: str
+
+
+@strawberry.type(
+    description="How a published entry (a person known from a list by name and masked "
+    "identity number) resolves: MATCHED (one candidate), AMBIGUOUS (several), NEW (none)."
+)
+class ResolutionEntry:
+    entry: strawberry.ID
+    name: str
+    outcome: str = strawberry.field(description="MATCHED, AMBIGUOUS or NEW.")
+    candidates: list[MatchCandidate]
+    excluded: list[ExcludedCandidate]
+
+    @classmethod
+    def of(cls, r: Any) -> ResolutionEntry:
+        return cls(
+            entry=strawberry.ID(r.entry.id),
+            name=r.entry.name,
+            outcome=r.outcome,
+            candidates=[
+                MatchCandidate(
+                    person=strawberry.ID(c.person),
+                    certainty=c.certainty.value,
+                    evidence=list(c.evidence),
+                    verdict=MatchVerdict(c.verdict.upper()) if c.verdict else None,
+                )
+                for c in r.candidates
+            ],
+            excluded=[ExcludedCandidate(person=strawberry.ID(p), reason=w) for p, w in r.excluded],
+        )
 
 
 @strawberry.type(description="Who is asking, as the server sees it.")
@@ -910,13 +1039,16 @@ __all__ = [
     "Enterprise",
     "EventInput",
     "Exposure",
+    "IdentityEvidence",
     "ImportResult",
     "InterestConflict",
+    "MatchVerdict",
     "Node",
     "NodeConnection",
     "Owner",
     "Path",
     "Person",
+    "ResolutionEntry",
     "RestrictionConnection",
     "Subgraph",
     "Viewer",

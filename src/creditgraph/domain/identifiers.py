@@ -200,4 +200,46 @@ def key_fingerprint(key: bytes) -> str:
 
 
 def mask_resident_id(number: str) -> str:
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    """The display form (graph_schema/identity.yaml, ``display``): fewer digits than the
+    published lists show, so the display form narrows a number down as little as possible."""
+    from creditgraph.identity.masks import display_mask  # identity builds on this module
+
+    return display_mask(number)
+
+
+_OLD_NUMBER_DATE = "19"  # 15-digit numbers (before 1999) write the birth year in two digits
+
+
+def contains_resident_id(text: str) -> bool:
+    """Whether text carries something that is, or was mistyped from, an identity number: a run
+    of 17 digits and a digit or X, or of 15 digits (the pre-1999 form), that starts with a
+    province code and holds a calendar birth date — whatever its check character says."""
+    run = 0
+    for end, ch in enumerate(text + " "):
+        if ch.isascii() and ch.isdigit():
+            run += 1
+            continue
+        if ch in "Xx" and run == 17:
+            run += 1
+            end += 1
+        start = end - run
+        if run >= 15 and _holds_number(text[start:end]):
+            return True
+        run = 0
+    return False
+
+
+def _holds_number(digits: str) -> bool:
+    for width, year_digits in ((18, 4), (15, 2)):
+        for start in range(0, len(digits) - width + 1):
+            part = digits[start : start + width]
+            if part[:2] not in _ADDRESS_PROVINCES:
+                continue
+            born = part[6 : 6 + year_digits + 4]
+            year = born[:year_digits] if year_digits == 4 else _OLD_NUMBER_DATE + born[:2]
+            try:
+                dt.date(int(year), int(born[year_digits : year_digits + 2]), int(born[-2:]))
+            except ValueError:
+                continue
+            return True
+    return False

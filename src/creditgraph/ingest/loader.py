@@ -26,6 +26,10 @@ from typing import Any, TextIO, cast
 from tqdm import tqdm
 
 from creditgraph.domain.model import Event, Link, Node
+from creditgraph.identity import LISTED_KEY, is_listed
+from creditgraph.identity.keys import MissingIdKey
+from creditgraph.identity.merging import LoadWarning, merge_identities, merge_stored
+from creditgraph.identity.resolution import resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
     IdProtection,
@@ -48,6 +52,7 @@ DEFAULT_BATCH_SIZE = 50_000
 @dataclass
 class LoadResult:
     errors: list[RecordError] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)  # e.g. two names, one number
     accepted: int = 0
     report: WriteReport = field(default_factory=WriteReport)
     written: bool = False
@@ -159,7 +164,7 @@ class _Records:
 def parse_all(
     lines: Iterable[tuple[str, int, str]], store: GraphStore, *, progress: bool = False
 ) -> _Records:
-    parser = RecordParser(store.schema, IdProtection(store.id_key()))
+    parser = RecordParser(store.schema, IdProtection.of(store))
     records = _Records()
     chunks = (
         parse_source(lines, parser, records.files)
@@ -422,13 +427,18 @@ def load(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = False,
     on_batch: Callable[[WriteReport], None] | None = None,
+    input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
+    """Validate and write the records of ``lines``. ``input_errors``, called once every line
+    was read, adds the errors of an input that was turned into lines (a published source's
+    rows): they count as the load's own, so with any of them nothing is written unless
+    ``skip_invalid``."""
     # A load makes millions of objects and no reference cycles worth finding: without the
     # cycle collector, which would walk all of them again and again, it runs ~5 % faster.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _load(lines, store, skip_invalid, batch_size, progress, on_batch)
+        return _load(lines, store, skip_invalid, batch_size, progress, on_batch, input_errors)
     finally:
         if collecting:
             gc.enable()
@@ -441,13 +451,34 @@ def _load(
     batch_size: int,
     progress: bool,
     on_batch: Callable[[WriteReport], None] | None,
+    input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
     records = parse_all(lines, store, progress=progress)
+    missing_key = IdProtection.of(store).missing
+    if any(error.reason == missing_key for error in records.errors):
+        # a configuration fault, not a bad record: one line naming the variable (exit 1)
+        raise MissingIdKey(missing_key)
+    warnings, records.links, stored_merges = merge_identities(
+        records.nodes, records.links, records.events, store, records.where
+    )
     reference_errors = check_references(records, store, skip_invalid=skip_invalid)
-    result = LoadResult(errors=sorted(records.errors + reference_errors), accepted=len(records))
+    if input_errors is not None:
+        reference_errors += input_errors()
+    result = LoadResult(
+        errors=sorted(records.errors + reference_errors),
+        warnings=sorted(warnings),
+        accepted=len(records),
+    )
     if result.errors and not skip_invalid:
         result.accepted = 0
         return result
+    # persons whose identity resolution the load can change: published entries, and
+    # registry persons with a number (an entry may be compatible with them)
+    identity_rows = [
+        row
+        for row in records.nodes.values()
+        if row[1] == "person" and (is_listed(row[0]) or '"id_blind"' in row[4])
+    ]
     bar = tqdm(
         total=len(records),
         desc="writing",
@@ -463,5 +494,18 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
+    if stored_merges:
+        report = merge_stored(store, stored_merges)
+        result.report.add(report)
+        if on_batch:
+            on_batch(report)
+    if identity_rows and (
+        any(is_listed(row[0]) for row in identity_rows)
+        or store.persons_by_identity([LISTED_KEY], limit=1)
+    ):  # with no published entry anywhere, there is nothing to resolve
+        report = resolve(store, [node_from_row(row) for row in identity_rows])
+        result.report.add(report)
+        if on_batch:
+            on_batch(report)
     result.written = True
     return result

@@ -18,6 +18,7 @@ import orjson
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
+    contains_resident_id,
     key_fingerprint,
     protect_resident_id,
     validate_resident_id,
@@ -25,7 +26,15 @@ from creditgraph.domain.identifiers import (
 )
 from creditgraph.domain.model import Event, Link, Node
 from creditgraph.domain.names import display_name, normalise_names
-from creditgraph.schema import GraphSchema, PropertySpec
+from creditgraph.identity.keys import MISSING_KEY, MissingIdKey
+from creditgraph.identity.masks import (
+    blind_indexes,
+    corroboration,
+    identity_rules,
+    mask_corroboration,
+    validate_mask,
+)
+from creditgraph.schema import IDENTITY_PROPERTY_TYPES, GraphSchema, PropertySpec
 
 NODE_TYPES = ("enterprise", "person", "agency")
 EVENT_COMMON = {
@@ -39,23 +48,42 @@ EVENT_COMMON = {
     "responsible",
     "lifts",
     "note",
+    "provenance",
 }
 # The protected forms `creditgraph export` writes in place of a clear identity number.
-PERSON_PROTECTED = {"id_number_hash", "id_number_masked", "id_number_key"}
+PERSON_PROTECTED = {"id_number_hash", "id_number_masked", "id_number_key", "id_number_blind"}
 
 
 @dataclass(frozen=True)
 class IdProtection:
-    """How identity numbers are protected in the store being loaded: its key and the key's name."""
+    """How identity numbers are protected in the store being loaded: its key and the key's
+    name. Without a key (none configured) a load that carries no number still works; a
+    record that carries one is refused with the reason."""
 
-    key: bytes
+    key: bytes | None
+    missing: str = MISSING_KEY
+
+    @classmethod
+    def of(cls, store: Any) -> IdProtection:
+        try:
+            return cls(store.id_key())
+        except MissingIdKey as exc:
+            return cls(None, str(exc))
+
+    def _key(self, field_name: str) -> bytes:
+        if self.key is None:
+            raise _Invalid(field_name, self.missing)
+        return self.key
 
     @property
     def fingerprint(self) -> str:
-        return _fingerprint(self.key)
+        return _fingerprint(self.key) if self.key is not None else ""
 
     def protect(self, number: str) -> tuple[str, str]:
-        return protect_resident_id(number, self.key)
+        return protect_resident_id(number, self._key("id_number"))
+
+    def blind(self, text: str, field_name: str = "id_number") -> dict[str, str]:
+        return blind_indexes(self._key(field_name), text)
 
 
 @dataclass(frozen=True, order=True)
@@ -181,6 +209,15 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
         if value not in spec.values:
             raise _Invalid(spec.name, f"{value!r} is not one of {', '.join(spec.values)}")
         return value
+    if spec.type == "provenance":
+        return _provenance(obj) if obj.get(spec.name) is not None else None
+    if spec.type == "id_list":
+        value = obj.get(spec.name)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise _Invalid(spec.name, "must be a list of ids")
+        return sorted(set(value))
     if spec.type == "fraction":
         value = obj.get(spec.name)
         if value is None:
@@ -192,7 +229,32 @@ def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
                 spec.name, f"{value} is outside (0, 1]: a share is a fraction, 0.6 for 60%"
             )
         return float(value)
+    if spec.type == "number":
+        value = obj.get(spec.name)
+        if value is None:
+            if spec.required:
+                raise _Invalid(spec.name, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _Invalid(spec.name, f"must be a number, got {type(value).__name__}")
+        if value < 0:
+            raise _Invalid(spec.name, f"{value} is negative")
+        return value
     return _string(obj, spec.name, required=spec.required)
+
+
+def _provenance(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a record comes from (a published list's source, file, row, case number)."""
+    value = obj["provenance"]
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str | int) and not isinstance(v, bool)
+        for k, v in value.items()
+    ):
+        raise _Invalid(
+            "provenance",
+            "must be an object of texts and numbers ({source, file, row, case_number})",
+        )
+    return dict(value)
 
 
 def _unknown_fields(obj: Mapping[str, Any], allowed: frozenset[str] | set[str]) -> None:
@@ -246,30 +308,24 @@ def _parse_node(
                 f"{node_id!r} is not a valid unified social credit code: {exc} "
                 "(an enterprise without a code needs a prefixed id such as e:…)",
             ) from None
-    if node_type == "person" and _looks_like_resident_id(node_id):
+    if node_type == "person" and contains_resident_id(node_id):
+        # an id is shown, logged and exported in clear: a number inside it would be too
         raise _Invalid(
             "id",
-            "looks like a resident identity number: use a stable id and put the number in id_number",
+            "contains what looks like a resident identity number (or a mistyped one): use a "
+            "stable id and put the number in id_number",
         )
     name = _string(obj, "name")
     assert name is not None
     props: dict[str, Any] = {}
     for spec in kind.properties.values():
-        if spec.name == "name":
-            continue
-        if spec.type == "resident_id":
-            number = _string(obj, spec.name, required=False)
-            if number is not None:
-                try:
-                    number = validate_resident_id(number)
-                except InvalidIdentifier as exc:
-                    raise _Invalid(spec.name, str(exc)) from None
-                props["id_hash"], props["id_masked"] = protect.protect(number)
-                props["id_key"] = protect.fingerprint
+        if spec.name == "name" or (node_type == "person" and spec.type in IDENTITY_PROPERTY_TYPES):
             continue
         value = _property(obj, spec)
         if value is not None:
             props[spec.name] = value
+    if node_type == "person":
+        _person_identity(obj, props, protect)
     if node_type == "person" and "id_number_hash" in obj:
         if "id_number" in obj:
             raise _Invalid("id_number_hash", "give id_number or its protected form, not both")
@@ -285,17 +341,81 @@ def _parse_node(
         props["id_hash"] = _string(obj, "id_number_hash")
         props["id_masked"] = _string(obj, "id_number_masked")
         props["id_key"] = made_with
+        blind = obj.get("id_number_blind")
+        if blind is not None:
+            if not isinstance(blind, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in blind.items()
+            ):
+                raise _Invalid("id_number_blind", "must be an object of pattern name → index")
+            props["id_blind"] = dict(sorted(blind.items()))
     return ParsedRecord(Node(node_id, node_type, display_name(name), props), file, line)
 
 
-def _looks_like_resident_id(text: str) -> bool:
-    if len(text) != 18 or not text[:17].isdigit():
-        return False  # most ids: no need to run the validator
-    try:
-        validate_resident_id(text)
-    except InvalidIdentifier:
-        return False
-    return True
+def _person_identity(obj: dict[str, Any], props: dict[str, Any], protect: IdProtection) -> None:
+    """A person's identity fields: a full number (hash, blind indexes, display mask, and the
+    birth date and sex it states), or a published mask (its blind indexes), and the
+    corroborating facts a list gives (sex, birth year, province), each checked against the
+    number or mask beside it — a list row contradicting itself is refused, not guessed at."""
+    if _PLAIN_PERSON.isdisjoint(obj):
+        return  # most persons of a registry: nothing to derive or check
+    given: dict[str, Any] = {}
+    sex = _string(obj, "sex", required=False)
+    if sex is not None:
+        if sex not in ("男", "女"):
+            raise _Invalid("sex", f"{sex!r} is not one of 男, 女")
+        given["sex"] = sex
+    year = obj.get("birth_year")
+    if year is not None:
+        if isinstance(year, str) and year.isdigit():
+            year = int(year)
+        if isinstance(year, bool) or not isinstance(year, int) or not 1880 <= year <= 2200:
+            raise _Invalid("birth_year", f"{year!r} is not a year of birth (e.g. 1981)")
+        given["birth_year"] = year
+    province = _string(obj, "province", required=False)
+    if province is not None:
+        code = identity_rules().province_code(province)
+        if code is None:
+            raise _Invalid("province", f"{province!r} is not a province code or name (河南, 41)")
+        given["province"] = code
+    birth_date = _date(obj, "birth_date")
+    number = _string(obj, "id_number", required=False)
+    masked = _string(obj, "id_number_masked", required=False)
+    stated: dict[str, Any] = {}
+    if number is not None:
+        if masked is not None and "id_number_hash" not in obj:
+            raise _Invalid("id_number_masked", "give id_number or a masked number, not both")
+        try:
+            number = validate_resident_id(number)
+        except InvalidIdentifier as exc:
+            raise _Invalid("id_number", str(exc)) from None
+        props["id_hash"], props["id_masked"] = protect.protect(number)
+        props["id_key"] = protect.fingerprint
+        props["id_blind"] = protect.blind(number)
+        stated = corroboration(number)
+        field_name = "id_number"
+    elif masked is not None and "id_number_hash" not in obj:
+        try:
+            masked = validate_mask(masked)
+        except InvalidIdentifier as exc:
+            raise _Invalid("id_number_masked", str(exc)) from None
+        props["id_masked"] = masked
+        props["id_key"] = protect.fingerprint if protect.key is not None else None
+        props["id_blind"] = protect.blind(masked, "id_number_masked")
+        stated = mask_corroboration(masked)
+        field_name = "id_number_masked"
+    for name, value in given.items():
+        # a list's 省份 is often its court's, not the debtor's home: never a contradiction
+        if name != "province" and name in stated and stated[name] != value:
+            raise _Invalid(name, f"{value} disagrees with {field_name}, which says {stated[name]}")
+    if birth_date is not None:
+        if "birth_date" in stated and stated["birth_date"] != birth_date.isoformat():
+            raise _Invalid("birth_date", f"{birth_date} disagrees with id_number")
+        if given.get("birth_year", birth_date.year) != birth_date.year:
+            raise _Invalid("birth_year", f"disagrees with birth_date {birth_date}")
+        props["birth_date"] = birth_date.isoformat()
+    props.update(given)
+    if number is not None:
+        props.update(stated)  # the facts of a full number, as derived
 
 
 def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) -> ParsedRecord:
@@ -303,6 +423,12 @@ def _parse_link(obj: dict[str, Any], schema: GraphSchema, file: str, line: int) 
     if rel not in schema.links:
         raise _Invalid("rel", f"{rel!r} is not a link kind ({', '.join(schema.links)})")
     kind = schema.links[rel]
+    if kind.derived:
+        raise _Invalid(
+            "rel",
+            f"{rel} links are made by identity resolution, not imported: record a steward's "
+            "judgement with creditgraph judge",
+        )
     _unknown_fields(obj, kind.record_fields)
     src, dst = _string(obj, "from"), _string(obj, "to")
     assert src is not None and dst is not None
@@ -337,6 +463,8 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
         value = _string(obj, name, required=False)
         if value is not None:
             props[name] = value
+    if obj.get("provenance") is not None:
+        props["provenance"] = _provenance(obj)
     if "responsible" in obj and obj["responsible"] is not None:
         responsible = obj["responsible"]
         if not isinstance(responsible, list) or not all(isinstance(p, str) for p in responsible):
@@ -378,6 +506,10 @@ def node_to_record(node: Node) -> dict[str, Any]:
             record["id_number_masked"] = value
         elif key == "id_key":
             record["id_number_key"] = value
+        elif key == "id_blind":
+            record["id_number_blind"] = value
+        elif key == "id_key" and value is None:
+            continue
         else:
             record[key] = value
     return record
@@ -493,6 +625,24 @@ class ParsedChunk:
     errors: list[RecordError] = field(default_factory=list)
 
 
+_PLAIN_PERSON = frozenset(
+    {
+        "id_number",
+        "id_number_hash",
+        "id_number_masked",
+        "sex",
+        "birth_year",
+        "birth_date",
+        "province",
+        "provenance",
+        "aliases",
+    }
+)
+
+
+_ONLY_NUMBER = frozenset({"id_number"})
+
+
 class RecordParser:
     """Decoded contract records → rows, for one process's share of a load.
 
@@ -511,6 +661,7 @@ class RecordParser:
         self._links = {
             rel: (rel, kind.record_fields, "share" in kind.properties)
             for rel, kind in schema.links.items()
+            if not kind.derived
         }
         self._nodes = {
             node_type: (
@@ -520,7 +671,14 @@ class RecordParser:
                 ),
                 kind.uscc_preferred,
                 node_type == "person",
-                tuple(spec for spec in kind.properties.values() if spec.name != "name"),
+                # a person's identity fields are _person_identity's (and the fast path
+                # takes only persons whose one identity field is id_number)
+                tuple(
+                    spec
+                    for spec in kind.properties.values()
+                    if spec.name != "name"
+                    and not (node_type == "person" and spec.name in _PLAIN_PERSON | _ONLY_NUMBER)
+                ),
             )
             for node_type, kind in schema.nodes.items()
             if node_type in NODE_TYPES
@@ -606,7 +764,7 @@ class RecordParser:
         return value
 
     def _link(self, obj: dict[str, Any]) -> LinkRow | None:
-        rel, fields, has_share = self._links[obj["rel"]]
+        rel, fields, has_share = self._links[obj["rel"]]  # KeyError: parse_record explains
         if not fields.issuperset(obj):
             return None
         src, dst = obj["from"], obj["to"]
@@ -642,8 +800,10 @@ class RecordParser:
         allowed, uscc_preferred, person, specs = self._nodes[node_type]
         if not allowed.issuperset(obj):
             return None
-        if person and "id_number_hash" in obj:
-            return None
+        if person and not _PLAIN_PERSON.isdisjoint(obj) and not _ONLY_NUMBER.issuperset(
+            _PLAIN_PERSON.intersection(obj)
+        ):
+            return None  # a listed person, an export's protected forms: the full parse
         node_id = obj["id"]
         if node_id.__class__ is not str or not node_id:
             return None
@@ -651,7 +811,7 @@ class RecordParser:
             return None
         if uscc_preferred and ":" not in node_id:
             validate_uscc(node_id)
-        if person and len(node_id) == 18 and _looks_like_resident_id(node_id):
+        if person and len(node_id) >= 15 and contains_resident_id(node_id):
             return None
         name = obj["name"]
         if name.__class__ is not str or not name or name.isspace():
@@ -672,13 +832,8 @@ class RecordParser:
                     value = self._days.get(value) or self._day(value)
                     if value is None:
                         return None
-            elif kind == "resident_id":
-                if value is not None:
-                    props["id_hash"], props["id_masked"] = self.protect.protect(
-                        validate_resident_id(value)
-                    )
-                    props["id_key"] = self._fingerprint
-                continue
+            elif kind in IDENTITY_PROPERTY_TYPES:
+                continue  # _person_identity, below: the one place that reads them
             else:
                 value = _property(obj, spec)
             if value is None:
@@ -686,4 +841,6 @@ class RecordParser:
                     return None
                 continue
             props[spec.name] = value
+        if person:
+            _person_identity(obj, props, self.protect)
         return (node_id, node_type, display_name(name), props_json(props), pos)

@@ -19,7 +19,9 @@ from creditgraph.store.base import StoreError
 # The layout this creditgraph writes. 0 stands for stores written before versions were
 # recorded (embedded stores without the meta row; Neo4j stores whose meta node has no
 # schema_version).
-CURRENT = 1
+#   1: versions recorded (constraints and indexes of the time)
+#   2: persons findable by identity number (the embedded store's identity_keys index)
+CURRENT = 2
 
 
 class SchemaVersionError(StoreError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,12 +99,15 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
     if subject is None:
         return []
     lifting = effective_lifting(event, view, schema)
+    identity = {
+        rel: Certainty(link.identity) for rel, link in schema.links.items() if link.identity
+    }
     derived: dict[tuple[str, str, str, dt.date], Restriction] = {}
     for rule in schema.rules:
         if not rule.fires_on(event, subject):
             continue
         last_day, end_known = rule.last_day(event)
-        for reach in _reach(rule, event, subject, view, last_day):
+        for reach in _reach(rule, event, subject, view, last_day, identity):
             start = max(event.date, reach.start) if reach.start else event.date
             until = _earlier(last_day, reach.end) if reach.end_known else last_day
             if until is not None and until < start:
@@ -170,12 +173,38 @@ def _better(candidate: Restriction, current: Restriction) -> bool:
     return rank(candidate) > rank(current)
 
 
-def _reach(
-    rule: Rule, event: Event, subject: Node, view: GraphView, last_day: dt.date | None
-) -> Iterable[_Reach]:
-    frontier = [
+def _identities(subject: Node, view: GraphView, identity: Mapping[str, Certainty]) -> list[_Reach]:
+    """The subject itself, and the persons a listed person was resolved to: an identity
+    link lends its certainty (a masked number alone: UNCONFIRMED) to all that follows."""
+    found = [
         _Reach(subject.id, (PathStep(node=subject.id),), Certainty.CONFIRMED, None, None, False)
     ]
+    if not identity or subject.type != "person":
+        return found
+    for link in view.links_of(subject.id, frozenset(identity), "out"):
+        step = PathStep(rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to)
+        found.append(
+            _Reach(
+                link.dst,
+                (PathStep(node=subject.id), step, PathStep(node=link.dst)),
+                identity[link.rel],
+                None,
+                None,
+                False,
+            )
+        )
+    return found
+
+
+def _reach(
+    rule: Rule,
+    event: Event,
+    subject: Node,
+    view: GraphView,
+    last_day: dt.date | None,
+    identity: Mapping[str, Certainty],
+) -> Iterable[_Reach]:
+    frontier = _identities(subject, view, identity)
     for step in rule.path:
         following = []
         for reach in frontier:

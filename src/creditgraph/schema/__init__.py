@@ -18,7 +18,25 @@ import yaml
 
 from creditgraph.resources import schema_dir
 
-PROPERTY_TYPES = frozenset({"string", "enum", "date", "fraction", "resident_id", "id_list", "id"})
+PROPERTY_TYPES = frozenset(
+    {
+        "string",
+        "enum",
+        "date",
+        "fraction",
+        "number",
+        "resident_id",
+        "resident_mask",
+        "year",
+        "province",
+        "provenance",
+        "id_list",
+        "id",
+    }
+)
+# Person properties the importer derives or checks itself (identity.py): the generic
+# property loop leaves them alone.
+IDENTITY_PROPERTY_TYPES = frozenset({"resident_id", "resident_mask", "year", "province"})
 
 
 class SchemaError(ValueError):
@@ -55,6 +73,8 @@ class LinkKind:
     symmetric: bool
     description: str
     properties: Mapping[str, PropertySpec]
+    identity: str | None = None  # the certainty an identity link lends a reach
+    derived: bool = False  # made by identity resolution: never imported nor exported
 
     @cached_property
     def record_fields(self) -> frozenset[str]:
@@ -99,6 +119,12 @@ class GraphSchema:
 
     def role_rels(self) -> frozenset[str]:
         return frozenset(rel for rel, link in self.links.items() if link.role)
+
+    def identity_rels(self) -> frozenset[str]:
+        return frozenset(rel for rel, link in self.links.items() if link.identity)
+
+    def derived_rels(self) -> frozenset[str]:
+        return frozenset(rel for rel, link in self.links.items() if link.derived)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -175,7 +201,11 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
             symmetric=bool(raw.get("symmetric", False)),
             description=str(raw.get("description", "")),
             properties=_properties(links_path, rel, raw.get("properties")),
+            identity=raw.get("identity"),
+            derived=bool(raw.get("derived", False)),
         )
+        if links[rel].identity not in (None, "CONFIRMED", "UNCONFIRMED"):
+            raise SchemaError(f"{links_path}: {rel}: identity must be CONFIRMED or UNCONFIRMED")
     events = {}
     for kind, raw in _read_yaml(events_path).items():
         if not set(raw["subject"]) <= nodes.keys():

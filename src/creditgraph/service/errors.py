@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from creditgraph.domain.identifiers import InvalidIdentifier, validate_resident_id, validate_uscc
+from creditgraph.domain.identifiers import (
+    InvalidIdentifier,
+    contains_resident_id,
+    validate_resident_id,
+    validate_uscc,
+)
 
 
 class ServiceError(ValueError):
@@ -32,10 +37,15 @@ def missing(node_id: str) -> ServiceError:
             pass
         else:
             return InvalidArgument(
-                "that is a resident identity number: persons are looked up by their stable id"
+                "that is a resident identity number: give it as idNumber (checkAppointment, "
+                "person), never as an id"
             )
         try:
             validate_uscc(node_id)
         except InvalidIdentifier as exc:
             return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
+    if contains_resident_id(node_id):  # an id carrying a number: never repeated back
+        return InvalidArgument(
+            "that id holds a resident identity number: give the number as idNumber instead"
+        )
     return UnknownId(f"unknown id {node_id!r}")

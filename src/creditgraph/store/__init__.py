@@ -34,6 +34,8 @@ def open_store(
             user=settings.neo4j_user,
             password=settings.neo4j_password,
             id_key=settings.id_key,
+            id_key_file=settings.id_key_file,
+            create=create,
             migrating=migrating,
         )
     if "://" in url:
@@ -44,6 +46,7 @@ def open_store(
         url,
         schema,
         id_key=settings.id_key,
+        id_key_file=settings.id_key_file,
         create=create,
         migrating=migrating,
         write_timeout_s=settings.write_timeout_s,

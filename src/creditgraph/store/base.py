@@ -26,9 +26,21 @@ class Batch:
     nodes: list[Node] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    # links to remove, by their key (identity resolution retracts the identity links a
+    # judgement or a changed candidate set no longer supports)
+    retracted: list[Link] = field(default_factory=list)
+    # nodes to remove after the rest is written (a person merged into another: its links and
+    # events were moved in the same batch)
+    deleted_nodes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
-        return len(self.nodes) + len(self.links) + len(self.events)
+        return (
+            len(self.nodes)
+            + len(self.links)
+            + len(self.events)
+            + len(self.retracted)
+            + len(self.deleted_nodes)
+        )
 
 
 @dataclass
@@ -128,8 +140,29 @@ class GraphStore(Protocol):
         """Derived restrictions; with ``active_on``, only those in force that day (not void)."""
         ...
 
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        """Persons holding any of these identity keys (:func:`creditgraph.identity.identity_keys`:
+        a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
+        ...
+
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        """Persons whose normalised name equals one of these, in id order."""
+        ...
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         """Nodes whose id equals, or whose normalised name contains, the normalised text."""
+        ...
+
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        """(how, value, enterprise id) for the enterprises a published list may name without a
+        unified code: ``org_code`` (the prop, or inside the unified code, characters 9-17),
+        ``reg_code`` (the prop) or ``name`` (exactly this normalised name)."""
         ...
 
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]: ...

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import secrets
 import sqlite3
 import threading
 from collections import Counter
@@ -27,6 +26,8 @@ from typing import Any
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
+from creditgraph.identity import identity_keys
+from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import (
     event_to_record,
     link_to_record,
@@ -65,6 +66,10 @@ CREATE TABLE IF NOT EXISTS restrictions (
 );
 CREATE INDEX IF NOT EXISTS restrictions_by_subject ON restrictions (subject);
 CREATE INDEX IF NOT EXISTS restrictions_by_event ON restrictions (event_id);
+CREATE TABLE IF NOT EXISTS identity_keys (
+    key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS identity_keys_by_id ON identity_keys (id);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
     operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
@@ -86,8 +91,24 @@ def _lay_out_version_1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
 
 
+def _index_identity_keys(conn: sqlite3.Connection) -> None:
+    """index the identity keys of the persons already stored (stores written before persons
+    were found by identity number)"""
+    for statement in _statements(_DDL):
+        conn.execute(statement)  # the identity_keys table
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'identity_keys'").fetchone() is None:
+        rows = conn.execute(
+            "SELECT id, type, name, norm_name, props FROM nodes WHERE type = 'person'"
+        ).fetchall()
+        _index_identity(conn, rows)
+        conn.execute("INSERT INTO meta VALUES ('identity_keys', '1')")
+
+
 # the step producing each version (see creditgraph.migrations)
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _lay_out_version_1}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _lay_out_version_1,
+    2: _index_identity_keys,
+}
 
 # While the store holds events (or a batch brings some), maintenance must know which nodes
 # and links a batch really created or changed: per-connection triggers record them, inside
@@ -237,6 +258,35 @@ class _SqlView:
         return found
 
 
+_HASH_FIELD = '"id_hash":"'
+
+
+def _person_keys(props: str) -> list[str]:
+    """identity_keys of a stored props text; a registry person's only key, its number's hash,
+    is read without decoding the JSON (an import indexes hundreds of thousands)."""
+    at = props.find(_HASH_FIELD)
+    if at >= 0 and '"aliases"' not in props:
+        start = at + len(_HASH_FIELD)
+        return ["h:" + props[start : props.index('"', start)]]
+    return identity_keys(json.loads(props))
+
+
+def _index_identity(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Keep identity_keys in step with the person rows just written (id, type, …, props)."""
+    persons = [row for row in rows if row[1] == "person"]
+    if not persons:
+        return
+    if conn.execute("SELECT 1 FROM identity_keys LIMIT 1").fetchone() is not None:
+        conn.executemany("DELETE FROM identity_keys WHERE id = ?", ((row[0],) for row in persons))
+    keys = sorted(  # in key order: B-tree inserts with locality
+        (key, row[0])
+        for row in persons
+        if '"id_' in row[4] or '"aliases"' in row[4]  # most persons of a registry carry none
+        for key in _person_keys(row[4])
+    )
+    conn.executemany("INSERT OR IGNORE INTO identity_keys VALUES (?, ?)", keys)
+
+
 def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
     """Create or drop the change-tracking triggers (inside the write's transaction: a rollback
     undoes it, which is why their presence is read rather than remembered)."""
@@ -270,6 +320,7 @@ class EmbeddedStore:
         schema: GraphSchema,
         *,
         id_key: str | None = None,
+        id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
         write_timeout_s: float = 30.0,
@@ -278,6 +329,7 @@ class EmbeddedStore:
         self.schema = schema
         self._configured_key = id_key
         self._write_timeout = write_timeout_s
+        self._key_file = id_key_file
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
@@ -296,7 +348,8 @@ class EmbeddedStore:
                     for statement in _statements(_DDL):
                         conn.execute(statement)
                     conn.execute(
-                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0')",
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0'), "
+                        "('identity_keys', '1')",
                         (str(migrations.CURRENT),),
                     )
             else:
@@ -426,14 +479,11 @@ class EmbeddedStore:
         self._local = threading.local()
 
     def id_key(self) -> bytes:
-        if self._configured_key:
-            return self._configured_key.encode("utf-8")
-        key_file = self.path.with_name(self.path.name + ".key")
-        if not key_file.exists():
-            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return key_file.read_text().strip().encode("utf-8")
+        # never a key file beside the store: see creditgraph.identity.keys
+        secret = resolve_secret(self._configured_key, self._key_file, store_dir=self.path.parent)
+        if secret is None:
+            raise MissingIdKey(MISSING_KEY)
+        return derive_id_key(secret)
 
     # writing ----------------------------------------------------------------------
     def write(self, batch: Batch) -> WriteReport:
@@ -446,7 +496,18 @@ class EmbeddedStore:
             _track_changes(conn, track)
             changed_nodes, nodes_written = self._upsert_nodes(conn, batch.nodes, report, track)
             link_ends, links_written = self._upsert_links(conn, batch.links, report, track)
+            if batch.retracted:
+                removed = self._retract_links(conn, batch.retracted, report)
+                link_ends |= removed
+                links_written += len(removed)
             changed_events = self._upsert_events(conn, batch.events, report)
+            for node_id in batch.deleted_nodes:
+                if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount:
+                    conn.execute("DELETE FROM identity_keys WHERE id = ?", (node_id,))
+                    conn.execute("DELETE FROM restrictions WHERE subject = ?", (node_id,))
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(node_id)
+                    nodes_written += 1
             if nodes_written or links_written or changed_events:
                 if track:
                     view = _SqlView(conn)
@@ -502,6 +563,8 @@ class EmbeddedStore:
                 changed.add(node_id)
         for node_type, group in by_type.items():
             report.unchanged[node_type] += len(group) - written[node_type]
+        if written.get("person"):
+            _index_identity(conn, by_type["person"])
         return changed, sum(written.values())
 
     def _upsert_links(
@@ -541,6 +604,25 @@ class EmbeddedStore:
             written = created + updated
         report.unchanged["link"] += len(rows) - written
         return ends, written
+
+    def _retract_links(
+        self, conn: sqlite3.Connection, links: list[Link], report: WriteReport
+    ) -> set[str]:
+        ends: set[str] = set()
+        for link in links:
+            gone = conn.execute(
+                "DELETE FROM links WHERE src = ? AND rel = ? AND dst = ? AND valid_from = ?",
+                (
+                    link.src,
+                    link.rel,
+                    link.dst,
+                    link.valid_from.isoformat() if link.valid_from else "",
+                ),
+            ).rowcount
+            if gone:
+                report.updated["link retracted"] += gone
+                ends.update((link.src, link.dst))
+        return ends
 
     def _upsert_events(
         self, conn: sqlite3.Connection, events: list[Event], report: WriteReport
@@ -655,6 +737,46 @@ class EmbeddedStore:
         )
         return types
 
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        conn = self._conn
+        found: list[tuple[str, str, str]] = []
+        names = list(names)
+        if names:
+            table = _temp_ids(conn, names)
+            found += [
+                ("name", row[1], row[0])
+                for row in conn.execute(
+                    f"SELECT n.id, n.norm_name FROM {table} t JOIN nodes n ON n.norm_name = t.id "
+                    "WHERE n.type = 'enterprise'"
+                )
+            ]
+        # the older codes are props, not indexed: one pass over the enterprises per call
+        for how, codes, where in (
+            (
+                "org_code",
+                list(org_codes),
+                "json_extract(props, '$.org_code') = t.id OR substr(n.id, 9, 9) = t.id",
+            ),
+            ("reg_code", list(reg_codes), "json_extract(props, '$.reg_code') = t.id"),
+        ):
+            if not codes:
+                continue
+            table = _temp_ids(conn, codes)
+            found += [
+                (how, row[1], row[0])
+                for row in conn.execute(
+                    f"SELECT n.id, t.id FROM nodes n JOIN {table} t ON ({where}) "
+                    "WHERE n.type = 'enterprise'"
+                )
+            ]
+        return found
+
     def links(
         self,
         node_ids: Iterable[str],
@@ -754,6 +876,28 @@ class EmbeddedStore:
             )
         ]
 
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        if not keys:
+            return []
+        table = _temp_ids(self._conn, keys)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT n.id, n.type, n.name, n.props FROM {table} t "
+            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id "
+            "LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [_node(row) for row in rows]
+
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        if not normalised_names:
+            return []
+        table = _temp_ids(self._conn, normalised_names)
+        rows = self._conn.execute(
+            f"SELECT n.id, n.type, n.name, n.props FROM {table} t "
+            "JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
+        ).fetchall()
+        return [_node(row) for row in rows]
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         params = {
             "code": normalised.upper() if len(normalised) == 18 else normalised,
@@ -818,10 +962,12 @@ class EmbeddedStore:
             conn.execute("BEGIN")
             for row in conn.execute("SELECT id, type, name, props FROM nodes ORDER BY rowid"):
                 yield node_to_record(_node(row))
+            derived = self.schema.derived_rels()  # identity links: made again on load
             for row in conn.execute(
                 f"SELECT {_LINK_COLUMNS} FROM links ORDER BY src, rel, dst, valid_from"
             ):
-                yield link_to_record(_link(row))
+                if row[0] not in derived:
+                    yield link_to_record(_link(row))
             lifting = self.schema.lifting_kinds()
             events = [
                 _event(row)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,6 +41,8 @@ from neo4j.time import Date as Neo4jDate
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
+from creditgraph.identity import identity_keys
+from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
@@ -335,12 +336,13 @@ class Neo4jStore:
         user: str | None = None,
         password: str | None = None,
         id_key: str | None = None,
+        id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
     ) -> None:
         self.schema = schema
         self._configured_key = id_key
-        self._stored_key: str | None = None
+        self._key_file = id_key_file
         self._cypher = CypherLibrary(schema)
         target, auth, self._database, self.url = _connection(url, user, password)
         try:
@@ -488,18 +490,17 @@ class Neo4jStore:
         self.ensure_schema()
         self._ensure_meta()
 
+    def _lay_out_version_2(self) -> None:
+        """create the index that finds persons by identity number (persons written before it
+        gain their keys when next loaded: re-load or `export | load` the registry)"""
+        self.ensure_schema()
+
     def id_key(self) -> bytes:
-        if self._configured_key:
-            return self._configured_key.encode("utf-8")
-        if self._stored_key is None:
-            candidate = secrets.token_hex(32)
-            rows = self._write_transaction(
-                lambda tx: self._run(
-                    tx, "import/id_key", candidate=candidate, schema_version=migrations.CURRENT
-                )
-            )
-            self._stored_key = str(rows[0]["id_key"])
-        return self._stored_key.encode("utf-8")
+        # never kept in the database it protects: see creditgraph.identity.keys
+        secret = resolve_secret(self._configured_key, self._key_file)
+        if secret is None:
+            raise MissingIdKey(MISSING_KEY)
+        return derive_id_key(secret)
 
     # writing ---------------------------------------------------------------------------
     def write(self, batch: Batch) -> WriteReport:
@@ -511,7 +512,13 @@ class Neo4jStore:
                 self._run(tx, "import/lock_writer")
             changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
             link_ends = self._upsert_links(tx, batch.links, report)
+            if batch.retracted:
+                link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
+            if batch.deleted_nodes:
+                for row in self._run(tx, "import/nodes_delete", ids=list(batch.deleted_nodes)):
+                    report.updated["person merged"] += 1
+                    changed_nodes.add(row["id"])
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
@@ -561,6 +568,10 @@ class Neo4jStore:
                 "norm_name": normalise_name(node.name),
                 "props": props,
             }
+            keys = identity_keys(node.props) if node.type == "person" else []
+            if keys:
+                # one delimited string for the TEXT index queries/persons_by_identity uses
+                properties["id_keys"] = "|" + "|".join(keys) + "|"
             if old is None:
                 created.append({"label": label, "properties": properties})
             else:
@@ -639,6 +650,19 @@ class Neo4jStore:
             )
         for part in _chunks(updated):
             self._run(tx, "import/links_update", rows=list(part))
+        return ends
+
+    def _retract_links(
+        self, tx: neo4j.Transaction, links: list[Link], report: WriteReport
+    ) -> set[str]:
+        rows = [
+            {"rel": link.rel, "src": link.src, "dst": link.dst, "valid_from": link.valid_from}
+            for link in links
+        ]
+        ends: set[str] = set()
+        for row in self._run(tx, "import/links_delete", rows=rows):
+            report.updated["link retracted"] += 1
+            ends.update((row["src"], row["dst"]))
         return ends
 
     def _upsert_events(
@@ -848,6 +872,33 @@ class Neo4jStore:
             rows = self._read(self._cypher["queries/restrictions"], **filters)
         return [Restriction.from_stored_json(row["data"]) for row in rows]
 
+    def persons_named(self, normalised_names: Sequence[str]) -> list[Node]:
+        if not normalised_names:
+            return []
+        rows = self._read(
+            self._cypher["queries/persons_named"], names=sorted(set(normalised_names))
+        )
+        return [_node(row) for row in rows]
+
+    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
+        if not keys:
+            return []
+        hashes = sorted({k[2:] for k in keys if k.startswith("h:")})
+        others = sorted({k for k in keys if not k.startswith("h:")})
+        found: dict[str, Node] = {}
+        for chunk in _chunks(hashes):
+            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+                found[row["id"]] = _node(row)
+        if others:
+            rows = self._read(
+                self._cypher["queries/persons_by_identity"],
+                keys=others,
+                limit=2**62 if limit is None else limit,
+            )
+            found.update((row["id"], _node(row)) for row in rows)
+        ordered = [found[i] for i in sorted(found)]
+        return ordered if limit is None else ordered[:limit]
+
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         # SQLite's LIKE (the embedded store) ignores ASCII case; names are stored casefolded
         text = normalised.translate(_ASCII_LOWER)
@@ -860,6 +911,21 @@ class Neo4jStore:
             offset=offset,
         )
         return [_node(row) for row in rows]
+
+    def enterprises_known_as(
+        self,
+        *,
+        org_codes: Iterable[str] = (),
+        reg_codes: Iterable[str] = (),
+        names: Iterable[str] = (),
+    ) -> list[tuple[str, str, str]]:
+        rows = self._read(
+            self._cypher["queries/enterprises_known_as"],
+            org_codes=list(org_codes),
+            reg_codes=list(reg_codes),
+            names=list(names),
+        )
+        return [(row["how"], row["value"], row["id"]) for row in rows]
 
     def stats(self, today: dt.date) -> dict[str, Mapping[str, int]]:
         nodes: dict[str, int] = {}
@@ -900,7 +966,7 @@ class Neo4jStore:
                 yield node_to_record(_node(row))
             # links in key order (from, rel, to, valid_from), as the embedded store keeps them:
             # a page of source nodes in id order at a time, each page's links sorted here
-            rels = sorted(self.schema.links)
+            rels = sorted(set(self.schema.links) - self.schema.derived_rels())
             after = ""
             while True:
                 ids = [

@@ -1,0 +1,289 @@
+"""The investigator workbench in a real browser (Playwright driving Debian's Chromium) on
+the demo scenario, the way an investigator on an offline network uses it: search 華信,
+open the enterprise, read its relationship graph, expand it, turn the date back before
+the revocation, find how two people connect, penetrate an ownership chain with a
+cross-holding, and download the credit report. Every request that would leave the
+server's origin is aborted and counted: the test fails if there is one.
+
+Screenshots of each page are written to docs/screenshots/ (the README shows one).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from api_support import HUB_SIZE, KEYS, NOMINEE, new_store, nominee_hub, serving, state_for
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CREDITGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+HUAXIN = "91310000MA1HX0012Q"  # 上海华信贸易有限公司, licence revoked 2024-03-15
+MINGYUAN = "91310115MA1MY0020J"  # 上海明远科技有限公司, where 张伟 became a director
+DINGSHENG_SHIYE = "91310115MA1DH0046X"  # held 60% by 鼎盛控股, and holding 10% of it back
+ZHANG_WEI = "p:zhang-wei"  # legal representative of 华信: barred from 2024-03-15
+PURPOSE = "案件 2026-017 核查"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM} (scripts/test installs it: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    # the demo scenario, plus a nominee legal representative of 120 shells (a hub)
+    store = new_store(tmp_path_factory.mktemp("workbench") / "demo.db", nominee_hub())
+    state = state_for(store, keys=KEYS, public=True)
+    with serving(state) as url:
+        yield url, state
+    store.close()
+
+
+class Offline:
+    """Every request to a host other than the loopback server is aborted and remembered."""
+
+    def __init__(self) -> None:
+        self.blocked: list[str] = []
+
+    def __call__(self, route: Any) -> None:
+        host = urlsplit(route.request.url).hostname or ""
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[tuple[Any, Offline]]:
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="zh-CN"
+    )
+    offline = Offline()
+    context.route("**/*", offline)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield opened, offline
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def shot(page: Any, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, url: str, key: str) -> None:
+    page.goto(f"{url}/")
+    page.fill("#api-key", key)
+    page.fill("#purpose", PURPOSE)
+    page.click("#start")
+
+
+def graph_ready(page: Any) -> None:
+    page.wait_for_selector("body[data-graph-ready='1']")
+
+
+def cy(page: Any, script: str) -> Any:
+    return page.evaluate(f"(() => {{ const cy = window.__cy; {script} }})()")
+
+
+def test_investigator_follows_huaxin_from_search_to_credit_report(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, state = server
+    sign_in(tab, url, KEYS["investigator"])
+
+    # search in traditional characters finds the enterprise registered in simplified ones
+    tab.fill("#q", "華信")
+    tab.press("#q", "Enter")
+    tab.wait_for_selector("ul.results")
+    assert "上海华信贸易有限公司" in tab.inner_text("ul.results")
+    shot(tab, "search")
+
+    tab.click("ul.results a.party")
+    tab.wait_for_selector("#party-name")
+    assert tab.inner_text("#party-name") == "上海华信贸易有限公司"
+    assert "政府采购法 第二十二条" in tab.inner_text("main")
+    shot(tab, "credit-file")
+
+    # the relationship graph: its legal representative, who is barred, and the board he sits on
+    tab.click("header nav a:has-text('关系图谱')")
+    graph_ready(tab)
+    assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').nonempty();")
+    assert cy(tab, f"return cy.edges('[rel = \"LEGAL_REPRESENTATIVE\"][source = \"{ZHANG_WEI}\"]').length;") == 1
+    assert cy(tab, f"return cy.edges('[rel = \"DIRECTOR\"][source = \"{ZHANG_WEI}\"][target = \"{MINGYUAN}\"]').length;") == 1
+    assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').hasClass('sanctioned');")
+    shot(tab, "graph")
+
+    # clicking 明远 expands it: its own legal representative (the other 张伟) appears
+    assert not cy(tab, "return cy.getElementById('p:zhang-wei-2').nonempty();")
+    box = tab.locator("#cy").bounding_box()
+    x, y = cy(tab, f"const p = cy.getElementById('{MINGYUAN}').renderedPosition(); return [p.x, p.y];")
+    tab.mouse.click(box["x"] + x, box["y"] + y)
+    tab.wait_for_selector("body[data-expanded='1']")
+    assert cy(tab, "return cy.getElementById('p:zhang-wei-2').nonempty();")
+    shot(tab, "graph-expanded")
+
+    # as it stood before the revocation: nobody marked, and no directorship yet
+    tab.fill("#as-of", "2024-01-01")
+    tab.dispatch_event("#as-of", "change")
+    tab.wait_for_url("**asOf=2024-01-01**")
+    graph_ready(tab)
+    assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').nonempty();")
+    assert not cy(tab, f"return cy.getElementById('{ZHANG_WEI}').hasClass('sanctioned');")
+    assert not cy(tab, f"return cy.getElementById('{HUAXIN}').hasClass('sanctioned');")
+    assert cy(tab, "return cy.edges('[rel = \"DIRECTOR\"]').length;") == 0
+    shot(tab, "graph-as-of-2024-01-01")
+
+    # 找关系: how the barred director and the official are connected, with the links' dates
+    tab.goto(f"{url}/#/paths?from={ZHANG_WEI}&to=p:wu-gang&k=3")
+    tab.wait_for_selector("body[data-paths-ready='1']")
+    paths = tab.inner_text("#path-list")
+    assert "张伟" in paths and "吴刚" in paths and "上海明远科技有限公司" in paths
+    assert "2025-05-01" in paths  # the day 张伟 joined 明远's board
+    shot(tab, "paths")
+
+    # 股权穿透: the holding and its subsidiary hold each other
+    tab.goto(f"{url}/#/ownership/{DINGSHENG_SHIYE}")
+    tab.wait_for_selector("body[data-ownership-ready='1']")
+    assert cy(tab, "return cy.nodes('.cross').length;") >= 1
+    assert "上海鼎盛控股有限公司" in tab.inner_text("#cycles")
+    owners = tab.inner_text("#ownership-info")
+    assert "李强" in owners and "27%" in owners  # 45% of the 60% holder
+    assert cy(tab, "return cy.nodes('.beneficial').length;") >= 2
+    shot(tab, "ownership")
+
+    tab.goto(f"{url}/#/risk/{MINGYUAN}")
+    tab.wait_for_selector("body[data-risk-ready='1']")
+    assert "张伟" in tab.inner_text("#risk")
+    assert "公司法" in tab.inner_text("#risk")
+    shot(tab, "risk")
+
+    # the credit report of the barred director, with the legal basis in the PDF's text
+    tab.goto(f"{url}/#/party/{ZHANG_WEI}")
+    tab.wait_for_selector("#party-name")
+    with tab.expect_download() as download_info:
+        tab.click("#report")
+    pdf = Path(download_info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert "公司法" in text and "第一百七十八条" in text
+    assert PURPOSE in text
+    assert "310101197805120138" not in text  # the identity number never in clear
+
+    tab.click("#lang")
+    tab.wait_for_selector("header nav a:has-text('Credit file')")
+    shot(tab, "credit-file-english")
+
+    state.audit.flush()
+    audited = state.store.audit_entries(limit=500)
+    assert any(
+        e.operation == "creditReport" and ZHANG_WEI in e.ids and e.purpose == PURPOSE
+        for e in audited
+    )
+    assert any(e.operation == "neighborhood" and e.purpose == PURPOSE for e in audited)
+    assert offline.blocked == []
+
+
+def test_graphiql_opens_from_the_package_with_the_demo_examples(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, _ = server
+    tab.goto(f"{url}/graphql")
+    tab.wait_for_selector(".graphiql-container")
+    tab.wait_for_selector("text=checkAppointment")
+    assert "kShortestPaths" in tab.inner_text(".graphiql-editors")
+    shot(tab, "graphiql")
+    assert offline.blocked == []
+
+
+def test_public_role_sees_enterprises_only(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, _ = server
+    sign_in(tab, url, "")  # anonymous: the public role
+    tab.fill("#q", "张伟")
+    tab.press("#q", "Enter")
+    tab.wait_for_selector("#results p, ul.results")
+    assert "张伟" not in tab.inner_text("#results")
+    tab.goto(f"{url}/#/party/{HUAXIN}")
+    tab.wait_for_selector("#party-name")
+    assert "张伟" not in tab.inner_text("main")  # its legal representative is a person
+    assert "关系图谱" not in tab.inner_text("header nav")
+    assert offline.blocked == []
+
+
+def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, _ = server
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/graph/{NOMINEE}?depth=1")
+    graph_ready(tab)
+    shown = cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;")
+    assert shown == 30
+    assert cy(tab, f"return cy.getElementById('more:{NOMINEE}').data('label');") == f"+{HUB_SIZE - 30} 更多"
+    shot(tab, "graph-hub")
+    # a click on "+90 更多" draws the rest of the hub's links
+    box = tab.locator("#cy").bounding_box()
+    x, y = cy(tab, f"const p = cy.getElementById('more:{NOMINEE}').renderedPosition(); return [p.x, p.y];")
+    tab.mouse.click(box["x"] + x, box["y"] + y)
+    tab.wait_for_selector("body[data-expanded='1']")
+    assert cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;") == HUB_SIZE
+    assert cy(tab, f"return cy.getElementById('more:{NOMINEE}').empty();")
+
+    # only holdings: 华信's graph keeps its shareholder and drops the legal representatives
+    tab.goto(f"{url}/#/graph/{HUAXIN}?depth=1&rels=SHAREHOLDER")
+    graph_ready(tab)
+    assert cy(tab, "return cy.edges('[rel = \"LEGAL_REPRESENTATIVE\"]').length;") == 0
+    assert cy(tab, "return cy.edges('[rel = \"SHAREHOLDER\"]').length;") == 1
+
+    tab.goto(f"{url}/#/graph/{HUAXIN}?depth=2")
+    graph_ready(tab)
+    exported = {}
+    for button in ("export-png", "export-csv", "export-graphml"):
+        with tab.expect_download() as download_info:
+            tab.click(f"#{button}")
+        exported[button] = Path(download_info.value.path()).read_bytes()
+    assert exported["export-png"].startswith(b"\x89PNG")
+    csv_text = exported["export-csv"].decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "from,from_name,rel,to,to_name,valid_from,valid_to,share"
+    assert f"{ZHANG_WEI},张伟,LEGAL_REPRESENTATIVE,{HUAXIN},上海华信贸易有限公司,2020-01-01,," in csv_text
+    from xml.etree import ElementTree
+
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    graphml = ElementTree.fromstring(exported["export-graphml"])
+    ids = {n.get("id") for n in graphml.iterfind(".//g:node", ns)}
+    assert {HUAXIN, ZHANG_WEI, MINGYUAN} <= ids
+    assert len(graphml.findall(".//g:edge", ns)) == len(csv_text.splitlines()) - 1
+    assert offline.blocked == []
+
+
+def pdf_text(pdf: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

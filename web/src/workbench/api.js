@@ -1,0 +1,111 @@
+// Every GraphQL operation the workbench sends lives in this module, so that a change of
+// the API (Relay ids, connections, mutation inputs) is adapted here and nowhere else.
+
+const SESSION_KEY = "creditgraph.apiKey";
+const SESSION_PURPOSE = "creditgraph.purpose";
+
+export const session = {
+  get key() { return sessionStorage.getItem(SESSION_KEY) || ""; },
+  set key(value) { sessionStorage.setItem(SESSION_KEY, value || ""); },
+  get purpose() { return sessionStorage.getItem(SESSION_PURPOSE) || ""; },
+  set purpose(value) { sessionStorage.setItem(SESSION_PURPOSE, value || ""); },
+  clear() { sessionStorage.removeItem(SESSION_KEY); sessionStorage.removeItem(SESSION_PURPOSE); },
+};
+
+export class ApiError extends Error {
+  constructor(message, code) { super(message); this.code = code; }
+}
+
+export function headers() {
+  const h = { "Content-Type": "application/json" };
+  if (session.key) h.Authorization = `Bearer ${session.key}`;
+  // HTTP headers are ASCII: a purpose in Chinese travels percent-encoded (the server decodes)
+  if (session.purpose) h["X-Purpose"] = encodeURIComponent(session.purpose);
+  return h;
+}
+
+export async function gql(query, variables = {}) {
+  const response = await fetch("/graphql", {
+    method: "POST", headers: headers(), body: JSON.stringify({ query, variables }),
+  });
+  let body;
+  try { body = await response.json(); } catch { throw new ApiError(`HTTP ${response.status}`, "HTTP"); }
+  if (body.errors && body.errors.length) {
+    const first = body.errors[0];
+    throw new ApiError(first.message, (first.extensions || {}).code || "ERROR");
+  }
+  return body.data;
+}
+
+const LINK = "rel from to validFrom validTo share";
+const NODE = `id name type ... on Enterprise { status kind established } ... on Person { idNumberMasked }`;
+const RESTRICTION = `id subject measure from until rule legalBasis certainty status scheduledUntil endedBy voidedBy
+  event { id kind subject date } path { node rel validFrom validTo }`;
+
+export const VIEWER = `{ viewer { principal role rights openLocalMode } }`;
+
+export const SEARCH = `query Search($q: String!, $first: Int) {
+  search(query: $q, first: $first) { edges { node { ${NODE} } } pageInfo { hasNextPage } } }`;
+
+export const CREDIT_FILE = `query CreditFile($id: ID!) {
+  node(id: $id) { ${NODE}
+    links(first: 500) { ${LINK} source { id name type } target { id name type } }
+    events { id kind subject date authority document note responsible lifts details }
+    restrictions { ${RESTRICTION} }
+  } }`;
+
+export const DECISIONS = `query Decisions($person: ID!) {
+  lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { decision until }
+  director: checkAppointment(personId: $person, role: DIRECTOR) { decision until }
+  supervisor: checkAppointment(personId: $person, role: SUPERVISOR) { decision until }
+  manager: checkAppointment(personId: $person, role: MANAGER) { decision until }
+  principal: checkAppointment(personId: $person, role: PRINCIPAL) { decision until }
+  procurement: checkEligibility(subjectId: $person, activity: GOV_PROCUREMENT) { decision until }
+  bidding: checkEligibility(subjectId: $person, activity: BIDDING) { decision until }
+  consumption: checkEligibility(subjectId: $person, activity: HIGH_CONSUMPTION) { decision until }
+  funding: checkEligibility(subjectId: $person, activity: GOV_FUNDING) { decision until } }`;
+
+export const ELIGIBILITY = `query Eligibility($id: ID!) {
+  procurement: checkEligibility(subjectId: $id, activity: GOV_PROCUREMENT) { decision until }
+  bidding: checkEligibility(subjectId: $id, activity: BIDDING) { decision until }
+  consumption: checkEligibility(subjectId: $id, activity: HIGH_CONSUMPTION) { decision until }
+  funding: checkEligibility(subjectId: $id, activity: GOV_FUNDING) { decision until } }`;
+
+export const NEIGHBORHOOD = `query Neighborhood($id: ID!, $depth: Int!, $rels: [Rel!], $asOf: Date, $limit: Int!, $on: Date) {
+  neighborhood(id: $id, depth: $depth, rels: $rels, asOf: $asOf, perNodeLimit: $limit) {
+    root nodes { ${NODE} } underMeasure(on: $on)
+    links { ${LINK} } truncated { node total shown } } }`;
+
+export const PATHS = `query Paths($a: ID!, $b: ID!, $k: Int!, $maxHops: Int!, $asOf: Date) {
+  kShortestPaths(fromId: $a, toId: $b, k: $k, maxHops: $maxHops, asOf: $asOf) {
+    length nodes { ${NODE} } hops { from to links { ${LINK} } } } }`;
+
+export const OWNERSHIP = `query Ownership($id: ID!, $asOf: Date) {
+  node(id: $id) { id name type }
+  ownershipTree(enterpriseId: $id, asOf: $asOf) {
+    chain level effectiveShare crossHolding holder { ${NODE} } link { ${LINK} } }
+  beneficialOwners(enterpriseId: $id, asOf: $asOf) {
+    person { id name } effectiveShare reasons incomplete }
+  ownershipCycles(id: $id, asOf: $asOf) { nodes links { ${LINK} } } }`;
+
+export const RISK = `query Risk($id: ID!, $depth: Int!, $asOf: Date) {
+  node(id: $id) { id name type }
+  exposure(id: $id, depth: $depth, asOf: $asOf) {
+    node { ${NODE} } distance active
+    path { length nodes { id name type } hops { from to links { ${LINK} } } }
+    events { id kind date document }
+    restrictions { measure from until rule legalBasis certainty } }
+  relatedGroups(id: $id, depth: 2, asOf: $asOf) {
+    groups { community enterprises { id name } ties { a b kind via { id name } links { ${LINK} } } }
+    truncated { node total shown } } }`;
+
+export async function downloadReport(id, asOf) {
+  const params = asOf ? `?asOf=${encodeURIComponent(asOf)}` : "";
+  const response = await fetch(`/report/${encodeURIComponent(id)}.pdf${params}`, { headers: headers() });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
+    throw new ApiError(message, "REPORT");
+  }
+  return response.blob();
+}
