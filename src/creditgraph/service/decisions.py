@@ -16,7 +16,6 @@ from typing import Any
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
-    contains_resident_id,
     protect_resident_id,
     validate_resident_id,
 )
@@ -26,7 +25,7 @@ from creditgraph.identity import is_listed
 from creditgraph.identity.masks import blind_indexes, compatible
 from creditgraph.identity.resolution import explain, judgements
 from creditgraph.schema import GraphSchema
-from creditgraph.service.errors import InvalidArgument, UnknownId, missing
+from creditgraph.service.errors import InvalidArgument, missing
 from creditgraph.store.base import IN, OUT, GraphStore
 
 
