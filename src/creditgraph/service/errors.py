@@ -37,8 +37,8 @@ def missing(node_id: str) -> ServiceError:
             pass
         else:
             return InvalidArgument(
-                "that is a resident identity number: give it as idNumber (checkAppointment, "
-                "person), never as an id"
+                "that is a resident identity number: ask by identity number (--id-number, "
+                "idNumber in checkAppointment and person), never as an id"
             )
         try:
             validate_uscc(node_id)
@@ -46,6 +46,7 @@ def missing(node_id: str) -> ServiceError:
             return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
     if contains_resident_id(node_id):  # an id carrying a number: never repeated back
         return InvalidArgument(
-            "that id holds a resident identity number: give the number as idNumber instead"
+            "that id holds a resident identity number: ask by identity number "
+            "(--id-number, idNumber) instead"
         )
     return UnknownId(f"unknown id {node_id!r}")
