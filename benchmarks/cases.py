@@ -98,6 +98,30 @@ class Import(Case):
         )
 
 
+class HandwrittenImport(Case):
+    """The competitor on the same server: hand-written batched UNWIND … MERGE (first load and
+    the same file again), run just before creditgraph's own import of the same file."""
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        if ctx.store_kind not in self.stores:
+            return f"does not apply to the {ctx.store_kind} store"
+        return None
+
+    def run(self, ctx: Context) -> dict[str, Any]:
+        return ctx.worker(
+            "import_handwritten", store_url=ctx.store_url, data_path=ctx.data_path, links=ctx.links
+        )
+
+
+class Reload(Case):
+    """An incremental load: the same file again (every record already there)."""
+
+    def run(self, ctx: Context) -> dict[str, Any]:
+        return ctx.worker(
+            "reload", store_url=ctx.store_url, data_path=ctx.data_path, links=ctx.links
+        )
+
+
 class Startup(Case):
     """A fresh process opens the store and answers one check (what a restarted server does)."""
 
@@ -181,6 +205,7 @@ class ApiChecks(Case):
             calls=o.api_calls,
             warmup=min(200, o.api_calls),
             seed=o.seed,
+            load_calls=o.api_load_calls,
         )
 
 
@@ -192,7 +217,9 @@ class Recompute(Case):
 
 # In order: the import builds the store every other case reads; recompute rewrites it, so last.
 CASES: list[Case] = [
+    HandwrittenImport("import_handwritten", stores=("neo4j",)),
     Import("import"),
+    Reload("reload"),
     Startup("startup"),
     Checks("checks"),
     Traversal("traversal"),

@@ -21,6 +21,8 @@ class Metric:
     # estimate never extrapolates it sub-linearly, whatever fixed costs did to small sizes
     extensive: bool = False
     plot: bool = True
+    # whose figure it is when not the store's own: a competitor measured in the same run
+    by: str | None = None
 
 
 def _at(*path: str) -> Callable[[dict[str, Any]], float | None]:
@@ -256,6 +258,106 @@ METRICS: list[Metric] = [
         plot=False,
     ),
 ]
+METRICS += [
+    Metric(
+        "reload_s",
+        "incremental load: the same file again (s)",
+        _at("reload", "seconds"),
+        "{:.1f}",
+        True,
+    ),
+    Metric(
+        "import_hand_s",
+        "hand-written UNWIND … MERGE import (s)",
+        _at("import_handwritten", "seconds"),
+        "{:.1f}",
+        True,
+        by="hand-written Cypher",
+    ),
+    Metric(
+        "import_vs_hand",
+        "import: creditgraph ÷ hand-written (×)",
+        _ratio(_at("import", "seconds"), _at("import_handwritten", "seconds")),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "reload_hand_s",
+        "hand-written import of the same file again (s)",
+        _at("import_handwritten", "reload_seconds"),
+        "{:.1f}",
+        True,
+        by="hand-written Cypher",
+    ),
+    Metric(
+        "reload_vs_hand",
+        "incremental load: creditgraph ÷ hand-written (×)",
+        _ratio(_at("reload", "seconds"), _at("import_handwritten", "reload_seconds")),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "hand_nb_p95",
+        "hand-written Cypher neighbourhood depth 2 p95 (ms)",
+        _at("traversal", "investigation", "handwritten", "neighborhood2", "p95_ms"),
+        "{:.2f}",
+        by="hand-written Cypher",
+    ),
+    Metric(
+        "nb_vs_hand",
+        "neighborhood depth 2 p95: creditgraph ÷ hand-written (×)",
+        _ratio(
+            _at("traversal", "investigation", "neighborhood2", "p95_ms"),
+            _at("traversal", "investigation", "handwritten", "neighborhood2", "p95_ms"),
+        ),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "hand_paths_p95",
+        "hand-written Cypher paths ≤6 hops p95 (ms)",
+        _at("traversal", "investigation", "handwritten", "paths6", "p95_ms"),
+        "{:.2f}",
+        by="hand-written Cypher",
+    ),
+    Metric(
+        "paths_vs_hand",
+        "paths maxHops 6 p95: creditgraph ÷ hand-written (×)",
+        _ratio(
+            _at("traversal", "investigation", "paths6", "p95_ms"),
+            _at("traversal", "investigation", "handwritten", "paths6", "p95_ms"),
+        ),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "hub_nb_p95",
+        "neighborhood depth 1 of the 10 biggest hubs p95 (ms)",
+        _at("traversal", "investigation", "hub_neighborhood1", "p95_ms"),
+        "{:.2f}",
+    ),
+    Metric(
+        "rest_rps",
+        "REST check requests/s (4 clients, same service)",
+        _at("api", "under_load_rest", "requests_per_second"),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
+        "api_rps_vs_rest",
+        "GraphQL ÷ REST throughput (×)",
+        _at("api", "graphql_over_rest_throughput"),
+        "{:.2f}",
+        plot=False,
+    ),
+    Metric(
+        "api_load_p99_rest",
+        "REST check p99 under 4 clients (ms)",
+        _at("api", "under_load_rest", "latency", "p99_ms"),
+        "{:.2f}",
+        plot=False,
+    ),
+]
 _BY_KEY = {m.key: m for m in METRICS}
 
 
@@ -379,6 +481,36 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
                     f"limits exceeded: {inv['neighborhood2_limit_exceeded']} neighborhoods, "
                     f"{inv['paths6_limit_exceeded']} path searches."
                 )
+        if len(labels) >= 2:
+            a, b = labels[-2], labels[-1]
+            n_a, n_b = by_size[a]["links"], by_size[b]["links"]
+            lines += [
+                "",
+                f"Growth {a} → {b} (links × {n_b / n_a:.1f}), measured:",
+                "",
+                f"| | {a} | {b} | {b} ÷ {a} |",
+                "|---|---:|---:|---:|",
+            ]
+            for metric in METRICS:
+                va, vb = metric.get(by_size[a]), metric.get(by_size[b])
+                if va is None or vb is None or va <= 0:
+                    continue
+                lines.append(
+                    f"| {metric.label} | {metric.fmt.format(va)} | {metric.fmt.format(vb)} | "
+                    f"{vb / va:.2f} |"
+                )
+        for label in labels:
+            load = [
+                (case, r["load_average"]["before"][0], r["load_average"]["after"][0])
+                for case, r in by_size[label].items()
+                if isinstance(r, dict) and "load_average" in r
+            ]
+            if load:
+                lines.append("")
+                lines.append(
+                    f"{label}: load average (1 min) before → after each case: "
+                    + ", ".join(f"{c} {x:.1f}→{y:.1f}" for c, x, y in load)
+                )
         if est:
             lines += [
                 "",
@@ -420,22 +552,21 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# Panels of the plot: costs of the same nature share an axis, so their growth compares.
+# Panels of the plot, one per kind of figure; in each, one colour per store (or competitor).
 PANELS: list[tuple[str, str, list[str]]] = [
-    ("whole-graph operations", "seconds", ["generate_s", "import_s", "recompute_s", "nx_build_s"]),
-    ("memory", "MiB", ["generate_rss", "import_rss", "nx_rss"]),
+    ("loading the graph", "seconds", ["import_s", "reload_s", "import_hand_s", "reload_hand_s"]),
+    ("memory while importing", "MiB", ["import_rss"]),
+    ("an approval check", "milliseconds", ["check_p50", "check_p99", "api_p99"]),
     (
-        "per request",
+        "investigation queries (p95)",
         "milliseconds",
         [
-            "check_p50",
-            "check_p99",
-            "batch_ms",
-            "startup_ms",
             "inv_nb_p95",
             "inv_paths_p95",
+            "hub_nb_p95",
+            "hand_nb_p95",
+            "hand_paths_p95",
             "nx_bfs_p95",
-            "api_p99",
         ],
     ),
 ]
@@ -457,6 +588,19 @@ _EXTRA: dict[str, Metric] = {
         _ratio(_at("startup", "process_seconds"), lambda r: 1e-3),
     ),
 }
+_EXTRA["nx_bfs_p95"] = Metric(
+    "nx_bfs_p95",
+    "BFS depth 2 p95",
+    _at("traversal", "networkx", "bfs2", "p95_ms"),
+    by="networkx (in memory)",
+)
+COLOURS = {
+    "embedded": "#1f77b4",
+    "neo4j": "#d62728",
+    "hand-written Cypher": "#2ca02c",
+    "networkx (in memory)": "#7f7f7f",
+}
+MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
 def write_plot(results: dict[str, Any], path: Path) -> bool:
@@ -467,13 +611,15 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(6.0 * len(PANELS), 4.8), squeeze=False)
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(5.2 * len(PANELS), 5.6), squeeze=False)
     for ax, (title, unit, keys) in zip(axes.flat, PANELS, strict=True):
-        colour = iter(colours * 3)
+        drawn: set[tuple[str, str]] = set()
         for store in results["runs"]:
-            for key in keys:
+            for index, key in enumerate(keys):
                 metric = _EXTRA.get(key) or _BY_KEY[key]
+                owner = metric.by or store
+                if (owner, key) in drawn:
+                    continue  # a competitor measured once per run, not once per store
                 points = [
                     (n, v)
                     for n, run in merged_runs(results, store)
@@ -481,18 +627,35 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                 ]
                 if not points:
                     continue
-                c = next(colour)
-                name = metric.label if len(results["runs"]) == 1 else f"{store}: {metric.label}"
-                ax.plot(*zip(*points, strict=True), marker="o", color=c, label=name)
+                drawn.add((owner, key))
+                colour = COLOURS.get(owner, "#9467bd")
+                marker = MARKERS[index % len(MARKERS)]
+                name = f"{owner}: {metric.label}" if metric.by else f"{store}: {metric.label}"
+                ax.plot(
+                    *zip(*points, strict=True),
+                    marker=marker,
+                    color=colour,
+                    linestyle="-",
+                    label=name,
+                )
                 est = results.get("estimates", {}).get(store)
-                if est and key in est["values"]:
+                if est and key in est["values"] and metric.by is None:
+                    x, y = est["links"], est["values"][key]
                     ax.plot(
-                        [points[-1][0], est["links"]],
-                        [points[-1][1], est["values"][key]],
-                        linestyle="--",
-                        marker="o",
-                        markerfacecolor="none",
-                        color=c,
+                        [points[-1][0], x],
+                        [points[-1][1], y],
+                        linestyle=":",
+                        marker=marker,
+                        markerfacecolor="white",
+                        color=colour,
+                    )
+                    ax.annotate(
+                        "estimated",
+                        (x, y),
+                        fontsize=7,
+                        color=colour,
+                        xytext=(4, 4),
+                        textcoords="offset points",
                     )
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -502,14 +665,17 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
         ax.grid(True, which="major", alpha=0.35)
         ax.tick_params(labelsize=8)
         if ax.lines:
-            ax.legend(fontsize=7, loc="upper left")
+            # below the panel, outside the data
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
     m = results["machine"]
     fig.suptitle(
-        f"creditgraph: cost as the graph grows (solid: measured; dashed: estimated) — "
-        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, SQLite {m['sqlite']}",
+        "creditgraph: cost as the graph grows — one colour per store, measured points solid "
+        "(hollow, dotted: estimated)\n"
+        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, SQLite {m['sqlite']}, "
+        f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average'] or [])}",
         fontsize=10,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return True

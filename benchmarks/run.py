@@ -58,6 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--traversal-pairs", type=int, default=300)
     p.add_argument("--api-calls", type=int, default=2_000)
     p.add_argument(
+        "--api-load-calls",
+        type=int,
+        default=20_000,
+        help="requests per round of the 4-client HTTP load (GraphQL and REST, 3 rounds each)",
+    )
+    p.add_argument(
         "--networkx-max-links",
         type=int,
         default=3_000_000,

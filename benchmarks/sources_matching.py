@@ -149,6 +149,14 @@ def convert_only(store: EmbeddedStore, source: str, path: Path) -> int:
     return round(count / seconds) if seconds else 0
 
 
+def case_numbers(store: EmbeddedStore, source: str, path: Path) -> dict[int, str]:
+    """Row number → the case number as published, read as the loader reads the file."""
+    mapping = load_mapping(source, store.schema)
+    ((table, positions),) = open_tables([str(path)], mapping, None)
+    column = mapping.case_number or ""
+    return {row.number: row.text(column) for row in rows_of(table, positions)}
+
+
 def evaluate(store: EmbeddedStore, truth_path: Path) -> dict[str, dict[str, Any]]:
     """Per masking pattern: confirmed reaches right/wrong, stranger reaches, recall."""
     with truth_path.open(encoding="utf-8", newline="") as handle:
@@ -157,15 +165,24 @@ def evaluate(store: EmbeddedStore, truth_path: Path) -> dict[str, dict[str, Any]
             for r in csv.DictReader(handle)
             if r["party"] == "person" and r["source"] != "registry"
         ]
-    by_row: dict[tuple[str, int], str] = {}
+    # an entry is its file, row and case number: a store may hold an earlier delivery of a
+    # file with the same name
+    cases = {
+        (name, number): str(case)
+        for source, name in LISTS[:2]
+        for number, case in case_numbers(store, source, truth_path.parent / name).items()
+    }
+    by_row: dict[tuple[str, int, str], str] = {}
     for kind in ("DISHONEST_DEBTOR_LISTED", "CONSUMPTION_RESTRICTED"):
         for event in store.events(kind=kind):
             provenance = event.props.get("provenance") or {}
-            by_row[(provenance.get("file", ""), int(provenance.get("row", 0)))] = event.id
+            where = (provenance.get("file", ""), int(provenance.get("row", 0)))
+            by_row[(*where, str(provenance.get("case_number")))] = event.id
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     for row in truth:
         counts = stats[row["pattern"]]
-        event_id = by_row.get((row["file"], int(row["row"])))
+        where = (row["file"], int(row["row"]))
+        event_id = by_row.get((*where, cases.get(where, "")))
         if event_id is None:
             counts["not_loaded"] += 1
             continue

@@ -205,6 +205,46 @@ def step_import(
     return out
 
 
+def step_reload(store_url: str, data_path: str, links: int) -> dict[str, Any]:
+    """An incremental load: the same file again into the loaded store (every record there)."""
+    from creditgraph.ingest.loader import load, read_lines
+    from creditgraph.store import open_store
+
+    store = open_store(store_url)
+    started = time.perf_counter()
+    result = load(read_lines([data_path]), store)
+    seconds = time.perf_counter() - started
+    store.close()
+    return {
+        "seconds": seconds,
+        "links_per_second": links / seconds,
+        "errors": len(result.errors),
+        "unchanged": sum(result.report.unchanged.values()),
+        "created": sum(result.report.created.values()),
+    }
+
+
+def step_import_handwritten(store_url: str, data_path: str, links: int) -> dict[str, Any]:
+    """The competitor: hand-written batched UNWIND … MERGE, into an empty database, then again
+    over itself (the incremental case); the database is emptied afterwards."""
+    from benchmarks.competitors import handwritten_import
+    from creditgraph.settings import load_settings
+
+    settings = load_settings()
+    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_user else None
+    reset_store(store_url)
+    first = handwritten_import(store_url, data_path, auth)
+    again = handwritten_import(store_url, data_path, auth)
+    reset_store(store_url)
+    return {
+        "seconds": first["seconds"],
+        "links_per_second": links / first["seconds"],
+        "phase_seconds": first["phase_seconds"],
+        "reload_seconds": again["seconds"],
+        "reload_links_per_second": links / again["seconds"],
+    }
+
+
 def _profile_text(profiler: cProfile.Profile, path: str, top: int = 40) -> dict[str, Any]:
     sections = {}
     for order in ("cumulative", "tottime"):
@@ -481,7 +521,11 @@ def step_traversal(
         started = clock()
         found.append(_nx_path(graph, a, b, 6))
         path_samples.append(clock() - started)
+    degree = graph.degree
+    hubs = [node for node, _ in sorted(degree, key=lambda nd: (-nd[1], nd[0]))[:10]]
+    hub_degrees = [degree[h] for h in hubs]
     out: dict[str, Any] = {
+        "hubs": {"ids": hubs, "degrees": hub_degrees},
         "networkx": {
             **build,
             "bfs2": latency_summary(bfs_samples),
@@ -497,23 +541,57 @@ def step_traversal(
     gc.collect()
     if investigation:
         lengths = [None if f is None else len(f) - 1 for f in found]
-        out["investigation"] = _investigation(store_url, chosen_roots, chosen_pairs, lengths)
+        out["investigation"] = _investigation(store_url, chosen_roots, chosen_pairs, lengths, hubs)
     return out
 
 
+class _Handwritten:
+    """The hand-written Cypher a Neo4j user would run for the same questions (same server)."""
+
+    def __init__(self, store: Any) -> None:
+        from benchmarks.competitors import cypher
+
+        self._store = store
+        self._neighborhood = cypher("neighborhood")
+        self._paths = cypher("paths")
+
+    def _run(self, statement: str, **params: Any) -> list[Any]:
+        driver = self._store._driver
+        with driver.session(database=self._store._database) as session:
+            return list(session.run(statement, params))
+
+    def neighborhood(self, root: str, cap: int) -> int:
+        rows = self._run(self._neighborhood, id=root, cap=cap)
+        return len(rows[0]["nodes"]) if rows else 0
+
+    def paths(self, a: str, b: str, first: int) -> int | None:
+        rows = self._run(self._paths, source=a, target=b, first=first)
+        return len(rows[0]["ids"]) - 1 if rows else None
+
+
 def _investigation(
-    store_url: str, roots: list[str], pairs: list[tuple[str, str]], nx_lengths: list[int | None]
+    store_url: str,
+    roots: list[str],
+    pairs: list[tuple[str, str]],
+    nx_lengths: list[int | None],
+    hubs: list[str],
 ) -> dict[str, Any]:
-    """Timed over the same roots and pairs as networkx; shortest lengths compared with it."""
+    """Timed over the same roots and pairs as networkx; shortest lengths compared with it. On
+    Neo4j, the hand-written Cypher for the same question runs right after each call."""
     from creditgraph.service import investigation as inv
     from creditgraph.service.errors import LimitExceeded
     from creditgraph.store import open_store
 
     store = open_store(store_url)
+    handwritten = _Handwritten(store) if "://" in store_url else None
+    cap = inv.DEFAULT_PER_NODE_LIMIT
     for root in roots[:50]:
         with contextlib.suppress(LimitExceeded):
             inv.neighborhood(store, root, depth=2)
+        if handwritten:
+            handwritten.neighborhood(root, cap)
     samples: list[int] = []
+    hand_samples: list[int] = []
     parties, limited = [], 0
     for root in roots:
         started = time.perf_counter_ns()
@@ -523,8 +601,22 @@ def _investigation(
         except LimitExceeded:
             limited += 1
         samples.append(time.perf_counter_ns() - started)
+        if handwritten:
+            started = time.perf_counter_ns()
+            handwritten.neighborhood(root, cap)
+            hand_samples.append(time.perf_counter_ns() - started)
+    # the parties with the most links: a neighbourhood that reads only what it shows costs
+    # the same whatever a hub's size
+    hub_samples: list[int] = []
+    for _round in range(5):
+        for hub in hubs:
+            started = time.perf_counter_ns()
+            with contextlib.suppress(LimitExceeded):
+                inv.neighborhood(store, hub, depth=1)
+            hub_samples.append(time.perf_counter_ns() - started)
     path_samples: list[int] = []
-    found, path_limited, agree = 0, 0, 0
+    hand_path_samples: list[int] = []
+    found, path_limited, agree, hand_agree = 0, 0, 0, 0
     for (a, b), expected in zip(pairs, nx_lengths, strict=True):
         started = time.perf_counter_ns()
         length = None
@@ -537,8 +629,22 @@ def _investigation(
             path_limited += 1
         path_samples.append(time.perf_counter_ns() - started)
         agree += length == expected
+        if handwritten:
+            started = time.perf_counter_ns()
+            hand_length = handwritten.paths(a, b, 10)
+            hand_path_samples.append(time.perf_counter_ns() - started)
+            hand_agree += hand_length == length
     store.close()
+    extra: dict[str, Any] = {}
+    if handwritten:
+        extra["handwritten"] = {
+            "neighborhood2": latency_summary(hand_samples),
+            "paths6": latency_summary(hand_path_samples),
+            "paths6_same_length_as_creditgraph": hand_agree,
+        }
     return {
+        **extra,
+        "hub_neighborhood1": latency_summary(hub_samples),
         "neighborhood2": latency_summary(samples),
         "neighborhood2_parties_mean": statistics.fmean(parties) if parties else None,
         "neighborhood2_limit_exceeded": limited,
@@ -559,32 +665,25 @@ _CHECK_QUERY = (
 
 
 def step_api_checks(
-    store_url: str, data_path: str, calls: int, warmup: int, seed: int
+    store_url: str, data_path: str, calls: int, warmup: int, seed: int, load_calls: int = 20_000
 ) -> dict[str, Any]:
-    """``creditgraph serve`` in a child process; checkAppointment over HTTP, one at a time."""
+    """The app ``creditgraph serve`` runs, in a child process (benchmarks.http_server):
+    checkAppointment over HTTP one at a time, then 4 clients at once from this process —
+    GraphQL and the plain REST route on the same service, interleaved, 3 rounds each."""
     import httpx
+    import orjson
 
+    from benchmarks.load import request_bytes, under_load
     from creditgraph.store import open_store
 
     store = open_store(store_url)
-    requests, population = _check_requests(store, data_path, warmup + calls, seed)
+    requests, population = _check_requests(store, data_path, warmup + max(calls, load_calls), seed)
     store.close()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "CREDITGRAPH_API_KEYS"}
-    command = [
-        sys.executable,
-        "-m",
-        "creditgraph.cli",
-        "serve",
-        "--store",
-        store_url,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    command = [sys.executable, "-m", "benchmarks.http_server", store_url, str(port)]
     started = time.perf_counter()
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
@@ -605,7 +704,7 @@ def step_api_checks(
             samples: list[int] = []
             verdicts: Counter[str] = Counter()
             errors = 0
-            for k, (person, role, _, day) in enumerate(requests):
+            for k, (person, role, _, day) in enumerate(requests[: warmup + calls]):
                 body = {
                     "query": _CHECK_QUERY,
                     "variables": {"p": person, "r": role, "on": day.isoformat()},
@@ -620,7 +719,27 @@ def step_api_checks(
                     verdicts[data["data"]["checkAppointment"]["decision"]] += 1
                 if k >= warmup:
                     samples.append(elapsed)
-            loaded = _api_under_load(base, requests[warmup:], clients=4)
+            rest_path, rest_body = _rest_route(client, requests[0])
+            timed = requests[warmup : warmup + load_calls]
+            graphql_payloads = [
+                request_bytes("/graphql", orjson.dumps(_check_body(p, r, d)))
+                for p, r, _, d in timed
+            ]
+            rest_payloads = [
+                request_bytes(rest_path, orjson.dumps(rest_body(p, r, d))) for p, r, _, d in timed
+            ]
+            # warm both paths, then alternate: a busy spell on the machine hits both alike
+            under_load(port, graphql_payloads[:2000], clients=4)
+            under_load(port, rest_payloads[:2000], clients=4)
+            rounds: dict[str, list[dict[str, Any]]] = {"graphql": [], "rest": []}
+            for _round in range(3):
+                rounds["graphql"].append(under_load(port, graphql_payloads, clients=4))
+                rounds["rest"].append(under_load(port, rest_payloads, clients=4))
+            loaded = {name: _load_summary(runs) for name, runs in rounds.items()}
+            loaded["rest"]["route"] = rest_path
+            loaded["graphql_over_rest_throughput"] = (
+                loaded["graphql"]["requests_per_second"] / loaded["rest"]["requests_per_second"]
+            )
             batch = _api_batch(client, requests[warmup : warmup + 1000])
             traversal = _api_traversal(client, requests, seed)
     finally:
@@ -635,46 +754,44 @@ def step_api_checks(
         "checks": latency_summary(samples),
         "decisions": dict(verdicts),
         "errors": errors,
-        "under_load": loaded,
+        "under_load": loaded["graphql"],
+        "under_load_rest": loaded["rest"],
+        "graphql_over_rest_throughput": loaded["graphql_over_rest_throughput"],
         "batch_1000": batch,
         **traversal,
     }
 
 
+def _load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median round by throughput, its latencies; every round's throughput kept."""
+    ordered = sorted(runs, key=lambda r: r["requests_per_second"])
+    middle = ordered[len(ordered) // 2]
+    return {
+        "clients": middle["clients"],
+        "requests": middle["requests"],
+        "requests_per_second": middle["requests_per_second"],
+        "rounds_requests_per_second": [r["requests_per_second"] for r in runs],
+        "latency": latency_summary(middle["samples_ns"]),
+        "failures": sum(r["failures"] for r in runs),
+        "first_failure": next((r["first_failure"] for r in runs if r["first_failure"]), None),
+    }
+
+
+def _rest_route(client: Any, sample: Any) -> tuple[str, Callable[..., dict[str, Any]]]:
+    """The REST check endpoint when the server has one, else the benchmark's plain route."""
+    person, role, _, day = sample
+
+    def contract(p: str, r: str, d: dt.date) -> dict[str, Any]:
+        return {"person": p, "role": r, "on": d.isoformat()}
+
+    probe = client.post("/v1/checks/appointment", json=contract(person, role, day))
+    if probe.status_code == 200:
+        return "/v1/checks/appointment", contract
+    return "/bench/check", contract
+
+
 def _check_body(person: str, role: str, day: dt.date) -> dict[str, Any]:
     return {"query": _CHECK_QUERY, "variables": {"p": person, "r": role, "on": day.isoformat()}}
-
-
-def _api_under_load(base: str, requests: list[Any], clients: int) -> dict[str, Any]:
-    """Throughput: ``clients`` keep-alive connections asking at once, from this one process."""
-    import threading
-
-    import httpx
-
-    shares = [requests[i::clients] for i in range(clients)]
-    samples: list[list[int]] = [[] for _ in range(clients)]
-
-    def ask(k: int) -> None:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            for person, role, _, day in shares[k]:
-                t0 = time.perf_counter_ns()
-                client.post("/graphql", json=_check_body(person, role, day)).raise_for_status()
-                samples[k].append(time.perf_counter_ns() - t0)
-
-    threads = [threading.Thread(target=ask, args=(k,)) for k in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    every = [x for part in samples for x in part]
-    return {
-        "clients": clients,
-        "requests": len(every),
-        "requests_per_second": len(every) / wall,
-        "latency": latency_summary(every),
-    }
 
 
 _BATCH_QUERY = (
@@ -736,6 +853,8 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "recompute": step_recompute,
     "traversal": step_traversal,
     "api_checks": step_api_checks,
+    "reload": step_reload,
+    "import_handwritten": step_import_handwritten,
 }
 
 

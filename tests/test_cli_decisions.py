@@ -159,3 +159,19 @@ def test_recompute_reproduces_the_same_restrictions(tmp_path: Path) -> None:
     result = runner.invoke(main, ["recompute", "--store", db])
     assert result.exit_code == 0 and "recomputed 5 restrictions" in result.output
     assert runner.invoke(main, ["restrictions", "--json", "--store", db]).output == before
+
+
+def test_subject_access_prints_the_own_record_and_conflicts_say_why(tmp_path: Path) -> None:
+    runner, db = _store_with_revocation(tmp_path)
+    result = runner.invoke(main, ["subject-access", "--store", db, "p:zhang-san-1"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    assert record["subject"]["id"] == "p:zhang-san-1"
+    assert {r["measure"] for r in record["restrictions"]} >= {"BAR_DIRECTOR"}
+    unknown = runner.invoke(main, ["subject-access", "--store", db, "p:nobody"])
+    assert unknown.exit_code == 2 and "p:nobody" in unknown.output
+    conflicts = runner.invoke(main, ["conflicts", "--store", db, "--on", "2022-01-01", "--json"])
+    (conflict,) = json.loads(conflicts.output)
+    # a directorship held since 2019, before the 2021 bar: the company must remove him
+    assert conflict["kind"] == "MUST_REMOVE"
+    assert conflict["legal_basis"].startswith("公司法(2018) 第一百四十六条第三款")

@@ -31,7 +31,8 @@ def test_report_of_barred_legal_representative_cites_company_law_with_window_and
     made = report.gather(demo, "p:zhang-wei", on=DAY, sees_persons=True, purpose="案件 7",
                          principal="local")
     html = report.render_html(made, demo.schema)
-    assert "公司法(2023) 第一百七十八条第一款第四项" in html
+    # the revocation (2024-03-15) predates 公司法(2023) (in force 2024-07-01): the text then in force
+    assert "公司法(2018) 第一百四十六条第一款第四项" in html
     assert "2024-03-15 – 2027-03-15" in html
     assert "张伟 —法定代表人→ 上海华信贸易有限公司" in html
     assert "案件 7" in html and made.data_version in html

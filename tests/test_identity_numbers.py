@@ -289,3 +289,12 @@ def test_key_file_inside_the_store_folder_is_refused(tmp_path: Path) -> None:
     env["CREDITGRAPH_ID_KEY_FILE"] = str(outside / "id.key")
     result = run_cli(["load", str(data), "--store", str(store_dir / "s.db")], env=env)
     assert result.exit_code == 0, result.output
+
+
+def test_an_id_made_of_a_keyed_hash_is_not_taken_for_a_number() -> None:
+    from creditgraph.domain.identifiers import contains_resident_id
+
+    # the sources loader names a person by a keyed hash: hex digits can run long
+    assert not contains_resident_id("p:a" + LI_MING[:17] + "1f")
+    assert contains_resident_id("p:" + LI_MING)
+    assert contains_resident_id("p:li-310104750612031")  # a 15-digit (pre-1999) number

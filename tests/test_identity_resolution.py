@@ -48,6 +48,7 @@ def _court_list(**extra: object) -> list[dict]:
             "lp:court-dishonest:a1",
             "2023-09-01",
             provenance={"source": "court-dishonest", "case_number": "(2023)豫0184执1234号"},
+            ground="unpaid_debt",  # 有履行能力而拒不履行: meets 公司法 第一百七十八条第一款第五项
         ),
     ]
 

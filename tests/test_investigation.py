@@ -104,7 +104,9 @@ def test_nominee_hub_neighborhood_reports_truncated_counts(store: GraphStore) ->
     hood = inv.neighborhood(cast(GraphStore, counting), "p:nominee", depth=2, per_node_limit=30)
     assert hood.truncated == [inv.Truncation("p:nominee", 500, 30)]
     assert len(hood.nodes) == 31 and len(hood.links) == 30
-    assert counting.calls.count("links") == 2  # one call per level, not one per company
+    # one call for both levels (the second read ahead with the first), not one per company
+    assert counting.calls.count("ranked_links") == 1
+    assert "links" not in counting.calls
 
 
 def test_neighborhood_of_depth_zero_is_the_party_alone(store: GraphStore) -> None:
@@ -154,7 +156,7 @@ def test_paths_meet_in_the_middle_and_return_every_shortest_one(store: GraphStor
     found = inv.paths(cast(GraphStore, counting), "p:a", "p:b", max_hops=6)
     assert [p.nodes for p in found] == [("p:a", "e:x1", "p:b"), ("p:a", "e:x2", "p:b")]
     assert [link.rel for hop in found[0].hops for link in hop.links] == ["DIRECTOR", "SUPERVISOR"]
-    assert counting.calls.count("links") == 2  # one level from each end, then they met
+    assert counting.calls.count("shortest_paths") == 1  # the store searches in one call
 
 
 def test_paths_take_links_either_way_and_respect_the_day(store: GraphStore) -> None:
@@ -290,7 +292,7 @@ def test_a_stake_sold_before_the_day_no_longer_counts(store: GraphStore) -> None
     ]
 
 
-def test_beneficial_owners_read_one_level_per_store_call(store: GraphStore) -> None:
+def test_beneficial_owners_read_the_chains_in_one_store_call(store: GraphStore) -> None:
     records: list[dict[str, Any]] = [ent("e:l0")]
     for level in range(1, 5):
         records += [
@@ -302,7 +304,7 @@ def test_beneficial_owners_read_one_level_per_store_call(store: GraphStore) -> N
     counting = Counting(store)
     [owner] = inv.beneficial_owners(cast(GraphStore, counting), "e:l0", as_of=DAY)
     assert owner.effective_share == pytest.approx(0.9**4)
-    assert counting.calls.count("links") == 6  # five levels up, and one finding nothing more
+    assert counting.calls.count("ownership_links") == 1 and "links" not in counting.calls
 
 
 # --- exposure ---------------------------------------------------------------------------------------

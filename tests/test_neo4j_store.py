@@ -250,7 +250,7 @@ def test_every_statement_the_store_names_is_a_file_in_cypher() -> None:
 
     source = Path(sys.modules[Neo4jStore.__module__].__file__ or "").read_text(encoding="utf-8")
     library = CypherLibrary(default_schema())
-    named = set(re.findall(r'"((?:schema|import|queries|propagation)/[a-z_]+)"', source))
+    named = set(re.findall(r'"((?:schema|import|queries|propagation|traversal)/[a-z_]+)"', source))
     assert len(named) > 30
     for name in named:
         assert (library.root / f"{name}.cypher").is_file(), name

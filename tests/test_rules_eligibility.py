@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from creditgraph.store.base import GraphStore
 from scenario import (
     agency,
@@ -24,6 +26,7 @@ def supplier(*events: dict) -> list[dict]:
     return [enterprise(SUPPLIER, "某某建设工程有限公司"), *events]
 
 
+@pytest.mark.pins("gpl-77-procurement-ban")
 def test_procurement_ban_runs_through_its_last_day(any_store: GraphStore) -> None:
     load_records(
         any_store,
@@ -44,11 +47,20 @@ def test_supplier_with_bribery_record_refused_procurement_for_three_years(
     assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-09-16")) == "ALLOW"
 
 
+@pytest.mark.pins("gpl-22-serious-penalty")
 def test_serious_penalty_is_a_major_violation_record_for_procurement(any_store: GraphStore) -> None:
     load_records(
         any_store,
         supplier(
-            event("ev:m", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-01-05", severity="serious"),
+            # 较大数额罚款: 200万元以上 (财库〔2022〕3号)
+            event(
+                "ev:m",
+                "ADMINISTRATIVE_PENALTY",
+                SUPPLIER,
+                "2024-01-05",
+                severity="serious",
+                fine_wan_yuan=250,
+            ),
             event("ev:g", "ADMINISTRATIVE_PENALTY", SUPPLIER, "2024-02-05", severity="general"),
         ),
     )
@@ -57,6 +69,7 @@ def test_serious_penalty_is_a_major_violation_record_for_procurement(any_store: 
     assert {r.restriction.event_id for r in decision.reasons} == {"ev:m"}
 
 
+@pytest.mark.pins("bidding-law-53-54")
 def test_bidding_ban_bars_bidding_only(any_store: GraphStore) -> None:
     load_records(
         any_store,
@@ -67,6 +80,9 @@ def test_bidding_ban_bars_bidding_only(any_store: GraphStore) -> None:
     assert verdict(eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-01-01")) == "ALLOW"
 
 
+@pytest.mark.pins(
+    "penalty-publication-minor", "penalty-publication-general", "penalty-publication-serious"
+)
 def test_penalty_publication_window_follows_severity(any_store: GraphStore) -> None:
     load_records(
         any_store,
@@ -91,6 +107,7 @@ def test_penalty_publication_window_follows_severity(any_store: GraphStore) -> N
     }
 
 
+@pytest.mark.pins("joint-punishment-entity")
 def test_joint_punishment_reaches_entity_and_its_legal_rep_and_controller(
     any_store: GraphStore,
 ) -> None:
@@ -112,6 +129,7 @@ def test_joint_punishment_reaches_entity_and_its_legal_rep_and_controller(
     assert any_store.restrictions(subject="p:dir") == []
 
 
+@pytest.mark.pins("key-attention-entity")
 def test_key_attention_list_puts_approvals_under_review_not_denial(any_store: GraphStore) -> None:
     load_records(any_store, supplier(event("ev:k", "KEY_ATTENTION_LISTED", SUPPLIER, "2025-01-01")))
     decision = eligibility(any_store, SUPPLIER, "GOV_PROCUREMENT", "2025-06-01")
@@ -120,6 +138,7 @@ def test_key_attention_list_puts_approvals_under_review_not_denial(any_store: Gr
     assert decision.reasons[0].effect == "review"
 
 
+@pytest.mark.pins("consumption-restriction-responsible")
 def test_consumption_restriction_follows_the_current_legal_rep(any_store: GraphStore) -> None:
     records = supplier(
         person("p:old", "刘前任"),
@@ -130,9 +149,9 @@ def test_consumption_restriction_follows_the_current_legal_rep(any_store: GraphS
         event("ev:x", "CONSUMPTION_RESTRICTED", SUPPLIER, "2022-10-01", responsible=["p:cfo"]),
     )
     load_records(any_store, records)
-    # the former legal rep is released the day after he leaves …
+    # the former legal rep is not released when he leaves (法发〔2019〕35号 第17条) …
     assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-06-30")) == "DENY"
-    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "ALLOW"
+    assert verdict(eligibility(any_store, "p:old", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"
     # … his successor is restricted from his first day, though appointed after the order
     assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-06-30")) == "ALLOW"
     assert verdict(eligibility(any_store, "p:new", "HIGH_CONSUMPTION", "2023-07-01")) == "DENY"
@@ -144,6 +163,7 @@ def test_consumption_restriction_follows_the_current_legal_rep(any_store: GraphS
     assert verdict(check(any_store, "p:new", "DIRECTOR", "2024-01-01")) == "ALLOW"
 
 
+@pytest.mark.pins("notify-superior-of-public-body")
 def test_violation_by_soe_is_notified_to_its_superior_unit(any_store: GraphStore) -> None:
     records = [
         agency("g:sasac", "某某市国有资产监督管理委员会"),
@@ -168,6 +188,7 @@ def test_private_company_violation_creates_no_notification_duty(any_store: Graph
     assert any_store.restrictions(subject="g:sasac") == []
 
 
+@pytest.mark.pins("notify-employer-of-official")
 def test_official_convicted_is_notified_to_employer_and_discipline_inspection(
     any_store: GraphStore,
 ) -> None:

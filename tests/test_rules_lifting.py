@@ -75,31 +75,51 @@ def test_repair_and_objection_on_one_event_void_it_in_either_order(
     assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2021-07-01")) == "ALLOW"
 
 
-def test_repair_ends_a_bar_early_from_the_repair_date(any_store: GraphStore) -> None:
+@pytest.mark.pins("company-law-178-4")
+def test_credit_repair_does_not_shorten_the_company_law_bar(any_store: GraphStore) -> None:
+    # 信用修复管理办法: "除法律法规另有规定外" — repair stops publication and credit measures,
+    # not a disqualification the Company Law imposes for three years
     load_records(
         any_store, [*revoked(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")]
     )
-    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2022-01-31")) == "DENY"
-    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2022-02-01")) == "ALLOW"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2022-02-01")) == "DENY"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2024-06-30")) == "DENY"
+    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2024-07-01")) == "ALLOW"
+    (bar,) = any_store.restrictions(subject="p:zhang", measure="BAR_DIRECTOR")
+    assert bar.ended_by is None and bar.kind == "statutory_bar"
+
+
+def joint_listing() -> list[dict]:
+    return [*revoked(), event("ev:j", "JOINT_PUNISHMENT_LISTED", E1, "2021-01-04")]
+
+
+@pytest.mark.pins("joint-punishment-entity")
+def test_repair_ends_joint_punishment_from_the_repair_date(any_store: GraphStore) -> None:
+    load_records(
+        any_store,
+        [*joint_listing(), event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:j")],
+    )
+    assert verdict(eligibility(any_store, E1, "GOV_FUNDING", "2022-01-31")) == "DENY"
+    assert verdict(eligibility(any_store, E1, "GOV_FUNDING", "2022-02-01")) == "ALLOW"
 
 
 def test_objection_against_the_repair_restores_the_full_window(any_store: GraphStore) -> None:
     load_records(
         any_store,
         [
-            *revoked(),
-            event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1"),
+            *joint_listing(),
+            event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:j"),
             event("ev:o", "DECISION_REVOKED", E1, "2022-05-01", lifts="ev:r"),
         ],
     )
-    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2024-06-30")) == "DENY"
+    assert verdict(eligibility(any_store, E1, "GOV_FUNDING", "2024-06-30")) == "DENY"
 
 
 def test_revoking_the_decision_of_a_lift_loaded_first_is_applied_when_the_lift_arrives(
     any_store: GraphStore,
 ) -> None:
-    load_records(any_store, revoked())
-    load_records(any_store, [event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:1")])
-    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2023-01-01")) == "ALLOW"
+    load_records(any_store, joint_listing())
+    load_records(any_store, [event("ev:r", "CREDIT_REPAIRED", E1, "2022-02-01", lifts="ev:j")])
+    assert verdict(eligibility(any_store, E1, "GOV_FUNDING", "2023-01-01")) == "ALLOW"
     load_records(any_store, [event("ev:o", "DECISION_REVOKED", E1, "2022-05-01", lifts="ev:r")])
-    assert verdict(check(any_store, "p:zhang", "DIRECTOR", "2023-01-01")) == "DENY"
+    assert verdict(eligibility(any_store, E1, "GOV_FUNDING", "2023-01-01")) == "DENY"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from creditgraph.store.base import GraphStore
 from scenario import (
     check,
@@ -52,7 +54,8 @@ def test_legal_rep_of_revoked_enterprise_barred_through_third_anniversary(
     assert reason == {
         "measure": "BAR_DIRECTOR",
         "rule": "company-law-178-4",
-        "legal_basis": "公司法(2023) 第一百七十八条第一款第四项",
+        # the text in force on the revocation date (公司法(2023) applies from 2024-07-01)
+        "legal_basis": "公司法(2018) 第一百四十六条第一款第四项",
         "from": "2021-06-30",
         "until": "2024-06-30",
         "certainty": "CONFIRMED",
@@ -101,6 +104,7 @@ def test_unknown_personal_responsibility_gives_review_not_allow_or_deny(
     decision = check(any_store, "p:zhang-san-1", "LEGAL_REPRESENTATIVE", "2022-01-01")
     assert verdict(decision) == "REVIEW"
     assert [r.restriction.certainty.value for r in decision.reasons] == ["UNCONFIRMED"]
+    assert "个人责任不明" in decision.to_json()["reasons"][0]["note"]
     assert (
         verdict(check(any_store, "p:zhang-san-1", "LEGAL_REPRESENTATIVE", "2024-07-01")) == "ALLOW"
     )
@@ -168,12 +172,20 @@ def test_director_responsible_for_bankruptcy_barred_three_years_from_liquidation
     assert verdict(check(any_store, "p:zhao", "DIRECTOR", "2021-01-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-2")
 def test_economic_crime_bars_until_five_years_after_the_sentence_is_served(
     any_store: GraphStore,
 ) -> None:
     records = [
         person("p:qian", "钱七"),
-        event("ev:c", "CRIMINAL_CONVICTION", "p:qian", "2015-04-10", sentence_end="2019-04-09"),
+        event(
+            "ev:c",
+            "CRIMINAL_CONVICTION",
+            "p:qian",
+            "2015-04-10",
+            sentence_end="2019-04-09",
+            category="economic_order",
+        ),
     ]
     load_records(any_store, records)
     assert verdict(check(any_store, "p:qian", "LEGAL_REPRESENTATIVE", "2016-01-01")) == "DENY"
@@ -181,6 +193,7 @@ def test_economic_crime_bars_until_five_years_after_the_sentence_is_served(
     assert verdict(check(any_store, "p:qian", "LEGAL_REPRESENTATIVE", "2024-04-10")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-2")
 def test_suspended_sentence_bars_until_two_years_after_probation(any_store: GraphStore) -> None:
     records = [
         person("p:sun", "孙八"),
@@ -191,6 +204,7 @@ def test_suspended_sentence_bars_until_two_years_after_probation(any_store: Grap
             "2018-03-01",
             sentence_end="2020-02-29",
             probation_end="2021-02-28",
+            category="graft",
         ),
     ]
     load_records(any_store, records)
@@ -198,12 +212,13 @@ def test_suspended_sentence_bars_until_two_years_after_probation(any_store: Grap
     assert verdict(check(any_store, "p:sun", "DIRECTOR", "2023-03-01")) == "ALLOW"
 
 
+@pytest.mark.pins("company-law-178-5")
 def test_dishonest_debtor_barred_while_listed_and_released_on_deletion(
     any_store: GraphStore,
 ) -> None:
     records = [
         person("p:zhou", "周九"),
-        event("ev:d", "DISHONEST_DEBTOR_LISTED", "p:zhou", "2022-01-10"),
+        event("ev:d", "DISHONEST_DEBTOR_LISTED", "p:zhou", "2022-01-10", ground="unpaid_debt"),
     ]
     load_records(any_store, records)
     decision = check(any_store, "p:zhou", "MANAGER", "2026-01-01")
@@ -214,12 +229,13 @@ def test_dishonest_debtor_barred_while_listed_and_released_on_deletion(
     assert verdict(check(any_store, "p:zhou", "MANAGER", "2026-03-01")) == "ALLOW"
 
 
+@pytest.mark.pins("serious-violation-legal-rep")
 def test_serious_violation_list_bars_legal_rep_but_not_directorship(any_store: GraphStore) -> None:
     records = [
         enterprise(E1, "某某食品有限公司"),
         person("p:wu", "吴十"),
         link("LEGAL_REPRESENTATIVE", "p:wu", E1, "2017-01-01"),
-        event("ev:s", "SERIOUS_VIOLATION_LISTED", E1, "2022-05-20"),
+        event("ev:s", "SERIOUS_VIOLATION_LISTED", E1, "2022-05-20", ground="abnormal_expired"),
     ]
     load_records(any_store, records)
     assert verdict(check(any_store, "p:wu", "LEGAL_REPRESENTATIVE", "2025-05-20")) == "DENY"

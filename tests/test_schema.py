@@ -46,10 +46,15 @@ CONTRACT_EVENTS = {
 def test_schema_declares_everything_in_the_contract_record_format() -> None:
     schema = default_schema()
     assert set(schema.nodes) == set(NODE_TYPES)
-    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements
+    # plus identity resolution's own (CONTRACT.md, "Identity"): derived links, judgements;
+    # and objections under review (the contract lists event kinds "at least")
     assert set(schema.links) == CONTRACT_RELS | {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
     assert schema.derived_rels() == {"SAME_PERSON", "POSSIBLY_SAME_PERSON"}
-    assert set(schema.events) == CONTRACT_EVENTS | {"IDENTITY_JUDGED"}
+    assert set(schema.events) == CONTRACT_EVENTS | {
+        "IDENTITY_JUDGED",
+        "OBJECTION_FILED",
+        "OBJECTION_REJECTED",
+    }
     assert set(schema.roles) == {
         "LEGAL_REPRESENTATIVE",
         "DIRECTOR",
@@ -79,6 +84,8 @@ def test_schema_declares_everything_in_the_contract_record_format() -> None:
         "DELISTED": "end",
         "OBJECTION_UPHELD": "void",
         "DECISION_REVOKED": "void",
+        "OBJECTION_FILED": "flag",
+        "OBJECTION_REJECTED": "close",
     }
 
 

@@ -195,7 +195,8 @@ def test_shared_feed_with_the_full_number_lists_the_registry_person_itself(
         tmp_path / "court-shared.csv",
         COURT,
         [row(COURT, **{"被执行人姓名/名称": "张伟", "身份证号码/组织机构代码": ZHANG_WEI,
-                       "案号": "(2024)豫0526执9号", "发布时间": "2024-05-06"})],
+                       "案号": "(2024)豫0526执9号", "发布时间": "2024-05-06",
+                       "失信被执行人行为具体情形": "有履行能力而拒不履行生效法律文书确定义务"})],
     )  # fmt: skip
     result = store_cli.load(path, options=["--source", "court-dishonest"])
     assert result.exit_code == 0, result.output

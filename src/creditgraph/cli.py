@@ -237,8 +237,17 @@ def _print_decision(decision: Decision, as_json: bool) -> None:
         until = r.until.isoformat() if r.until else "until lifted"
         click.echo(f"  - {r.measure} {r.start} → {until} [{r.certainty.value}] rule {r.rule}")
         click.echo(f"    {r.legal_basis}")
-        click.echo(f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})")
+        if reason.is_fact:
+            click.echo(f"    fact  {r.event_kind} of {r.event_subject}")
+        else:
+            click.echo(
+                f"    event {r.event_id} {r.event_kind} on {r.event_subject} ({r.event_date})"
+            )
         click.echo(f"    path  {_path_text(r.to_json(dt.date.min)['path'])}")
+        if r.note:
+            click.echo(f"    why review: {r.note}")
+        if reason.record_state:
+            click.echo(f"    record: {reason.record_state} (objection {r.objection})")
         if reason.identity is not None:
             click.echo(f"    via   {reason.identity.entry} [{reason.identity.certainty.value}]")
             for line in reason.identity.evidence:
@@ -408,12 +417,25 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
             )
 
 
+@main.command("subject-access")
+@click.argument("subject_id")
+@_store_option
+def subject_access(subject_id: str, store_url: str) -> None:
+    """A person's or enterprise's own credit record (信用信息主体查询本人信息), as JSON: its
+    links, events (repaired, void or under objection, marked), and restrictions."""
+    from creditgraph.subject_access import subject_record
+
+    with _opened(store_url) as store:
+        _print_json(subject_record(store, subject_id, today()))
+
+
 @main.command()
 @click.option("--on", "on", type=DATE, help="The day (default today).")
 @_json_option
 @_store_option
 def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
-    """People holding an office that an active restriction bars: they must be removed."""
+    """People holding an office that an active restriction bars: an appointment made while
+    barred is void (APPOINTMENT_VOID); a bar arising during the term means removal (MUST_REMOVE)."""
     with _opened(store_url) as store:
         day = on or today()
         found = Decisions(store).conflicts(on=day)
@@ -423,8 +445,8 @@ def conflicts(on: dt.date | None, as_json: bool, store_url: str) -> None:
         for c in found:
             r = c.restriction
             click.echo(
-                f"{c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
-                f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}"
+                f"{c.kind}: {c.link.src} is {c.link.rel} of {c.link.dst} but {r.measure} "
+                f"({r.rule}, until {r.until or 'lifted'}) ← {r.event_id}; {c.legal_basis}"
             )
         click.echo(f"{len(found)} conflict(s) on {day}")
 

@@ -39,6 +39,10 @@ class Settings:
     write_timeout_s: float = 30.0
     # the largest HTTP request body accepted, read before anything else is done with it
     max_body_bytes: int = 8 * 1024 * 1024
+    # browser origins allowed to call the API (CORS); empty: no cross-origin access
+    cors_origins: tuple[str, ...] = ()
+    # extra folders of source mapping files (read after the built-in one)
+    source_dirs: tuple[Path, ...] = ()
 
 
 class SettingsError(ValueError):
@@ -57,6 +61,8 @@ EXPECTED = {
     "CREDITGRAPH_REQUEST_TIMEOUT": "seconds, a number from 0 (no limit) to 3600",
     "CREDITGRAPH_WRITE_TIMEOUT": "seconds, a number above 0 and at most 3600",
     "CREDITGRAPH_MAX_BODY_BYTES": "a whole number of bytes from 1024 to 1073741824",
+    "CREDITGRAPH_CORS_ORIGINS": "origins separated by commas (https://a.example,…) or *",
+    "CREDITGRAPH_SOURCES": f"folders of source mapping files separated by {os.pathsep!r}",
     "NEO4J_USER": "a user name",
     "NEO4J_PASSWORD": "a password",
 }
@@ -93,6 +99,8 @@ class _Environment(BaseSettings):
         le=1024**3,
         strict=False,
     )
+    cors_origins: str = Field("", validation_alias=_alias("CREDITGRAPH_CORS_ORIGINS"))
+    sources: str = Field("", validation_alias=_alias("CREDITGRAPH_SOURCES"))
     neo4j_user: str | None = Field(None, validation_alias=_alias("NEO4J_USER"))
     neo4j_password: str | None = Field(None, validation_alias=_alias("NEO4J_PASSWORD"))
 
@@ -109,6 +117,14 @@ class _Environment(BaseSettings):
     @classmethod
     def _key_list(cls, value: str) -> str:
         parse_api_keys(value)
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in filter(None, (o.strip() for o in value.split(","))):
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError("not an origin")
         return value
 
     @field_validator("request_timeout", "write_timeout")
@@ -149,6 +165,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         request_timeout_s=raw.request_timeout,
         write_timeout_s=raw.write_timeout,
         max_body_bytes=raw.max_body_bytes,
+        # browser origins allowed to call the API, comma-separated ("*" for any)
+        cors_origins=tuple(o.strip() for o in raw.cors_origins.split(",") if o.strip()),
+        source_dirs=tuple(Path(p) for p in raw.sources.split(os.pathsep) if p),
     )
 
 

@@ -151,7 +151,7 @@ def test_credit_report_of_the_barred_director_cites_the_company_law_and_is_audit
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     text = pdf_text(response.content)
-    for expected in ("信用报告", "张伟", "公司法(2023) 第一百七十八条第一款第四项", "2027-03-15",
+    for expected in ("信用报告", "张伟", "公司法(2018) 第一百四十六条第一款第四项", "2027-03-15",
                      "上海华信贸易有限公司", "案件 42", "2026-06-30"):
         assert expected in text, expected
     assert "310101197805120138" not in text

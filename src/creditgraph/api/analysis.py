@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -37,15 +37,15 @@ class TieKind(Enum):
 class GroupTie:
     record: strawberry.Private[an.GroupTie]
 
-    @strawberry.field
+    @strawberry.field(description="One enterprise of the tie.")
     def a(self) -> strawberry.ID:
         return strawberry.ID(self.record.a)
 
-    @strawberry.field
+    @strawberry.field(description="The other enterprise.")
     def b(self) -> strawberry.ID:
         return strawberry.ID(self.record.b)
 
-    @strawberry.field
+    @strawberry.field(description="What ties them.")
     def kind(self) -> TieKind:
         return TieKind(self.record.kind)
 
@@ -67,12 +67,12 @@ class GroupTie:
 class RelatedGroup:
     record: strawberry.Private[an.RelatedGroup]
 
-    @strawberry.field
+    @strawberry.field(description="The enterprises of the group.")
     def enterprises(self, info: Info) -> list[Node]:
         found = info.context.fetch_nodes(self.record.enterprises)
         return nodes_view(info, [found[i] for i in self.record.enterprises if i in found])
 
-    @strawberry.field
+    @strawberry.field(description="What ties them, pair by pair.")
     def ties(self) -> list[GroupTie]:
         return [GroupTie(record=t) for t in self.record.ties]
 
@@ -104,11 +104,11 @@ class RelatedGroups:
 class OwnershipCycle:
     record: strawberry.Private[an.OwnershipCycle]
 
-    @strawberry.field
+    @strawberry.field(description="The enterprises of the circle, each holding the next.")
     def nodes(self) -> list[strawberry.ID]:
         return [strawberry.ID(n) for n in self.record.nodes]
 
-    @strawberry.field
+    @strawberry.field(description="The holdings that make the circle.")
     def links(self) -> list[Link]:
         return [Link(record=link) for link in self.record.links]
 
@@ -121,7 +121,9 @@ class OwnershipBranch:
     def chain(self) -> list[strawberry.ID]:
         return [strawberry.ID(n) for n in self.record.chain]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The holder (a person or an enterprise); null when hidden from the caller."
+    )
     def holder(self, info: Info) -> Node | None:
         return node_view(info, info.context.node(self.record.holder))
 
@@ -149,7 +151,14 @@ class OwnershipBranch:
 
 
 def related_groups(
-    info: Info, id: strawberry.ID, depth: int = 2, as_of: dt.date | None = None
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="The party the groups are found around.")
+    ],
+    depth: Annotated[int, strawberry.argument(description="How many links out (at most 3).")] = 2,
+    as_of: Annotated[
+        dt.date | None, strawberry.argument(description="Ties holding on this day (default today).")
+    ] = None,
 ) -> RelatedGroups:
     ctx = info.context
     ctx.require(Right.READ)
@@ -164,7 +173,14 @@ def related_groups(
 
 
 def ownership_cycles(
-    info: Info, id: strawberry.ID, depth: int = 3, as_of: dt.date | None = None
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="The party the circles are found around.")
+    ],
+    depth: Annotated[int, strawberry.argument(description="How many links out.")] = 3,
+    as_of: Annotated[
+        dt.date | None, strawberry.argument(description="Holdings on this day (default today).")
+    ] = None,
 ) -> list[OwnershipCycle]:
     ctx = info.context
     ctx.require(Right.READ)
@@ -179,12 +195,20 @@ def ownership_cycles(
 
 def k_shortest_paths(
     info: Info,
-    from_id: strawberry.ID,
-    to_id: strawberry.ID,
-    k: int = 5,
-    max_hops: int = 4,
-    as_of: dt.date | None = None,
-    rels: list[Rel] | None = None,
+    from_id: Annotated[strawberry.ID, strawberry.argument(description="One end.")],
+    to_id: Annotated[strawberry.ID, strawberry.argument(description="The other end.")],
+    k: Annotated[
+        int, strawberry.argument(description="At most this many paths, shortest first.")
+    ] = 5,
+    max_hops: Annotated[
+        int, strawberry.argument(description="At most this many links in a path.")
+    ] = 4,
+    as_of: Annotated[
+        dt.date | None, strawberry.argument(description="Only links holding on this day.")
+    ] = None,
+    rels: Annotated[
+        list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+    ] = None,
 ) -> list[Path]:
     ctx = info.context
     ctx.require(Right.READ)
@@ -211,7 +235,14 @@ def k_shortest_paths(
 
 
 def ownership_tree(
-    info: Info, enterprise_id: strawberry.ID, levels: int = 5, as_of: dt.date | None = None
+    info: Info,
+    enterprise_id: Annotated[
+        strawberry.ID, strawberry.argument(description="The enterprise at the root.")
+    ],
+    levels: Annotated[int, strawberry.argument(description="How many levels of holders up.")] = 5,
+    as_of: Annotated[
+        dt.date | None, strawberry.argument(description="Holdings on this day (default today).")
+    ] = None,
 ) -> list[OwnershipBranch]:
     ctx = info.context
     ctx.require(Right.READ)

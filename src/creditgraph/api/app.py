@@ -8,10 +8,11 @@ import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from urllib.parse import unquote
+from typing import Any, cast
 
 import orjson
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
 from strawberry.exceptions import MissingQueryError
@@ -19,19 +20,27 @@ from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from creditgraph import __version__
+from creditgraph.api import docs, rest
 from creditgraph.api.access import AccessPolicy, key_from_headers
 from creditgraph.api.audit import AuditWriter
-from creditgraph.api.context import ApiContext, ApiState
+from creditgraph.api.context import PURPOSE_HEADER, ApiContext, ApiState, purpose_text
 from creditgraph.api.guard import RequestGuard, VariablesRejected, check_variables
+from creditgraph.api.operations import (
+    Metrics,
+    RequestMiddleware,
+    TimedStore,
+    cors_headers,
+    readiness,
+    set_label,
+)
 from creditgraph.api.schema import schema
 from creditgraph.api.web import LocalGraphiQLRouter
 from creditgraph.api.web import install as install_web
 from creditgraph.settings import Settings
 from creditgraph.store.base import GraphStore, StoreError
 
-PURPOSE_HEADER = "x-purpose"
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
-MAX_PURPOSE = 500
 
 
 def _bad_request(message: str, status: int = 400, code: str = "BAD_REQUEST") -> Response:
@@ -43,16 +52,6 @@ def _bad_request(message: str, status: int = 400, code: str = "BAD_REQUEST") -> 
     )
 
 
-def purpose_text(header: str) -> str:
-    """The X-Purpose header as text: HTTP headers are ASCII, so a purpose in Chinese arrives
-    percent-encoded (案件 → %E6%A1%88%E4%BB%B6) or as raw UTF-8 bytes; both are decoded."""
-    try:
-        text = header.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        text = header
-    return unquote(text)[:MAX_PURPOSE]
-
-
 def _purpose_of(request: Request) -> str | None:
     purpose = request.headers.get(PURPOSE_HEADER)
     return purpose_text(purpose) if purpose else None
@@ -62,12 +61,16 @@ def create_state(
     store: GraphStore, settings: Settings, policy: AccessPolicy, *, workers: int | None = None
 ) -> ApiState:
     workers = workers or min(32, (os.cpu_count() or 2) * 4)
+    metrics = Metrics()
+    audit = AuditWriter(store, timeout=settings.write_timeout_s)
+    metrics.watch_audit(audit)
     return ApiState(
-        store=store,
+        store=cast(GraphStore, TimedStore(store, metrics)),
         settings=settings,
         policy=policy,
-        audit=AuditWriter(store, timeout=settings.write_timeout_s),
+        audit=audit,
         executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="creditgraph"),
+        metrics=metrics,
     )
 
 
@@ -97,18 +100,35 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
 
     app = FastAPI(
         title="creditgraph",
+        version=__version__,
         description="A dated credit relationship graph: checks for approval systems, "
-        "association queries for investigators. GraphQL at /graphql.",
+        "association queries for investigators. GraphQL at /graphql (GraphiQL in a "
+        "browser); the REST checks below answer with the same decision objects as "
+        "`creditgraph check --json`.",
         lifespan=lifespan,
-        docs_url=None,
+        docs_url=None,  # served below from packaged assets: no CDN
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/openapi.json",
     )
     app.state.creditgraph = state
-    # who and how much, before anything reads the request (see creditgraph.api.guard)
+    # who and how much, before anything reads the request (see creditgraph.api.guard); inside
+    # the CORS and request-id middlewares, so a refusal carries their headers too
     app.add_middleware(
         RequestGuard, policy=state.policy, max_body_bytes=state.settings.max_body_bytes
     )
+    metrics = state.metrics or Metrics()
+    if state.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(state.settings.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=list(cors_headers()),
+            expose_headers=["X-Request-Id"],
+            max_age=600,
+        )
+    app.add_middleware(RequestMiddleware, metrics=metrics)  # outermost: every response
+    rest.install(app)
+    docs.install(app)
 
     async def graphql_post(request: Request) -> Response:
         """POST /graphql with a JSON body — what every GraphQL client sends — answered
@@ -135,6 +155,7 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
         except VariablesRejected as exc:
             return _bad_request(str(exc), code=exc.code)
         context = await get_context(request)
+        set_label(request.scope, operation="graphql")
         try:
             result = await schema.execute(
                 query,
@@ -145,14 +166,19 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             )
         except (CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError) as exc:
             return _bad_request(str(exc) or "cannot tell which operation to run")
+        set_label(request.scope, operation=context.operation_label, code=_outcome(result))
         return Response(orjson.dumps(process_result(result)), media_type="application/json")
 
     app.router.routes.append(Route("/graphql", graphql_post, methods=["POST"]))
     # GET: GraphiQL in a browser (from the package), and queries in the URL
-    app.include_router(LocalGraphiQLRouter(schema, context_getter=get_context), prefix="/graphql")
+    app.include_router(
+        LocalGraphiQLRouter(schema, context_getter=get_context),
+        prefix="/graphql",
+        include_in_schema=False,
+    )
     install_web(app, state, _purpose_of)
 
-    @app.get("/healthz")
+    @app.get("/healthz", tags=["operations"], summary="Alive: the process answers.")
     def healthz() -> JSONResponse:
         try:
             version = state.store.data_version()
@@ -162,4 +188,34 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             {"status": "ok", "dataVersion": version, "openLocalMode": state.policy.open_local}
         )
 
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Ready: the store is reachable and its schema version is current (503 if not).",
+    )
+    def readyz() -> JSONResponse:
+        ready, checks = readiness(state.store)
+        return JSONResponse(
+            {"status": "ready" if ready else "unready", **checks}, status_code=200 if ready else 503
+        )
+
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics (text format).",
+        response_class=Response,
+    )
+    def metrics_text() -> Response:
+        body, media_type = metrics.exposition()
+        return Response(body, media_type=media_type)
+
     return app
+
+
+def _outcome(result: Any) -> str:
+    """The metrics code of a GraphQL result: OK, or its first error's code."""
+    for error in result.errors or ():
+        code = (error.extensions or {}).get("code")
+        if code:
+            return str(code)
+    return "OK"

@@ -82,6 +82,11 @@ class AuditWriter:
                 "withheld (it showed persons)"
             )
 
+    def depth(self) -> int:
+        """Entries accepted and not yet written."""
+        with self._lock:
+            return len(self._pending)
+
     def flush(self) -> None:
         with self._write_lock:
             with self._lock:

@@ -144,10 +144,19 @@ def _run_until_stopped(app: Any, host: str, port: int) -> None:
             if isinstance(captured, list):
                 captured.clear()
 
+    from creditgraph.api.operations import log_config
+
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", timeout_graceful_shutdown=10
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),  # one JSON object per line, with the request id
+        access_log=False,  # the JSON request line replaces it (and omits query strings)
+        timeout_graceful_shutdown=10,
     )
-    # after Config, which sets up uvicorn's loggers: a GET query may carry an identity number
+    # after Config, which sets up uvicorn's loggers: should the access log be turned back on,
+    # a GET query may still carry an identity number
     logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
     Server(config).run()
 

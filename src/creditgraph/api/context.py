@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from strawberry.fastapi import BaseContext
 
@@ -25,12 +26,26 @@ from creditgraph.store.base import AuditEntry, GraphStore
 if TYPE_CHECKING:
     from strawberry.types import Info
 
+    from creditgraph.api.operations import Metrics
+
 PERSON = "person"
 _MAX_ID_LENGTH = 200  # longer strings in an answer are names, texts, never ids
 # the audit log read by its stewards: auditing that read would make every page of the log add
 # to the log (and shift the pages being read)
 _NOT_DISCLOSURES = frozenset({"auditLog"})
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+PURPOSE_HEADER = "x-purpose"
+MAX_PURPOSE = 500
+
+
+def purpose_text(header: str) -> str:
+    """The X-Purpose header as text: HTTP headers are ASCII, so a purpose in Chinese arrives
+    percent-encoded (案件 → %E6%A1%88%E4%BB%B6) or as raw UTF-8 bytes; both are decoded."""
+    try:
+        text = header.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        text = header
+    return unquote(text)[:MAX_PURPOSE]
 
 
 @dataclass
@@ -42,6 +57,7 @@ class ApiState:
     policy: AccessPolicy
     audit: AuditWriter
     executor: Executor | None = None
+    metrics: Metrics | None = None
     decisions: Decisions = field(init=False)
 
     def __post_init__(self) -> None:
@@ -74,6 +90,8 @@ class ApiContext(BaseContext):
         self.deadline = Deadline(state.timeout)
         self.today = state.today()
         self.writing = False  # set by a mutation once it starts writing: it is seen through
+        # the metrics label of the request: the GraphQL root fields asked for
+        self.operation_label = "graphql"
         self._nodes: dict[str, Node | None] = {}
         self._touched: dict[str, tuple[str, set[str]]] = {}
         self.root_fields: dict[str, str] = {}  # response key → root field (set at execution)
@@ -139,9 +157,17 @@ class ApiContext(BaseContext):
         while path.prev is not None:
             path = path.prev
         key = str(path.key)
+        name = _root_field_name(info, key)
+        self.touch_operation(key, f"{name} {how}" if how else name, ids)
+
+    def touch_operation(self, key: str, operation: str, person_ids: Iterable[str]) -> None:
+        """Record that an operation (a GraphQL root field under its alias ``key``, or a REST
+        endpoint) showed these persons: one audit entry per operation."""
+        ids = list(person_ids)
+        if not ids:
+            return
         if key not in self._touched:
-            name = _root_field_name(info, key)
-            self._touched[key] = (f"{name} {how}" if how else name, set())
+            self._touched[key] = (operation, set())
         self._touched[key][1].update(ids)
 
     def touch_shown(self, operations: dict[str, str], data: dict[str, Any] | None) -> None:
@@ -179,7 +205,12 @@ class ApiContext(BaseContext):
         if unknown:
             persons |= {i for i, t in self.store.node_types(unknown).items() if t == PERSON}
         for key, strings in shown.items():
-            ids = strings & persons
+            # persons a resolver already recorded under this root field (its own entry, or
+            # one beside it such as "checkAppointment by identity number") are not repeated
+            recorded = set().union(
+                *(i for k, (_, i) in self._touched.items() if k == key or k.startswith(key + " "))
+            )
+            ids = (strings & persons) - recorded
             if ids:
                 if key not in self._touched:
                     self._touched[key] = (operations.get(key, key), set())

@@ -53,6 +53,12 @@ if TYPE_CHECKING:
     Direction: TypeAlias = str
     OwnerReason: TypeAlias = str
     ConflictRelation: TypeAlias = str
+    EnterpriseStatus: TypeAlias = str
+    EnterpriseKind: TypeAlias = str
+    AgencyLevel: TypeAlias = str
+    Effect: TypeAlias = str
+    AccessRoleName: TypeAlias = str
+    AccessRight: TypeAlias = str
 else:
     Role = _enum(
         "Role",
@@ -96,7 +102,14 @@ else:
         },
     )
     Certainty_ = _from_python(
-        Certainty, "Certainty", "Whether every fact a measure depends on is established.", {}
+        Certainty,
+        "Certainty",
+        "Whether every fact a measure depends on is established.",
+        {
+            "CONFIRMED": "every fact it depends on is established",
+            "UNCONFIRMED": "a fact it depends on is unknown (e.g. personal responsibility): "
+            "a check answers REVIEW",
+        },
     )
     RestrictionStatus = _from_python(
         Status,
@@ -134,6 +147,77 @@ else:
             "RELATIVE": "a relative of the official (近亲属)",
         },
     )
+
+
+# What each value of a node property's vocabulary means, for the docs pane (the values
+# themselves come from graph_schema/nodes.yaml; a value without an entry here is still served).
+PROPERTY_VALUES: Mapping[str, str] = {
+    "active": "registered and operating (存续/在业)",
+    "revoked": "business licence revoked (吊销)",
+    "closed": "ordered closed (责令关闭)",
+    "cancelled": "registration cancelled (注销)",
+    "bankrupt": "declared bankrupt and liquidated (破产)",
+    "company": "a company (公司)",
+    "soe": "a state-owned enterprise (国有企业)",
+    "public_institution": "a public institution (事业单位)",
+    "social_organization": "a social organization (社会组织)",
+    "individual_business": "an individual business (个体工商户)",
+    "national": "national (国家级)",
+    "province": "provincial (省级)",
+    "city": "municipal (市级)",
+    "county": "county or district (县/区级)",
+    "township": "township (乡镇级)",
+    "other": "none of the above",
+}
+
+
+def _property_enum(node_type: str, prop: str, description: str) -> type[StrEnum]:
+    """A closed vocabulary of a node property (``type: enum`` in graph_schema/nodes.yaml).
+    Values keep the contract's spelling (``active``, ``province``): they are what imports
+    carry and what callers have always received."""
+    kind = _SCHEMA.nodes[node_type]
+    spec = kind.properties[prop]
+    name = kind.label + prop.title().replace("_", "")
+    return _enum(name, description, {v: PROPERTY_VALUES.get(v, "") for v in spec.values})
+
+
+if not TYPE_CHECKING:
+    from creditgraph.api.access import AccessRole, Right
+
+    Effect = _enum(
+        "Effect",
+        "What a measure does to the thing asked about.",
+        {"BAR": "the measure bars it (DENY when confirmed)", "REVIEW": "strict review"},
+    )
+    AccessRoleName = _from_python(
+        AccessRole,
+        "AccessRole",
+        "A caller's access role (CREDITGRAPH_API_KEYS).",
+        {
+            "approval": "checks only",
+            "investigator": "checks and every read",
+            "steward": "every read, the writes, the audit log and masked identity numbers",
+            "public": "anonymous: public facts about enterprises only",
+        },
+    )
+    AccessRight = _from_python(
+        Right,
+        "AccessRight",
+        "Something a role may do.",
+        {
+            "check": "run checks",
+            "read_public": "read enterprises, their events and restrictions",
+            "read": "read persons and associations",
+            "write": "write records",
+            "audit": "read the audit log",
+            "see_id_numbers": "see masked identity numbers",
+        },
+    )
+    EnterpriseStatus = _property_enum(
+        "enterprise", "status", "An enterprise's registration status (登记状态)."
+    )
+    EnterpriseKind = _property_enum("enterprise", "kind", "The legal form of an enterprise.")
+    AgencyLevel = _property_enum("agency", "level", "The administrative level of an agency.")
 
 
 def node_type_name(node_type: str) -> str:

@@ -56,7 +56,9 @@ MAX_VARIABLE_DEPTH = 32
 MAX_VARIABLE_LIST = 10_000
 MAX_VARIABLE_VALUES = 500_000
 
-GUARDED_PREFIXES = ("/graphql", "/v1/")
+# the API and the credit report; the health, readiness and metrics endpoints, the REST docs
+# and the workbench's static assets are open (they show no data)
+GUARDED_PREFIXES = ("/graphql", "/v1/", "/report/")
 # after a request this large, freed memory is handed back to the system (see below)
 _LARGE_BODY = 1024 * 1024
 
@@ -78,18 +80,19 @@ class RequestGuard:
             name.decode("latin-1").lower(): value.decode("latin-1")
             for name, value in scope.get("headers", [])
         }
-        if not self.policy.open_local and not _graphiql_page(scope, headers):
+        preflight = scope.get("method") == "OPTIONS" and "access-control-request-method" in headers
+        if not self.policy.open_local and not preflight and not _graphiql_page(scope, headers):
             try:
                 self.policy.identify(key_from_headers(headers))
             except ServiceError as exc:
-                await _error(send, 401, exc.code, str(exc))
+                await _error(scope, send, 401, exc.code, str(exc))
                 return
         if scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
             await self.app(scope, receive, send)
             return
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await self._too_large(send, declared)
+            await self._too_large(scope, send, declared)
             return
         body = bytearray()
         while True:
@@ -98,7 +101,7 @@ class RequestGuard:
                 return
             body += message.get("body", b"")
             if len(body) > self.max_body_bytes:
-                await self._too_large(send, None)
+                await self._too_large(scope, send, None)
                 return
             if not message.get("more_body", False):
                 break
@@ -109,9 +112,10 @@ class RequestGuard:
                 del body
                 _release_memory()
 
-    async def _too_large(self, send: Send, declared: str | None) -> None:
+    async def _too_large(self, scope: Scope, send: Send, declared: str | None) -> None:
         asked = f", got {declared} bytes" if declared and declared.isdigit() else ""
         await _error(
+            scope,
             send,
             413,
             "LIMIT_EXCEEDED",
@@ -161,10 +165,22 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replayed
 
 
-async def _error(send: Send, status: int, code: str, message: str, **extensions: Any) -> None:
-    body = orjson.dumps(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
-    )
+async def _error(
+    scope: Scope, send: Send, status: int, code: str, message: str, **extensions: Any
+) -> None:
+    """A refusal in the shape of the endpoint asked: a GraphQL response for /graphql, the REST
+    error object (``{"error": {"code", "message", …}}``) elsewhere; its code labels the
+    request's metrics (see creditgraph.api.operations.set_label)."""
+    scope.setdefault("state", {})["creditgraph_code"] = code
+    if str(scope.get("path", "")).startswith("/graphql"):
+        body = orjson.dumps(
+            {
+                "data": None,
+                "errors": [{"message": message, "extensions": {"code": code, **extensions}}],
+            }
+        )
+    else:
+        body = orjson.dumps({"error": {"code": code, "message": message, **extensions}})
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 401:
         headers.append((b"www-authenticate", b'Bearer realm="creditgraph"'))

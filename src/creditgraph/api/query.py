@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from creditgraph.api import analysis as analysis_api
+from creditgraph.api import checks
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -26,8 +28,10 @@ from creditgraph.api.types import (
     AuditLogEntry,
     Decision,
     Enterprise,
+    Event,
     EventInput,
     Exposure,
+    ImportRecordsInput,
     ImportResult,
     InterestConflict,
     KindCount,
@@ -40,6 +44,7 @@ from creditgraph.api.types import (
     Path,
     Person,
     RecordError,
+    RecordEventInput,
     ResolutionEntry,
     Restriction,
     RestrictionConnection,
@@ -53,9 +58,8 @@ from creditgraph.domain.model import Restriction as DomainRestriction
 from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
-from creditgraph.service.decisions import Decisions, person_by_number
+from creditgraph.service.decisions import person_by_number
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
-from creditgraph.store.base import GraphStore
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -63,7 +67,7 @@ else:
     Info = strawberry.Info
 
 MAX_PAGE = 500
-MAX_BATCH_CHECKS = 1000
+MAX_BATCH_CHECKS = checks.MAX_BATCH_CHECKS
 MAX_IMPORT_RECORDS = 10_000
 
 
@@ -74,7 +78,7 @@ def _cursor(kind: str, value: str | int) -> str:
     return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(kind: str, cursor: str | None) -> str | None:
+def _decode_cursor(kind: str, cursor: str | None, argument: str = "after") -> str | None:
     if cursor is None:
         return None
     try:
@@ -84,18 +88,18 @@ def _decode_cursor(kind: str, cursor: str | None) -> str | None:
         text = ""
     prefix, sep, value = text.partition(":")
     if prefix != kind or not sep:
-        raise InvalidArgument("after is not a cursor returned by this field")
+        raise InvalidArgument(f"{argument} is not a cursor returned by this field")
     return value
 
 
-def _offset(kind: str, cursor: str | None) -> int:
-    value = _decode_cursor(kind, cursor)
+def _offset(kind: str, cursor: str | None, argument: str = "after") -> int:
+    value = _decode_cursor(kind, cursor, argument)
     if value is None:
         return 0
     # (a cursor this field returns holds a position below 10^18; larger ones overflow the
     # stores' 64-bit offsets)
     if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        raise InvalidArgument("after is not a cursor returned by this field")
+        raise InvalidArgument(f"{argument} is not a cursor returned by this field")
     return int(value)
 
 
@@ -104,7 +108,12 @@ def _page_size(first: int | None, default: int) -> int:
     if size < 0:
         raise InvalidArgument(f"first must not be negative, got {size}")
     if size > MAX_PAGE:
-        raise LimitExceeded(f"first may be at most {MAX_PAGE}, got {size}")
+        raise LimitExceeded(
+            f"first may be at most {MAX_PAGE}, got {size}",
+            limit="first",
+            maximum=MAX_PAGE,
+            value=size,
+        )
     return size
 
 
@@ -125,6 +134,17 @@ def _visible_node(ctx: ApiContext, node_id: str) -> Any:
     return node
 
 
+def _node_or_null(info: Info, node_id: str) -> Node | None:
+    ctx = info.context
+    node = ctx.node(node_id)
+    if node is None or not ctx.visible(node):
+        error = missing(node_id)
+        if not isinstance(error, UnknownId):
+            raise error  # an identity number or an invalid code: say so, not "nothing"
+        return None
+    return node_view(info, node)
+
+
 BY_NUMBER = "by identity number"
 
 
@@ -140,74 +160,36 @@ def _one_of(person_id: object, id_number: object) -> None:
         raise InvalidArgument("give exactly one of the person's id and idNumber")
 
 
-def _touch_by_number(ctx: ApiContext, info: Info, decisions: Sequence[Any]) -> None:
-    """Audit a check by identity number: it says so, and names the person resolved (or the
-    published entries weighed) — never the number."""
-    ids: set[str] = set()
-    for decision in decisions:
-        if decision.subject:
-            ids.add(decision.subject)
-        ids.update(r.identity.entry for r in decision.reasons if r.identity is not None)
-    ctx.touch(info, ids or {"(no person holds the number)"}, how=BY_NUMBER)
-
-
 def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
-    for node_id in ids:
-        if node_id is not None and ctx.node(node_id) is None:
-            return missing(node_id)
-    return exc
+    return checks.unknown(ctx, exc, *ids)
 
 
-class _Prefetched:
-    """The store as Decisions sees it during a batch of checks: every person, enterprise and
-    restriction read once for the whole batch, so N checks cost three store calls."""
-
-    def __init__(self, store: GraphStore, requests: Sequence[tuple[str, str, str | None, dt.date]]):
-        self.schema = store.schema
-        self._store = store
-        ids = {p for p, _, _, _ in requests} | {e for _, _, e, _ in requests if e is not None}
-        self._nodes = store.nodes(ids)
-        self._restrictions: dict[tuple[str, dt.date], list[DomainRestriction]] = {}
-        by_day: dict[dt.date, set[str]] = {}
-        for person, _, _, day in requests:
-            by_day.setdefault(day, set()).add(person)
-        for day, persons in by_day.items():
-            for r in store.restrictions(subjects=sorted(persons), active_on=day):
-                self._restrictions.setdefault((r.subject, day), []).append(r)
-        self._version = store.data_version()
-
-    def node(self, node_id: str) -> Any:
-        found = self._nodes.get(node_id)
-        return found if found is not None else self._store.node(node_id)
-
-    def __getattr__(self, name: str) -> Any:
-        # what a batch does not prefetch (identity resolution's reads) goes to the store
-        return getattr(self._store, name)
-
-    def restrictions(
-        self, *, subject: str | None = None, active_on: dt.date | None = None, **_: Any
-    ) -> list[DomainRestriction]:
-        assert subject is not None and active_on is not None
-        if subject not in self._nodes:  # an alias, resolved to its person: not prefetched
-            return self._store.restrictions(subject=subject, active_on=active_on)
-        return self._restrictions.get((subject, active_on), [])
-
-    def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> Any:
-        return self._store.persons_by_identity(keys, limit=limit)
-
-    def links(self, *args: Any, **kwargs: Any) -> Any:
-        return self._store.links(*args, **kwargs)
-
-    def data_version(self) -> str:
-        return self._version
+def _root_key(info: Info) -> str:
+    """The key the audit groups a root field's persons under: its alias, or its name."""
+    path = info.path
+    while path.prev is not None:
+        path = path.prev
+    return str(path.key)
 
 
-def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> ImportResult:
+PARTY_TYPES = {"enterprise", "person", "agency"}
+
+
+def _import(
+    ctx: ApiContext,
+    records: Sequence[Any],
+    *,
+    skip_invalid: bool,
+    client_mutation_id: str | None = None,
+) -> ImportResult:
     ctx.require(Right.WRITE)
     if len(records) > MAX_IMPORT_RECORDS:
         raise LimitExceeded(
             f"at most {MAX_IMPORT_RECORDS} records per call, got {len(records)}: split the list, "
-            "or use `creditgraph load` for bulk loads"
+            "or use `creditgraph load` for bulk loads",
+            limit="records",
+            maximum=MAX_IMPORT_RECORDS,
+            value=len(records),
         )
     ctx.deadline.check()
     ctx.writing = True  # a write that has started is seen through, whatever the time limit
@@ -227,6 +209,23 @@ def _import(ctx: ApiContext, records: Sequence[Any], *, skip_invalid: bool) -> I
         restrictions_derived=report.restrictions,
         events_rederived=report.events_rederived,
         data_version=ctx.store.data_version(),
+        client_mutation_id=client_mutation_id,
+        written_party_ids=_written_ids(records, result.errors, PARTY_TYPES),
+        written_event_ids=_written_ids(records, result.errors, {"event"}),
+    )
+
+
+def _written_ids(records: Sequence[Any], errors: Sequence[Any], types: set[str]) -> tuple[str, ...]:
+    rejected = {e.line - 1 for e in errors}
+    return tuple(
+        dict.fromkeys(
+            r["id"]
+            for i, r in enumerate(records)
+            if i not in rejected
+            and isinstance(r, dict)
+            and r.get("type") in types
+            and isinstance(r.get("id"), str)
+        )
     )
 
 
@@ -247,12 +246,15 @@ class Query:
     def check_appointment(
         self,
         info: Info,
-        role: Role,
+        role: Annotated[Role, strawberry.argument(description="The office asked about.")],
         person_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="The person, by id (or give idNumber)."),
         ] = None,
-        enterprise_id: strawberry.ID | None = None,
+        enterprise_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="The enterprise of the appointment, when known."),
+        ] = None,
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
@@ -269,82 +271,48 @@ class Query:
             strawberry.argument(description="The name that goes with idNumber."),
         ] = None,
     ) -> Decision:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        _one_of(person_id, id_number)
-        day = on or ctx.today
-        if id_number is not None:
-            decision = ctx.state.decisions.check_appointment_by_number(
-                id_number, role, name=name, enterprise_id=enterprise_id, on=day
-            )
-            _touch_by_number(ctx, info, [decision])
-            return Decision.of(decision)
-        assert person_id is not None
-        try:
-            decision = ctx.state.decisions.check_appointment(
-                person_id, role, enterprise_id=enterprise_id, on=day
-            )
-        except UnknownId as exc:
-            raise _unknown(ctx, exc, person_id, enterprise_id) from None
-        ctx.touch(info, [decision.subject or person_id])
+        decision = checks.check_appointment(
+            info.context,
+            checks.AppointmentAsk(
+                role=str(role),
+                person_id=None if person_id is None else str(person_id),
+                enterprise_id=None if enterprise_id is None else str(enterprise_id),
+                on=on,
+                id_number=id_number,
+                name=name,
+            ),
+            operation="checkAppointment",
+            key=_root_key(info),
+        )
         return Decision.of(decision)
 
     @strawberry.field(
         description="Many appointment checks in one round trip; the answers come "
         f"in the order asked (at most {MAX_BATCH_CHECKS})."
     )
-    def check_appointments(self, info: Info, requests: list[AppointmentRequest]) -> list[Decision]:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        if len(requests) > MAX_BATCH_CHECKS:
-            raise LimitExceeded(f"at most {MAX_BATCH_CHECKS} checks per call, got {len(requests)}")
-        for index, r in enumerate(requests):
-            try:
-                _one_of(r.person_id, r.id_number)
-            except ServiceError as exc:
-                raise type(exc)(f"requests[{index}]: {exc}") from None
-        asked = [
-            (
-                str(r.person_id),
-                str(r.role),
-                None if r.enterprise_id is None else str(r.enterprise_id),
-                r.on or ctx.today,
+    def check_appointments(
+        self,
+        info: Info,
+        requests: Annotated[
+            list[AppointmentRequest],
+            strawberry.argument(description="The checks, in the order the answers should come."),
+        ],
+    ) -> list[Decision]:
+        asks = [
+            checks.AppointmentAsk(
+                role=str(r.role),
+                person_id=None if r.person_id is None else str(r.person_id),
+                enterprise_id=None if r.enterprise_id is None else str(r.enterprise_id),
+                on=r.on,
+                id_number=r.id_number,
+                name=r.name,
             )
             for r in requests
-            if r.person_id is not None
         ]
-        if not requests:
-            return []
-        decisions = Decisions(cast(GraphStore, _Prefetched(ctx.store, asked)))
-        answers = []
-        for index, r in enumerate(requests):
-            day = r.on or ctx.today
-            enterprise = None if r.enterprise_id is None else str(r.enterprise_id)
-            person = None if r.person_id is None else str(r.person_id)
-            try:
-                if r.id_number is not None:
-                    answers.append(
-                        ctx.state.decisions.check_appointment_by_number(
-                            r.id_number, str(r.role), name=r.name, enterprise_id=enterprise, on=day
-                        )
-                    )
-                else:
-                    assert person is not None
-                    answers.append(
-                        decisions.check_appointment(
-                            person, str(r.role), enterprise_id=enterprise, on=day
-                        )
-                    )
-            except UnknownId as exc:
-                error = _unknown(ctx, exc, person, enterprise)
-                raise type(error)(f"requests[{index}]: {error}") from None
-            except ServiceError as exc:
-                raise type(exc)(f"requests[{index}]: {exc}") from None
-        by_id = [d for d, r in zip(answers, requests, strict=True) if r.id_number is None]
-        ctx.touch(info, {d.subject for d in by_id if d.subject})
-        by_number = [d for d, r in zip(answers, requests, strict=True) if r.id_number is not None]
-        _touch_by_number(ctx, info, by_number)
-        return [Decision.of(d) for d in answers]
+        decisions = checks.check_appointments(
+            info.context, asks, operation="checkAppointments", key=_root_key(info)
+        )
+        return [Decision.of(d) for d in decisions]
 
     @strawberry.field(
         description="May this party take part in an activity (procurement, "
@@ -353,25 +321,36 @@ class Query:
     def check_eligibility(
         self,
         info: Info,
-        subject_id: strawberry.ID,
-        activity: Activity,
+        subject_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The enterprise's or person's id.")
+        ],
+        activity: Annotated[Activity, strawberry.argument(description="The activity asked about.")],
         on: Annotated[
             dt.date | None, strawberry.argument(description="The day asked about (default today).")
         ] = None,
     ) -> Decision:
-        ctx = info.context
-        ctx.require(Right.CHECK)
-        subject = ctx.node(subject_id)
-        if subject is None:
-            raise missing(subject_id)
-        decision = ctx.state.decisions.check_eligibility(subject.id, activity, on=on or ctx.today)
-        if subject.type == PERSON:
-            ctx.touch(info, [subject.id])
+        decision = checks.check_eligibility(
+            info.context,
+            str(subject_id),
+            str(activity),
+            on,
+            operation="checkEligibility",
+            key=_root_key(info),
+        )
         return Decision.of(decision)
 
     # parties ----------------------------------------------------------------------------------
     @strawberry.field(description="An enterprise by id (its unified social credit code).")
-    def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise | None:
+    def enterprise(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The enterprise's id (its unified social credit code)."
+            ),
+        ],
+    ) -> Enterprise | None:
         return cast(Enterprise, _party_of_type(info, id, "enterprise", Right.READ_PUBLIC))
 
     @strawberry.field(
@@ -381,7 +360,9 @@ class Query:
     def person(
         self,
         info: Info,
-        id: strawberry.ID | None = None,
+        id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="The person's id.")
+        ] = None,
         id_number: Annotated[
             str | None,
             strawberry.argument(description="A resident identity number, instead of id."),
@@ -422,14 +403,66 @@ class Query:
         return [ResolutionEntry.of(r) for r in found]
 
     @strawberry.field(description="An agency by id.")
-    def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
+    def agency(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The agency's id.")],
+    ) -> Agency | None:
         return cast(Agency, _party_of_type(info, id, "agency", Right.READ))
 
-    @strawberry.field(description="Any party by id.")
-    def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any party by id (Relay's node field); null for an id the store does not "
+        "hold or the caller may not see. An identity number given as an id is an error."
+    )
+    def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party's id.")],
+    ) -> Node | None:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
-        return node_view(info, _visible_node(ctx, id))
+        return _node_or_null(info, str(id))
+
+    @strawberry.field(
+        description="Parties by id, in the order asked; null where an id is unknown or "
+        f"hidden from the caller (at most {MAX_PAGE} ids)."
+    )
+    def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="The parties' ids.")],
+    ) -> list[Node | None]:
+        ctx = info.context
+        ctx.require(Right.READ_PUBLIC)
+        if len(ids) > MAX_PAGE:
+            raise LimitExceeded(
+                f"at most {MAX_PAGE} ids per call, got {len(ids)}",
+                limit="ids",
+                maximum=MAX_PAGE,
+                value=len(ids),
+            )
+        ctx.fetch_nodes(str(i) for i in ids)  # one store read for all of them
+        return [_node_or_null(info, str(i)) for i in ids]
+
+    @strawberry.field(
+        description="A credit event by id; null when unknown, or recorded on a person and "
+        "the caller may not see persons."
+    )
+    def event(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The event's import id.")],
+    ) -> Event | None:
+        ctx = info.context
+        ctx.require(Right.READ_PUBLIC)
+        ctx.deadline.check()
+        found = ctx.store.event(str(id))
+        subject = None if found is None else ctx.node(found.subject)
+        if found is None or subject is None or not ctx.visible(subject):
+            return None
+        if subject.type == PERSON:
+            ctx.touch(info, [subject.id])
+        return Event(record=found)
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "
@@ -439,11 +472,15 @@ class Query:
     def search(
         self,
         info: Info,
-        query: str,
+        query: Annotated[
+            str, strawberry.argument(description="A name (any script or width) or an id/code.")
+        ],
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 20, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
     ) -> NodeConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -487,18 +524,37 @@ class Query:
     def restrictions(
         self,
         info: Info,
-        subject_id: strawberry.ID | None = None,
-        measure: Measure | None = None,
-        active_on: dt.date | None = None,
+        subject_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only those on this party.")
+        ] = None,
+        measure: Annotated[
+            Measure | None, strawberry.argument(description="Only this measure.")
+        ] = None,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(description=f"Page backwards: the last ones (max {MAX_PAGE})."),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page backwards: before this cursor.")
+        ] = None,
     ) -> RestrictionConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
+        if first is not None and last is not None:
+            raise InvalidArgument("give first (forwards) or last (backwards), not both")
         size = _page_size(first, 50)
-        last_id = _decode_cursor("restriction", after)
+        back = None if last is None else _page_size(last, 50)
+        after_id = _decode_cursor("restriction", after)
+        before_id = _decode_cursor("restriction", before, "before")
         if subject_id is not None:
             subject_id = strawberry.ID(_visible_node(ctx, subject_id).id)  # an alias: its person
         ctx.deadline.check()
@@ -506,20 +562,25 @@ class Query:
             ctx, ctx.store.restrictions(subject=subject_id, measure=measure, active_on=active_on)
         )
         ctx.touch(info, _person_subjects(ctx, found))
-        start = (
-            0
-            if last_id is None
-            else next((i for i, r in enumerate(found) if r.id > last_id), len(found))
+        # cursors are restriction ids: a page stays put when restrictions are added elsewhere
+        start = 0 if after_id is None else bisect.bisect_right([r.id for r in found], after_id)
+        end = (
+            len(found)
+            if before_id is None
+            else max(start, bisect.bisect_left([r.id for r in found], before_id))
         )
-        page = found[start : start + size]
+        if back is not None:
+            start = max(start, end - back)
+        else:
+            end = min(end, start + size)
         edges = [
             RestrictionEdge(node=Restriction(record=r), cursor=_cursor("restriction", r.id))
-            for r in page
+            for r in found[start:end]
         ]
         return RestrictionConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=start + size < len(found),
+                has_next_page=end < len(found),
                 has_previous_page=start > 0,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
@@ -537,11 +598,20 @@ class Query:
     def neighborhood(
         self,
         info: Info,
-        id: strawberry.ID,
-        depth: int = 1,
-        rels: list[Rel] | None = None,
-        as_of: dt.date | None = None,
-        per_node_limit: int = inv.DEFAULT_PER_NODE_LIMIT,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party at the centre.")],
+        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 1,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        per_node_limit: Annotated[
+            int,
+            strawberry.argument(
+                description="At most this many links of one party; a hub is cut there and reported."
+            ),
+        ] = inv.DEFAULT_PER_NODE_LIMIT,
     ) -> Subgraph:
         ctx = info.context
         ctx.require(Right.READ)
@@ -569,12 +639,16 @@ class Query:
     def paths(
         self,
         info: Info,
-        from_id: strawberry.ID,
-        to_id: strawberry.ID,
-        max_hops: int = 4,
-        as_of: dt.date | None = None,
-        first: int = 10,
-        rels: list[Rel] | None = None,
+        from_id: Annotated[strawberry.ID, strawberry.argument(description="One end.")],
+        to_id: Annotated[strawberry.ID, strawberry.argument(description="The other end.")],
+        max_hops: Annotated[int, strawberry.argument(description="At most this many links.")] = 4,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="At most this many paths.")] = 10,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
     ) -> list[Path]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -605,9 +679,16 @@ class Query:
     def beneficial_owners(
         self,
         info: Info,
-        enterprise_id: strawberry.ID,
-        threshold: float = inv.BENEFICIAL_OWNER_THRESHOLD,
-        as_of: dt.date | None = None,
+        enterprise_id: Annotated[strawberry.ID, strawberry.argument(description="The enterprise.")],
+        threshold: Annotated[
+            float,
+            strawberry.argument(
+                description="The least effective share that counts (default 0.25)."
+            ),
+        ] = inv.BENEFICIAL_OWNER_THRESHOLD,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Holdings on this day (default today).")
+        ] = None,
     ) -> list[Owner]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -633,10 +714,15 @@ class Query:
     def exposure(
         self,
         info: Info,
-        id: strawberry.ID,
-        depth: int = 2,
-        as_of: dt.date | None = None,
-        rels: list[Rel] | None = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party asked about.")],
+        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 2,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Measures in force on this day (default today)."),
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
+        ] = None,
     ) -> list[Exposure]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -664,9 +750,16 @@ class Query:
     def interest_conflicts(
         self,
         info: Info,
-        agency_id: strawberry.ID | None = None,
-        official_id: strawberry.ID | None = None,
-        as_of: dt.date | None = None,
+        agency_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="All officials of this agency.")
+        ] = None,
+        official_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="This official only.")
+        ] = None,
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="Offices and holdings on this day (default today)."),
+        ] = None,
     ) -> list[InterestConflict]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -686,6 +779,27 @@ class Query:
         )
         return [InterestConflict(record=c) for c in found]
 
+    @strawberry.field(
+        description="Subject access: a person's or enterprise's own credit record, for the "
+        "steward answering the data subject's request (信用信息主体查询本人信息): its links, "
+        "its events with their state (REPAIRED, VOID, OBJECTION_UNDER_REVIEW), and its "
+        "restrictions. Repaired records, hidden from other reads, are included. Role: steward."
+    )
+    def subject_access(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The party's id.")],
+    ) -> JSON:
+        from creditgraph.subject_access import subject_record
+
+        ctx = info.context
+        ctx.require(Right.WRITE)
+        ctx.deadline.check()
+        record = subject_record(ctx.store, str(id), ctx.today)
+        if record["subject"]["type"] == PERSON:
+            ctx.touch(info, [str(id)])
+        return cast(JSON, record)
+
     # audit and identity ------------------------------------------------------------------------
     @strawberry.field(
         description="Reads that showed persons: who, when, what, which persons, "
@@ -697,23 +811,45 @@ class Query:
         first: Annotated[
             int | None, strawberry.argument(description=f"Page size (default 50, max {MAX_PAGE}).")
         ] = None,
-        after: str | None = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Page forwards: after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Page backwards (towards newer entries; max {MAX_PAGE})."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page backwards: before this cursor.")
+        ] = None,
     ) -> AuditLogConnection:
         ctx = info.context
         ctx.require(Right.AUDIT)
+        if first is not None and last is not None:
+            raise InvalidArgument("give first (forwards) or last (backwards), not both")
         size = _page_size(first, 50)
-        offset = _offset("audit", after)
+        start = _offset("audit", after)
+        if before is not None:
+            end = max(start, _offset("audit", before, "before") - 1)
+            if last is not None:
+                start = max(start, end - _page_size(last, 50))
+            else:
+                end = min(end, start + size)
+            size = end - start
+        elif last is not None:
+            raise InvalidArgument("last needs before: the log grows at its newest end")
         ctx.state.audit.flush()
-        entries = ctx.store.audit_entries(limit=size + 1, offset=offset)
+        entries = ctx.store.audit_entries(limit=size + 1, offset=start)
         edges = [
-            AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", offset + i + 1))
+            AuditLogEdge(node=AuditLogEntry(record=e), cursor=_cursor("audit", start + i + 1))
             for i, e in enumerate(entries[:size])
         ]
         return AuditLogConnection(
             edges=edges,
             page_info=PageInfo(
                 has_next_page=len(entries) > size,
-                has_previous_page=offset > 0,
+                has_previous_page=start > 0,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
@@ -763,36 +899,69 @@ class Mutation:
         f"At most {MAX_IMPORT_RECORDS} records per call. Role: steward."
     )
     def import_records(
-        self, info: Info, records: list[JSON], skip_invalid: bool = False
+        self,
+        info: Info,
+        input: Annotated[
+            ImportRecordsInput | None,
+            strawberry.argument(description="The records, and the client's mutation id."),
+        ] = None,
+        records: Annotated[
+            list[JSON] | None,
+            strawberry.argument(
+                description="The records (before `input`).",
+                deprecation_reason="Use input: {records, skipInvalid, clientMutationId}.",
+            ),
+        ] = None,
+        skip_invalid: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Write the valid records, report the rest (before `input`).",
+                deprecation_reason="Use input: {skipInvalid}.",
+            ),
+        ] = None,
     ) -> ImportResult:
-        return _import(info.context, records, skip_invalid=skip_invalid)
+        if input is not None:
+            if records is not None or skip_invalid is not None:
+                raise InvalidArgument("give input, or the deprecated records/skipInvalid, not both")
+            return _import(
+                info.context,
+                input.records,
+                skip_invalid=input.skip_invalid,
+                client_mutation_id=input.client_mutation_id,
+            )
+        if records is None:
+            raise InvalidArgument("input is required: importRecords(input: {records: [...]})")
+        return _import(info.context, records, skip_invalid=bool(skip_invalid))
 
     @strawberry.mutation(
         description="Record one credit event; the measures it triggers are "
         "derived at once. Role: steward."
     )
-    def record_event(self, info: Info, event: EventInput) -> ImportResult:
-        record: dict[str, Any] = {
-            "type": "event",
-            "id": event.id,
-            "kind": str(event.kind),
-            "subject": event.subject,
-            "date": event.date.isoformat(),
-        }
-        for name in ("authority", "document", "note", "responsible", "lifts"):
-            value = getattr(event, name)
-            if value is not None:
-                record[name] = value
-        details: Any = event.details or {}
-        if not isinstance(details, dict):
-            raise InvalidArgument("details must be a JSON object of the kind's own fields")
-        clash = sorted(set(details) & set(record) | (set(details) & {"type"}))
-        if clash:
-            raise InvalidArgument(
-                f"details may not set {', '.join(clash)}: give them as arguments of the event"
-            )
-        record.update(details)
-        return _import(info.context, [record], skip_invalid=False)
+    def record_event(
+        self,
+        info: Info,
+        input: Annotated[
+            RecordEventInput | None,
+            strawberry.argument(description="The event, and the client's mutation id."),
+        ] = None,
+        event: Annotated[
+            EventInput | None,
+            strawberry.argument(
+                description="The event (before `input`).",
+                deprecation_reason="Use input: {event, clientMutationId}.",
+            ),
+        ] = None,
+    ) -> ImportResult:
+        if (input is None) == (event is None):
+            raise InvalidArgument("give input: {event: {...}} (or the deprecated event), once")
+        chosen = input.event if input is not None else event
+        assert chosen is not None
+        return _import(
+            info.context,
+            [_event_record(chosen)],
+            skip_invalid=False,
+            client_mutation_id=None if input is None else input.client_mutation_id,
+        )
 
     @strawberry.mutation(
         description="Record a steward's verdict on a published entry (a) and a registry "
@@ -804,10 +973,14 @@ class Mutation:
     def judge_match(
         self,
         info: Info,
-        a: strawberry.ID,
-        b: strawberry.ID,
-        verdict: MatchVerdict,
-        why: str | None = None,
+        a: Annotated[
+            strawberry.ID, strawberry.argument(description="The published entry (or a person).")
+        ],
+        b: Annotated[strawberry.ID, strawberry.argument(description="The registry person.")],
+        verdict: Annotated[MatchVerdict, strawberry.argument(description="The verdict.")],
+        why: Annotated[
+            str | None, strawberry.argument(description="The reason, kept with the verdict.")
+        ] = None,
     ) -> ResolutionEntry:
         ctx = info.context
         ctx.require(Right.WRITE)
@@ -817,10 +990,34 @@ class Mutation:
             ctx.store,
             str(a),
             str(b),
-            verdict.value.lower(),
+            str(verdict.value).lower(),
             why=why,
             judged_by=principal,
             on=ctx.today,
         )
         ctx.touch(info, [str(a), str(b)])
         return ResolutionEntry.of(resolution)
+
+
+def _event_record(event: EventInput) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "event",
+        "id": event.id,
+        "kind": str(event.kind),
+        "subject": event.subject,
+        "date": event.date.isoformat(),
+    }
+    for name in ("authority", "document", "note", "responsible", "lifts", "releases"):
+        value = getattr(event, name)
+        if value is not None:
+            record[name] = value
+    details: Any = event.details or {}
+    if not isinstance(details, dict):
+        raise InvalidArgument("details must be a JSON object of the kind's own fields")
+    clash = sorted(set(details) & set(record) | (set(details) & {"type"}))
+    if clash:
+        raise InvalidArgument(
+            f"details may not set {', '.join(clash)}: give them as fields of the event"
+        )
+    record.update(details)
+    return record

@@ -5,7 +5,10 @@
   cached), plus the hop, depth and fan-out caps of the service layer.
 - Each request runs in a worker thread (the stores are synchronous) under the request
   deadline: past CREDITGRAPH_REQUEST_TIMEOUT the caller gets a TIMEOUT error at once, and
-  the worker stops at its next deadline check instead of running on.
+  the worker stops at its next deadline check instead of running on. The exception: a
+  single check (``checkAppointment``, ``checkEligibility``) on a store that answers in
+  process (the embedded store: three index lookups, tens of microseconds) runs on the
+  event loop itself — handing it to a thread and back cost more than the check.
 - Every error leaves with an ``extensions.code``; an unexpected one is logged and its text
   is not shown (it could carry personal data).
 """
@@ -14,11 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Awaitable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any, cast
 
 import strawberry
-from graphql import FieldNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    ValidationContext,
+    Visitor,
+    execute,
+    parse,
+    validate,
+    visit,
+)
+from strawberry.execution.is_awaitable import optimized_is_awaitable
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -27,15 +45,17 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
-from creditgraph.api.guard import BudgetedValidation
+from creditgraph.api.guard import BudgetedValidation, operation_budget_error
+from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
-from creditgraph.service.errors import ServiceError
+from creditgraph.service.errors import LimitExceeded, ServiceError
 from creditgraph.service.investigation import DeadlineExceeded
 from creditgraph.store.base import StoreError
 
@@ -45,18 +65,69 @@ MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
 
+class _CodedContext:
+    """The validation context as a limit rule sees it: the rule's error leaves coded as
+    LIMIT_EXCEEDED with the limit's name, its maximum and the value found, set where the
+    error is raised rather than recognised later by its English text."""
+
+    def __init__(self, context: ValidationContext, limit: str, maximum: int) -> None:
+        self._context = context
+        self._limit = limit
+        self._maximum = maximum
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        extensions: dict[str, Any] = {
+            "code": LimitExceeded.code,
+            "limit": self._limit,
+            "max": self._maximum,
+        }
+        if self._limit == "aliases":
+            extensions["value"] = _alias_count(self._context.document)
+        error.extensions = {**(error.extensions or {}), **extensions}
+        self._context.report_error(error)
+
+
+def _alias_count(document: DocumentNode) -> int:
+    count = 0
+
+    class Count(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            nonlocal count
+            count += node.alias is not None
+
+    visit(document, Count())
+    return count
+
+
+def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -> list[Any]:
+    coded = []
+    for rule in rules:
+
+        class Coded(rule):  # type: ignore[valid-type,misc]
+            def __init__(self, context: ValidationContext, _rule: Any = rule) -> None:
+                _rule.__init__(self, _CodedContext(context, limit, maximum))
+
+        coded.append(Coded)
+    return coded
+
+
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
+            MAX_QUERY_DEPTH),
+    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
+            MAX_ALIASES),
 ]
 
-_LIMIT_MESSAGES = (
-    ("exceeds maximum operation depth", "depth"),
-    ("aliases found. Allowed:", "aliases"),
-    ("tokens. Parsing aborted", "tokens"),
-    ("Document contains more than", "tokens"),
-    ("Source contains more than", "size"),
+# graphql-core's parser stops a document over the token budget with a syntax error, the only
+# sign of which is its text; those two messages are the parser's, not a rule's.
+_PARSER_LIMITS = (
+    ("tokens. Parsing aborted", "tokens", MAX_TOKENS),
+    ("Document contains more than", "tokens", MAX_TOKENS),
+    ("Source contains more than", "size", None),
 )
 
 
@@ -70,17 +141,18 @@ def _cause(error: GraphQLError) -> BaseException | None:
 def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     cause = _cause(error)
     if isinstance(cause, ServiceError):
-        return cause.code, {}
+        return cause.code, dict(cause.details)
     if isinstance(cause, InvalidDate):
         return "INVALID_ARGUMENT", {}
     if isinstance(cause, StoreError):
         return "STORE_UNAVAILABLE", {}
     if cause is not None and not isinstance(cause, GraphQLError):
         return "INTERNAL_SERVER_ERROR", {}
-    for text, limit in _LIMIT_MESSAGES:
-        if text in error.message:
-            return "LIMIT_EXCEEDED", {"limit": limit}
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
+        for text, limit, maximum in _PARSER_LIMITS:
+            if text in error.message:
+                found = {"limit": limit} if maximum is None else {"limit": limit, "max": maximum}
+                return LimitExceeded.code, found
         return "GRAPHQL_PARSE_FAILED", {}
     return "GRAPHQL_VALIDATION_FAILED", {}
 
@@ -115,8 +187,55 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
             )
         )
     )
-    error.extensions = {"code": DeadlineExceeded.code, "limit": "time"}
+    error.extensions = {
+        "code": DeadlineExceeded.code,
+        "limit": "time",
+        "max": context.deadline.seconds,
+    }
     return ExecutionResult(data=None, errors=[error])
+
+
+# Fields answered in microseconds on an in-process store: run without a thread hand-off.
+INLINE_FIELDS = frozenset({"checkAppointment", "checkEligibility"})
+
+
+@lru_cache(maxsize=512)
+def _inline_operation(query: str, operation_name: str | None) -> bool:
+    """Whether the operation asks only for single checks (parsed once per query text)."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return False  # the regular path reports it
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != len(document.definitions):
+        return False  # fragments: not a bare check
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    if len(chosen) != 1 or chosen[0].operation.value != "query":
+        return False
+    selections = chosen[0].selection_set.selections
+    return bool(selections) and all(
+        isinstance(node, FieldNode) and node.name.value in INLINE_FIELDS for node in selections
+    )
+
+
+@lru_cache(maxsize=512)
+def _checked_document(query: str) -> DocumentNode | None:
+    """A query parsed and validated once (the schema's own rules and the cost limits);
+    None when it is not valid — the regular path then answers it with the errors."""
+    try:
+        document = parse(query, max_tokens=MAX_TOKENS)
+    except GraphQLSyntaxError:
+        return None
+    if operation_budget_error(document.definitions) is not None:
+        return None  # over the fields budget: refused, before validation, by the regular path
+    context = schema._create_execution_context(query=query, allowed_operation_types=())
+    if validate(schema._schema, document, [*context.validation_rules, *_LIMIT_RULES]):
+        return None
+    return document
 
 
 class CreditGraphSchema(strawberry.Schema):
@@ -166,17 +285,32 @@ class CreditGraphSchema(strawberry.Schema):
                 allowed_operation_types,
                 operation_extensions,
             )
+        if (
+            query is not None
+            and getattr(context_value.store, "in_process", False)
+            and _inline_operation(query, operation_name)
+        ):
+            result = self._execute_check(
+                query, variable_values, context_value, root_value, operation_name
+            )
+            # the persons it shows are durably audited before the answer leaves; the wait for
+            # the disk is a worker thread's, not the event loop's
+            return await asyncio.get_running_loop().run_in_executor(
+                context_value.state.executor, _audited, context_value, result
+            )
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
-            lambda: self.execute_sync(  # audited, durably, before the answer is released
-                query,
-                variable_values,
-                context_value,
-                root_value,
-                operation_name,
-                allowed_operation_types,
-                operation_extensions,
+            in_request_context(
+                lambda: self.execute_sync(  # audited, durably, before the answer is released
+                    query,
+                    variable_values,
+                    context_value,
+                    root_value,
+                    operation_name,
+                    allowed_operation_types,
+                    operation_extensions,
+                )
             ),
         )
         while True:
@@ -191,6 +325,39 @@ class CreditGraphSchema(strawberry.Schema):
                 # the worker stops at its next deadline check; the caller need not wait for it
                 future.add_done_callback(_discard)
                 return _timeout_result(context_value)
+
+    def _execute_check(
+        self,
+        query: str,
+        variable_values: dict[str, Any] | None,
+        context_value: ApiContext,
+        root_value: Any,
+        operation_name: str | None,
+    ) -> ExecutionResult:
+        """A single check on the event loop: its document parsed and validated once per
+        query text, then executed directly by graphql-core (strawberry's per-request
+        extension hooks only parse and validate, which the cache already did)."""
+        document = _checked_document(query)
+        if document is None:  # the regular path reports the errors (audited by the caller)
+            return strawberry.Schema.execute_sync(
+                self, query, variable_values, context_value, root_value, operation_name
+            )
+        _note_root_fields(context_value, document)
+        context_value.operation_label = ",".join(sorted(set(context_value.root_fields.values())))
+        result = execute(
+            self._schema,
+            document,
+            root_value=root_value,
+            context_value=context_value,
+            variable_values=variable_values,
+            operation_name=operation_name,
+            is_awaitable=cast(Any, optimized_is_awaitable),
+            **execution_context_class_kwargs(self.execution_context_class),
+        )
+        assert not isinstance(result, Awaitable)  # the check resolvers are synchronous
+        if result.errors:
+            self.process_errors(list(result.errors))
+        return ExecutionResult(data=result.data, errors=result.errors)
 
 
 def _discard(future: asyncio.Future[Any]) -> None:
@@ -219,14 +386,41 @@ class _RootFields(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context.context
-        operation = self.execution_context.graphql_document
-        if isinstance(context, ApiContext) and operation is not None:
-            for definition in operation.definitions:
+        document = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and document is not None:
+            _note_root_fields(context, document)
+        yield
+
+
+def _note_root_fields(context: ApiContext, document: DocumentNode) -> None:
+    """Which root field each response key answers (for the audit); on the fast path, where
+    no extension runs, also the request's metrics label (as :class:`OperationLabel`)."""
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    context.root_fields[key] = selection.name.value
+
+
+class OperationLabel(SchemaExtension):
+    """Names the request for the metrics by the root fields it asks for: names the schema
+    defines (the document has been validated), so the label set stays bounded."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        document = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and document is not None:
+            names: set[str] = set()
+            for definition in document.definitions:
                 if isinstance(definition, OperationDefinitionNode):
-                    for selection in definition.selection_set.selections:
-                        if isinstance(selection, FieldNode):
-                            key = selection.alias.value if selection.alias else selection.name.value
-                            context.root_fields[key] = selection.name.value
+                    names.update(
+                        s.name.value
+                        for s in definition.selection_set.selections
+                        if isinstance(s, FieldNode)
+                    )
+            if names:
+                context.operation_label = ",".join(sorted(names))
         yield
 
 
@@ -239,8 +433,9 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
-            lambda: BudgetedValidation(maxsize=256),  # the budget, then validation
+            lambda: BudgetedValidation(maxsize=256),  # the fields budget, then validation
             _RootFields,
+            OperationLabel,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),
     )

@@ -12,13 +12,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.scalars import JSON
 
+from creditgraph.api import paging
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext
 from creditgraph.api.enums import (
+    AccessRight,
+    AccessRoleName,
     Activity,
+    AgencyLevel,
     Certainty_,
     ConflictRelation,
     Direction,
+    Effect,
+    EnterpriseKind,
+    EnterpriseStatus,
     EventKind,
     Measure,
     NodeType,
@@ -43,6 +50,10 @@ else:
     Info = strawberry.Info
 
 MAX_LINKS_PER_NODE = 1000
+_FIRST = f"Page forwards: at most this many (max {paging.MAX_PAGE})."
+_AFTER = "Page forwards: the items after this cursor."
+_LAST = f"Page backwards: at most this many, the last ones (max {paging.MAX_PAGE})."
+_BEFORE = "Page backwards: the items before this cursor."
 _DIRECTIONS = {"BOTH": BOTH, "IN": IN, "OUT": OUT}
 
 
@@ -78,17 +89,31 @@ class Node:
         as_of: Annotated[
             dt.date | None, strawberry.argument(description="Only links holding on this day.")
         ] = None,
-        rels: list[Rel] | None = None,
-        direction: Direction | None = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
         first: Annotated[
             int,
             strawberry.argument(description=f"At most this many links (max {MAX_LINKS_PER_NODE})."),
         ] = 200,
     ) -> list[Link]:
         if first < 0 or first > MAX_LINKS_PER_NODE:
-            raise LimitExceeded(f"first may be at most {MAX_LINKS_PER_NODE}, got {first}")
+            raise LimitExceeded(
+                f"first may be at most {MAX_LINKS_PER_NODE}, got {first}",
+                limit="first",
+                maximum=MAX_LINKS_PER_NODE,
+                value=first,
+            )
         ctx = info.context
         ctx.deadline.check()
+        if (direction or "BOTH") == "BOTH":
+            # a hub's first links, read without reading the rest
+            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=first)
+            return links_view(info, ranked[self.record.id].links)
         links = ctx.store.links(
             [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
         )
@@ -110,12 +135,23 @@ class Node:
     def link_count(
         self,
         info: Info,
-        as_of: dt.date | None = None,
-        rels: list[Rel] | None = None,
-        direction: Direction | None = None,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
     ) -> int:
         ctx = info.context
         ctx.deadline.check()
+        if ctx.sees_persons and (direction or "BOTH") == "BOTH":
+            # counted by the store (an index count), not by reading every link
+            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=1)
+            return ranked[self.record.id].total
         links = ctx.store.links(
             [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
         )
@@ -124,35 +160,161 @@ class Node:
         nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
         return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
 
-    @strawberry.field(description="Credit events recorded on the party, oldest first.")
+    @strawberry.field(
+        description="Credit events recorded on the party, oldest first. A record whose credit "
+        "was repaired is no longer published: only stewards see it (and the data subject, "
+        "through subjectAccess)."
+    )
     def events(self, info: Info) -> list[Event]:
-        info.context.deadline.check()
-        return [Event(record=e) for e in info.context.store.events(subject=self.record.id)]
+        ctx = info.context
+        ctx.deadline.check()
+        events = ctx.store.events(subject=self.record.id)
+        if not sees_repaired(ctx):
+            hidden = repaired_records(ctx.store.schema, events)
+            events = [e for e in events if e.id not in hidden and e.lifts not in hidden]
+        return [Event(record=e) for e in events]
 
     @strawberry.field(
         description="Measures derived for the party; with activeOn, only those in force that day."
     )
-    def restrictions(self, info: Info, active_on: dt.date | None = None) -> list[Restriction]:
+    def restrictions(
+        self,
+        info: Info,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
+    ) -> list[Restriction]:
         ctx = info.context
         ctx.deadline.check()
         found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
         return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
 
+    @strawberry.field(
+        description="The party's links as a Relay connection, in the order of `links`: "
+        "current ones first, then by kind and latest start. No cap: page with first/after "
+        "or last/before."
+    )
+    def links_connection(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only links holding on this day.")
+        ] = None,
+        rels: Annotated[
+            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
+        ] = None,
+        direction: Annotated[
+            Direction | None,
+            strawberry.argument(description="Links from the party, to it, or both (default)."),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> LinkConnection:
+        ctx = info.context
+        ctx.deadline.check()
+        found = ctx.store.links(
+            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+        )
+        order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
+        found.sort(
+            key=lambda link: (
+                link.valid_to is not None,
+                order.get(link.rel, 99),
+                -(link.valid_from or dt.date.min).toordinal(),
+                link.other(self.record.id),
+            )
+        )
+        shown = _visible_links(ctx, found)
+        w = paging.window(
+            "link", len(shown), first=first, after=after, last=last, before=before, default=200
+        )
+        page = shown[w.start : w.end]
+        views = links_view(info, page)
+        edges = [
+            LinkEdge(node=view, cursor=paging.cursor("link", w.start + i + 1))
+            for i, view in enumerate(views)
+        ]
+        return LinkConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+    @strawberry.field(
+        description="Credit events recorded on the party, oldest first, as a Relay connection."
+    )
+    def events_connection(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> EventConnection:
+        info.context.deadline.check()
+        found = info.context.store.events(subject=self.record.id)
+        w = paging.window(
+            "event", len(found), first=first, after=after, last=last, before=before, default=50
+        )
+        edges = [
+            EventEdge(node=Event(record=e), cursor=paging.cursor("event", w.start + i + 1))
+            for i, e in enumerate(found[w.start : w.end])
+        ]
+        return EventConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+    @strawberry.field(
+        description="Measures derived for the party, ordered by id, as a Relay connection; "
+        "with activeOn, only those in force that day."
+    )
+    def restrictions_connection(
+        self,
+        info: Info,
+        active_on: Annotated[
+            dt.date | None, strawberry.argument(description="Only those in force this day.")
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> RestrictionConnection:
+        ctx = info.context
+        ctx.deadline.check()
+        found = visible_restrictions(
+            ctx, ctx.store.restrictions(subject=self.record.id, active_on=active_on)
+        )
+        w = paging.window(
+            "party-restriction",
+            len(found),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            default=50,
+        )
+        edges = [
+            RestrictionEdge(
+                node=Restriction(record=r),
+                cursor=paging.cursor("party-restriction", w.start + i + 1),
+            )
+            for i, r in enumerate(found[w.start : w.end])
+        ]
+        return RestrictionConnection(
+            edges=edges, page_info=_page_info(w, edges), total_count=w.total
+        )
+
 
 @strawberry.type(description="A market entity (企业/市场主体).")
 class Enterprise(Node):
-    @strawberry.field(description="active, revoked, closed, cancelled or bankrupt.")
-    def status(self) -> str | None:
+    @strawberry.field(description="Active, revoked, closed, cancelled or bankrupt.")
+    def status(self) -> EnterpriseStatus | None:
         return self.record.props.get("status")
 
     @strawberry.field(
-        description="company, soe, public_institution, social_organization, "
+        description="Company, soe, public_institution, social_organization, "
         "individual_business or other."
     )
-    def kind(self) -> str | None:
+    def kind(self) -> EnterpriseKind | None:
         return self.record.props.get("kind")
 
-    @strawberry.field
+    @strawberry.field(description="The day it was established (成立日期), when known.")
     def established(self) -> dt.date | None:
         value = self.record.props.get("established")
         return dt.date.fromisoformat(value) if value else None
@@ -161,7 +323,13 @@ class Enterprise(Node):
         description="Legal representatives (法定代表人), former ones included "
         "unless asOf is given; latest first."
     )
-    def legal_representatives(self, info: Info, as_of: dt.date | None = None) -> list[Link]:
+    def legal_representatives(
+        self,
+        info: Info,
+        as_of: Annotated[
+            dt.date | None, strawberry.argument(description="Only the one(s) holding on this day.")
+        ] = None,
+    ) -> list[Link]:
         ctx = info.context
         ctx.deadline.check()
         links = ctx.store.links(
@@ -220,8 +388,8 @@ class Person(Node):
     description="A government body, or the supervising unit of public institutions and SOEs."
 )
 class Agency(Node):
-    @strawberry.field(description="national, province, city, county, township or other.")
-    def level(self) -> str | None:
+    @strawberry.field(description="National, province, city, county, township or other.")
+    def level(self) -> AgencyLevel | None:
         return self.record.props.get("level")
 
 
@@ -254,7 +422,7 @@ def nodes_view(info: Info, nodes: Iterable[model.Node]) -> list[Node]:
 class Link:
     record: strawberry.Private[model.Link]
 
-    @strawberry.field
+    @strawberry.field(description="The kind of link.")
     def rel(self) -> Rel:
         return self.record.rel
 
@@ -266,11 +434,11 @@ class Link:
     def to(self) -> strawberry.ID:
         return strawberry.ID(self.record.dst)
 
-    @strawberry.field
+    @strawberry.field(description="The first day it holds; null when unknown.")
     def valid_from(self) -> dt.date | None:
         return self.record.valid_from
 
-    @strawberry.field
+    @strawberry.field(description="The last day it holds (inclusive); null while it still holds.")
     def valid_to(self) -> dt.date | None:
         return self.record.valid_to
 
@@ -285,6 +453,27 @@ class Link:
     @strawberry.field(description="The party the link goes to.")
     def target(self, info: Info) -> Node | None:
         return node_view(info, info.context.node(self.record.dst))
+
+
+def _visible_links(ctx: ApiContext, links: Sequence[model.Link]) -> list[model.Link]:
+    """The links whose two ends the caller may see (read in one store call)."""
+    if ctx.sees_persons:
+        return list(links)
+    nodes = ctx.fetch_nodes([end for link in links for end in (link.src, link.dst)])
+    return [
+        link
+        for link in links
+        if ctx.visible(nodes.get(link.src)) and ctx.visible(nodes.get(link.dst))
+    ]
+
+
+def _page_info(w: paging.Window, edges: Sequence[Any]) -> PageInfo:
+    return PageInfo(
+        has_next_page=w.has_next_page,
+        has_previous_page=w.has_previous_page,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
 
 
 def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
@@ -306,11 +495,11 @@ def links_view(info: Info, links: Sequence[model.Link]) -> list[Link]:
 class Hop:
     record: strawberry.Private[inv.Hop]
 
-    @strawberry.field(name="from")
+    @strawberry.field(name="from", description="The party this hop starts from.")
     def from_(self) -> strawberry.ID:
         return strawberry.ID(self.record.src)
 
-    @strawberry.field
+    @strawberry.field(description="The party this hop reaches.")
     def to(self) -> strawberry.ID:
         return strawberry.ID(self.record.dst)
 
@@ -332,14 +521,14 @@ class Path:
         found = info.context.fetch_nodes(self.record.nodes)
         return nodes_view(info, [found[i] for i in self.record.nodes if i in found])
 
-    @strawberry.field
+    @strawberry.field(description="The steps, each with every link joining its two parties.")
     def hops(self) -> list[Hop]:
         return [Hop(record=hop) for hop in self.record.hops]
 
 
 @strawberry.type(description="A party whose links were not all shown (a hub).")
 class Truncation:
-    node: strawberry.ID
+    node: strawberry.ID = strawberry.field(description="The party whose links were cut.")
     total: int = strawberry.field(description="How many links it has.")
     shown: int = strawberry.field(description="How many of them are in the subgraph.")
 
@@ -348,15 +537,15 @@ class Truncation:
 class Subgraph:
     record: strawberry.Private[inv.Subgraph]
 
-    @strawberry.field
+    @strawberry.field(description="The party asked about.")
     def root(self) -> strawberry.ID:
         return strawberry.ID(self.record.root)
 
-    @strawberry.field
+    @strawberry.field(description="How many links out from the root.")
     def depth(self) -> int:
         return self.record.depth
 
-    @strawberry.field
+    @strawberry.field(description="The day asked about; null: links of any time.")
     def as_of(self) -> dt.date | None:
         return self.record.as_of
 
@@ -367,7 +556,7 @@ class Subgraph:
         info.context.remember(ordered)
         return nodes_view(info, ordered)
 
-    @strawberry.field
+    @strawberry.field(description="The links between the parties shown.")
     def links(self, info: Info) -> list[Link]:
         info.context.remember(self.record.nodes.values())
         return links_view(info, self.record.links)
@@ -386,7 +575,13 @@ class Subgraph:
         description="The parties of the subgraph under a measure in force on the day "
         "(default: asOf, else today), read in one call — what a picture marks as sanctioned."
     )
-    def under_measure(self, info: Info, on: dt.date | None = None) -> list[strawberry.ID]:
+    def under_measure(
+        self,
+        info: Info,
+        on: Annotated[
+            dt.date | None, strawberry.argument(description="The day asked about (default today).")
+        ] = None,
+    ) -> list[strawberry.ID]:
         ctx = info.context
         ctx.deadline.check()
         day = on or self.record.as_of or ctx.today
@@ -398,53 +593,60 @@ class Subgraph:
 # --- events, restrictions, decisions ---------------------------------------------------------
 
 
-@strawberry.type(description="The source event of a measure.")
-class EventRef:
-    id: strawberry.ID
-    kind: EventKind
-    subject: strawberry.ID
-    date: dt.date
-
-
-@strawberry.type(description="A credit event recorded on a subject.")
+@strawberry.type(
+    description="A credit event recorded on a subject — also the source event of a measure "
+    "(one type for both, so a client cache holds one object per event id)."
+)
 class Event:
     record: strawberry.Private[model.Event]
+    # False for the source event of a reason: id, kind, subject and date are known from the
+    # restriction; the rest is read from the store only if asked for
+    complete: strawberry.Private[bool] = True
 
-    @strawberry.field
+    def _full(self, info: Info) -> model.Event:
+        if not self.complete:
+            info.context.deadline.check()
+            self.record = info.context.store.event(self.record.id) or self.record
+            self.complete = True
+        return self.record
+
+    @strawberry.field(
+        description="The import id of the event; unique across every type with an id."
+    )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field
+    @strawberry.field(description="What happened (the contract's event kind).")
     def kind(self) -> EventKind:
         return self.record.kind
 
-    @strawberry.field
+    @strawberry.field(description="The id of the party the event is recorded on.")
     def subject(self) -> strawberry.ID:
         return strawberry.ID(self.record.subject)
 
-    @strawberry.field
+    @strawberry.field(description="The day of the decision or listing.")
     def date(self) -> dt.date:
         return self.record.date
 
     @strawberry.field(description="The agency that decided it.")
-    def authority(self) -> strawberry.ID | None:
-        value = self.record.props.get("authority")
+    def authority(self, info: Info) -> strawberry.ID | None:
+        value = self._full(info).props.get("authority")
         return None if value is None else strawberry.ID(value)
 
     @strawberry.field(description="The decision document (文号).")
-    def document(self) -> str | None:
-        return self.record.props.get("document")
+    def document(self, info: Info) -> str | None:
+        return self._full(info).props.get("document")
 
-    @strawberry.field
-    def note(self) -> str | None:
-        return self.record.props.get("note")
+    @strawberry.field(description="A free-text note recorded with the event.")
+    def note(self, info: Info) -> str | None:
+        return self._full(info).props.get("note")
 
     @strawberry.field(
         description="The persons found personally responsible; null when unknown "
         "(not 'nobody'), and for the public role."
     )
     def responsible(self, info: Info) -> list[strawberry.ID] | None:
-        persons = self.record.responsible
+        persons = self._full(info).responsible
         if persons is None or not info.context.sees_persons:
             return None
         info.context.touch(info, persons)
@@ -454,21 +656,28 @@ class Event:
         description="The event this one lifts (repair, delisting, objection upheld, "
         "decision revoked)."
     )
-    def lifts(self) -> strawberry.ID | None:
-        value = self.record.lifts
+    def lifts(self, info: Info) -> strawberry.ID | None:
+        value = self._full(info).lifts
         return None if value is None else strawberry.ID(value)
 
     @strawberry.field(description="The kind's own fields (severity, until, sentence_end, …).")
-    def details(self) -> JSON:
-        return JSON({k: v for k, v in self.record.props.items() if k not in EVENT_COMMON})
+    def details(self, info: Info) -> JSON:
+        props = self._full(info).props
+        return JSON({k: v for k, v in props.items() if k not in EVENT_COMMON})
 
 
 @strawberry.type(description="One step of a provenance path: a party, or the link to the next.")
 class PathStep:
-    node: strawberry.ID | None = None
-    rel: Rel | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    node: strawberry.ID | None = strawberry.field(
+        default=None, description="A party's id (a party step)."
+    )
+    rel: Rel | None = strawberry.field(default=None, description="The kind of link (a link step).")
+    valid_from: dt.date | None = strawberry.field(
+        default=None, description="The link's first day (a link step)."
+    )
+    valid_to: dt.date | None = strawberry.field(
+        default=None, description="The link's last day (a link step)."
+    )
 
 
 def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
@@ -480,12 +689,10 @@ def _steps(path: Iterable[model.PathStep]) -> list[PathStep]:
     ]
 
 
-def _event_ref(r: model.Restriction) -> EventRef:
-    return EventRef(
-        id=strawberry.ID(r.event_id),
-        kind=r.event_kind,
-        subject=strawberry.ID(r.event_subject),
-        date=r.event_date,
+def _event_ref(r: model.Restriction) -> Event:
+    return Event(
+        record=model.Event(r.event_id, r.event_kind, r.event_subject, r.event_date),
+        complete=False,
     )
 
 
@@ -495,15 +702,17 @@ def _event_ref(r: model.Restriction) -> EventRef:
 class Restriction:
     record: strawberry.Private[model.Restriction]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The restriction's id (derived); unique across every type with an id."
+    )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
 
-    @strawberry.field
+    @strawberry.field(description="The id of the party under the measure.")
     def subject(self) -> strawberry.ID:
         return strawberry.ID(self.record.subject)
 
-    @strawberry.field
+    @strawberry.field(description="The measure imposed.")
     def measure(self) -> Measure:
         return self.record.measure
 
@@ -515,20 +724,20 @@ class Restriction:
     def until(self) -> dt.date | None:
         return self.record.until
 
-    @strawberry.field
+    @strawberry.field(description="The rule's id (graph_schema/rules).")
     def rule(self) -> str:
         return self.record.rule
 
-    @strawberry.field
+    @strawberry.field(description="The provision, as cited.")
     def legal_basis(self) -> str:
         return self.record.legal_basis
 
-    @strawberry.field
+    @strawberry.field(description="CONFIRMED, or UNCONFIRMED when a fact it depends on is unknown.")
     def certainty(self) -> Certainty_:
         return self.record.certainty.value
 
-    @strawberry.field
-    def event(self) -> EventRef:
+    @strawberry.field(description="The source event.")
+    def event(self) -> Event:
         return _event_ref(self.record)
 
     @strawberry.field(
@@ -553,11 +762,52 @@ class Restriction:
     def voided_by(self) -> strawberry.ID | None:
         return None if self.record.voided_by is None else strawberry.ID(self.record.voided_by)
 
+    @strawberry.field(
+        description="The credit repair after which its record is no longer published."
+    )
+    def repaired_by(self) -> strawberry.ID | None:
+        return None if self.record.repaired_by is None else strawberry.ID(self.record.repaired_by)
+
+    @strawberry.field(
+        description="The kind of consequence (statutory_bar, decided_term, court_measure, "
+        "credit_measure, duty): what repair, delisting or an objection does to it."
+    )
+    def kind(self) -> str | None:
+        return self.record.kind
+
+    @strawberry.field(description="Why it is UNCONFIRMED, when a fact it rests on is unknown.")
+    def note(self) -> str | None:
+        return self.record.note
+
+    @strawberry.field(
+        description="An objection filed against its record and not yet decided (异议处理中)."
+    )
+    def objection(self) -> strawberry.ID | None:
+        return None if self.record.objection is None else strawberry.ID(self.record.objection)
+
+
+def sees_repaired(ctx: ApiContext) -> bool:
+    """Stewards keep the history of repaired records; public reads and investigators do not
+    (信用修复: 停止公示、终止共享)."""
+    return ctx.may(Right.WRITE)
+
+
+def repaired_records(schema: Any, events: Sequence[model.Event]) -> set[str]:
+    """The events of one subject whose credit was repaired by a lift still standing (lifts
+    are always on the lifted event's subject, so the subject's own events tell)."""
+    voided = {e.lifts for e in events if e.lifts and schema.events[e.kind].lifting == "void"}
+    return {
+        e.lifts for e in events if e.lifts and schema.events[e.kind].hides and e.id not in voided
+    }
+
 
 def visible_restrictions(
     ctx: ApiContext, restrictions: Sequence[model.Restriction]
 ) -> list[model.Restriction]:
-    """For the public role, only restrictions on enterprises whose path shows no person."""
+    """For the public role, only restrictions on enterprises whose path shows no person; for
+    everyone but stewards, none from a repaired record."""
+    if not sees_repaired(ctx):
+        restrictions = [r for r in restrictions if r.repaired_by is None]
     if ctx.sees_persons or not restrictions:
         return list(restrictions)
     ids = {r.subject for r in restrictions} | {
@@ -577,21 +827,41 @@ def visible_restrictions(
     "its window, the source event and the path that carried it."
 )
 class Reason:
-    measure: Measure
-    rule: str
-    legal_basis: str
-    from_: dt.date = strawberry.field(name="from")
+    measure: Measure = strawberry.field(description="The measure imposed.")
+    rule: str = strawberry.field(description="The rule's id (graph_schema/rules).")
+    legal_basis: str = strawberry.field(
+        description="The provision, as cited (e.g. 公司法(2023) 第一百七十八条第一款第四项)."
+    )
+    from_: dt.date = strawberry.field(name="from", description="The first day the measure applies.")
     until: dt.date | None = strawberry.field(
         description="The last day the measure applies (inclusive); null: until lifted."
     )
-    certainty: Certainty_
-    effect: str = strawberry.field(
+    certainty: Certainty_ = strawberry.field(
+        description="CONFIRMED, or UNCONFIRMED when a fact it depends on is unknown (REVIEW)."
+    )
+    effect: Effect = strawberry.field(
         description="BAR (the measure bars it) or REVIEW (strict review)."
     )
-    event: EventRef
-    path: list[PathStep]
+    event: Event | None = strawberry.field(
+        description="The source event; null when the reason is a registry or identity fact "
+        "(see fact)."
+    )
+    path: list[PathStep] = strawberry.field(
+        description="How the measure reached the party: parties and the links between them."
+    )
     restriction_id: strawberry.ID = strawberry.field(
         description="The restriction this reason comes from."
+    )
+    fact: str | None = strawberry.field(
+        default=None,
+        description="REGISTRY_STATUS or BIRTH_DATE when the reason rests on a fact, not an event.",
+    )
+    note: str | None = strawberry.field(
+        default=None, description="Why the reason is UNCONFIRMED: the fact that is unknown."
+    )
+    record_state: str | None = strawberry.field(
+        default=None,
+        description="OBJECTION_UNDER_REVIEW while an objection to the cited record is undecided.",
     )
     identity: IdentityEvidence | None = strawberry.field(
         default=None,
@@ -618,9 +888,12 @@ class Reason:
             until=r.until,
             certainty=r.certainty.value,
             effect=reason.effect.upper(),
-            event=_event_ref(r),
+            event=None if reason.is_fact else _event_ref(r),
             path=_steps(r.path),
             restriction_id=strawberry.ID(r.id),
+            fact=r.event_kind if reason.is_fact else None,
+            note=r.note,
+            record_state=reason.record_state,
         )
 
 
@@ -640,8 +913,8 @@ class IdentityEvidence:
 @strawberry.type(description="The answer of a check: ALLOW, REVIEW or DENY, with the reasons.")
 class Decision:
     # built eagerly, as plain fields: the check path is the one approval systems wait on
-    decision: Verdict_
-    reasons: list[Reason]
+    decision: Verdict_ = strawberry.field(description="ALLOW, REVIEW or DENY.")
+    reasons: list[Reason] = strawberry.field(description="Why, strongest first: empty for ALLOW.")
     on: dt.date = strawberry.field(description="The day asked about.")
     data_version: str = strawberry.field(
         description="The store's data version the answer was computed on (log it with the "
@@ -654,12 +927,16 @@ class Decision:
         description="The person checked (appointments); asked by identity number, the person "
         "holding it, or null when no registry person does."
     )
-    role: Role | None
-    enterprise: strawberry.ID | None
+    role: Role | None = strawberry.field(description="The office asked about (appointments).")
+    enterprise: strawberry.ID | None = strawberry.field(
+        description="The enterprise of the appointment, when given."
+    )
     subject: strawberry.ID | None = strawberry.field(
         description="The party checked; null for a check by an identity number no person holds."
     )
-    activity: Activity | None
+    activity: Activity | None = strawberry.field(
+        description="The activity asked about (eligibility)."
+    )
 
     @classmethod
     def of(cls, d: DomainDecision) -> Decision:
@@ -689,7 +966,7 @@ class OwnershipChain:
     def nodes(self) -> list[strawberry.ID]:
         return [strawberry.ID(n) for n in self.record.nodes]
 
-    @strawberry.field
+    @strawberry.field(description="The holdings, from the person down to the enterprise.")
     def links(self) -> list[Link]:
         return [Link(record=link) for link in self.record.links]
 
@@ -709,7 +986,7 @@ class OwnershipChain:
 class Owner:
     record: strawberry.Private[inv.Owner]
 
-    @strawberry.field
+    @strawberry.field(description="The natural person.")
     def person(self, info: Info) -> Person:
         node = info.context.node(self.record.person)
         view = node_view(info, node)
@@ -720,7 +997,7 @@ class Owner:
     def effective_share(self) -> float:
         return self.record.effective_share
 
-    @strawberry.field
+    @strawberry.field(description="Why they are a beneficial owner.")
     def reasons(self) -> list[OwnerReason]:
         return list(self.record.reasons)
 
@@ -728,7 +1005,7 @@ class Owner:
     def incomplete(self) -> bool:
         return self.record.incomplete
 
-    @strawberry.field
+    @strawberry.field(description="The chains of holdings from them down to the enterprise.")
     def chains(self) -> list[OwnershipChain]:
         return [OwnershipChain(record=c) for c in self.record.chains]
 
@@ -739,7 +1016,7 @@ class Owner:
 class Exposure:
     record: strawberry.Private[inv.Exposure]
 
-    @strawberry.field
+    @strawberry.field(description="The sanctioned party, or the party under a measure.")
     def node(self, info: Info) -> Node:
         view = node_view(info, info.context.node(self.record.node))
         assert view is not None
@@ -778,11 +1055,11 @@ class InterestConflict:
         assert view is not None
         return view
 
-    @strawberry.field
+    @strawberry.field(description="The official whose agency supervises the enterprise.")
     def official(self, info: Info) -> Person:
         return self._node(info, self.record.official)
 
-    @strawberry.field
+    @strawberry.field(description="The official's agency.")
     def agency(self, info: Info) -> Agency:
         return self._node(info, self.record.agency)
 
@@ -790,33 +1067,35 @@ class InterestConflict:
     def holder(self, info: Info) -> Person:
         return self._node(info, self.record.holder)
 
-    @strawberry.field
+    @strawberry.field(description="Whether the holder is the official or a relative.")
     def relation(self) -> ConflictRelation:
         return self.record.relation
 
-    @strawberry.field
+    @strawberry.field(description="The supervised enterprise.")
     def enterprise(self, info: Info) -> Enterprise:
         return self._node(info, self.record.enterprise)
 
-    @strawberry.field(description="official -OFFICIAL_OF-> agency")
+    @strawberry.field(description="The office: official -OFFICIAL_OF-> agency.")
     def office(self) -> Link:
         return Link(record=self.record.office)
 
-    @strawberry.field(description="agency -SUPERVISES-> enterprise")
+    @strawberry.field(description="The supervision: agency -SUPERVISES-> enterprise.")
     def supervision(self) -> Link:
         return Link(record=self.record.supervision)
 
-    @strawberry.field(description="holder -role or SHAREHOLDER-> enterprise")
+    @strawberry.field(description="The holding: holder -role or SHAREHOLDER-> enterprise.")
     def holding(self) -> Link:
         return Link(record=self.record.holding)
 
     @strawberry.field(
-        description="official -RELATIVE_OF- holder; null when the holder is the official."
+        description="The kinship: official -RELATIVE_OF- holder; null when the holder is the official."
     )
     def kinship(self) -> Link | None:
         return None if self.record.kinship is None else Link(record=self.record.kinship)
 
-    @strawberry.field(description="official → agency → enterprise → holder (→ official).")
+    @strawberry.field(
+        description="The whole path: official → agency → enterprise → holder (→ official)."
+    )
     def path(self) -> Path:
         return Path(record=self.record.path)
 
@@ -824,37 +1103,67 @@ class InterestConflict:
 # --- connections ------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="Where a page is in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(
+        description="The cursor of the first item of this page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last item of this page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A party and its cursor.")
 class NodeEdge:
-    node: Node
-    cursor: str
+    node: Node = strawberry.field(description="The party.")
+    cursor: str = strawberry.field(description="Where this party is in the list.")
 
 
 @strawberry.type(description="A page of parties (Relay connection).")
 class NodeConnection:
-    edges: list[NodeEdge]
-    page_info: PageInfo
+    edges: list[NodeEdge] = strawberry.field(description="The parties of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
 
 
-@strawberry.type
+@strawberry.type(description="A restriction and its cursor.")
 class RestrictionEdge:
-    node: Restriction
-    cursor: str
+    node: Restriction = strawberry.field(description="The restriction.")
+    cursor: str = strawberry.field(description="Where this restriction is in the list.")
 
 
 @strawberry.type(description="A page of restrictions (Relay connection), ordered by id.")
 class RestrictionConnection:
-    edges: list[RestrictionEdge]
-    page_info: PageInfo
-    total_count: int
+    edges: list[RestrictionEdge] = strawberry.field(description="The restrictions of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many restrictions the whole list holds.")
+
+
+@strawberry.type(description="A link and its cursor.")
+class LinkEdge:
+    node: Link = strawberry.field(description="The link.")
+    cursor: str = strawberry.field(description="Where this link is in the list.")
+
+
+@strawberry.type(description="A page of a party's links (Relay connection).")
+class LinkConnection:
+    edges: list[LinkEdge] = strawberry.field(description="The links of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many links the whole list holds.")
+
+
+@strawberry.type(description="An event and its cursor.")
+class EventEdge:
+    node: Event = strawberry.field(description="The event.")
+    cursor: str = strawberry.field(description="Where this event is in the list.")
+
+
+@strawberry.type(description="A page of a party's events (Relay connection).")
+class EventConnection:
+    edges: list[EventEdge] = strawberry.field(description="The events of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many events the whole list holds.")
 
 
 @strawberry.type(description="A read that showed persons.")
@@ -869,8 +1178,8 @@ class AuditLogEntry:
     def principal(self) -> str:
         return self.record.principal
 
-    @strawberry.field
-    def role(self) -> str:
+    @strawberry.field(description="The caller's access role.")
+    def role(self) -> AccessRoleName:
         return self.record.role
 
     @strawberry.field(description="The GraphQL field read (checkAppointment, neighborhood, …).")
@@ -886,16 +1195,16 @@ class AuditLogEntry:
         return self.record.purpose
 
 
-@strawberry.type
+@strawberry.type(description="An audit entry and its cursor.")
 class AuditLogEdge:
-    node: AuditLogEntry
-    cursor: str
+    node: AuditLogEntry = strawberry.field(description="The entry.")
+    cursor: str = strawberry.field(description="Where this entry is in the log.")
 
 
 @strawberry.type(description="The audit log, newest first (Relay connection).")
 class AuditLogConnection:
-    edges: list[AuditLogEdge]
-    page_info: PageInfo
+    edges: list[AuditLogEdge] = strawberry.field(description="The entries of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the log.")
 
 
 # --- writes -----------------------------------------------------------------------------------
@@ -904,14 +1213,16 @@ class AuditLogConnection:
 @strawberry.type(description="A rejected record: its position in the list, the field and why.")
 class RecordError:
     index: int = strawberry.field(description="0-based position in the records given.")
-    field: str
-    message: str
+    field: str = strawberry.field(description="The field at fault.")
+    message: str = strawberry.field(description="Why it was rejected, and how to fix it.")
 
 
-@strawberry.type
+@strawberry.type(description="A count of records of one kind.")
 class KindCount:
-    kind: str
-    count: int
+    kind: str = strawberry.field(
+        description="A record kind (enterprise, person, agency, link, event)."
+    )
+    count: int = strawberry.field(description="How many.")
 
 
 @strawberry.type(
@@ -920,30 +1231,78 @@ class KindCount:
 class ImportResult:
     ok: bool = strawberry.field(description="Every record was valid.")
     written: bool = strawberry.field(description="The valid records were written.")
-    accepted: int
-    errors: list[RecordError]
-    created: list[KindCount]
-    updated: list[KindCount]
-    unchanged: list[KindCount]
-    restrictions_derived: int
-    events_rederived: int
-    data_version: str
+    accepted: int = strawberry.field(description="How many records were valid.")
+    errors: list[RecordError] = strawberry.field(description="The rejected records.")
+    created: list[KindCount] = strawberry.field(description="New records, by kind.")
+    updated: list[KindCount] = strawberry.field(description="Changed records, by kind.")
+    unchanged: list[KindCount] = strawberry.field(
+        description="Records already stored as given, by kind (a re-import is idempotent)."
+    )
+    restrictions_derived: int = strawberry.field(
+        description="Restrictions derived by the events written."
+    )
+    events_rederived: int = strawberry.field(
+        description="Stored events whose measures were derived again (a lifting event, a "
+        "changed link)."
+    )
+    data_version: str = strawberry.field(description="The store's data version afterwards.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="The clientMutationId given in the input, unchanged."
+    )
+    written_party_ids: strawberry.Private[tuple[str, ...]] = ()
+    written_event_ids: strawberry.Private[tuple[str, ...]] = ()
+
+    @strawberry.field(
+        description="The parties the call wrote (created, updated or unchanged), as they are "
+        "now — for client caches. Empty when nothing was written."
+    )
+    def nodes(self, info: Info) -> list[Node]:
+        if not self.written:
+            return []
+        found = info.context.fetch_nodes(self.written_party_ids)
+        return nodes_view(info, (found[i] for i in self.written_party_ids if i in found))
+
+    @strawberry.field(
+        description="The events the call wrote, as they are now. Empty when nothing was written."
+    )
+    def events(self, info: Info) -> list[Event]:
+        if not self.written:
+            return []
+        ctx = info.context
+        ctx.deadline.check()
+        shown = []
+        for event_id in self.written_event_ids:
+            event = ctx.store.event(event_id)
+            if event is not None and ctx.visible(ctx.node(event.subject)):
+                shown.append(Event(record=event))
+        return shown
 
 
 @strawberry.input(description="One credit event (the contract's event record).")
 class EventInput:
-    id: strawberry.ID
-    kind: EventKind
-    subject: strawberry.ID
-    date: dt.date
-    authority: strawberry.ID | None = None
-    document: str | None = None
-    note: str | None = None
+    id: strawberry.ID = strawberry.field(
+        description="A stable id for the event (e.g. ev:2024-001)."
+    )
+    kind: EventKind = strawberry.field(description="What happened.")
+    subject: strawberry.ID = strawberry.field(description="The id of the party it is recorded on.")
+    date: dt.date = strawberry.field(description="The day of the decision or listing.")
+    authority: strawberry.ID | None = strawberry.field(
+        default=None, description="The agency that decided it."
+    )
+    document: str | None = strawberry.field(
+        default=None, description="The decision document (文号)."
+    )
+    note: str | None = strawberry.field(default=None, description="A free-text note.")
     responsible: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Persons found personally responsible; omit when unknown."
     )
     lifts: strawberry.ID | None = strawberry.field(
         default=None, description="For lifting kinds: the event lifted."
+    )
+    releases: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description="For lifting kinds: the persons it releases (a court releasing a former "
+        "legal representative); omit when it applies to everyone reached.",
     )
     details: JSON | None = strawberry.field(
         default=None,
@@ -952,12 +1311,37 @@ class EventInput:
     )
 
 
+@strawberry.input(description="The input of importRecords.")
+class ImportRecordsInput:
+    records: list[JSON] = strawberry.field(
+        description='Contract import records: JSON objects such as {"type": "enterprise", "id": …}.'
+    )
+    skip_invalid: bool = strawberry.field(
+        default=False,
+        description="Write the valid records and report the rest (default: with any error "
+        "nothing is written).",
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
+
+
+@strawberry.input(description="The input of recordEvent.")
+class RecordEventInput:
+    event: EventInput = strawberry.field(description="The event to record.")
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
+
+
 @strawberry.input(
     description="One appointment to check: the person by personId, or by idNumber (+ name)."
 )
 class AppointmentRequest:
-    role: Role
-    person_id: strawberry.ID | None = None
+    role: Role = strawberry.field(description="The office asked about.")
+    person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The person's id (or give idNumber)."
+    )
     id_number: str | None = strawberry.field(
         default=None,
         description="The resident identity number (GB 11643) instead of personId; never "
@@ -966,20 +1350,35 @@ class AppointmentRequest:
     name: str | None = strawberry.field(
         default=None, description="The name that goes with idNumber (compared, normalised)."
     )
-    enterprise_id: strawberry.ID | None = None
-    on: dt.date | None = None
+    enterprise_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The enterprise of the appointment, when known."
+    )
+    on: dt.date | None = strawberry.field(
+        default=None, description="The day asked about (default today)."
+    )
 
 
 @strawberry.enum(description="A steward's verdict on a published entry and a person.")
 class MatchVerdict(Enum):
-    SAME = "SAME"
-    DIFFERENT = "DIFFERENT"
-    UNSURE = "UNSURE"
+    SAME = strawberry.enum_value("SAME", description="the entry is this person")
+    DIFFERENT = strawberry.enum_value(
+        "DIFFERENT", description="the entry is not this person: never reached again"
+    )
+    UNSURE = strawberry.enum_value("UNSURE", description="not decided: stays under review")
+
+
+@strawberry.enum(description="How a published entry resolves to registry persons.")
+class ResolutionOutcome(Enum):
+    MATCHED = strawberry.enum_value("MATCHED", description="one compatible registry person")
+    AMBIGUOUS = strawberry.enum_value(
+        "AMBIGUOUS", description="several compatible registry persons: a steward decides"
+    )
+    NEW = strawberry.enum_value("NEW", description="no compatible registry person")
 
 
 @strawberry.type(description="A registry person a published entry may be, and why.")
 class MatchCandidate:
-    person: strawberry.ID
+    person: strawberry.ID = strawberry.field(description="The registry person.")
     certainty: Certainty_ = strawberry.field(
         description="CONFIRMED (judged the same) or UNCONFIRMED (masked number and name)."
     )
@@ -989,8 +1388,8 @@ class MatchCandidate:
 
 @strawberry.type(description="A ruled-out person and why (a contradicting fact, a verdict).")
 class ExcludedCandidate:
-    person: strawberry.ID
-    reason: str
+    person: strawberry.ID = strawberry.field(description="The registry person ruled out.")
+    reason: str = strawberry.field(description="Why (a contradicting fact, a verdict).")
 
 
 @strawberry.type(
@@ -998,18 +1397,22 @@ class ExcludedCandidate:
     "identity number) resolves: MATCHED (one candidate), AMBIGUOUS (several), NEW (none)."
 )
 class ResolutionEntry:
-    entry: strawberry.ID
-    name: str
-    outcome: str = strawberry.field(description="MATCHED, AMBIGUOUS or NEW.")
-    candidates: list[MatchCandidate]
-    excluded: list[ExcludedCandidate]
+    entry: strawberry.ID = strawberry.field(description="The published entry's id.")
+    name: str = strawberry.field(description="The name as published.")
+    outcome: ResolutionOutcome = strawberry.field(description="MATCHED, AMBIGUOUS or NEW.")
+    candidates: list[MatchCandidate] = strawberry.field(
+        description="The registry persons it may be, with the evidence."
+    )
+    excluded: list[ExcludedCandidate] = strawberry.field(
+        description="The persons ruled out, and why."
+    )
 
     @classmethod
     def of(cls, r: Any) -> ResolutionEntry:
         return cls(
             entry=strawberry.ID(r.entry.id),
             name=r.entry.name,
-            outcome=r.outcome,
+            outcome=ResolutionOutcome(r.outcome),
             candidates=[
                 MatchCandidate(
                     person=strawberry.ID(c.person),
@@ -1025,10 +1428,14 @@ class ResolutionEntry:
 
 @strawberry.type(description="Who is asking, as the server sees it.")
 class Viewer:
-    principal: str
-    role: str
-    rights: list[str]
-    open_local_mode: bool
+    principal: str = strawberry.field(
+        description="The caller's label (a key fingerprint, never the key), or local."
+    )
+    role: AccessRoleName = strawberry.field(description="The caller's access role.")
+    rights: list[AccessRight] = strawberry.field(description="What the role may do.")
+    open_local_mode: bool = strawberry.field(
+        description="No API keys are configured: every local caller has every right."
+    )
 
 
 __all__ = [

@@ -223,10 +223,17 @@ def contains_resident_id(text: str) -> bool:
             run += 1
             end += 1
         start = end - run
-        if run >= 15 and _holds_number(text[start:end]):
+        # digits between lower-case hex letters are part of a hash (p:3fa2…), not a number
+        in_hex = (start > 0 and text[start - 1] in _HEX_LETTERS) or (
+            end < len(text) and text[end] in _HEX_LETTERS
+        )
+        if run >= 15 and not in_hex and _holds_number(text[start:end]):
             return True
         run = 0
     return False
+
+
+_HEX_LETTERS = frozenset("abcdef")
 
 
 def _holds_number(digits: str) -> bool:

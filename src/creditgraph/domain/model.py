@@ -80,6 +80,12 @@ class Event:
         return self.props.get("lifts")
 
     @property
+    def releases(self) -> tuple[str, ...] | None:
+        """The persons a lifting event applies to; None means everyone the lifted event reached."""
+        value = self.props.get("releases")
+        return None if value is None else tuple(value)
+
+    @property
     def responsible(self) -> tuple[str, ...] | None:
         """Persons found personally responsible; None means unknown, not nobody."""
         value = self.props.get("responsible")
@@ -141,6 +147,14 @@ class Restriction:
     scheduled_until: dt.date | None = None  # the window before any early end
     ended_by: str | None = None  # the CREDIT_REPAIRED / DELISTED event that ended it early
     voided_by: str | None = None  # the OBJECTION_UPHELD / DECISION_REVOKED event that voided it
+    kind: str | None = None  # the consequence kind of its rule (consequences.yaml)
+    note: str | None = None  # why it is UNCONFIRMED, when a fact it rests on is unknown
+    objection: str | None = None  # an OBJECTION_FILED event still under review (异议处理中)
+    objection_since: dt.date | None = None
+    repaired_by: str | None = None  # a standing credit repair: its details are no longer published
+
+    def objection_pending_on(self, day: dt.date) -> bool:
+        return self.objection_since is not None and self.objection_since <= day
 
     def in_force_on(self, day: dt.date) -> bool:
         return (
@@ -182,6 +196,11 @@ class Restriction:
             scheduled_until=_date(raw.get("scheduled_until")),
             ended_by=raw.get("ended_by"),
             voided_by=raw.get("voided_by"),
+            kind=raw.get("kind"),
+            note=raw.get("note"),
+            objection=raw.get("objection"),
+            objection_since=_date(raw.get("objection_since")),
+            repaired_by=raw.get("repaired_by"),
         )
 
     def to_json(self, today: dt.date) -> dict[str, Any]:
@@ -205,6 +224,11 @@ class Restriction:
             "scheduled_until": _iso(self.scheduled_until),
             "ended_by": self.ended_by,
             "voided_by": self.voided_by,
+            "kind": self.kind,
+            "note": self.note,
+            "objection": self.objection,
+            "objection_since": _iso(self.objection_since),
+            "repaired_by": self.repaired_by,
         }
 
 

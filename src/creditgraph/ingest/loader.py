@@ -358,10 +358,7 @@ class _References:
                     f"{' or '.join(sorted(allowed))} here",
                 )
             elif field_name == "lifts" and event is not None:
-                if target in self.events_defined:
-                    lifted: Event | None = cast(Event, self.records.events[target][0].record)
-                else:
-                    lifted = self.store.event(target)
+                lifted = self._event(target)
                 if isinstance(lifted, Event) and lifted.subject != event.subject:
                     yield RecordError(
                         file,
@@ -370,6 +367,61 @@ class _References:
                         f"{event.id} lifts {lifted.id}, which is on {lifted.subject!r}, "
                         f"not {event.subject!r}",
                     )
+                elif isinstance(lifted, Event):
+                    yield from self._impossible_lift(file, line, event, lifted)
+
+    def _event(self, event_id: str) -> Event | None:
+        if event_id in self.events_defined:
+            return cast(Event, self.records.events[event_id][0].record)
+        return self.store.event(event_id)
+
+    def _impossible_lift(
+        self, file: str, line: int, event: Event, lifted: Event
+    ) -> Iterator[RecordError]:
+        """A lift that would end a restriction before it starts, answer an objection that was
+        never filed, or close a loop of lifts cannot describe what happened."""
+        if event.date < lifted.date:
+            yield RecordError(
+                file,
+                line,
+                "date",
+                f"{event.id} ({event.kind}) is dated {event.date}, before {lifted.id} "
+                f"({lifted.kind}, {lifted.date}) which it lifts: a lift cannot precede "
+                "what it lifts",
+            )
+        effect = self.schema.events[event.kind].lifting
+        lifted_effect = self.schema.events[lifted.kind].lifting
+        if effect == "close" and lifted_effect != "flag":
+            flags = sorted(k for k, e in self.schema.events.items() if e.lifting == "flag")
+            yield RecordError(
+                file,
+                line,
+                "lifts",
+                f"{event.kind} answers an objection: it must lift a {' or '.join(flags)} "
+                f"event, not {lifted.id} ({lifted.kind})",
+            )
+        if effect == "flag" and lifted_effect is not None:
+            yield RecordError(
+                file,
+                line,
+                "lifts",
+                f"an objection concerns a record, not {lifted.id} ({lifted.kind}), "
+                "which is itself a lift",
+            )
+        chain: list[str] = [event.id]
+        current: Event | None = lifted
+        while current is not None and current.lifts and len(chain) <= 64:
+            chain.append(current.id)
+            if current.lifts == event.id:
+                yield RecordError(
+                    file,
+                    line,
+                    "lifts",
+                    f"lift cycle: {' → '.join([*chain, event.id])}: each event would lift "
+                    "the one that lifts it",
+                )
+                break
+            current = self._event(current.lifts)
 
 
 def _a(kind: str) -> str:

@@ -47,6 +47,7 @@ EVENT_COMMON = {
     "document",
     "responsible",
     "lifts",
+    "releases",
     "note",
     "provenance",
 }
@@ -487,6 +488,20 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
             raise _Invalid("lifts", "an event cannot lift itself")
         props["lifts"] = lifts
         refs.append(Reference("lifts", lifts, frozenset({"event"})))
+    if obj.get("releases") is not None:
+        releases = obj["releases"]
+        if not kind.lifting:
+            raise _Invalid("releases", f"a {kind_name} event lifts nothing, so releases no one")
+        if (
+            not isinstance(releases, list)
+            or not releases
+            or not all(isinstance(p, str) for p in releases)
+        ):
+            raise _Invalid(
+                "releases", "must be a non-empty list of person ids (absent: everyone reached)"
+            )
+        props["releases"] = sorted(set(releases))
+        refs.extend(Reference("releases", p, frozenset({"person"})) for p in props["releases"])
     for spec in kind.properties.values():
         value = _property(obj, spec)
         if value is not None:

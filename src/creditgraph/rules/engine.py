@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
@@ -24,6 +24,9 @@ from creditgraph.schema import GraphSchema
 # Persons named in an event's `responsible` are reached through the decision
 # itself, not a registry link; their path shows this pseudo-link.
 NAMED_IN_DECISION = "NAMED_RESPONSIBLE"
+BRANCH_OF = "BRANCH_OF"
+# reach modes whose links bound the measure's window (start, and for during_window its end)
+WINDOWED = ("during_window", "since_event")
 
 
 class GraphView(Protocol):
@@ -42,29 +45,53 @@ class GraphView(Protocol):
 class Lifting:
     ended_by: Event | None = None
     voided_by: Event | None = None
+    objection: Event | None = None  # an objection under review (异议处理中)
 
 
-def effective_lifting(event: Event, view: GraphView, schema: GraphSchema) -> Lifting:
-    """The lifts that stand: a lift that was itself voided by an upheld objection does not count."""
-    ended: list[Event] = []
-    voided: list[Event] = []
+def standing_lifts(event: Event, view: GraphView, schema: GraphSchema) -> list[Event]:
+    """The lifts of an event that stand: a lift itself voided by an upheld objection does not
+    count, nor an objection that was rejected."""
+    standing = []
     for lift in view.lifting_events(event.id):
         if _is_voided(lift, view, schema, depth=0):
             continue
-        effect = schema.events[lift.kind].lifting
-        (voided if effect == "void" else ended).append(lift)
+        if schema.events[lift.kind].lifting == "flag" and any(
+            schema.events[answer.kind].lifting == "close"
+            and not _is_voided(answer, view, schema, depth=0)
+            for answer in view.lifting_events(lift.id)
+        ):
+            continue
+        standing.append(lift)
+    return standing
+
+
+def lifting_for(rule: Rule, target: str, lifts: Sequence[Event]) -> Lifting:
+    """What the standing lifts do to one rule's consequence for one reached party: the rule's
+    kind says which lifting kinds end or void it, and a lift naming the persons it releases
+    applies to them alone."""
+    found: dict[str, list[Event]] = {"end": [], "void": [], "flag": []}
+    for lift in lifts:
+        effect = rule.lifting_effect(lift.kind)
+        if effect not in found:
+            continue
+        releases = lift.releases
+        if releases is not None and target not in releases:
+            continue
+        found[effect].append(lift)
 
     def first(events: list[Event]) -> Event | None:
         return min(events, key=lambda e: (e.date, e.id)) if events else None
 
-    return Lifting(ended_by=first(ended), voided_by=first(voided))
+    return Lifting(first(found["end"]), first(found["void"]), first(found["flag"]))
 
 
 def _is_voided(event: Event, view: GraphView, schema: GraphSchema, depth: int) -> bool:
     if depth > 16:  # a chain of objections to objections this long is a data error; stop
         return False
     return any(
-        schema.events[lift.kind].lifting == "void" and not _is_voided(lift, view, schema, depth + 1)
+        schema.events[lift.kind].lifting == "void"
+        and lift.releases is None
+        and not _is_voided(lift, view, schema, depth + 1)
         for lift in view.lifting_events(event.id)
     )
 
@@ -98,7 +125,9 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
     subject = view.node(event.subject)
     if subject is None:
         return []
-    lifting = effective_lifting(event, view, schema)
+    lifts = standing_lifts(event, view, schema)
+    repairs = sorted((lift for lift in lifts if schema.events[lift.kind].hides), key=_by_date)
+    repaired_by = repairs[0].id if repairs else None
     identity = {
         rel: Certainty(link.identity) for rel, link in schema.links.items() if link.identity
     }
@@ -106,21 +135,52 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
     for rule in schema.rules:
         if not rule.fires_on(event, subject):
             continue
+        if rule.spare_minors and _minor_on(subject, event.date, schema):
+            continue
+        outcome, note = rule.facts_outcome(event)
+        if outcome == "skip":
+            continue
         last_day, end_known = rule.last_day(event)
+        if rule.responsible_required and rule.path and event.responsible is None:
+            note = _join(note, "决定未认定负有个人责任的人员, 个人责任不明")
+        if not end_known:
+            note = _join(note, "刑罚执行期满之日或名单期限不明, 限制的终期不能确定")
         for reach in _reach(rule, event, subject, view, last_day, identity):
             start = max(event.date, reach.start) if reach.start else event.date
             until = _earlier(last_day, reach.end) if reach.end_known else last_day
             if until is not None and until < start:
                 continue
-            certainty = reach.certainty if end_known else Certainty.UNCONFIRMED
+            certainty = reach.certainty
+            if not end_known or outcome == "review":
+                certainty = Certainty.UNCONFIRMED
+            lifting = lifting_for(rule, reach.target, lifts)
             for measure in rule.measures:
                 restriction = _restriction(
-                    rule, event, measure, reach, start, until, certainty, lifting
+                    rule, event, measure, reach, start, until, certainty, lifting, note
                 )
+                if repaired_by:
+                    restriction = replace(restriction, repaired_by=repaired_by)
                 key = (rule.id, reach.target, measure, start)
                 if key not in derived or _better(restriction, derived[key]):
                     derived[key] = restriction
     return sorted(derived.values(), key=lambda r: r.id)
+
+
+def _by_date(event: Event) -> tuple[dt.date, str]:
+    return (event.date, event.id)
+
+
+def _minor_on(subject: Node, day: dt.date, schema: GraphSchema) -> bool:
+    from creditgraph.rules.office import age_on
+
+    birth = subject.props.get("birth_date")
+    if subject.type != "person" or not birth or schema.office is None:
+        return False
+    return age_on(dt.date.fromisoformat(birth), day) < schema.office.minors_under
+
+
+def _join(a: str | None, b: str) -> str:
+    return b if not a else f"{a}; {b}"
 
 
 def _restriction(
@@ -132,6 +192,7 @@ def _restriction(
     until: dt.date | None,
     certainty: Certainty,
     lifting: Lifting,
+    note: str | None,
 ) -> Restriction:
     effective_until = until
     ended_by = None
@@ -145,7 +206,7 @@ def _restriction(
         subject=reach.target,
         measure=measure,
         rule=rule.id,
-        legal_basis=rule.legal_basis,
+        legal_basis=rule.legal_basis_on(event.date),
         event_id=event.id,
         event_kind=event.kind,
         event_subject=event.subject,
@@ -157,6 +218,10 @@ def _restriction(
         scheduled_until=until,
         ended_by=ended_by,
         voided_by=lifting.voided_by.id if lifting.voided_by else None,
+        kind=rule.kind,
+        note=note if certainty is Certainty.UNCONFIRMED else None,
+        objection=lifting.objection.id if lifting.objection else None,
+        objection_since=lifting.objection.date if lifting.objection else None,
     )
 
 
@@ -227,10 +292,36 @@ def _reach(
                         _weaker(reach.certainty, certainty),
                         _later(reach.start, start),
                         _earlier(reach.end, end) if reach.end_known else end,
-                        reach.end_known or rule.held == "during_window",
+                        reach.end_known or rule.held in WINDOWED,
                     )
                 )
         frontier = following
+    if rule.branches:
+        # a branch is not a legal person: what binds its head office binds it (民法典 第七十四条)
+        branches = []
+        for reach in frontier:
+            for link in view.links_of(reach.target, frozenset({BRANCH_OF}), "in"):
+                held = _held("during_window", link, event.date, last_day)
+                if held is None:
+                    continue
+                certainty, start, end = held
+                branches.append(
+                    _Reach(
+                        link.src,
+                        (
+                            *reach.path,
+                            PathStep(
+                                rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to
+                            ),
+                            PathStep(node=link.src),
+                        ),
+                        _weaker(reach.certainty, certainty),
+                        start,
+                        end,
+                        True,
+                    )
+                )
+        frontier = frontier + branches
     responsible = event.responsible
     for reach in frontier:
         if rule.responsible_required and rule.path:
@@ -278,12 +369,13 @@ def _held(
         if unknown_start and link.valid_to is not None and link.valid_to <= day:
             certainty = Certainty.CONFIRMED
         return certainty, None, None
-    # during_window: the measure covers the days the link holds within the window
+    # during_window: the measure covers the days the link holds within the window;
+    # since_event: it starts with the office but does not end when the office does
     if link.valid_to is not None and link.valid_to < day:
         return None
     if last_day is not None and link.valid_from is not None and link.valid_from > last_day:
         return None
-    return certainty, link.valid_from, link.valid_to
+    return certainty, link.valid_from, link.valid_to if held == "during_window" else None
 
 
 def _weaker(a: Certainty, b: Certainty) -> Certainty:

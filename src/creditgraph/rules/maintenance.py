@@ -26,7 +26,7 @@ class MaintenanceView(GraphView, Protocol):
 def longest_path(schema: GraphSchema) -> int:
     # an identity link (a listed person resolved to a registry person) is one more hop
     # before any rule path: a sanction on the listed person starts from the person
-    longest = max((len(rule.path) for rule in schema.rules), default=0)
+    longest = max((rule.hops() for rule in schema.rules), default=0)
     return longest + 1 if schema.identity_rels() else longest
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,83 @@ from creditgraph.domain.periods import period_last_day
 if TYPE_CHECKING:
     from creditgraph.schema import GraphSchema
 
-HELD = ("event_date", "before_event", "during_window")
+HELD = ("event_date", "before_event", "during_window", "since_event")
+FACT_OUTCOMES = ("review", "skip")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A legal text and the days it is in force (inclusive; None = open)."""
+
+    text: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def cite(citations: tuple[Citation, ...], day: dt.date) -> str:
+    """The text in force on ``day``; before the first text, the earliest one."""
+    for citation in citations:
+        if citation.in_force_on(day):
+            return citation.text
+    return min(citations, key=lambda c: c.start or dt.date.min).text
+
+
+def parse_citations(raw: Any, fail: Callable[[str], Exception], field: str) -> tuple[Citation, ...]:
+    if isinstance(raw, str):
+        if not raw.strip():
+            raise fail(f"{field} is empty")
+        return (Citation(raw),)
+    if not isinstance(raw, list) or not raw:
+        raise fail(f"{field} must be a text or a list of {{text, from, to}}")
+    citations = []
+    for entry in raw:
+        if not isinstance(entry, Mapping) or not str(entry.get("text", "")).strip():
+            raise fail(f"{field} entry {entry!r} has no text")
+        if set(entry) - {"text", "from", "to"}:
+            # a comma inside an unquoted flow-mapping text splits it into a stray key
+            raise fail(f"{field} entry {entry!r}: only text, from and to (quote the text)")
+        start, end = entry.get("from"), entry.get("to")
+        citation = Citation(
+            str(entry["text"]),
+            dt.date.fromisoformat(str(start)) if start else None,
+            dt.date.fromisoformat(str(end)) if end else None,
+        )
+        if citation.start and citation.end and citation.end < citation.start:
+            raise fail(f"{field} entry {citation.text!r} ends before it starts")
+        citations.append(citation)
+    ordered = sorted(citations, key=lambda c: c.start or dt.date.min)
+    for earlier, later in itertools.pairwise(ordered):
+        # every day must have exactly one text in force
+        if (
+            earlier.end is None
+            or later.start is None
+            or earlier.end + dt.timedelta(1) != later.start
+        ):
+            raise fail(f"{field}: {earlier.text!r} and {later.text!r} overlap or leave a gap")
+    return tuple(ordered)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact a rule's consequence rests on: when unknown or not met, skip or review."""
+
+    field: str
+    values: frozenset[str] = frozenset()
+    at_least: float | None = None
+    unknown: str = "review"
+    otherwise: str = "skip"
+    why: str = ""
+
+    def outcome(self, event: Event) -> str:
+        """ "met", "review" or "skip" for this event."""
+        value = event.props.get(self.field)
+        if value is None:
+            return self.unknown
+        met = (value in self.values) if self.values else (float(value) >= (self.at_least or 0))
+        return "met" if met else self.otherwise
 
 
 @dataclass(frozen=True)
@@ -58,10 +135,30 @@ class Rule:
     named: bool
     measures: tuple[str, ...]
     window: tuple[WindowEnd, ...]
-    legal_basis: str
+    citations: tuple[Citation, ...]
     seed: str
     lifted_by: str
     source: str
+    kind: str = "credit_measure"
+    lifting: Mapping[str, str] = field(default_factory=dict)  # lifting event kind → effect
+    facts: tuple[Fact, ...] = ()
+    spare_minors: bool = False
+    branches: bool = False
+
+    @property
+    def legal_basis(self) -> str:
+        """The text in force today (the latest); a restriction cites :meth:`legal_basis_on`."""
+        return self.citations[-1].text
+
+    def legal_basis_on(self, day: dt.date) -> str:
+        return cite(self.citations, day)
+
+    def hops(self) -> int:
+        """Links between the event subject and the farthest node the rule reaches."""
+        return len(self.path) + (1 if self.branches else 0)
+
+    def lifting_effect(self, lift_kind: str) -> str:
+        return self.lifting.get(lift_kind, "none")
 
     def fires_on(self, event: Event, subject: Node) -> bool:
         if event.kind not in self.events:
@@ -71,7 +168,23 @@ class Rule:
             for token in self.subject
         ):
             return False
-        return all(event.props.get(key) == value for key, value in self.where.items())
+        return all(
+            event.props.get(key) in value
+            if isinstance(value, list | tuple)
+            else event.props.get(key) == value
+            for key, value in self.where.items()
+        )
+
+    def facts_outcome(self, event: Event) -> tuple[str, str | None]:
+        """("skip" | "met" | "review", the reason a review is needed)."""
+        reasons = []
+        for fact in self.facts:
+            outcome = fact.outcome(event)
+            if outcome == "skip":
+                return "skip", None
+            if outcome == "review":
+                reasons.append(fact.why or f"{fact.field} is unknown or does not meet the rule")
+        return ("review", "; ".join(reasons)) if reasons else ("met", None)
 
     def last_day(self, event: Event) -> tuple[dt.date | None, bool]:
         """(last day or None for open-ended, whether the end is known)."""
@@ -143,6 +256,38 @@ def parse_rule(schema: GraphSchema, path: Path, raw: Mapping[str, Any]) -> Rule:
             raise fail(f"window.end entry {end!r} is not open, {{field: …}} or a period")
     if not window:
         raise fail("window.end is empty")
+    # a local rules file written before rules declared their kind imposes credit measures
+    kind = str(raw.get("kind", "credit_measure"))
+    if kind not in schema.consequences:
+        raise fail(f"kind {kind!r} is not one of {sorted(schema.consequences)} (consequences.yaml)")
+    lifting = dict(schema.consequences[kind])
+    for lift, effect in (raw.get("lifting") or {}).items():
+        if lift not in lifting or effect not in ("none", schema.events[lift].lifting):
+            raise fail(f"lifting {lift}: {effect!r} is not none or that kind's own effect")
+        lifting[lift] = effect
+    facts = []
+    for fact in trigger.get("facts") or ():
+        name = str(fact.get("field", ""))
+        if not any(name in schema.events[e].properties for e in events):
+            raise fail(f"trigger.facts field {name!r} is not a property of {sorted(events)}")
+        for key in ("unknown", "otherwise"):
+            if fact.get(key, "review") not in FACT_OUTCOMES:
+                raise fail(f"trigger.facts {name}: {key} must be one of {FACT_OUTCOMES}")
+        if ("in" in fact) == ("at_least" in fact):
+            raise fail(f"trigger.facts {name}: give exactly one of in, at_least")
+        facts.append(
+            Fact(
+                name,
+                frozenset(map(str, fact.get("in") or ())),
+                float(fact["at_least"]) if "at_least" in fact else None,
+                fact.get("unknown", "review"),
+                fact.get("otherwise", "skip"),
+                str(fact.get("why", "")),
+            )
+        )
+    branches = bool(reach.get("branches", False))
+    if branches and steps:
+        raise fail("reach.branches applies to rules that reach the event subject itself (path: [])")
     return Rule(
         id=str(raw["id"]),
         title=str(raw.get("title", "")),
@@ -155,8 +300,13 @@ def parse_rule(schema: GraphSchema, path: Path, raw: Mapping[str, Any]) -> Rule:
         named=bool(reach.get("named", False)),
         measures=measures,
         window=tuple(window),
-        legal_basis=str(raw["legal_basis"]),
+        citations=parse_citations(raw["legal_basis"], fail, "legal_basis"),
         seed=str(raw.get("seed", "")),
         lifted_by=str(raw.get("lifted_by", "")),
         source=path.name,
+        kind=kind,
+        lifting=lifting,
+        facts=tuple(facts),
+        spare_minors=bool(trigger.get("spare_minors", False)),
+        branches=branches,
     )

@@ -9,7 +9,7 @@ driven by the :class:`GraphSchema` loaded here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ PROPERTY_TYPES = frozenset(
         "id",
     }
 )
+LIFTING_EFFECTS = ("end", "void", "flag", "close")
 # Person properties the importer derives or checks itself (identity.py): the generic
 # property loop leaves them alone.
 IDENTITY_PROPERTY_TYPES = frozenset({"resident_id", "resident_mask", "year", "province"})
@@ -86,9 +87,10 @@ class LinkKind:
 class EventKind:
     kind: str
     subject_types: frozenset[str]
-    lifting: str | None  # "end" | "void" | None
+    lifting: str | None  # "end" | "void" | "flag" | "close" | None
     description: str
     properties: Mapping[str, PropertySpec]
+    hides: bool = False  # a lift that stops publication and sharing of the record it lifts
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class Measure:
     bars_activities: frozenset[str]
     review_roles: frozenset[str]
     review_activities: frozenset[str]
+    # the measure does not apply in the enterprise its event is on ("other enterprises")
+    except_event_subject: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,10 @@ class GraphSchema:
     activities: Mapping[str, str]
     measures: Mapping[str, Measure]
     rules: tuple[Any, ...]  # tuple[creditgraph.rules.rulebook.Rule, ...]
+    # consequence kind → lifting event kind → effect (consequences.yaml)
+    consequences: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    consequence_descriptions: Mapping[str, str] = field(default_factory=dict)
+    office: Any = None  # creditgraph.rules.office.OfficeRules (office.yaml)
 
     def node_label(self, node_type: str) -> str:
         return self.nodes[node_type].label
@@ -164,11 +172,13 @@ def _measure(name: str, raw: Mapping[str, Any]) -> Measure:
         bars_activities=frozenset(bars.get("activities", ())),
         review_roles=frozenset(review.get("roles", ())),
         review_activities=frozenset(review.get("activities", ())),
+        except_event_subject=raw.get("except") == "event_subject",
     )
 
 
 def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) -> GraphSchema:
     """Read the schema folder and every rules file (built-in first, then the extra folders)."""
+    from creditgraph.rules.office import parse_office
     from creditgraph.rules.rulebook import parse_rule
 
     root = root or schema_dir()
@@ -210,14 +220,17 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
     for kind, raw in _read_yaml(events_path).items():
         if not set(raw["subject"]) <= nodes.keys():
             raise SchemaError(f"{events_path}: {kind}: unknown subject types {raw['subject']}")
-        if raw.get("lifting") not in (None, "end", "void"):
-            raise SchemaError(f"{events_path}: {kind}: lifting must be end or void")
+        if raw.get("lifting") not in (None, *LIFTING_EFFECTS):
+            raise SchemaError(
+                f"{events_path}: {kind}: lifting must be one of {', '.join(LIFTING_EFFECTS)}"
+            )
         events[kind] = EventKind(
             kind=kind,
             subject_types=frozenset(raw["subject"]),
             lifting=raw.get("lifting"),
             description=str(raw.get("description", "")),
             properties=_properties(events_path, kind, raw.get("properties")),
+            hides=bool(raw.get("hides", False)),
         )
     measures_raw = _read_yaml(measures_path)
     roles = dict(measures_raw["roles"])
@@ -244,13 +257,40 @@ def load_schema(extra_rule_dirs: Iterable[Path] = (), root: Path | None = None) 
         if unknown:
             raise SchemaError(f"measure {measure.name}: unknown roles/activities {sorted(unknown)}")
 
-    schema = GraphSchema(nodes, links, events, roles, activities, measures, ())
+    consequences_path = root / "consequences.yaml"
+    consequences: dict[str, dict[str, str]] = {}
+    consequence_descriptions: dict[str, str] = {}
+    lifting_kinds = {k for k, e in events.items() if e.lifting}
+    for name, raw in (_read_yaml(consequences_path).get("kinds") or {}).items():
+        effects = dict(raw.get("lifting") or {})
+        if set(effects) != lifting_kinds:
+            raise SchemaError(
+                f"{consequences_path}: {name}: lifting must give an effect for each lifting kind "
+                f"{sorted(lifting_kinds)}, got {sorted(effects)}"
+            )
+        for lift, effect in effects.items():
+            allowed = ("none", events[lift].lifting)
+            if effect not in allowed:
+                raise SchemaError(
+                    f"{consequences_path}: {name}: {lift}: {effect!r} is not one of {allowed}"
+                )
+        consequences[name] = effects
+        consequence_descriptions[name] = str(raw.get("description", ""))
+
+    schema = GraphSchema(
+        nodes, links, events, roles, activities, measures, (), consequences,
+        consequence_descriptions,
+    )  # fmt: skip
     parsed = tuple(parse_rule(schema, path, raw) for path, raw in rules)
     ids = [rule.id for rule in parsed]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise SchemaError(f"rule ids defined more than once: {duplicates}")
-    return GraphSchema(nodes, links, events, roles, activities, measures, parsed)
+    office = parse_office(root / "office.yaml", _read_yaml(root / "office.yaml"), roles, activities)
+    return GraphSchema(
+        nodes, links, events, roles, activities, measures, parsed, consequences,
+        consequence_descriptions, office,
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=8)

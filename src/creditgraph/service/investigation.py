@@ -2,25 +2,27 @@
 really owns E, which sanctioned parties sit near X, and whose relatives hold office in the
 enterprises an agency supervises.
 
-Every algorithm here reads the graph through :class:`~creditgraph.store.base.GraphStore`
-only, and set-based: one ``store.links`` call per breadth-first level, however many
-parties the level holds, so the same code is fast on the embedded store and on Neo4j.
-Every traversal is capped (depth, hops, fan-out, parties visited) and checks a
-:class:`Deadline`, so a query over a hub stops with a clear error instead of hanging.
+Every algorithm here reads the graph through the traversal operations of
+:class:`~creditgraph.store.base.GraphStore` (``ranked_links``, ``shortest_paths``,
+``links_within``, ``ownership_links``, ``conflict_links``), which each store answers in its
+own best way — the embedded store level by level over its indexes, Neo4j in Cypher. What
+the answers mean stays here: every traversal is capped (depth, hops, fan-out, parties
+visited), takes the day asked about, and checks a :class:`Deadline`, so a query over a hub
+stops with a clear error instead of hanging; the caps bound what the stores read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, UnknownId
-from creditgraph.store.base import BOTH, IN, OUT, GraphStore
+from creditgraph.store.base import GraphStore, RankedLinks, TooWide
 
 MAX_DEPTH = 3
 MAX_HOPS = 6
@@ -180,7 +182,9 @@ def _bounded(name: str, value: int, low: int, high: int) -> int:
     if value < low:
         raise InvalidArgument(f"{name} must be at least {low}, got {value}")
     if value > high:
-        raise LimitExceeded(f"{name} may be at most {high}, got {value}")
+        raise LimitExceeded(
+            f"{name} may be at most {high}, got {value}", limit=name, maximum=high, value=value
+        )
     return value
 
 
@@ -192,33 +196,6 @@ def _check_rels(store: GraphStore, rels: Iterable[str] | None) -> frozenset[str]
     if unknown:
         raise InvalidArgument(f"unknown link kinds {sorted(unknown)}")
     return chosen
-
-
-def _link_order(store: GraphStore) -> dict[str, int]:
-    return {rel: i for i, rel in enumerate(store.schema.links)}
-
-
-def _link_sort_key(order: dict[str, int], node_id: str) -> Callable[[Link], tuple[object, ...]]:
-    def key(link: Link) -> tuple[object, ...]:
-        # links that still hold first, then by the schema's order of link kinds, latest first
-        return (
-            link.valid_to is not None,
-            order.get(link.rel, len(order)),
-            -(link.valid_from or dt.date.min).toordinal(),
-            link.other(node_id),
-            link.src,
-        )
-
-    return key
-
-
-def _links_by_node(links: Iterable[Link], nodes: set[str]) -> dict[str, list[Link]]:
-    grouped: dict[str, list[Link]] = {}
-    for link in links:
-        for end in (link.src, link.dst):
-            if end in nodes:
-                grouped.setdefault(end, []).append(link)
-    return grouped
 
 
 # --- neighbourhood ------------------------------------------------------------------------
@@ -243,26 +220,33 @@ def neighborhood(
     _bounded("depth", depth, 0, MAX_DEPTH)
     _bounded("perNodeLimit", per_node_limit, 1, MAX_PER_NODE_LIMIT)
     chosen = _check_rels(store, rels)
-    require_node(store, root)
-    order = _link_order(store)
+    if depth == 0:
+        require_node(store, root)
+    read: dict[str, RankedLinks] = {}
     distance = {root: 0}
     kept: dict[tuple[str, str, str, dt.date], Link] = {}
+    kept_by_node: dict[str, int] = {}
     truncated: list[Truncation] = []
     frontier = [root]
     for level in range(depth):
         if not frontier:
             break
         deadline.check()
-        frontier_set = set(frontier)
-        grouped = _links_by_node(
-            store.links(frontier, rels=chosen, direction=BOTH, as_of=as_of), frontier_set
-        )
+        # a party's first perNodeLimit links are enough: at most `shown` of them are
+        # already kept (the link it was reached by), and those count as shown
+        unread = [node_id for node_id in frontier if node_id not in read]
+        if unread:
+            # one level on is read with this one (a server store: in the same round trip)
+            read.update(
+                store.ranked_links(
+                    unread, rels=chosen, as_of=as_of, limit=per_node_limit, ahead=level + 1 < depth
+                )
+            )
         following: list[str] = []
         for node_id in frontier:
-            links = sorted(grouped.get(node_id, ()), key=_link_sort_key(order, node_id))
-            # the link this party was reached by is already shown and counts as shown
-            shown = sum(1 for link in links if _key(link) in kept)
-            for link in links:
+            first = read[node_id]
+            shown = kept_by_node.get(node_id, 0)
+            for link in first.links:
                 if _key(link) in kept:
                     continue
                 if shown >= per_node_limit:
@@ -271,12 +255,14 @@ def neighborhood(
                 if other not in distance and len(distance) >= MAX_PARTIES:
                     break
                 kept[_key(link)] = link
+                for end in {link.src, link.dst}:
+                    kept_by_node[end] = kept_by_node.get(end, 0) + 1
                 shown += 1
                 if other not in distance:
                     distance[other] = level + 1
                     following.append(other)
-            if shown < len(links):
-                truncated.append(Truncation(node_id, len(links), shown))
+            if shown < first.total:
+                truncated.append(Truncation(node_id, first.total, shown))
         frontier = following
     if truncated:
         # a link cut at a hub may still be shown, reached from its other end one level on
@@ -289,7 +275,16 @@ def neighborhood(
             for t in truncated
             if shown_by_node.get(t.node, 0) < t.total
         ]
-    nodes = store.nodes(distance)
+    nodes = {
+        node_id: ranked.node
+        for node_id, ranked in read.items()
+        if node_id in distance and ranked.node is not None
+    }
+    unread_nodes = [node_id for node_id in distance if node_id not in nodes]
+    if unread_nodes:
+        nodes.update(store.nodes(unread_nodes))
+    if root not in nodes:
+        raise UnknownId(f"unknown id {root!r}")
     return Subgraph(
         root=root,
         depth=depth,
@@ -308,50 +303,42 @@ def _key(link: Link) -> tuple[str, str, str, dt.date]:
 # --- connecting paths -----------------------------------------------------------------------
 
 
-@dataclass
-class _Side:
-    """One end of a bidirectional search: distances and the links each party was reached by."""
+class _Reached:
+    """Breadth-first from one party over links already read: distances, and the links
+    each party was first reached by (for the shortest path back)."""
 
-    start: str
-    distance: dict[str, int]
-    parents: dict[str, dict[str, list[Link]]]
-    frontier: list[str]
-    depth: int = 0
-
-    @classmethod
-    def at(cls, start: str) -> _Side:
-        return cls(start, {start: 0}, {}, [start])
-
-    def expand(self, links: Iterable[Link]) -> list[str]:
-        frontier = set(self.frontier)
-        reached: list[str] = []
+    def __init__(self, start: str, links: Iterable[Link]) -> None:
+        self.start = start
+        by_node: dict[str, list[Link]] = {}
         for link in links:
-            for end in (link.src, link.dst):
-                if end not in frontier:
-                    continue
-                other = link.other(end)
-                seen = self.distance.get(other)
-                if seen is not None and seen <= self.depth:
-                    continue  # reached earlier, or a link inside the frontier: not on a shortest path
-                if seen is None:
-                    self.distance[other] = self.depth + 1
-                    reached.append(other)
-                self.parents.setdefault(other, {}).setdefault(end, []).append(link)
-        self.depth += 1
-        self.frontier = sorted(reached)
-        return self.frontier
+            for end in {link.src, link.dst}:
+                by_node.setdefault(end, []).append(link)
+        self.distance = {start: 0}
+        self.parents: dict[str, dict[str, list[Link]]] = {}
+        frontier = [start]
+        while frontier:
+            following: list[str] = []
+            for node in frontier:
+                depth = self.distance[node]
+                for link in by_node.get(node, ()):
+                    other = link.other(node)
+                    seen = self.distance.get(other)
+                    if seen is not None and seen <= depth:
+                        continue
+                    if seen is None:
+                        self.distance[other] = depth + 1
+                        following.append(other)
+                    self.parents.setdefault(other, {}).setdefault(node, []).append(link)
+            frontier = following
 
-    def halves(self, node_id: str) -> Iterator[list[str]]:
-        """Every shortest chain of parties from ``node_id`` back to this side's start."""
-        if node_id == self.start:
-            yield [node_id]
-            return
-        for parent in sorted(self.parents.get(node_id, {})):
-            for rest in self.halves(parent):
-                yield [node_id, *rest]
-
-    def links_between(self, child: str, parent: str) -> list[Link]:
-        return self.parents.get(child, {}).get(parent, [])
+    def path_to(self, node_id: str) -> ConnectingPath:
+        """The shortest path from the start, through the first parent in id order each step."""
+        nodes = [node_id]
+        while nodes[-1] != self.start:
+            nodes.append(min(self.parents[nodes[-1]]))
+        nodes.reverse()
+        hops = [Hop(a, b, tuple(sorted(self.parents[b][a], key=_key))) for a, b in pairwise(nodes)]
+        return ConnectingPath(tuple(nodes), tuple(hops))
 
 
 def paths(
@@ -367,10 +354,8 @@ def paths(
 ) -> list[ConnectingPath]:
     """The shortest chains of links joining two parties (找关系), links taken either way.
 
-    Breadth-first from both ends at once, always growing the smaller frontier, until the
-    two searches meet: the cost grows with the square root of what a one-sided search
-    would visit. Every shortest path is returned (up to ``first``), each hop with all the
-    links joining its two parties on the day asked about.
+    Every shortest path is returned (up to ``first``, in the order of their parties' ids),
+    each hop with all the links joining its two parties on the day asked about.
     """
     _bounded("maxHops", max_hops, 1, MAX_HOPS)
     _bounded("first", first, 1, MAX_PATHS)
@@ -381,46 +366,36 @@ def paths(
     for node_id in (source, target):
         if node_id not in found:
             raise UnknownId(f"unknown id {node_id!r}")
-    forward, backward = _Side.at(source), _Side.at(target)
-    meeting: list[str] = []
-    while forward.depth + backward.depth < max_hops and forward.frontier and backward.frontier:
-        deadline.check()
-        side, other = (
-            (forward, backward)
-            if len(forward.frontier) <= len(backward.frontier)
-            else (backward, forward)
+    deadline.check()
+    try:
+        chains = store.shortest_paths(
+            source,
+            target,
+            max_hops=max_hops,
+            rels=chosen,
+            as_of=as_of,
+            first=first,
+            max_parties=MAX_SEARCH_PARTIES,
+            budget=deadline,
         )
-        reached = side.expand(store.links(side.frontier, rels=chosen, direction=BOTH, as_of=as_of))
-        if len(side.distance) + len(other.distance) > MAX_SEARCH_PARTIES:
-            raise LimitExceeded(
-                f"the search between {source!r} and {target!r} reached more than "
-                f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
-                "narrow it with rels or asOf"
-            )
-        meeting = [node for node in reached if node in other.distance]
-        if meeting:
-            break
-    if not meeting:
-        return []
-    shortest = min(forward.distance[m] + backward.distance[m] for m in meeting)
-    result: list[ConnectingPath] = []
-    for middle in sorted(
-        m for m in meeting if forward.distance[m] + backward.distance[m] == shortest
-    ):
-        for front in forward.halves(middle):
-            for back in backward.halves(middle):
-                result.append(_connecting_path(list(reversed(front)) + back[1:], forward, backward))
-                if len(result) >= first:
-                    return result
-    return result
-
-
-def _connecting_path(nodes: list[str], forward: _Side, backward: _Side) -> ConnectingPath:
-    hops = []
-    for a, b in pairwise(nodes):
-        links = forward.links_between(b, a) or backward.links_between(a, b)
-        hops.append(Hop(a, b, tuple(sorted(links, key=_key))))
-    return ConnectingPath(tuple(nodes), tuple(hops))
+    except TooWide:
+        raise LimitExceeded(
+            f"the search between {source!r} and {target!r} reached more than "
+            f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
+            "narrow it with rels or asOf",
+            limit="parties",
+            maximum=MAX_SEARCH_PARTIES,
+        ) from None
+    return [
+        ConnectingPath(
+            chain.nodes,
+            tuple(
+                Hop(a, b, tuple(sorted(links, key=_key)))
+                for (a, b), links in zip(pairwise(chain.nodes), chain.hops, strict=True)
+            ),
+        )
+        for chain in chains
+    ]
 
 
 # --- beneficial owners ------------------------------------------------------------------------
@@ -446,26 +421,27 @@ def beneficial_owners(
     if not 0 < threshold <= 1:
         raise InvalidArgument(f"threshold must be in (0, 1] (0.25 for 25%), got {threshold}")
     require_node(store, enterprise, "enterprise")
+    deadline.check()
+    try:
+        holdings = store.ownership_links(
+            enterprise,
+            rels=(SHAREHOLDER, ACTUAL_CONTROLLER),
+            levels=MAX_OWNERSHIP_LEVELS,
+            as_of=as_of,
+            max_parties=MAX_PARTIES,
+            budget=deadline,
+        )
+    except TooWide:
+        raise LimitExceeded(
+            f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties",
+            limit="parties",
+            maximum=MAX_PARTIES,
+        ) from None
     holders: dict[str, list[Link]] = {}
     seen = {enterprise}
-    frontier = [enterprise]
-    for _level in range(MAX_OWNERSHIP_LEVELS):
-        if not frontier:
-            break
-        deadline.check()
-        following = []
-        for link in store.links(
-            frontier, rels=(SHAREHOLDER, ACTUAL_CONTROLLER), direction=IN, as_of=as_of
-        ):
-            holders.setdefault(link.dst, []).append(link)
-            if link.src not in seen:
-                seen.add(link.src)
-                following.append(link.src)
-        if len(seen) > MAX_PARTIES:
-            raise LimitExceeded(
-                f"the ownership of {enterprise!r} reaches more than {MAX_PARTIES} parties"
-            )
-        frontier = following
+    for link in holdings:
+        holders.setdefault(link.dst, []).append(link)
+        seen.add(link.src)
     for links in holders.values():
         links.sort(key=_key)
     types = store.node_types(seen)
@@ -498,7 +474,10 @@ def beneficial_owners(
                 if count > MAX_OWNERSHIP_CHAINS:
                     raise LimitExceeded(
                         f"the ownership of {enterprise!r} has more than {MAX_OWNERSHIP_CHAINS} "
-                        "chains"
+                        "chains",
+                        limit="chains",
+                        maximum=MAX_OWNERSHIP_CHAINS,
+                        value=count,
                     )
                 chains.setdefault(holder, []).append(
                     OwnershipChain(
@@ -565,17 +544,21 @@ def exposure(
     _bounded("depth", depth, 0, MAX_DEPTH)
     chosen = _check_rels(store, rels)
     require_node(store, root)
-    side = _Side.at(root)
-    while side.depth < depth and side.frontier:
-        deadline.check()
-        side.expand(store.links(side.frontier, rels=chosen, direction=BOTH, as_of=as_of))
-        if len(side.distance) > MAX_PARTIES:
-            raise LimitExceeded(
-                f"{root!r} has more than {MAX_PARTIES} parties within {side.depth} links: "
-                "lower depth, or narrow it with rels or asOf"
-            )
     deadline.check()
-    parties = sorted(side.distance)
+    try:
+        links = store.links_within(
+            root, depth=depth, rels=chosen, as_of=as_of, max_parties=MAX_PARTIES, budget=deadline
+        )
+    except TooWide:
+        raise LimitExceeded(
+            f"{root!r} has more than {MAX_PARTIES} parties within {depth} links: "
+            "lower depth, or narrow it with rels or asOf",
+            limit="parties",
+            maximum=MAX_PARTIES,
+        ) from None
+    reached = _Reached(root, links)
+    deadline.check()
+    parties = sorted(reached.distance)
     events = _open_sanctions(store, store.events(subjects=parties), as_of)
     in_force: dict[str, list[Restriction]] = {}
     for restriction in store.restrictions(subjects=parties, active_on=as_of):
@@ -586,12 +569,11 @@ def exposure(
         party_restrictions = in_force.get(party, [])
         if not party_events and not party_restrictions:
             continue
-        chain = next(side.halves(party))
         found.append(
             Exposure(
                 node=party,
-                distance=side.distance[party],
-                path=_connecting_path(list(reversed(chain)), side, _Side.at(root)),
+                distance=reached.distance[party],
+                path=reached.path_to(party),
                 events=tuple(party_events),
                 restrictions=tuple(party_restrictions),
             )
@@ -641,32 +623,29 @@ def interest_conflicts(
         require_node(store, agency, "agency")
     if official is not None:
         require_node(store, official, "person")
-    start = official if official is not None else agency
-    assert start is not None
-    office_links = store.links(
-        [start], rels=(OFFICIAL_OF,), direction=OUT if official is not None else IN, as_of=as_of
+    deadline.check()
+    holding_rels = store.schema.role_rels() | {SHAREHOLDER, ACTUAL_CONTROLLER}
+    read = store.conflict_links(
+        agency=agency, official=official, as_of=as_of, holding_rels=holding_rels
     )
-    offices = [link for link in office_links if agency is None or link.dst == agency]
+    offices = [link for link in read.offices if agency is None or link.dst == agency]
+    if official is not None:
+        offices = [link for link in offices if link.src == official]
     if not offices:
         return []
-    deadline.check()
     officials = sorted({link.src for link in offices})
-    agencies = sorted({link.dst for link in offices})
     supervised: dict[str, list[Link]] = {}
-    for link in store.links(agencies, rels=(SUPERVISES,), direction=OUT, as_of=as_of):
+    for link in read.supervisions:
         supervised.setdefault(link.dst, []).append(link)
     if not supervised:
         return []
     kin: dict[str, list[tuple[str, Link | None]]] = {p: [(p, None)] for p in officials}
-    for link in store.links(officials, rels=(RELATIVE_OF,), direction=BOTH, as_of=as_of):
+    for link in sorted(read.kinships, key=_key):
         for end in (link.src, link.dst):
             if end in kin and link.other(end) != end:
                 kin[end].append((link.other(end), link))
-    holders = sorted({holder for pairs in kin.values() for holder, _ in pairs})
-    deadline.check()
-    holding_rels = store.schema.role_rels() | {SHAREHOLDER, ACTUAL_CONTROLLER}
     holdings: dict[str, list[Link]] = {}
-    for link in store.links(holders, rels=holding_rels, direction=OUT, as_of=as_of):
+    for link in read.holdings:
         if link.dst in supervised:
             holdings.setdefault(link.src, []).append(link)
     found = []

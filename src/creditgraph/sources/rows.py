@@ -662,6 +662,11 @@ class RowConverter:
                     value = day_value.isoformat() if day_value else None
                 elif f.type == "number":
                     value = parse_number(row.raw(f.column))
+                elif f.vocabulary is not None:
+                    # a fact read from published wording (失信情形 → ground); wording the
+                    # vocabulary does not know leaves the fact unknown (a REVIEW), not an error
+                    found = f.vocabulary.lookup(row.text(f.column)) if row.text(f.column) else None
+                    value = found[0] if found else None
                 else:
                     value = without_id_numbers(row.text(f.column)) or None
             except CellError as exc:

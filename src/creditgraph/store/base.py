@@ -186,3 +186,160 @@ class GraphStore(Protocol):
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]: ...
 
     def close(self) -> None: ...
+
+    # === traversal (issue 14) =====================================================
+    # The association queries' reads, each answered by the store in its own best way:
+    # the embedded store with index range scans (creditgraph.traversal.levelwise), Neo4j
+    # with one or a few Cypher statements (cypher/traversal/). What the answers mean —
+    # caps, the day asked about, deadlines, how results are assembled and ordered — stays
+    # in creditgraph.service.investigation.
+
+    def ranked_links(
+        self,
+        node_ids: Sequence[str],
+        *,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        limit: int,
+        ahead: bool = False,
+    ) -> dict[str, RankedLinks]:
+        """Per node: its first ``limit`` links in :func:`display_order` and how many it has.
+
+        Only what is shown is read: a nominee with 9,000 companies costs ``limit`` rows
+        and an index count, not 9,000 rows. With ``ahead``, the answer also holds the
+        parties at the other end of those first links (a neighbourhood's next level, which
+        a server store reads in the same round trip).
+        """
+        ...
+
+    def shortest_paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        first: int,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[FoundPath]:
+        """Every shortest chain of parties joining the two (links taken either way), the
+        first ``first`` in the order of their id sequences; each hop with all its links.
+
+        Raises :class:`TooWide` when the search reaches more than ``max_parties``.
+        """
+        ...
+
+    def links_within(
+        self,
+        root: str,
+        *,
+        depth: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        """Every link touching a party less than ``depth`` links from ``root``.
+
+        Raises :class:`TooWide` when more than ``max_parties`` parties lie within ``depth``.
+        """
+        ...
+
+    def ownership_links(
+        self,
+        enterprise: str,
+        *,
+        rels: Iterable[str],
+        levels: int,
+        as_of: dt.date | None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        """The links of kinds ``rels`` arriving at the enterprise or at any holder less than
+        ``levels`` such links up from it (who holds whom, up the chains).
+
+        Raises :class:`TooWide` when more than ``max_parties`` parties hold, directly or not.
+        """
+        ...
+
+    def conflict_links(
+        self,
+        *,
+        agency: str | None,
+        official: str | None,
+        as_of: dt.date | None,
+        holding_rels: Iterable[str],
+    ) -> ConflictLinks:
+        """The links an interest conflict is made of, for an agency's or an official's
+        offices: the offices, what those agencies supervise, the officials' kinship, and the
+        holdings (``holding_rels``) of the officials and their kin in supervised enterprises."""
+        ...
+
+
+# === traversal (issue 14): results and helpers ===========================================
+
+
+class Budget(Protocol):
+    """What a traversal may spend: checked between reads; ``remaining`` seconds (None: no
+    limit) bound a single statement a server runs for it."""
+
+    def check(self) -> None: ...
+
+    def remaining(self) -> float | None: ...
+
+
+class TooWide(Exception):
+    """A traversal reached more parties than it may visit (the service says what to narrow)."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__(f"more than {parties} parties")
+        self.parties = parties
+
+
+@dataclass(frozen=True)
+class RankedLinks:
+    links: list[Link]  # the first ones in display order
+    total: int  # how many links the node has (within the kinds and the day asked about)
+    node: Node | None = None  # the party itself, when the store read it on the way
+
+
+@dataclass(frozen=True)
+class FoundPath:
+    nodes: tuple[str, ...]
+    hops: tuple[tuple[Link, ...], ...]  # per hop, every link joining its two parties
+
+
+@dataclass(frozen=True)
+class ConflictLinks:
+    offices: list[Link]  # official -OFFICIAL_OF-> agency
+    supervisions: list[Link]  # agency -SUPERVISES-> enterprise
+    kinships: list[Link]  # -RELATIVE_OF- touching an official
+    holdings: list[Link]  # official or relative -role/SHAREHOLDER/...-> supervised enterprise
+
+
+def rel_ranks(schema: GraphSchema) -> dict[str, int]:
+    """Link kinds in the order graph_schema/links.yaml declares them (display order)."""
+    return {rel: i for i, rel in enumerate(schema.links)}
+
+
+def display_order(ranks: Mapping[str, int], node_id: str) -> Callable[[Link], tuple[object, ...]]:
+    """How a party's links are listed, and so which are shown when only some can be: links
+    that still hold first, then by the schema's order of link kinds, then by the other
+    party's id, the latest first between the same two parties.
+
+    The other party's id, not the date, comes before the latest-first: it is the order the
+    stores' adjacency indexes keep, so a hub's first links are read without reading all.
+    """
+
+    def key(link: Link) -> tuple[object, ...]:
+        return (
+            link.valid_to is not None,
+            ranks.get(link.rel, len(ranks)),
+            link.other(node_id),
+            -(link.valid_from or dt.date.min).toordinal(),
+            link.src,
+        )
+
+    return key

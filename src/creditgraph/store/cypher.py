@@ -17,7 +17,9 @@ from creditgraph.schema import GraphSchema
 
 _NAME = re.compile(r"^[a-z_]+/[a-z_]+$")
 _IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"__(REL|LABEL)__")
+_PLACEHOLDER = re.compile(r"__(REL|LABEL|HOPS)__")
+# A quantifier's bound must be a literal in Cypher; the service caps hops at 6.
+_MAX_HOPS = 9
 _COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 _SCHEMA_NAME = re.compile(r"^\s*CREATE\s+(?:\w+\s+)?(?:INDEX|CONSTRAINT)\s+(\w+)", re.IGNORECASE)
 
@@ -50,12 +52,27 @@ class CypherLibrary:
             raise KeyError(f"{name} has a placeholder: use render()")
         return text
 
-    def render(self, name: str, *, rel: str | None = None, label: str | None = None) -> str:
-        """The statement with ``__REL__`` / ``__LABEL__`` filled from the schema's names."""
+    def render(
+        self,
+        name: str,
+        *,
+        rel: str | None = None,
+        label: str | None = None,
+        hops: int | None = None,
+    ) -> str:
+        """The statement with ``__REL__`` / ``__LABEL__`` filled from the schema's names, and
+        ``__HOPS__`` (a path quantifier's upper bound) with a small whole number."""
         text = self._read(name)
         values = {"REL": (rel, self._rels), "LABEL": (label, self._labels)}
 
         def fill(match: re.Match[str]) -> str:
+            if match.group(1) == "HOPS":
+                if type(hops) is not int or not 1 <= hops <= _MAX_HOPS:
+                    raise ValueError(
+                        f"{name}: __HOPS__ must be a whole number from 1 to {_MAX_HOPS}, "
+                        f"not {hops!r}"
+                    )
+                return str(hops)
             value, allowed = values[match.group(1)]
             if value is None or value not in allowed or not _IDENTIFIER.match(value):
                 raise ValueError(
@@ -68,7 +85,7 @@ class CypherLibrary:
 
     def statements(self, name: str, **fill: str) -> list[tuple[str, str]]:
         """The ``;``-separated statements of a schema file, each with the name it creates."""
-        text = _COMMENT.sub("", self.render(name, **fill))
+        text = _COMMENT.sub("", self.render(name, rel=fill.get("rel"), label=fill.get("label")))
         found = []
         for statement in (s.strip() for s in text.split(";")):
             if not statement:

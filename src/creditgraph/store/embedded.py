@@ -37,7 +37,22 @@ from creditgraph.ingest.records import (
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
-from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+from creditgraph.store.base import (
+    BOTH,
+    IN,
+    OUT,
+    AuditEntry,
+    Batch,
+    Budget,
+    ConflictLinks,
+    FoundPath,
+    RankedLinks,
+    StoreError,
+    WriteReport,
+    display_order,
+    rel_ranks,
+)
+from creditgraph.traversal import levelwise
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -313,6 +328,9 @@ def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
 
 class EmbeddedStore:
     """A :class:`~creditgraph.store.base.GraphStore` in one SQLite file."""
+
+    # reads are in-process index lookups: the API runs single checks without a thread
+    in_process = True
 
     def __init__(
         self,
@@ -752,8 +770,8 @@ class EmbeddedStore:
             found += [
                 ("name", row[1], row[0])
                 for row in conn.execute(
-                    f"SELECT n.id, n.norm_name FROM {table} t JOIN nodes n ON n.norm_name = t.id "
-                    "WHERE n.type = 'enterprise'"
+                    f"SELECT n.id, n.norm_name FROM {table} t CROSS JOIN nodes n "
+                    "ON n.norm_name = t.id WHERE n.type = 'enterprise'"
                 )
             ]
         # the older codes are props, not indexed: one pass over the enterprises per call
@@ -880,10 +898,13 @@ class EmbeddedStore:
         if not keys:
             return []
         table = _temp_ids(self._conn, keys)
+        # CROSS JOIN fixes the join order: from the few keys asked into the key index. With
+        # a plain JOIN SQLite (no statistics on the temp table) scanned every identity key
+        # per call — 2.8 s per published entry at size M instead of 10 ms.
         rows = self._conn.execute(
             f"SELECT DISTINCT n.id, n.type, n.name, n.props FROM {table} t "
-            "JOIN identity_keys k ON k.key = t.id JOIN nodes n ON n.id = k.id ORDER BY n.id "
-            "LIMIT ?",
+            "CROSS JOIN identity_keys k ON k.key = t.id CROSS JOIN nodes n ON n.id = k.id "
+            "ORDER BY n.id LIMIT ?",
             (-1 if limit is None else limit,),
         ).fetchall()
         return [_node(row) for row in rows]
@@ -1006,3 +1027,184 @@ class EmbeddedStore:
             (limit, offset),
         ).fetchall()
         return [AuditEntry(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), r[5]) for r in rows]
+
+    # === traversal (issue 14) =====================================================
+    # Level by level over the adjacency indexes (creditgraph.traversal.levelwise): each
+    # level one range scan per party, microseconds in-process. Only ranked_links is SQL of
+    # its own: a hub's first links are read in index order, the rest only counted.
+
+    def ranked_links(
+        self,
+        node_ids: Sequence[str],
+        *,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        limit: int,
+        ahead: bool = False,
+    ) -> dict[str, RankedLinks]:
+        found = self._ranked_links(node_ids, rels=rels, as_of=as_of, limit=limit)
+        if ahead:
+            # in-process, the next level is simply the next call
+            others = {link.other(n) for n, ranked in found.items() for link in ranked.links}
+            found.update(
+                self._ranked_links(
+                    sorted(others - found.keys()), rels=rels, as_of=as_of, limit=limit
+                )
+            )
+        return found
+
+    def _ranked_links(
+        self,
+        node_ids: Sequence[str],
+        *,
+        rels: Iterable[str] | None,
+        as_of: dt.date | None,
+        limit: int,
+    ) -> dict[str, RankedLinks]:
+        wanted = list(dict.fromkeys(node_ids))
+        ranks = rel_ranks(self.schema)
+        rel_list = sorted(set(rels)) if rels is not None else sorted(self.schema.links)
+        rel_marks = ",".join("?" * len(rel_list))
+        window, window_params = "", []
+        if as_of is not None:
+            window = " AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"
+            window_params = [as_of.isoformat()] * 2
+        # (node, holds, rel) -> (direction, count): counted on the covering indexes alone
+        groups: dict[str, dict[tuple[bool, str], list[tuple[str, int]]]] = {n: {} for n in wanted}
+        totals = dict.fromkeys(wanted, 0)
+        conn = self._conn
+        for start in range(0, len(wanted), 400):
+            chunk = wanted[start : start + 400]
+            marks = ",".join("?" * len(chunk))
+            for direction, anchor, other in ((OUT, "src", "dst"), (IN, "dst", "src")):
+                # a link from a party to itself is counted once, as leaving it
+                loop = f" AND {other} != {anchor}" if direction == IN else ""
+                for node_id, rel, holds, count in conn.execute(
+                    f"SELECT {anchor}, rel, valid_to IS NULL, count(*) FROM links "
+                    f"WHERE {anchor} IN ({marks}) AND rel IN ({rel_marks}){window}{loop} "
+                    "GROUP BY 1, 2, 3",
+                    (*chunk, *rel_list, *window_params),
+                ):
+                    groups[node_id].setdefault((bool(holds), rel), []).append((direction, count))
+                    totals[node_id] += count
+        small = [n for n in wanted if totals[n] <= limit]
+        found = {
+            node_id: RankedLinks(ranked.links, totals[node_id])
+            for node_id, ranked in levelwise.ranked_links(
+                self, small, rels=rel_list, as_of=as_of, limit=limit
+            ).items()
+        }
+        for node_id in wanted:
+            if totals[node_id] > limit:
+                found[node_id] = RankedLinks(
+                    self._first_links(node_id, groups[node_id], ranks, as_of, limit),
+                    totals[node_id],
+                )
+        return {node_id: found[node_id] for node_id in wanted}
+
+    def _first_links(
+        self,
+        node_id: str,
+        groups: dict[tuple[bool, str], list[tuple[str, int]]],
+        ranks: dict[str, int],
+        as_of: dt.date | None,
+        limit: int,
+    ) -> list[Link]:
+        """A hub's first ``limit`` links in display order, one group (still holding or not,
+        link kind) at a time, each read in index order and stopped at what is still wanted."""
+        window, window_params = "", []
+        if as_of is not None:
+            window = " AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)"
+            window_params = [as_of.isoformat()] * 2
+        shown: list[Link] = []
+        order = display_order(ranks, node_id)
+        for holds, rel in sorted(groups, key=lambda g: (not g[0], ranks.get(g[1], len(ranks)))):
+            wanted = limit - len(shown)
+            if wanted <= 0:
+                break
+            held = "valid_to IS NULL" if holds else "valid_to IS NOT NULL"
+            part: list[Link] = []
+            for direction, _count in groups[(holds, rel)]:
+                anchor, other = ("src", "dst") if direction == OUT else ("dst", "src")
+                loop = f" AND {other} != {anchor}" if direction == IN else ""
+                part.extend(
+                    _link(row)
+                    for row in self._conn.execute(
+                        f"SELECT {_LINK_COLUMNS} FROM links WHERE {anchor} = ? AND rel = ? "
+                        f"AND {held}{window}{loop} ORDER BY {other}, valid_from DESC LIMIT ?",
+                        (node_id, rel, *window_params, wanted),
+                    )
+                )
+            part.sort(key=order)
+            shown.extend(part[:wanted])
+        return shown
+
+    def shortest_paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        first: int,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[FoundPath]:
+        return levelwise.shortest_paths(
+            self,
+            source,
+            target,
+            max_hops=max_hops,
+            rels=rels,
+            as_of=as_of,
+            first=first,
+            max_parties=max_parties,
+            budget=budget,
+        )
+
+    def links_within(
+        self,
+        root: str,
+        *,
+        depth: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        return levelwise.links_within(
+            self, root, depth=depth, rels=rels, as_of=as_of, max_parties=max_parties, budget=budget
+        )
+
+    def ownership_links(
+        self,
+        enterprise: str,
+        *,
+        rels: Iterable[str],
+        levels: int,
+        as_of: dt.date | None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        return levelwise.ownership_links(
+            self,
+            enterprise,
+            rels=rels,
+            levels=levels,
+            as_of=as_of,
+            max_parties=max_parties,
+            budget=budget,
+        )
+
+    def conflict_links(
+        self,
+        *,
+        agency: str | None,
+        official: str | None,
+        as_of: dt.date | None,
+        holding_rels: Iterable[str],
+    ) -> ConflictLinks:
+        return levelwise.conflict_links(
+            self, agency=agency, official=official, as_of=as_of, holding_rels=holding_rels
+        )

@@ -47,8 +47,22 @@ from creditgraph.ingest.records import event_to_record, link_to_record, node_to_
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
-from creditgraph.store.base import BOTH, IN, OUT, AuditEntry, Batch, StoreError, WriteReport
+from creditgraph.store.base import (
+    BOTH,
+    IN,
+    OUT,
+    AuditEntry,
+    Batch,
+    Budget,
+    ConflictLinks,
+    FoundPath,
+    RankedLinks,
+    StoreError,
+    WriteReport,
+    rel_ranks,
+)
 from creditgraph.store.cypher import CypherLibrary
+from creditgraph.traversal import levelwise
 
 T = TypeVar("T")
 
@@ -1029,6 +1043,195 @@ class Neo4jStore:
             )
             for r in rows
         ]
+
+    # === traversal (issue 14) =====================================================
+    # Each operation is one Cypher statement on the server (cypher/traversal/), or one per
+    # breadth-first level where a level's answer decides the next (links_within,
+    # ownership_links: at most depth / levels round trips). A statement run for a request
+    # with a deadline carries the time left as its transaction timeout.
+
+    def _read_within(self, statement: str, budget: Budget, **params: Any) -> list[neo4j.Record]:
+        budget.check()
+        remaining = budget.remaining()
+        query = neo4j.Query(statement, timeout=None if remaining is None else max(remaining, 0.001))
+        try:
+            with (
+                self._errors(),
+                self._driver.session(
+                    database=self._database,
+                    bookmark_manager=self._bookmarks,
+                    default_access_mode=neo4j.READ_ACCESS,
+                ) as session,
+            ):
+                return list(session.run(query, params))
+        except StoreError:
+            budget.check()  # a statement stopped by its timeout is the request's deadline
+            raise
+
+    def _rel_list(self, rels: Iterable[str] | None) -> list[str]:
+        return sorted(set(rels)) if rels is not None else sorted(self.schema.links)
+
+    def ranked_links(
+        self,
+        node_ids: Sequence[str],
+        *,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        limit: int,
+        ahead: bool = False,
+    ) -> dict[str, RankedLinks]:
+        wanted = list(dict.fromkeys(node_ids))
+        found: dict[str, RankedLinks] = {}
+        params = {
+            "rels": self._rel_list(rels),
+            "as_of": as_of,
+            "limit": limit,
+            "ranks": rel_ranks(self.schema),
+            "ahead": ahead,
+        }
+        for chunk in _chunks(wanted):
+            rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
+            for row in rows:
+                found[row["id"]] = RankedLinks(
+                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                )
+        return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
+
+    def shortest_paths(
+        self,
+        source: str,
+        target: str,
+        *,
+        max_hops: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        first: int,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[FoundPath]:
+        # max_parties is not enforced inside Neo4j's shortest-path search; the deadline is
+        rows = self._read_within(
+            self._cypher.render("traversal/shortest_paths", hops=max_hops),
+            budget,
+            source=source,
+            target=target,
+            rels=self._rel_list(rels),
+            as_of=as_of,
+            first=first,
+        )
+        found = []
+        for row in rows:
+            ids = tuple(row["ids"])
+            hops: list[list[Link]] = [[] for _ in range(len(ids) - 1)]
+            for link in row["links"]:
+                hops[link["hop"]].append(_link(link))
+            found.append(FoundPath(ids, tuple(tuple(h) for h in hops)))
+        return found
+
+    def links_within(
+        self,
+        root: str,
+        *,
+        depth: int,
+        rels: Iterable[str] | None = None,
+        as_of: dt.date | None = None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        return levelwise.links_within(
+            _LevelReads(self, budget),
+            root,
+            depth=depth,
+            rels=rels,
+            as_of=as_of,
+            max_parties=max_parties,
+            budget=budget,
+        )
+
+    def ownership_links(
+        self,
+        enterprise: str,
+        *,
+        rels: Iterable[str],
+        levels: int,
+        as_of: dt.date | None,
+        max_parties: int,
+        budget: Budget,
+    ) -> list[Link]:
+        return levelwise.ownership_links(
+            _LevelReads(self, budget),
+            enterprise,
+            rels=rels,
+            levels=levels,
+            as_of=as_of,
+            max_parties=max_parties,
+            budget=budget,
+        )
+
+    def conflict_links(
+        self,
+        *,
+        agency: str | None,
+        official: str | None,
+        as_of: dt.date | None,
+        holding_rels: Iterable[str],
+    ) -> ConflictLinks:
+        parts: dict[str, list[Link]] = {
+            "office": [],
+            "supervision": [],
+            "kinship": [],
+            "holding": [],
+        }
+        rows = self._read(
+            self._cypher["traversal/conflict_links"],
+            agency=agency,
+            official=official,
+            as_of=as_of,
+            holding=sorted(set(holding_rels)),
+        )
+        for row in rows:
+            parts[row["part"]].append(_link(row))
+        return ConflictLinks(
+            parts["office"], parts["supervision"], parts["kinship"], parts["holding"]
+        )
+
+
+class _LevelReads:
+    """The Neo4j store as a breadth-first traversal reads it: a level either way in one
+    statement (``traversal/adjacency_both``), each under the request's deadline."""
+
+    def __init__(self, store: Neo4jStore, budget: Budget) -> None:
+        self.schema = store.schema
+        self._store = store
+        self._budget = budget
+
+    def links(
+        self,
+        node_ids: Iterable[str],
+        *,
+        rels: Iterable[str] | None = None,
+        direction: str = BOTH,
+        as_of: dt.date | None = None,
+    ) -> list[Link]:
+        store = self._store
+        ids = list(dict.fromkeys(node_ids))
+        name = {
+            BOTH: "traversal/adjacency_both",
+            IN: "queries/adjacency_in",
+            OUT: "queries/adjacency_out",
+        }[direction]
+        found: dict[tuple[Any, ...], Link] = {}
+        for chunk in _chunks(ids):
+            for row in store._read_within(
+                store._cypher[name],
+                self._budget,
+                ids=list(chunk),
+                rels=store._rel_list(rels),
+                as_of=as_of,
+            ):
+                link = _link(row)
+                found[link.key] = link
+        return list(found.values())
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

@@ -176,6 +176,7 @@ _REVOCABLE = frozenset(
     }
 )
 LIFTING_KINDS = ("CREDIT_REPAIRED", "DELISTED", "OBJECTION_UPHELD", "DECISION_REVOKED")
+OBJECTION_KINDS = ("OBJECTION_FILED", "OBJECTION_REJECTED")
 _MIN_PER_KIND = 3
 
 
@@ -1000,7 +1001,9 @@ class _Generator:
         drawn.sort(key=lambda e: (e[0], e[1], e[2]))
         self.event_counts: Counter[str] = Counter()
         lines, records = [], []
+        facts = random.Random(f"creditgraph-synth:{self.seed}:facts")
         for n, (day, kind, subject, fields, authority) in enumerate(drawn, start=1):
+            _legal_facts(facts, kind, fields)
             event_id = f"ev:{n:07d}"
             lines.append(_event_line(event_id, kind, subject, day, authority, fields))
             records.append((event_id, kind, subject, day, authority))
@@ -1131,13 +1134,69 @@ class _Generator:
                     )
                     lifted.add(event_id)
                     have[lift_kind] += 1
+        planned += self._objections(sanctions, lifted)
         planned.sort(key=lambda p: (p[0], p[3]))
         lines = []
+        ids: dict[str, str] = {}  # an objection's placeholder → its event id
         for n, (day, kind, subject, target, authority) in enumerate(planned, start=numbered + 1):
-            fields: dict[str, Any] = {"lifts": target}
-            lines.append(_event_line(f"ev:{n:07d}", kind, subject, day, authority, fields))
+            event_id = f"ev:{n:07d}"
+            if kind == "OBJECTION_FILED":
+                ids[f"@{target}"] = event_id
+            fields: dict[str, Any] = {"lifts": ids.get(target, target)}
+            lines.append(_event_line(event_id, kind, subject, day, authority, fields))
             self.event_counts[kind] += 1
         return lines
+
+    def _objections(
+        self, sanctions: list[tuple[str, str, str, int, str]], lifted: set[str]
+    ) -> list[tuple[int, str, str, str, str]]:
+        """Objections under review (异议处理中) and some rejected, on sanctions nothing else
+        lifts — drawn from a stream of their own, so the rest of the registry is unchanged."""
+        rng = random.Random(f"creditgraph-synth:{self.seed}:objections")
+        planned: list[tuple[int, str, str, str, str]] = []
+        wanted = max(_MIN_PER_KIND, len(sanctions) // 100)
+        for event_id, _, subject, day, authority in sanctions:
+            if len(planned) >= 2 * wanted:
+                break
+            if event_id in lifted or day + 120 >= _H or rng.random() < 0.5:
+                continue
+            filed = rng.randint(day + 10, day + 60)
+            planned.append((filed, "OBJECTION_FILED", subject, event_id, authority))
+            if len(planned) < wanted or rng.random() < 0.5:
+                # answered: the rejection lifts the objection, known by its placeholder
+                answer = rng.randint(filed + 15, min(filed + 60, _H))
+                planned.append((answer, "OBJECTION_REJECTED", subject, f"@{event_id}", authority))
+        return planned
+
+
+# The facts a bar rests on (graph_schema/rules: trigger.facts), drawn from a stream of their
+# own so the rest of the registry is unchanged: most convictions recorded in a credit system are
+# of the Art. 178(2) kinds, most dishonest-debtor listings are for an unpaid debt, and a serious
+# penalty now and then is a 较大数额罚款 (200万元 or more); a few facts stay unknown.
+_CATEGORIES = _Weighted(
+    ["economic_order", "graft", "bribery", "embezzlement", "misappropriation", "other", None],
+    [0.3, 0.1, 0.15, 0.1, 0.05, 0.2, 0.1],
+)
+_GROUNDS = _Weighted(
+    ["unpaid_debt", "evasion", "obstruction", "property_report", "consumption_order", None],
+    [0.75, 0.08, 0.04, 0.05, 0.03, 0.05],
+)
+
+
+def _legal_facts(rng: random.Random, kind: str, fields: dict[str, Any]) -> None:
+    if kind == "CRIMINAL_CONVICTION":
+        category = _CATEGORIES.pick(rng)
+        if category:
+            fields["category"] = category
+    elif kind == "DISHONEST_DEBTOR_LISTED":
+        ground = _GROUNDS.pick(rng)
+        if ground:
+            fields["ground"] = ground
+    elif kind == "ADMINISTRATIVE_PENALTY" and fields.get("severity") == "serious":
+        if rng.random() < 0.6:
+            fields["fine_wan_yuan"] = float(rng.choice((50, 100, 200, 300, 500)))
+    elif kind == "SERIOUS_VIOLATION_LISTED" and rng.random() < 0.9:
+        fields["ground"] = "abnormal_expired" if rng.random() < 0.6 else "serious_violation"
 
 
 _BIRTH_FROM = dt.date(1955, 1, 1).toordinal()
@@ -1245,6 +1304,8 @@ def _event_line(
             parts.append(f',"{name}":null')
         elif isinstance(value, list):
             parts.append(f',"{name}":[' + ",".join(f'"{v}"' for v in value) + "]")
+        elif isinstance(value, float):  # an amount (a fine in 万元); ints are day ordinals
+            parts.append(f',"{name}":{value:.0f}')
         elif isinstance(value, int):
             parts.append(f',"{name}":"{_iso(value)}"')
         else:

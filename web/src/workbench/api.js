@@ -38,17 +38,23 @@ export async function gql(query, variables = {}) {
 }
 
 const LINK = "rel from to validFrom validTo share";
-const NODE = `id name type ... on Enterprise { status kind established } ... on Person { idNumberMasked }`;
+const NODE = `id name type ... on Enterprise { status kind established } ... on Person { idNumberMasked aliases listed }`;
 const RESTRICTION = `id subject measure from until rule legalBasis certainty status scheduledUntil endedBy voidedBy
   event { id kind subject date } path { node rel validFrom validTo }`;
 
 export const VIEWER = `{ viewer { principal role rights openLocalMode } }`;
+
+// identity numbers are looked up exactly (stewards); the server never echoes them back
+export const PERSON_BY_ID_NUMBER = `query PersonByIdNumber($n: String!) {
+  person(idNumber: $n) { id name type idNumberMasked aliases listed } }`;
 
 export const SEARCH = `query Search($q: String!, $first: Int) {
   search(query: $q, first: $first) { edges { node { ${NODE} } } pageInfo { hasNextPage } } }`;
 
 export const CREDIT_FILE = `query CreditFile($id: ID!) {
   node(id: $id) { ${NODE}
+    ... on Person { resolution { entry name outcome candidates { person certainty evidence verdict }
+      excluded { person reason } } }
     links(first: 500) { ${LINK} source { id name type } target { id name type } }
     events { id kind subject date authority document note responsible lifts details }
     restrictions { ${RESTRICTION} }

@@ -15,6 +15,7 @@ export const STYLE = [
   { selector: "node.enterprise", style: { shape: "round-rectangle", "background-color": "#2563eb", width: 34, height: 24 } },
   { selector: "node.person", style: { shape: "ellipse", "background-color": "#f59e0b" } },
   { selector: "node.agency", style: { shape: "hexagon", "background-color": "#64748b" } },
+  { selector: "node.listed", style: { "border-style": "dashed", "border-color": "#92400e", "border-width": 3 } },
   { selector: "node.root", style: { "border-width": 4, "border-color": "#111827", width: 40, height: 30 } },
   { selector: "node.sanctioned", style: { "border-width": 4, "border-color": "#dc2626", "background-color": "#fecaca", color: "#b91c1c", "font-weight": "bold" } },
   { selector: "node.more", style: { shape: "round-rectangle", "background-color": "#fef3c7", "border-color": "#d97706", "border-style": "dashed", "border-width": 2,

@@ -26,6 +26,8 @@ const zh = {
   idSearchUnavailable: "此服务器不支持按身份证号查询", legend: "图例", root: "中心主体",
   group: "组", community: "社区划分", activity: "活动", decision: "结论",
   whoAmI: "当前身份", unknownYear: "起始未知", nodes: "主体", links: "关系",
+  listedEntry: "来源", listedEntryHint: "公示名单人员 (仅有脱敏证件号)", aliases: "别名 (同一证件号的其他标识)",
+  resolution: "身份匹配", evidence: "证据", verdict: "核实结论", excluded: "已排除",
 };
 
 const en = {
@@ -59,6 +61,9 @@ const en = {
   idSearchUnavailable: "This server cannot look up identity numbers", legend: "Legend",
   root: "Centre", group: "Group", community: "community split", activity: "Activity",
   decision: "Decision", whoAmI: "Signed in as", unknownYear: "start unknown", nodes: "parties", links: "links",
+  listedEntry: "Source", listedEntryHint: "published list entry (masked identity number only)",
+  aliases: "Aliases (other ids, same identity number)", resolution: "Identity resolution",
+  evidence: "Evidence", verdict: "Steward's verdict", excluded: "excluded",
 };
 
 const RELS_ZH = {
@@ -96,6 +101,7 @@ const WORDS_ZH = {
   principal: "负责人", procurement: "政府采购", bidding: "招标投标", consumption: "高消费", funding: "政府资金支持",
   company: "公司", soe: "国有企业", public_institution: "事业单位", social_organization: "社会组织",
   individual_business: "个体工商户", other: "其他",
+  MATCHED: "已匹配", AMBIGUOUS: "多个候选", NEW: "无候选", SAME: "同一人", DIFFERENT: "非同一人", UNSURE: "不确定",
 };
 
 const WORDS_EN = {

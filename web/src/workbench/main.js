@@ -126,7 +126,7 @@ async function searchPage(params) {
     let nodes = [];
     if (ID_NUMBER.test(q) && viewer.rights.includes("see_id_numbers")) {
       try {
-        const data = await gql(`query($n: String!) { person(idNumber: $n) { id name type } }`, { n: q });
+        const data = await gql(api.PERSON_BY_ID_NUMBER, { n: q });
         if (data.person) nodes = [data.person];
       } catch (error) {
         results.replaceChildren(h("p", { class: "error" }, `${t("idSearchUnavailable")} (${error.message})`));
@@ -183,6 +183,8 @@ async function creditFilePage(id) {
     if (node.status) facts.push([t("status"), badge(node.status)]);
     if (node.established) facts.push([t("established"), node.established]);
     if (node.idNumberMasked) facts.push([t("idNumber"), node.idNumberMasked]);
+    if (node.listed) facts.push([t("listedEntry"), h("span", { class: "badge REVIEW" }, t("listedEntryHint"))]);
+    if (node.aliases && node.aliases.length) facts.push([t("aliases"), node.aliases.join(", ")]);
     const names = { [node.id]: node.name };
     for (const l of node.links) for (const end of [l.source, l.target]) if (end) names[end.id] = end.name;
     const lifted = new Map(node.events.filter((e) => e.lifts).map((e) => [e.lifts, e]));
@@ -194,6 +196,10 @@ async function creditFilePage(id) {
           h("button", { id: "report", onclick: () => report(id) }, t("report")))),
       decisions ? h("section", {}, h("h3", {}, t("decisions")), table([t("activity"), t("decision"), t("until")],
         Object.entries(decisions).map(([k, d]) => [word(k), badge(d.decision), d.until || ""]))) : null,
+      node.resolution ? h("section", { id: "resolution" }, h("h3", {}, `${t("resolution")}: ${word(node.resolution.outcome)}`),
+        table([t("person"), t("certainty"), t("evidence"), t("verdict")], [
+          ...node.resolution.candidates.map((c) => [h("a", { href: partyHref(c.person) }, c.person), word(c.certainty), c.evidence.join("; "), c.verdict ? word(c.verdict) : ""]),
+          ...node.resolution.excluded.map((x) => [h("a", { href: partyHref(x.person) }, x.person), t("excluded"), x.reason, ""])])) : null,
       h("section", {}, h("h3", {}, t("restrictions")), node.restrictions.length ? table(
         [t("measure"), t("status"), t("window"), t("rule"), t("legalBasis"), t("certainty"), t("path")],
         node.restrictions.map((r) => [measureLabel(r.measure), badge(r.status), windowText(r.from, r.until), r.rule,
@@ -233,7 +239,7 @@ function addSubgraph(sub, rootId) {
   const elements = [];
   for (const n of sub.nodes) {
     const existing = cy.getElementById(n.id);
-    const classes = `${n.id === rootId ? "root" : ""} ${sanctioned.has(n.id) ? "sanctioned" : ""}`;
+    const classes = `${n.id === rootId ? "root" : ""} ${sanctioned.has(n.id) ? "sanctioned" : ""} ${n.listed ? "listed" : ""}`;
     if (existing.nonempty()) {
       existing.toggleClass("sanctioned", sanctioned.has(n.id));
       continue;

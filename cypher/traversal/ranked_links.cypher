@@ -1,0 +1,41 @@
+// Each party's first $limit links in display order — still holding first, then the
+// schema's order of link kinds ($ranks), the other party's id, the latest first — how
+// many it has, and the party itself. With $ahead, the same for the parties at the other
+// end of those first links (the next level of a neighbourhood, in the same round trip).
+// The sort and the cap run on the server: a hub ships $limit rows.
+UNWIND $ids AS id
+MATCH (anchor:Entity {id: id})
+CALL (anchor) {
+  MATCH (anchor)-[r:$any($rels)]-(m:Entity)
+  WHERE $ahead
+    AND ($as_of IS NULL
+         OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+             AND (r.valid_to IS NULL OR r.valid_to >= $as_of)))
+  WITH DISTINCT r, m
+  ORDER BY r.valid_to IS NOT NULL, $ranks[type(r)], m.id,
+           coalesce(r.valid_from, date('0001-01-01')) DESC,
+           startNode(r).id
+  LIMIT $limit
+  RETURN collect(m) AS ahead
+}
+UNWIND [anchor] + ahead AS n
+WITH DISTINCT n
+CALL (n) {
+  MATCH (n)-[r:$any($rels)]-(m:Entity)
+  WHERE $as_of IS NULL
+     OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+         AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
+  WITH DISTINCT r, m
+  ORDER BY r.valid_to IS NOT NULL, $ranks[type(r)], m.id,
+           coalesce(r.valid_from, date('0001-01-01')) DESC,
+           startNode(r).id
+  LIMIT $limit
+  RETURN collect({rel: type(r), src: startNode(r).id, dst: endNode(r).id,
+                  valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links
+}
+RETURN n.id AS id, n.type AS type, n.name AS name, n.props AS props, links,
+       COUNT { MATCH (n)-[r:$any($rels)]-(:Entity)
+               WHERE $as_of IS NULL
+                  OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
+                      AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
+               RETURN DISTINCT r } AS total
