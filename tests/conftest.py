@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
@@ -26,6 +28,24 @@ from support.stores import SHARED, TEST_ID_KEY, Neo4jTestServer
 __all__ = ["SHARED", "TEST_ID_KEY"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# No property test may fail because the machine is busy (2 cores shared by a CI runner, a
+# Neo4j server and the suite): no deadline, no "too slow" health check, and in CI a fixed
+# derandomised run so a red build is reproducible. HYPOTHESIS_PROFILE=dev keeps the defaults.
+hypothesis_settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+hypothesis_settings.register_profile(
+    "default", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("dev")
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "default")
+)
 
 
 @pytest.fixture

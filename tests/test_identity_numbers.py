@@ -236,6 +236,7 @@ def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
     tmp_path: Path,
 ) -> None:
     mistyped = LI_MING[:17] + ("0" if LI_MING[17] != "0" else "1")
+    assert run_cli(["init", "--store", str(tmp_path / "s.db")]).exit_code == 0  # a store there
     result = run_cli(
         ["check", "--id-number", mistyped, "--role", "DIRECTOR", "--store", str(tmp_path / "s.db")]
     )
@@ -245,6 +246,7 @@ def test_cli_check_with_a_mistyped_number_is_invalid_input_and_does_not_echo_it(
 
 
 def test_cli_check_of_an_id_carrying_a_number_does_not_repeat_it(tmp_path: Path) -> None:
+    assert run_cli(["init", "--store", str(tmp_path / "s.db")]).exit_code == 0  # a store there
     for asked in (LI_MING, f"p:{LI_MING}"):
         result = run_cli(["check", asked, "--role", "DIRECTOR", "--store", str(tmp_path / "s.db")])
         assert result.exit_code == 2

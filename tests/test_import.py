@@ -99,6 +99,30 @@ BAD_RECORDS = [
         id="date-is-a-number",
     ),
     pytest.param(
+        event("ev:9", "BIDDING_BANNED", USCC_B, "9999-12-31", until="9999-12-31"),
+        "date",
+        "9999-12-31 is outside the plausible range 1900-01-01..2199-12-31",
+        id="sanction-dated-at-the-calendars-end",
+    ),
+    pytest.param(
+        event("ev:9", "CREDIT_REPAIRED", USCC_A, "0001-01-01", lifts="ev:2"),
+        "date",
+        "0001-01-01 is outside the plausible range",
+        id="repair-dated-at-the-calendars-start",
+    ),
+    pytest.param(
+        event("ev:9", "PROCUREMENT_BANNED", USCC_B, "2021-01-01", until="9999-12-31"),
+        "until",
+        "9999-12-31 is outside the plausible range",
+        id="ban-until-the-calendars-end",
+    ),
+    pytest.param(
+        link("DIRECTOR", "p:zhang-san-1", USCC_B, "2016-01-01", valid_to="9999-12-31"),
+        "valid_to",
+        "9999-12-31 is outside the plausible range",
+        id="link-held-until-the-calendars-end",
+    ),
+    pytest.param(
         link("DIRECTOR", "p:zhang-san-1", USCC_B, "2016/01/01"),
         "valid_from",
         "'2016/01/01' is not a date in the form YYYY-MM-DD",

@@ -199,11 +199,14 @@ def _reference_write(store: GraphStore, live: list[ParsedRecord]) -> WriteReport
             return 0 if not event.lifts else 1
         return 1 + depth(target, seen | {event.id})
 
-    for batch in (
-        Batch(nodes=nodes),
-        Batch(links=links),
-        Batch(events=sorted(events.values(), key=lambda e: (depth(e), e.date, e.id))),
-    ):
+    ordered = sorted(events.values(), key=lambda e: (depth(e), e.date, e.id))
+    # a load that fits one batch is one transaction (plan_batches; issue 10, item 21)
+    batches = (
+        [Batch(nodes=nodes, links=links, events=ordered)]
+        if len(nodes) + len(links) + len(ordered) <= loader.DEFAULT_BATCH_SIZE
+        else [Batch(nodes=nodes), Batch(links=links), Batch(events=ordered)]
+    )
+    for batch in batches:
         if len(batch):
             report.add(store.write(batch))
     return report

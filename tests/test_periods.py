@@ -8,7 +8,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from creditgraph.domain.periods import period_last_day
+from creditgraph.domain.periods import day_before, period_last_day
 
 
 def test_three_years_from_end_of_june_ends_on_the_corresponding_day() -> None:
@@ -51,3 +51,23 @@ def test_twelve_months_is_one_year(start: dt.date, years: int) -> None:
 @given(dates, st.integers(0, 3650))
 def test_a_period_in_days_ends_that_many_days_later(start: dt.date, days: int) -> None:
     assert (period_last_day(start, days=days) - start).days == days
+
+
+@given(
+    st.dates(),
+    st.integers(-3, 10),
+    st.integers(-24, 120),
+    st.integers(-4000, 4000),
+)
+def test_period_arithmetic_is_total_at_the_calendars_ends(
+    start: dt.date, years: int, months: int, days: int
+) -> None:
+    # a bar counted from 9999-12-31, or a repair dated 0001-01-01, must never raise
+    end = period_last_day(start, years=years, months=months, days=days)
+    assert dt.date.min <= end <= dt.date.max
+    assert dt.date.min <= day_before(start) <= start
+
+
+def test_a_three_year_bar_from_the_last_day_of_the_calendar_ends_on_it() -> None:
+    assert period_last_day(dt.date(9999, 12, 31), years=3) == dt.date.max
+    assert day_before(dt.date.min) == dt.date.min

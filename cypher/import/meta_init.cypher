@@ -1,4 +1,6 @@
-// The store's bookkeeping node: data version, sequence counters, (optionally) the id key.
+// The store's bookkeeping node: data version, schema version, sequence counters,
+// (optionally) the id key.
 MERGE (m:CreditgraphMeta {key: 'store'})
-  ON CREATE SET m.version = 0, m.node_seq = 0, m.created = datetime()
+  ON CREATE SET m.version = 0, m.node_seq = 0, m.created = datetime(),
+    m.schema_version = $schema_version
 RETURN m.version AS version

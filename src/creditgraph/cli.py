@@ -18,8 +18,8 @@ import click
 from creditgraph.api.commands import demo, serve
 from creditgraph.schema import SchemaError, default_schema
 from creditgraph.service.decisions import Decision, Decisions, canonical_node
-from creditgraph.service.errors import ServiceError
-from creditgraph.settings import load_settings, today
+from creditgraph.service.errors import ServiceError, missing
+from creditgraph.settings import SettingsError, load_settings, today
 from creditgraph.store import GraphStore, StoreError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,10 +66,13 @@ def _fail(message: str, code: int) -> None:
 
 
 @contextmanager
-def _opened(store_url: str) -> Iterator[GraphStore]:
+def _opened(
+    store_url: str, *, create: bool = False, migrating: bool = False
+) -> Iterator[GraphStore]:
+    """The store, for a command; only the commands that fill a store may ``create`` one."""
     settings = load_settings()
     try:
-        store = open_store(store_url, settings=settings)
+        store = open_store(store_url, settings=settings, create=create, migrating=migrating)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
     except StoreError as exc:
@@ -92,6 +95,10 @@ def _print_json(data: Any) -> None:
 @click.version_option(package_name="creditgraph")
 def main() -> None:
     """creditgraph — a dated credit relationship graph with cited, time-windowed penalty propagation."""
+    try:
+        load_settings()  # every variable checked before any command does anything
+    except SettingsError as exc:
+        _fail(str(exc), EXIT_INVALID)
 
 
 @main.command()
@@ -144,7 +151,7 @@ def load(
                 open(path, "rb").close()
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
-    with _opened(store_url) as store:
+    with _opened(store_url, create=True) as store:
         if source:
             result = _load_source(source, files, store, encoding, skip_invalid, batch_size)
         else:
@@ -180,7 +187,11 @@ def load(
             f"(from {report.events_rederived} event(s) re-derived)"
         )
         if result.errors:
-            click.echo(f"rejected: {len(result.errors)} record(s) (listed above)")
+            listed = "listed above" if len(result.errors) <= 1000 else "the first 1000 listed above"
+            click.echo(f"rejected: {len(result.errors)} record(s) ({listed})")
+        checkpoint = getattr(store, "checkpoint", None)
+        if checkpoint is not None:
+            checkpoint()
 
 
 def _load_source(
@@ -367,7 +378,7 @@ def resolution_queue_command(on: dt.date | None, limit: int, as_json: bool, stor
 
 @main.command()
 @click.argument("subject_id")
-@click.option("--activity", required=True, help="GOV_PROCUREMENT, BIDDING, …")
+@click.option("--activity", required=True, type=click.Choice(list(default_schema().activities)))
 @click.option("--on", "on", type=DATE, help="The day asked about (default today).")
 @_json_option
 @_store_option
@@ -390,7 +401,9 @@ def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_u
     with _opened(store_url) as store:
         if subject is not None and store.node(subject) is None:
             alias_of = canonical_node(store, subject)  # an alias: its person's restrictions
-            subject = alias_of.id if alias_of is not None else subject
+            if alias_of is None:
+                raise missing(subject)
+            subject = alias_of.id
         found = store.restrictions(subject=subject, active_on=on)
         now = today()
         if as_json:
@@ -492,17 +505,43 @@ def recompute(store_url: str) -> None:
 def export(with_restrictions: bool, output: str | None, store_url: str) -> None:
     """Write the whole graph as contract JSON Lines (so `export | load` moves a store)."""
     with _opened(store_url) as store, ExitStack() as stack:
-        handle = stack.enter_context(open(output, "w", encoding="utf-8")) if output else sys.stdout
+        handle = stack.enter_context(_output(output)) if output else sys.stdout
         for record in store.export(restrictions=with_restrictions, today=today()):
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _output(path: str) -> Any:
+    """The output file, opened before any work: a missing folder is an operational failure
+    named in one line, not a traceback after the work is done."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror or exc}", EXIT_FAILURE)
 
 
 @main.command()
 @_store_option
 def init(store_url: str) -> None:
     """Create the store (and, on Neo4j, its constraints and indexes) if needed."""
-    with _opened(store_url) as store:
+    with _opened(store_url, create=True) as store:
         click.echo(f"store ready: {store_url} (data version {store.data_version()})")
+
+
+@main.command()
+@_store_option
+def migrate(store_url: str) -> None:
+    """Upgrade a store written by an older creditgraph to this version's layout."""
+    from creditgraph.migrations import CURRENT
+
+    with _opened(store_url, migrating=True) as store:
+        before = store.schema_version()
+        steps = store.migrate()
+        for step in steps:
+            click.echo(f"migrated to schema version {step}")
+        if not steps:
+            click.echo(f"{store_url}: already at schema version {CURRENT} (was {before})")
+        else:
+            click.echo(f"{store_url}: now at schema version {CURRENT}")
 
 
 @main.command()
@@ -545,6 +584,8 @@ def generate(
         )
     except ValueError as exc:
         _fail(str(exc), EXIT_INVALID)
+    except OSError as exc:  # a missing folder, a full disk: the operator's to fix
+        _fail(f"{exc.filename or output}: cannot write: {exc.strerror or exc}", EXIT_FAILURE)
     if output != "-":
         click.echo(
             f"{output}: {summary.total_nodes} nodes, {summary.total_links} links, "

@@ -410,12 +410,14 @@ def test_single_check_reads_the_store_a_fixed_number_of_times(demo_store: Embedd
     )
     # node, restrictions and version; then the registry facts: his legal-rep links, their
     # enterprises, and the dated revocation of the one the registry shows revoked
+    # (+ node_types: which ids in the answer are persons, for the audit — issue 10, item 23)
     assert sorted(c for c in counting.calls if c != "append_audit") == [
         "data_version",
         "events",
         "lifting_events",
         "links",
         "node",
+        "node_types",
         "nodes",
         "restrictions",
     ]

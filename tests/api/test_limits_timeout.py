@@ -4,7 +4,7 @@ TIMEOUT error at once, the worker stops at its next check, and the server keeps 
 from __future__ import annotations
 
 import threading
-import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,43 +14,73 @@ from api_support import BARRED, CountingStore, codes, new_store, post, run, serv
 from creditgraph.store.base import GraphStore
 
 
+class GatedStore(CountingStore):
+    """A store whose breadth-first level read (``ranked_links``) waits for a gate: the test
+    orders events (entered, answered, released) instead of measuring durations."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        super().__init__(inner)
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        call = super().__getattr__(name)
+        if name != "ranked_links":
+            return call
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            self.entered.set()
+            assert self.gate.wait(timeout=30), "the test never opened the gate"
+            return call(*args, **kwargs)
+
+        return gated
+
+
 def test_long_neighborhood_times_out_without_hanging_the_worker(tmp_path: Path) -> None:
     store = new_store(tmp_path / "s.db")
-    slow = CountingStore(store, delay={"ranked_links": 0.5})  # each breadth-first level: 0.5 s
+    slow = GatedStore(store)
     state = state_for(cast(GraphStore, slow), request_timeout_s=0.6)
+    # one worker thread: a task submitted after the slow request runs once its worker is done
+    state.executor = ThreadPoolExecutor(max_workers=1)
     try:
         with serving(state) as url:
             answers: dict[str, Any] = {}
+            answered = threading.Event()
 
             def ask_slow() -> None:
-                started = time.monotonic()
                 answers["response"] = post(
                     url, f'{{ neighborhood(id: "{BARRED}", depth: 3) {{ nodes {{ id }} }} }}'
                 )
-                answers["seconds"] = time.monotonic() - started
+                answered.set()
 
             asker = threading.Thread(target=ask_slow)
             asker.start()
-            time.sleep(0.1)
-            health_started = time.monotonic()
+            assert slow.entered.wait(timeout=10)  # the worker is inside the first level
+            # the event loop is not blocked: /healthz answers while the slow request is still
+            # held inside the store (its worker cannot have finished: the gate is closed)
             assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
-            assert time.monotonic() - health_started < 0.4  # the event loop is not blocked
-            asker.join(timeout=10)
+            assert not slow.gate.is_set()
+            # answered at the deadline, while the worker is still held in the first level
+            # (not when the levels would have ended)
+            assert answered.wait(timeout=10)
+            assert not slow.gate.is_set()
             response = answers["response"]
             assert response.status_code == 200
             error = response.json()["errors"][0]
             assert error["extensions"] == {"code": "TIMEOUT", "limit": "time", "max": 0.6}
             assert "0.6 s" in error["message"]
-            # answered at the deadline, not when the three levels would have ended (1.5 s)
-            assert answers["seconds"] < 1.2
-            time.sleep(1.5)
-            # the worker stopped at its deadline check after the second level: no third call
-            assert slow.count("ranked_links") == 2
+            slow.gate.set()
+            # once the worker is free (the single worker runs this after it), it has stopped at
+            # its deadline check after the first level: no second level was read
+            state.executor.submit(lambda: None).result(timeout=10)
+            assert slow.count("ranked_links") == 1
             quick = post(
                 url, '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }'
             )
             assert quick.json() == {"data": {"checkAppointment": {"decision": "DENY"}}}
+            asker.join(timeout=10)
     finally:
+        slow.gate.set()
         store.close()
 
 

@@ -115,7 +115,9 @@ def test_metrics_count_requests_by_operation_and_code(live: Live) -> None:
         ("creditgraph_requests_total", {"operation": rest_op, "code": "OK"}),
         ("creditgraph_requests_total", {"operation": rest_op, "code": "NOT_FOUND"}),
         ("creditgraph_requests_total", {"operation": "checkAppointment", "code": "OK"}),
-        ("creditgraph_requests_total", {"operation": "checkAppointment",
+        # a bad key is refused before the body is parsed (creditgraph.api.guard): counted
+        # under the path, as no operation has been read
+        ("creditgraph_requests_total", {"operation": "POST /graphql",
                                         "code": "UNAUTHENTICATED"}),
         ("creditgraph_request_seconds_count", {"operation": rest_op}),
     ]:
@@ -126,13 +128,15 @@ def test_metrics_count_requests_by_operation_and_code(live: Live) -> None:
 
 
 def test_scanner_paths_and_methods_do_not_grow_the_metric_labels(live: Live) -> None:
-    for i in range(5):
+    # methods uvicorn's HTTP parser (httptools, with uvicorn[standard]) lets through but the
+    # API does not use: an invented token such as SCAN0 is refused by the parser itself
+    for i, method in enumerate(["PROPFIND", "MKCOL", "PURGE", "LOCK", "UNLOCK"]):
         httpx.get(f"{live.url}/wp-admin/{i}.php")
-        httpx.request(f"SCAN{i}", f"{live.url}/healthz")
+        httpx.request(method, f"{live.url}/healthz")
     found = samples(live.url)
     operations = {dict(labels).get("operation") for name, labels in found
                   if name == "creditgraph_requests_total"}
-    assert not any(op and ("wp-admin" in op or "SCAN" in op) for op in operations)
+    assert not any(op and ("wp-admin" in op or "PROPFIND" in op) for op in operations)
     assert value(found, "creditgraph_requests_total", operation="OTHER /healthz",
                  code="METHOD_NOT_ALLOWED") >= 5
     assert value(found, "creditgraph_requests_total", operation="other", code="NOT_FOUND") >= 5
@@ -251,10 +255,12 @@ def test_cors_origins_setting_reads_a_comma_separated_list() -> None:
 # --- graceful shutdown ----------------------------------------------------------------------------
 
 
-def test_stopping_the_server_writes_every_queued_audit_entry(tmp_path: Path) -> None:
+def test_stopping_the_server_loses_no_audit_entry(tmp_path: Path) -> None:
+    # the audit is durable before an answer leaves (creditgraph.api.audit): by the time a
+    # check is answered its entry is in the store, so there is no queue for a shutdown to lose
     store = new_store(tmp_path / "s.db")
     state = state_for(store, keys=KEYS)
-    state.audit.interval = 3600  # nothing is written by the timer: only the shutdown flush
+    state.audit.interval = 3600  # nothing is written by the timer: only what answers wait for
     try:
         with serving(state) as url:
             for _ in range(3):
@@ -262,7 +268,9 @@ def test_stopping_the_server_writes_every_queued_audit_entry(tmp_path: Path) -> 
                                       json={"person": BARRED, "role": "DIRECTOR"},
                                       headers={**APPROVAL, "X-Purpose": "shutdown-test"})
                 assert response.status_code == 200
-            assert state.audit.depth() == 3
+            assert state.audit.depth() == 0
+            answered = [e for e in store.audit_entries(limit=100) if e.purpose == "shutdown-test"]
+            assert len(answered) == 3
         entries = [e for e in store.audit_entries(limit=100) if e.purpose == "shutdown-test"]
     finally:
         store.close()

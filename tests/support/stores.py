@@ -36,7 +36,7 @@ class Neo4jTestServer:
         created idempotently, and re-creating them per test would cost seconds)."""
         self._driver.execute_query("MATCH (n) DETACH DELETE n")
 
-    def open(self) -> GraphStore:
+    def open(self, *, create: bool = True, migrating: bool = False) -> GraphStore:
         from creditgraph.store.neo4j import Neo4jStore
 
         return Neo4jStore(
@@ -45,6 +45,15 @@ class Neo4jTestServer:
             user=self.user,
             password=self.password,
             id_key=TEST_ID_KEY,
+            create=create,
+            migrating=migrating,
+        )
+
+    def set_schema_version(self, version: int | None) -> None:
+        """Make the store look as if written by another creditgraph (None: before versions)."""
+        self._driver.execute_query(
+            "MATCH (m:CreditgraphMeta {key: 'store'}) SET m.schema_version = $version",
+            version=version,
         )
 
     def close(self) -> None:

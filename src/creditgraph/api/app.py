@@ -26,6 +26,7 @@ from creditgraph.api import docs, rest
 from creditgraph.api.access import AccessPolicy, key_from_headers
 from creditgraph.api.audit import AuditWriter
 from creditgraph.api.context import PURPOSE_HEADER, ApiContext, ApiState, purpose_text
+from creditgraph.api.guard import RequestGuard, VariablesRejected, check_variables
 from creditgraph.api.operations import (
     Metrics,
     RequestMiddleware,
@@ -43,8 +44,8 @@ from creditgraph.store.base import GraphStore, StoreError
 POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-def _bad_request(message: str, status: int = 400) -> Response:
-    error = {"message": message, "extensions": {"code": "BAD_REQUEST"}}
+def _bad_request(message: str, status: int = 400, code: str = "BAD_REQUEST") -> Response:
+    error = {"message": message, "extensions": {"code": code}}
     return Response(
         orjson.dumps({"data": None, "errors": [error]}),
         status_code=status,
@@ -62,7 +63,7 @@ def create_state(
 ) -> ApiState:
     workers = workers or min(32, (os.cpu_count() or 2) * 4)
     metrics = Metrics()
-    audit = AuditWriter(store)
+    audit = AuditWriter(store, timeout=settings.write_timeout_s)
     metrics.watch_audit(audit)
     return ApiState(
         store=cast(GraphStore, TimedStore(store, metrics)),
@@ -116,6 +117,11 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.creditgraph = state
+    # who and how much, before anything reads the request (see creditgraph.api.guard); inside
+    # the CORS and request-id middlewares, so a refusal carries their headers too
+    app.add_middleware(
+        RequestGuard, policy=state.policy, max_body_bytes=state.settings.max_body_bytes
+    )
     metrics = state.metrics or Metrics()
     if state.settings.cors_origins:
         app.add_middleware(
@@ -150,6 +156,10 @@ def create_app(state: ApiState, *, close_store: bool = False) -> FastAPI:
             return _bad_request('the body has no "query" string')
         if variables is not None and not isinstance(variables, dict):
             return _bad_request('"variables" must be a JSON object')
+        try:
+            check_variables(variables)
+        except VariablesRejected as exc:
+            return _bad_request(str(exc), code=exc.code)
         context = await get_context(request)
         set_label(request.scope, operation="graphql")
         try:

@@ -1,10 +1,14 @@
 """The audit trail of reads that touch persons: who, when, which operation, which persons,
 and the purpose the caller declared (``X-Purpose``).
 
-Entries are queued by the request and written by one background thread in batches
-(``store.append_audit``), so an approval check pays a queue append, not a disk sync.
-``flush`` writes everything queued so far (the ``auditLog`` query and shutdown call it);
-a crash can lose at most the last ``interval`` seconds of entries.
+A request's entries are durable before its answer leaves: :meth:`AuditWriter.record` queues
+them and waits until the background thread has committed them (``store.append_audit``, a
+durable transaction). The thread writes whatever has queued up meanwhile in one transaction
+(group commit), so concurrent checks share one disk sync rather than paying one each. If the
+entries cannot be written in time (the store unreachable, or another process holding its
+write lock past ``CREDITGRAPH_WRITE_TIMEOUT``), :class:`AuditUnavailable` is raised and the
+answer is withheld: a person is never shown without the record of it. A crash can lose
+only entries whose answers were never sent.
 """
 
 from __future__ import annotations
@@ -13,17 +17,30 @@ import logging
 import threading
 from collections.abc import Sequence
 
-from creditgraph.store.base import AuditEntry, GraphStore
+from creditgraph.store.base import AuditEntry, GraphStore, StoreError
 
 log = logging.getLogger("creditgraph.audit")
 
 
+class AuditUnavailable(StoreError):
+    """The audit entries of an answer could not be made durable: the answer is withheld."""
+
+
 class AuditWriter:
-    def __init__(self, store: GraphStore, *, interval: float = 0.2, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        interval: float = 0.2,
+        max_batch: int = 500,
+        timeout: float = 30.0,
+    ) -> None:
         self.store = store
         self.interval = interval
         self.max_batch = max_batch
+        self.timeout = timeout
         self._pending: list[AuditEntry] = []
+        self._waiters: list[threading.Event] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
@@ -47,6 +64,24 @@ class AuditWriter:
         elif full:
             self._wake.set()
 
+    def record(self, entries: Sequence[AuditEntry]) -> None:
+        """Write the entries and return once they are durable (see the module's text)."""
+        if not entries:
+            return
+        if self._thread is None:
+            self.append(entries)  # written at once, in this thread
+            return
+        written = threading.Event()
+        with self._lock:
+            self._pending.extend(entries)
+            self._waiters.append(written)
+        self._wake.set()
+        if not written.wait(self.timeout):
+            raise AuditUnavailable(
+                f"the audit log could not be written within {self.timeout:g} s; the answer is "
+                "withheld (it showed persons)"
+            )
+
     def depth(self) -> int:
         """Entries accepted and not yet written."""
         with self._lock:
@@ -56,13 +91,17 @@ class AuditWriter:
         with self._write_lock:
             with self._lock:
                 batch, self._pending = self._pending, []
+                waiters, self._waiters = self._waiters, []
             if batch:
                 try:
                     self.store.append_audit(batch)
                 except Exception:
                     with self._lock:  # keep them for the next attempt
                         self._pending[:0] = batch
+                        self._waiters[:0] = waiters
                     raise
+            for written in waiters:
+                written.set()
 
     def stop(self) -> None:
         """Write what is queued and stop the thread (server shutdown)."""
@@ -75,8 +114,8 @@ class AuditWriter:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
+            self._wake.wait(self.interval)  # woken by every record(): a batch is what queued
+            self._wake.clear()  # up while the previous one was being written
             try:
                 self.flush()
             except Exception:  # the store is unreachable: retry on the next tick

@@ -62,9 +62,9 @@ def _policy(settings: Settings, host: str) -> AccessPolicy:
         _fail(str(exc), EXIT_INVALID)
 
 
-def _open(store_url: str, settings: Settings) -> GraphStore:
+def _open(store_url: str, settings: Settings, *, create: bool = False) -> GraphStore:
     try:
-        return open_store(store_url, settings=settings)
+        return open_store(store_url, settings=settings, create=create)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
     except StoreError as exc:
@@ -94,6 +94,7 @@ def _serve(
     from creditgraph.api.app import create_app, create_state
     from creditgraph.monitoring.delivery import Deliverer
 
+    _check_address(host, port)
     state = create_state(store, settings, policy)
     # the outbox: alerts and notices committed with their changes are delivered from here,
     # including those a previous server left undelivered
@@ -111,7 +112,26 @@ def _serve(
         _run_until_stopped(app, host, port)
     except OSError as exc:  # the port is taken, the address is not ours…
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
+    except SystemExit as exc:
+        # uvicorn logs a failed bind and exits 3, a code the contract does not have
+        if exc.code not in (0, None):
+            _fail(f"cannot serve on {host}:{port} (see the error above)", EXIT_FAILURE)
+        raise
     click.echo("creditgraph: stopped")
+
+
+def _check_address(host: str, port: int) -> None:
+    """Bind the address once before starting: a taken port is one line and exit 1."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
 
 
 def _run_until_stopped(app: Any, host: str, port: int) -> None:
@@ -230,7 +250,7 @@ def demo(store_url: str | None, host: str, port: int) -> None:
                 "--store for a temporary one)",
                 EXIT_INVALID,
             )
-        store = _open(url, settings)
+        store = _open(url, settings, create=True)
         if any(store.stats(settings.today or DEMO_TODAY)["nodes"].values()):
             store.close()
             _fail(f"{url} already holds data: the demo needs a fresh store", EXIT_INVALID)

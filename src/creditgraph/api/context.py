@@ -4,6 +4,8 @@ deadline, and the persons the request has touched (for the audit log)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -14,15 +16,9 @@ from strawberry.fastapi import BaseContext
 
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
-from creditgraph.domain.identifiers import (
-    InvalidIdentifier,
-    contains_resident_id,
-    validate_resident_id,
-    validate_uscc,
-)
 from creditgraph.domain.model import Node
 from creditgraph.service.decisions import Decisions, canonical_node
-from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
+from creditgraph.service.errors import ServiceError, missing
 from creditgraph.service.investigation import Deadline
 from creditgraph.settings import Settings
 from creditgraph.store.base import AuditEntry, GraphStore
@@ -33,6 +29,11 @@ if TYPE_CHECKING:
     from creditgraph.api.operations import Metrics
 
 PERSON = "person"
+_MAX_ID_LENGTH = 200  # longer strings in an answer are names, texts, never ids
+# the audit log read by its stewards: auditing that read would make every page of the log add
+# to the log (and shift the pages being read)
+_NOT_DISCLOSURES = frozenset({"auditLog"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 PURPOSE_HEADER = "x-purpose"
 MAX_PURPOSE = 500
 
@@ -95,6 +96,7 @@ class ApiContext(BaseContext):
         self.operation_label = "graphql"
         self._nodes: dict[str, Node | None] = {}
         self._touched: dict[str, tuple[str, set[str]]] = {}
+        self.root_fields: dict[str, str] = {}  # response key → root field (set at execution)
 
     @classmethod
     def for_key(cls, state: ApiState, key: str | None, purpose: str | None = None) -> ApiContext:
@@ -170,6 +172,52 @@ class ApiContext(BaseContext):
             self._touched[key] = (operation, set())
         self._touched[key][1].update(ids)
 
+    def touch_shown(self, operations: dict[str, str], data: dict[str, Any] | None) -> None:
+        """Audit every person whose id the answer carries, wherever it sits (a path through
+        an agency's official, an event's responsible persons, …): the resolvers' own
+        :meth:`touch` calls cover what they know they show; this covers every shape.
+
+        ``operations``: response key → root field name."""
+        if not data or self.principal is None:
+            return
+        shown: dict[str, set[str]] = {}
+        for key, value in data.items():
+            if operations.get(key) in _NOT_DISCLOSURES:
+                continue
+            strings = shown.setdefault(key, set())
+            stack = [value]
+            while stack:
+                item = stack.pop()
+                if isinstance(item, str):
+                    if 0 < len(item) <= _MAX_ID_LENGTH:
+                        strings.add(item)
+                elif isinstance(item, dict):
+                    stack.extend(item.values())
+                elif isinstance(item, list):
+                    stack.extend(item)
+        # enum values (DENY, DIRECTOR) and dates are never ids: not looked up
+        candidates = {
+            i
+            for i in set().union(*shown.values())
+            if i not in _enum_values() and not _DATE.fullmatch(i)
+        }
+        known = {i: self._nodes[i] for i in candidates if i in self._nodes}
+        persons = {i for i, n in known.items() if n is not None and n.type == PERSON}
+        unknown = candidates.difference(known)
+        if unknown:
+            persons |= {i for i, t in self.store.node_types(unknown).items() if t == PERSON}
+        for key, strings in shown.items():
+            # persons a resolver already recorded under this root field (its own entry, or
+            # one beside it such as "checkAppointment by identity number") are not repeated
+            recorded = set().union(
+                *(i for k, (_, i) in self._touched.items() if k == key or k.startswith(key + " "))
+            )
+            ids = (strings & persons) - recorded
+            if ids:
+                if key not in self._touched:
+                    self._touched[key] = (operations.get(key, key), set())
+                self._touched[key][1].update(ids)
+
     def touch_nodes(self, info: Info[Any, Any], nodes: Iterable[Node]) -> None:
         self.touch(info, (n.id for n in nodes if n.type == PERSON))
 
@@ -190,6 +238,20 @@ class ApiContext(BaseContext):
         ]
 
 
+@functools.cache
+def _enum_values() -> frozenset[str]:
+    from graphql import GraphQLEnumType
+
+    from creditgraph.api.schema import schema
+
+    return frozenset(
+        value
+        for graphql_type in schema._schema.type_map.values()
+        if isinstance(graphql_type, GraphQLEnumType)
+        for value in graphql_type.values
+    )
+
+
 def _root_field_name(info: Info[Any, Any], key: str) -> str:
     from graphql import FieldNode
 
@@ -201,24 +263,4 @@ def _root_field_name(info: Info[Any, Any], key: str) -> str:
     return key
 
 
-def missing(node_id: str) -> ServiceError:
-    """The error for an id the store does not hold: an invalid code says why it is invalid."""
-    if ":" not in node_id and len(node_id) == 18 and node_id.isalnum():
-        try:
-            validate_resident_id(node_id)
-        except InvalidIdentifier:
-            pass
-        else:
-            return InvalidArgument(
-                "that is a resident identity number: give it as idNumber (checkAppointment, "
-                "person), never as an id"
-            )
-        try:
-            validate_uscc(node_id)
-        except InvalidIdentifier as exc:
-            return InvalidArgument(f"{node_id!r} is not a valid unified social credit code: {exc}")
-    if contains_resident_id(node_id):  # an id carrying a number: never repeated back
-        return InvalidArgument(
-            "that id holds a resident identity number: give the number as idNumber instead"
-        )
-    return UnknownId(f"unknown id {node_id!r}")
+__all__ = ["ApiContext", "ApiState", "missing"]

@@ -281,11 +281,16 @@ def readiness(store: Any) -> tuple[bool, dict[str, Any]]:
         checks["store"] = "ok"
     except StoreError as exc:
         return False, {"store": f"unreachable: {exc}"}
+    from creditgraph import migrations
+
     probe = getattr(store, "schema_version", None)
     if probe is None:
         checks["schema"] = "not recorded by this kind of store"
         return True, checks
-    recorded, expected = probe()
+    try:
+        recorded, expected = probe(), migrations.CURRENT  # the store versions of ops
+    except StoreError as exc:
+        return False, {"store": f"unreachable: {exc}"}
     checks["schemaVersion"] = recorded
     checks["expectedSchemaVersion"] = expected
     if recorded != expected:

@@ -96,7 +96,9 @@ def _offset(kind: str, cursor: str | None, argument: str = "after") -> int:
     value = _decode_cursor(kind, cursor, argument)
     if value is None:
         return 0
-    if not value.isdigit():
+    # (a cursor this field returns holds a position below 10^18; larger ones overflow the
+    # stores' 64-bit offsets)
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise InvalidArgument(f"{argument} is not a cursor returned by this field")
     return int(value)
 

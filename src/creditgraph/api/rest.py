@@ -227,7 +227,11 @@ async def _run(request: Request, operation: str, work: Callable[[ApiContext], T]
     except StoreError:
         set_label(request.scope, code="STORE_UNAVAILABLE")
         return error_response("STORE_UNAVAILABLE", "the store is unreachable; try again later")
-    state.audit.append(ctx.audit_entries())
+    try:  # durable before the answer leaves, as for GraphQL (see creditgraph.api.audit)
+        await loop.run_in_executor(state.executor, state.audit.record, ctx.audit_entries())
+    except StoreError as exc:
+        set_label(request.scope, code="AUDIT_UNAVAILABLE")
+        return error_response("AUDIT_UNAVAILABLE", str(exc))
     set_label(request.scope, code="OK")
     return result
 

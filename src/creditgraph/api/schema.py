@@ -44,7 +44,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema._graphql_core import execution_context_class_kwargs
 from strawberry.schema.config import StrawberryConfig
@@ -52,6 +51,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
+from creditgraph.api.guard import BudgetedValidation, operation_budget_error
 from creditgraph.api.monitoring import MonitoringMutation, MonitoringQuery, Subscription
 from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
@@ -129,6 +129,7 @@ _LIMIT_RULES = [
 _PARSER_LIMITS = (
     ("tokens. Parsing aborted", "tokens", MAX_TOKENS),
     ("Document contains more than", "tokens", MAX_TOKENS),
+    ("Source contains more than", "size", None),
 )
 
 
@@ -152,7 +153,8 @@ def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
     if isinstance(error, GraphQLSyntaxError) or error.message.startswith("Syntax Error"):
         for text, limit, maximum in _PARSER_LIMITS:
             if text in error.message:
-                return LimitExceeded.code, {"limit": limit, "max": maximum}
+                found = {"limit": limit} if maximum is None else {"limit": limit, "max": maximum}
+                return LimitExceeded.code, found
         return "GRAPHQL_PARSE_FAILED", {}
     return "GRAPHQL_VALIDATION_FAILED", {}
 
@@ -230,6 +232,8 @@ def _checked_document(query: str) -> DocumentNode | None:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLSyntaxError:
         return None
+    if operation_budget_error(document.definitions) is not None:
+        return None  # over the fields budget: refused, before validation, by the regular path
     context = schema._create_execution_context(query=query, allowed_operation_types=())
     if validate(schema._schema, document, [*context.validation_rules, *_LIMIT_RULES]):
         return None
@@ -261,8 +265,7 @@ class CreditGraphSchema(strawberry.Schema):
             allowed_operation_types,
             operation_extensions,
         )
-        _audit(context_value)
-        return result
+        return _audited(context_value, result)
 
     async def execute(
         self,
@@ -289,15 +292,19 @@ class CreditGraphSchema(strawberry.Schema):
             and getattr(context_value.store, "in_process", False)
             and _inline_operation(query, operation_name)
         ):
-            return self._execute_check(
+            result = self._execute_check(
                 query, variable_values, context_value, root_value, operation_name
+            )
+            # the persons it shows are durably audited before the answer leaves; the wait for
+            # the disk is a worker thread's, not the event loop's
+            return await asyncio.get_running_loop().run_in_executor(
+                context_value.state.executor, _audited, context_value, result
             )
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
             in_request_context(
-                lambda: strawberry.Schema.execute_sync(
-                    self,
+                lambda: self.execute_sync(  # audited, durably, before the answer is released
                     query,
                     variable_values,
                     context_value,
@@ -315,9 +322,7 @@ class CreditGraphSchema(strawberry.Schema):
                 timeout=None if context_value.writing or remaining is None else max(remaining, 0),
             )
             if done:
-                result = future.result()
-                _audit(context_value)
-                return result
+                return future.result()
             if not context_value.writing:
                 # the worker stops at its next deadline check; the caller need not wait for it
                 future.add_done_callback(_discard)
@@ -335,10 +340,12 @@ class CreditGraphSchema(strawberry.Schema):
         query text, then executed directly by graphql-core (strawberry's per-request
         extension hooks only parse and validate, which the cache already did)."""
         document = _checked_document(query)
-        if document is None:
-            return self.execute_sync(
-                query, variable_values, context_value, root_value, operation_name
+        if document is None:  # the regular path reports the errors (audited by the caller)
+            return strawberry.Schema.execute_sync(
+                self, query, variable_values, context_value, root_value, operation_name
             )
+        _note_root_fields(context_value, document)
+        context_value.operation_label = ",".join(sorted(set(context_value.root_fields.values())))
         result = execute(
             self._schema,
             document,
@@ -352,7 +359,6 @@ class CreditGraphSchema(strawberry.Schema):
         assert not isinstance(result, Awaitable)  # the check resolvers are synchronous
         if result.errors:
             self.process_errors(list(result.errors))
-        _audit(context_value)
         return ExecutionResult(data=result.data, errors=result.errors)
 
 
@@ -361,9 +367,42 @@ def _discard(future: asyncio.Future[Any]) -> None:
         future.exception()  # retrieved, so asyncio does not log "never retrieved"
 
 
-def _audit(context: Any) -> None:
-    if isinstance(context, ApiContext):
-        context.state.audit.append(context.audit_entries())
+def _audited(context: Any, result: ExecutionResult) -> ExecutionResult:
+    """The result, once the persons it shows are in the audit log for good; withheld (an
+    error instead) when the audit log cannot be written."""
+    if not isinstance(context, ApiContext):
+        return result
+    try:
+        context.touch_shown(context.root_fields, result.data)
+        context.state.audit.record(context.audit_entries())
+    except StoreError as exc:
+        log.error("answer withheld: %s", exc)
+        error = GraphQLError(str(exc))
+        error.extensions = {"code": "AUDIT_UNAVAILABLE"}
+        return ExecutionResult(data=None, errors=[error])
+    return result
+
+
+class _RootFields(SchemaExtension):
+    """Tells the context which root field each response key answers (for the audit)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        document = self.execution_context.graphql_document
+        if isinstance(context, ApiContext) and document is not None:
+            _note_root_fields(context, document)
+        yield
+
+
+def _note_root_fields(context: ApiContext, document: DocumentNode) -> None:
+    """Which root field each response key answers (for the audit); on the fast path, where
+    no extension runs, also the request's metrics label (as :class:`OperationLabel`)."""
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    context.root_fields[key] = selection.name.value
 
 
 class OperationLabel(SchemaExtension):
@@ -400,7 +439,8 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
+            lambda: BudgetedValidation(maxsize=256),  # the fields budget, then validation
+            _RootFields,
             OperationLabel,
         ],
         config=StrawberryConfig(scalar_map=SCALARS),

@@ -89,18 +89,18 @@ def install(app: FastAPI, state: ApiState, purpose_of: Any) -> None:
             return _error(str(exc), 503, "UNAVAILABLE")
         if persons:
             at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-            state.audit.append(
-                [
-                    AuditEntry(
-                        at,
-                        principal.name,
-                        principal.role.value,
-                        "creditReport",
-                        tuple(sorted(persons)),
-                        purpose,
-                    )
-                ]
+            entry = AuditEntry(
+                at,
+                principal.name,
+                principal.role.value,
+                "creditReport",
+                tuple(sorted(persons)),
+                purpose,
             )
+            try:  # durable before the report leaves (see creditgraph.api.audit)
+                await loop.run_in_executor(state.executor, state.audit.record, [entry])
+            except StoreError as exc:
+                return _error(str(exc), 503, "AUDIT_UNAVAILABLE")
         filename = f"credit-report-{on.isoformat()}.pdf"
         return Response(
             pdf,

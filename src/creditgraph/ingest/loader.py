@@ -435,6 +435,16 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     shrinks as it is written."""
     nodes = list(records.nodes.values())
     records.nodes.clear()
+    if 0 < len(nodes) + len(records.links) + len(records.events) <= batch_size:
+        # everything in one transaction: a call that fits one batch (every importRecords or
+        # recordEvent) is written whole or not at all, even if the process dies mid-way
+        yield Batch(
+            nodes=cast(list[Node], PreparedRecords([row[:5] for row in nodes], node_from_row)),
+            links=cast(list[Link], PreparedRecords(records.links, link_from_row)),
+            events=_in_lifting_order(records),
+        )
+        records.links, records.link_pos = [], array("q")
+        return
     while nodes:
         rows = [row[:5] for row in nodes[:batch_size]]
         del nodes[:batch_size]
@@ -444,6 +454,12 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
         link_rows = links[:batch_size]
         del links[:batch_size]
         yield Batch(links=cast(list[Link], PreparedRecords(link_rows, link_from_row)))
+    ordered = _in_lifting_order(records)
+    for start in range(0, len(ordered), batch_size):
+        yield Batch(events=ordered[start : start + batch_size])
+
+
+def _in_lifting_order(records: _Records) -> list[Event]:
     events = {event_id: cast(Event, p.record) for event_id, (p, _) in records.events.items()}
 
     def depth(event: Event, seen: frozenset[str] = frozenset()) -> int:
@@ -452,9 +468,7 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
             return 0 if not event.lifts else 1
         return 1 + depth(target, seen | {event.id})
 
-    ordered = sorted(events.values(), key=lambda e: (depth(e), e.date, e.id))
-    for start in range(0, len(ordered), batch_size):
-        yield Batch(events=ordered[start : start + batch_size])
+    return sorted(events.values(), key=lambda e: (depth(e), e.date, e.id))
 
 
 def load(

@@ -90,8 +90,13 @@ class LineSource:
                 yield from _blocks(path, segment, handle, universal=True)
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _numbered(name: str, handle: Iterable[str]) -> Iterator[tuple[str, int, str]]:
     for number, text in enumerate(handle, start=1):
+        if number == 1:
+            text = text.removeprefix("\ufeff")
         if text.strip():
             yield name, number, text
 
@@ -112,10 +117,15 @@ def _blocks(
 ) -> Iterator[Block]:
     line = 1
     rest = b""
+    first = True
     while True:
         data = handle.read(BLOCK_BYTES)
         if not data:
             break
+        if first:
+            # a byte-order mark (Windows editors write one) is not part of line 1's record
+            first = False
+            data = data.removeprefix(_BOM)
         if rest:
             data = rest + data
         # cut after the last line break; a final "\r" may be the first half of "\r\n"
@@ -234,7 +244,7 @@ def parse_source(
         workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start_worker,
-        initargs=(parser.schema, parser.protect),
+        initargs=(parser.schema, parser.protect, os.getpid()),
     ) as pool:
         pending: deque[tuple[Future[ParsedChunk], int]] = deque()
         try:
@@ -278,10 +288,27 @@ def _record_file(files: list[str], block: Block) -> None:
 
 
 _WORKER_PARSER: RecordParser | None = None
+_PR_SET_PDEATHSIG = 1
 
 
-def _start_worker(schema: GraphSchema, protect: IdProtection) -> None:
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the load that started it dies: a ``kill -9`` of
+    the load must not leave workers blocked forever on a queue nobody reads."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: workers then end when their pipe breaks
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _start_worker(schema: GraphSchema, protect: IdProtection, parent: int) -> None:
     global _WORKER_PARSER
+    _die_with(parent)
     _WORKER_PARSER = RecordParser(schema, protect)
     gc.disable()  # parsing makes no reference cycles; each chunk is freed as it is sent
 

@@ -153,13 +153,35 @@ def _string(obj: Mapping[str, Any], name: str, *, required: bool = True) -> str 
     return value
 
 
+# Dates a credit record can plausibly carry. Outside them a date is a typing error (9999-12-31
+# for "forever", 0001-01-01 for "unknown"), and periods counted from it would leave the
+# calendar: refused at import rather than stored.
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
+def plausible_date(day: dt.date) -> bool:
+    return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def _implausible(name: str, day: dt.date) -> _Invalid:
+    return _Invalid(
+        name,
+        f"{day.isoformat()} is outside the plausible range "
+        f"{EARLIEST_DATE.isoformat()}..{LATEST_DATE.isoformat()} (use null for unknown or open-ended)",
+    )
+
+
 def _date(obj: Mapping[str, Any], name: str, *, required: bool = False) -> dt.date | None:
     value = obj.get(name)
     if value.__class__ is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             pass  # reported below
+        else:
+            if not plausible_date(day):
+                raise _implausible(name, day)
+            return day
     if value is None:
         if required:
             raise _Invalid(name, "is required (a date YYYY-MM-DD)")
@@ -169,9 +191,12 @@ def _date(obj: Mapping[str, Any], name: str, *, required: bool = False) -> dt.da
     try:
         if len(value) != 10:
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise _Invalid(name, f"{value!r} is not a date in the form YYYY-MM-DD") from None
+    if not plausible_date(day):
+        raise _implausible(name, day)
+    return day
 
 
 def _property(obj: Mapping[str, Any], spec: PropertySpec) -> Any:
@@ -750,7 +775,8 @@ class RecordParser:
             return None
         if not value.isascii():
             return None
-        dt.date.fromisoformat(value)  # raises when not a calendar day
+        if not plausible_date(dt.date.fromisoformat(value)):  # raises when not a calendar day
+            return None  # parse_record words the error
         self._days[value] = value  # and then it is its own ISO form
         return value
 

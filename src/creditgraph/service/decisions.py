@@ -16,7 +16,6 @@ from typing import Any, cast
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
-    contains_resident_id,
     protect_resident_id,
     validate_resident_id,
 )
@@ -36,7 +35,7 @@ from creditgraph.identity.resolution import explain, judgements
 from creditgraph.rules.office import age_on, last_day_under
 from creditgraph.rules.rulebook import cite
 from creditgraph.schema import GraphSchema
-from creditgraph.service.errors import InvalidArgument, ServiceError, UnknownId
+from creditgraph.service.errors import InvalidArgument, ServiceError, missing
 from creditgraph.store.base import IN, OUT, GraphStore
 
 
@@ -186,12 +185,7 @@ class Decisions:
         """The node (an alias gives its person), or UnknownId."""
         node = self.store.node(node_id) or canonical_node(self.store, node_id)
         if node is None:
-            if contains_resident_id(node_id):  # never repeated back, not even as "unknown"
-                raise InvalidArgument(
-                    "that id holds a resident identity number: ask by identity number "
-                    "(--id-number, idNumber) instead"
-                )
-            raise UnknownId(f"unknown id {node_id!r}")
+            raise missing(node_id)  # the API's wording; an id holding a number is not repeated
         if node_type is not None and node.type != node_type:
             raise InvalidArgument(f"{node_id!r} is a {node.type}, not a {node_type}")
         return node

@@ -683,8 +683,16 @@ def interest_conflicts(
 # --- search ------------------------------------------------------------------------------------
 
 
+MAX_SEARCH_CHARS = 200
+
+
 def search(store: GraphStore, text: str, *, limit: int, offset: int = 0) -> list[Node]:
     """Parties whose id equals the text or whose name contains it, in any script or width."""
+    if len(text) > MAX_SEARCH_CHARS:
+        # no party's name or id is this long; normalising and matching it would only cost
+        raise LimitExceeded(
+            f"the search text may be at most {MAX_SEARCH_CHARS} characters, got {len(text)}"
+        )
     wanted = normalise_name(text)
     if not wanted:
         raise InvalidArgument("the search text is empty")

@@ -122,8 +122,12 @@ _NUMBER_FIELDS = {"age", "birth_year", "share"}
 
 def source_dirs(env: Mapping[str, str] | None = None) -> list[Path]:
     """Where mapping files are looked for: the built-in folder, then $CREDITGRAPH_SOURCES."""
-    env = os.environ if env is None else env
-    extra = [Path(p) for p in env.get(SOURCES_ENV, "").split(os.pathsep) if p]
+    if env is None:  # the process environment, read through the typed settings
+        from creditgraph.settings import load_settings
+
+        extra = list(load_settings().source_dirs)
+    else:
+        extra = [Path(p) for p in env.get(SOURCES_ENV, "").split(os.pathsep) if p]
     return [schema_dir() / "sources", *extra]
 
 

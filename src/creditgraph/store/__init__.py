@@ -10,9 +10,18 @@ NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://"
 
 
 def open_store(
-    url: str | None = None, *, settings: Settings | None = None, schema: GraphSchema | None = None
+    url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    schema: GraphSchema | None = None,
+    create: bool = True,
+    migrating: bool = False,
 ) -> GraphStore:
-    """A plain path opens (or creates) the embedded store; a bolt:// or neo4j:// URL, Neo4j."""
+    """A plain path opens the embedded store; a bolt:// or neo4j:// URL, Neo4j.
+
+    ``create=False`` refuses a path that holds no store (a mistyped ``--store`` must not
+    answer from an empty store). A store of an older schema version is refused with the
+    command that migrates it, unless ``migrating``."""
     settings = settings or load_settings()
     schema = schema or default_schema(settings.rule_dirs)
     url = url or settings.store
@@ -26,6 +35,8 @@ def open_store(
             password=settings.neo4j_password,
             id_key=settings.id_key,
             id_key_file=settings.id_key_file,
+            create=create,
+            migrating=migrating,
         )
         neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
         return neo4j_store
@@ -33,7 +44,15 @@ def open_store(
         raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
     from creditgraph.store.embedded import EmbeddedStore
 
-    embedded = EmbeddedStore(url, schema, id_key=settings.id_key, id_key_file=settings.id_key_file)
+    embedded = EmbeddedStore(
+        url,
+        schema,
+        id_key=settings.id_key,
+        id_key_file=settings.id_key_file,
+        create=create,
+        migrating=migrating,
+        write_timeout_s=settings.write_timeout_s,
+    )
     embedded.pinned_today = settings.today  # the day monitoring judges changes on
     return embedded
 

@@ -104,6 +104,15 @@ class GraphStore(Protocol):
         """The secret that identity numbers are hashed with for this store."""
         ...
 
+    # versions (creditgraph.migrations) ------------------------------------------
+    def schema_version(self) -> int | None:
+        """The layout version the store records; None when there is no store yet."""
+        ...
+
+    def migrate(self) -> list[str]:
+        """Bring the store to the current layout, step by step; the steps run."""
+        ...
+
     # reading the graph -------------------------------------------------------
     def node(self, node_id: str) -> Node | None: ...
 

@@ -6,7 +6,7 @@ committed batches, the store opens in milliseconds whatever its size, readers
 (the API server) and a writer (a ``creditgraph load``) work at the same time, and
 adjacency is a B-tree range scan on ``(src, rel)`` / ``(dst, rel)`` covering
 indexes, so a traversal costs per node visited, not per graph size. networkx
-is used on the small subgraphs that investigation queries extract.
+is not needed at run time: investigation queries walk the store itself.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
 from creditgraph.identity import identity_keys
@@ -54,8 +55,6 @@ from creditgraph.store.base import (
     rel_ranks,
 )
 from creditgraph.traversal import levelwise
-
-SCHEMA_VERSION = "1"
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,6 +102,45 @@ CREATE TABLE IF NOT EXISTS audit (
 """
 
 _LINK_COLUMNS = "rel, src, dst, valid_from, valid_to, share"
+
+
+def _statements(script: str) -> list[str]:
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def _lay_out_version_1(conn: sqlite3.Connection) -> None:
+    """record the schema version; create the tables and indexes missing from stores
+    written before versions were recorded"""
+    for statement in _statements(_DDL):
+        conn.execute(statement)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('version', '0')")
+
+
+def _index_identity_keys(conn: sqlite3.Connection) -> None:
+    """index the identity keys of the persons already stored (stores written before persons
+    were found by identity number)"""
+    for statement in _statements(_DDL):
+        conn.execute(statement)  # the identity_keys table
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'identity_keys'").fetchone() is None:
+        rows = conn.execute(
+            "SELECT id, type, name, norm_name, props FROM nodes WHERE type = 'person'"
+        ).fetchall()
+        _index_identity(conn, rows)
+        conn.execute("INSERT INTO meta VALUES ('identity_keys', '1')")
+
+
+def _lay_out_monitoring(conn: sqlite3.Connection) -> None:
+    """create the monitoring outbox (changes, alerts, notices, watches, feedback)"""
+    for statement in _statements(_DDL):
+        conn.execute(statement)  # the monitor table and its indexes
+
+
+# the step producing each version (see creditgraph.migrations)
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _lay_out_version_1,
+    2: _index_identity_keys,
+    3: _lay_out_monitoring,
+}
 
 # While the store holds events (or a batch brings some), maintenance must know which nodes
 # and links a batch really created or changed: per-connection triggers record them, inside
@@ -411,10 +449,14 @@ class EmbeddedStore:
         *,
         id_key: str | None = None,
         id_key_file: str | None = None,
+        create: bool = True,
+        migrating: bool = False,
+        write_timeout_s: float = 30.0,
     ) -> None:
         self.path = Path(path)
         self.schema = schema
         self._configured_key = id_key
+        self._write_timeout = write_timeout_s
         self._key_file = id_key_file
         self._local = threading.local()
         self._write_lock = threading.Lock()
@@ -422,34 +464,94 @@ class EmbeddedStore:
         self._tracked: set[int] = set()
         self._connections_lock = threading.Lock()
         self.pinned_today: dt.date | None = None
+        if not create and not self._holds_a_store():
+            raise StoreError(
+                f"{self.path}: no store there (check --store / CREDITGRAPH_STORE; "
+                "`creditgraph init` or `creditgraph load` creates one)"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            stored = self.schema_version()
+            if stored is None:  # a new file: lay it out, at the current version
+                with self._writing() as conn:
+                    for statement in _statements(_DDL):
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0'), "
+                        "('identity_keys', '1')",
+                        (str(migrations.CURRENT),),
+                    )
+            else:
+                migrations.check_version(stored, str(self.path), migrating=migrating)
             with self._write_lock:
-                self._conn.executescript(_DDL)
-                self._conn.executescript(_CHANGE_TRACKING)
+                self._conn.executescript(_CHANGE_TRACKING)  # temp tables: no lock on the store
                 self._tracked.add(id(self._conn))
-            with self._writing() as conn:
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0')",
-                    (SCHEMA_VERSION,),
-                )
-                if (
-                    conn.execute("SELECT 1 FROM meta WHERE key = 'identity_keys'").fetchone()
-                    is None
-                ):
-                    # a store written before identity keys were indexed: index its persons
-                    rows = conn.execute(
-                        "SELECT id, type, name, norm_name, props FROM nodes WHERE type = 'person'"
-                    ).fetchall()
-                    _index_identity(conn, rows)
-                    conn.execute("INSERT INTO meta VALUES ('identity_keys', '1')")
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(f"{self.path}: not a creditgraph store or unreadable: {exc}") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    def _holds_a_store(self) -> bool:
+        try:
+            return self.path.is_file() and self.path.stat().st_size > 0
+        except OSError:
+            return False
+
+    # versions ------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The layout version recorded in the store; None for a file with nothing in it
+        (read without a write lock, so a read-only command never waits for a writer)."""
+        conn = self._conn
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if not tables:
+            return None
+        row = (
+            conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if "meta" in tables
+            else None
+        )
+        return migrations.parse_version(row[0]) if row else 0
+
+    def migrate(self) -> list[str]:
+        """Bring the store to the current layout; the steps run (none when current)."""
+        done: list[str] = []
+        stored = self.schema_version() or 0
+        migrations.check_version(stored, str(self.path), migrating=True)
+        for version in range(stored + 1, migrations.CURRENT + 1):
+            step = _MIGRATIONS[version]
+            with self._writing() as conn:
+                step(conn)
+                conn.execute(
+                    "INSERT INTO meta VALUES ('schema_version', ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (str(version),),
+                )
+            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
+        return done
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the store and truncate it (after a load: a WAL left
+        at hundreds of MB slows every reader and wastes the disk)."""
+        # a reader holding an old snapshot makes it fail: the next checkpoint will do it
+        with suppress(sqlite3.OperationalError):
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # connections ---------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=60)
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn = sqlite3.connect(
+            self.path,
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=self._write_timeout,  # how long a write waits for another process's writer
+        )
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        # the WAL file is cut back to this size whenever a checkpoint resets it
+        conn.execute("PRAGMA journal_size_limit = 67108864")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
@@ -467,18 +569,36 @@ class EmbeddedStore:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock:
+        # a write has a deadline: behind another writer (a load, a server's mutation) it
+        # gives up with a clear error instead of hanging its caller
+        if not self._write_lock.acquire(timeout=self._write_timeout):
+            raise self._busy()
+        try:
             conn = self._conn
             if id(conn) not in self._tracked:
                 conn.executescript(_CHANGE_TRACKING)  # outside any transaction: it commits
                 self._tracked.add(id(conn))
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise self._busy() from exc
+                raise
             try:
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+        finally:
+            self._write_lock.release()
+
+    def _busy(self) -> StoreError:
+        return StoreError(
+            f"{self.path}: another writer held the store for more than "
+            f"{self._write_timeout:g} s; nothing was written (try again, or raise "
+            "CREDITGRAPH_WRITE_TIMEOUT)"
+        )
 
     def close(self) -> None:
         with self._connections_lock:
@@ -989,11 +1109,6 @@ class EmbeddedStore:
     def data_version(self) -> str:
         row = self._conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         return str(row[0])
-
-    def schema_version(self) -> tuple[str | None, str]:
-        """(the schema version the store records, the one this build writes) — /readyz."""
-        row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        return (None if row is None else str(row[0])), SCHEMA_VERSION
 
     def export(
         self, *, restrictions: bool = False, today: dt.date | None = None

@@ -38,6 +38,7 @@ from neo4j.exceptions import (
 )
 from neo4j.time import Date as Neo4jDate
 
+from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.identity import identity_keys
@@ -414,6 +415,8 @@ class Neo4jStore:
         password: str | None = None,
         id_key: str | None = None,
         id_key_file: str | None = None,
+        create: bool = True,
+        migrating: bool = False,
     ) -> None:
         self.schema = schema
         self._configured_key = id_key
@@ -434,8 +437,17 @@ class Neo4jStore:
         try:
             with self._errors():
                 self._driver.verify_connectivity()
-            self.ensure_schema()
-            self._ensure_meta()
+            stored = self.schema_version()
+            if stored is None and not create:
+                raise StoreError(
+                    f"{self.url}: no creditgraph store in this database (check --store / "
+                    "CREDITGRAPH_STORE; `creditgraph init` or `creditgraph load` creates one)"
+                )
+            if stored is not None:
+                migrations.check_version(stored, self.url, migrating=migrating)
+            if stored is None or stored == migrations.CURRENT:
+                self.ensure_schema()
+                self._ensure_meta()
         except BaseException:
             self._driver.close()
             raise
@@ -522,7 +534,49 @@ class Neo4jStore:
 
     def _ensure_meta(self) -> None:
         if not self._read(self._cypher["queries/data_version"]):
-            self._write_transaction(lambda tx: self._run(tx, "import/meta_init"))
+            self._write_transaction(
+                lambda tx: self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
+            )
+
+    # versions ------------------------------------------------------------------------
+    def schema_version(self) -> int | None:
+        """The layout version recorded in the store; None when the database holds none."""
+        rows = self._read(self._cypher["queries/schema_version"])
+        if not rows:
+            return None
+        value = rows[0]["schema_version"]
+        return 0 if value is None else migrations.parse_version(value)
+
+    def migrate(self) -> list[str]:
+        """Bring the store to the current layout; the steps run (none when current)."""
+        stored = self.schema_version() or 0
+        migrations.check_version(stored, self.url, migrating=True)
+        done = []
+        for version in range(stored + 1, migrations.CURRENT + 1):
+            step = getattr(self, f"_lay_out_version_{version}")
+            step()
+
+            def record(tx: neo4j.Transaction, version: int = version) -> None:
+                self._run(tx, "import/schema_version_set", schema_version=version)
+
+            self._write_transaction(record)
+            done.append(f"{version}: {step.__doc__.strip()}")
+        return done
+
+    def _lay_out_version_1(self) -> None:
+        """record the schema version; create the constraints and indexes missing from stores
+        written before versions were recorded"""
+        self.ensure_schema()
+        self._ensure_meta()
+
+    def _lay_out_version_2(self) -> None:
+        """create the index that finds persons by identity number (persons written before it
+        gain their keys when next loaded: re-load or `export | load` the registry)"""
+        self.ensure_schema()
+
+    def _lay_out_version_3(self) -> None:
+        """create the indexes of the monitoring outbox (changes, alerts, notices, watches)"""
+        self.ensure_schema()
 
     def id_key(self) -> bytes:
         # never kept in the database it protects: see creditgraph.identity.keys
@@ -536,7 +590,8 @@ class Neo4jStore:
         def work(tx: neo4j.Transaction) -> WriteReport:
             report = WriteReport()
             if not self._run(tx, "import/lock_writer"):
-                self._run(tx, "import/meta_init")  # the database was emptied since we connected
+                # the database was emptied since we connected
+                self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
                 self._run(tx, "import/lock_writer")
             changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
             link_ends = self._upsert_links(tx, batch.links, report)

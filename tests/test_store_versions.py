@@ -1,0 +1,128 @@
+"""Store schema versions and migrations, on both stores (issue 10, item 11).
+
+A store records the layout version it was written with; one from an older creditgraph is
+refused with the command that upgrades it, one from a newer creditgraph is refused outright,
+and ``migrate`` upgrades an older one keeping every record."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from creditgraph.ingest.loader import load
+from creditgraph.migrations import CURRENT, SchemaVersionError
+from creditgraph.schema import default_schema
+from creditgraph.store.base import GraphStore, StoreError
+from creditgraph.store.embedded import EmbeddedStore
+from helpers_import import USCC_A, enterprise, event, link, person
+from support.stores import TEST_ID_KEY, Neo4jTestServer
+
+RECORDS = [
+    enterprise(USCC_A, "上海某某贸易有限公司"),
+    person("p:zhang-san-1", "张三"),
+    link("LEGAL_REPRESENTATIVE", "p:zhang-san-1", USCC_A, "2016-01-01"),
+    event("ev:1", "LICENSE_REVOKED", USCC_A, "2021-06-30", responsible=["p:zhang-san-1"]),
+]
+
+Reopen = Callable[..., GraphStore]
+Versioned = tuple[GraphStore, Callable[[int | None], None], Reopen, str]
+
+
+@pytest.fixture
+def versioned(any_store: GraphStore, request: pytest.FixtureRequest) -> Versioned:
+    """The store, how to fake its recorded version, how to open it again, and its address."""
+    import json
+
+    lines = [("r", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(RECORDS)]
+    assert not load(lines, any_store).errors
+    if isinstance(any_store, EmbeddedStore):
+        path = any_store.path
+
+        def set_version(version: int | None) -> None:
+            conn = sqlite3.connect(path)
+            with conn:
+                conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
+                if version is not None:
+                    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
+            conn.close()
+
+        def reopen(**options: bool) -> GraphStore:
+            return EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY, **options)
+
+        return any_store, set_version, reopen, str(path)
+    server: Neo4jTestServer = request.getfixturevalue("neo4j_server")
+    return any_store, server.set_schema_version, server.open, server.url
+
+
+def test_a_new_store_records_the_current_version(any_store: GraphStore) -> None:
+    assert any_store.schema_version() == CURRENT
+
+
+def test_a_store_from_before_versions_is_refused_with_the_migrate_command(
+    versioned: Versioned,
+) -> None:
+    _, set_version, reopen, where = versioned
+    set_version(None)
+
+    with pytest.raises(SchemaVersionError) as refused:
+        reopen()
+
+    assert f"creditgraph migrate --store {where}" in str(refused.value)
+    assert isinstance(refused.value, StoreError)  # the CLI's exit code 1
+
+
+def test_migrate_brings_an_older_store_to_the_current_version_keeping_its_records(
+    versioned: Versioned,
+) -> None:
+    store, set_version, reopen, _ = versioned
+    before = list(store.export(restrictions=True))
+    set_version(None)
+
+    migrating = reopen(migrating=True)
+    try:
+        steps = migrating.migrate()
+    finally:
+        migrating.close()
+    reopened = reopen()
+    try:
+        assert [s.split(":")[0] for s in steps] == [str(v) for v in range(1, CURRENT + 1)]
+        assert reopened.schema_version() == CURRENT
+        assert list(reopened.export(restrictions=True)) == before
+        assert reopened.migrate() == []
+    finally:
+        reopened.close()
+
+
+def test_a_store_from_a_newer_creditgraph_is_refused_even_for_migration(
+    versioned: Versioned,
+) -> None:
+    _, set_version, reopen, _ = versioned
+    set_version(CURRENT + 1)
+
+    for options in ({}, {"migrating": True}):
+        with pytest.raises(SchemaVersionError, match="written by a newer creditgraph"):
+            reopen(**options)
+
+
+def test_only_a_creating_open_makes_a_store_where_there_is_none(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store there"):
+        EmbeddedStore(tmp_path / "typo.db", default_schema(), create=False)
+    assert not (tmp_path / "typo.db").exists()
+
+
+@pytest.mark.neo4j
+def test_an_empty_neo4j_database_is_not_a_store_unless_creating(
+    neo4j_server: Neo4jTestServer,
+) -> None:
+    neo4j_server.empty()
+
+    with pytest.raises(StoreError, match="no creditgraph store in this database"):
+        neo4j_server.open(create=False)
+    created = neo4j_server.open()
+    try:
+        assert created.schema_version() == CURRENT
+    finally:
+        created.close()
