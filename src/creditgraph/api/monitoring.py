@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
@@ -68,6 +68,16 @@ class WatchScope(Enum):
     ALL = "ALL"
 
 
+_WATCH_SCOPES = {
+    "SUBJECT": "The party itself: its own changes.",
+    "OFFICE_HOLDERS": "Every person holding an office (legal representative, director, "
+    "supervisor, manager …) in the enterprise: their changes, reached through the office.",
+    "ALL": "Both: the party itself and every holder of an office in it.",
+}
+for _value in cast(Any, WatchScope).__strawberry_definition__.values:
+    _value.description = _WATCH_SCOPES[_value.name]
+
+
 # --- the change feed ---------------------------------------------------------------------
 
 
@@ -76,10 +86,16 @@ class WatchScope(Enum):
     "activity in mind: DENY while a confirmed measure bars it from anything."
 )
 class Standing:
-    decision: str
-    measures: list[str]
-    incentives: list[str]
-    incentives_withheld: list[str]
+    decision: str = strawberry.field(
+        description="ALLOW, REVIEW or DENY: what a check of the party would answer that day."
+    )
+    measures: list[str] = strawberry.field(description="The punitive measures in force that day.")
+    incentives: list[str] = strawberry.field(
+        description="The incentives (守信激励) in force that day and not withheld."
+    )
+    incentives_withheld: list[str] = strawberry.field(
+        description="Incentives in force but withheld, because a confirmed measure vetoes incentives (一票否决)."
+    )
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Standing:
@@ -93,17 +109,31 @@ class Standing:
 
 @strawberry.type(description="A measure that arose or was lifted in a change.")
 class ChangedMeasure:
-    restriction_id: strawberry.ID
-    measure: str
-    rule: str
-    legal_basis: str
-    from_: dt.date = strawberry.field(name="from")
-    until: dt.date | None
-    certainty: str
-    event_id: strawberry.ID
-    event_kind: str
-    ended_by: strawberry.ID | None
-    voided_by: strawberry.ID | None
+    restriction_id: strawberry.ID = strawberry.field(description="The id of the restriction.")
+    measure: str = strawberry.field(
+        description="The measure (or incentive) the restriction imposes."
+    )
+    rule: str = strawberry.field(
+        description="The rule that derived the restriction from its event."
+    )
+    legal_basis: str = strawberry.field(description="The legal basis the rule cites.")
+    from_: dt.date = strawberry.field(
+        name="from", description="The first day the restriction runs."
+    )
+    until: dt.date | None = strawberry.field(
+        description="The last day the restriction runs; null: no end."
+    )
+    certainty: str = strawberry.field(
+        description="CONFIRMED, or UNCONFIRMED when a fact it depends on is unknown."
+    )
+    event_id: strawberry.ID = strawberry.field(description="The event the restriction arose from.")
+    event_kind: str = strawberry.field(description="The kind of that event.")
+    ended_by: strawberry.ID | None = strawberry.field(
+        description="The event that ended the restriction early (lifted), if any."
+    )
+    voided_by: strawberry.ID | None = strawberry.field(
+        description="The event that voided the restriction's event (e.g. a judgment quashed), if any."
+    )
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> ChangedMeasure:
@@ -124,18 +154,28 @@ class ChangedMeasure:
 
 @strawberry.type(description="A change of a party's restrictions, committed in one write.")
 class Change:
-    id: strawberry.ID
-    subject: strawberry.ID
-    subject_type: str | None
-    subject_name: str | None
+    id: strawberry.ID = strawberry.field(
+        description="The change's id: the data version of its write and the subject."
+    )
+    subject: strawberry.ID = strawberry.field(description="The party whose standing changed.")
+    subject_type: str | None = strawberry.field(
+        description="The party's node type: enterprise, person or agency."
+    )
+    subject_name: str | None = strawberry.field(description="The party's name.")
     change: str = strawberry.field(
         description="RESTRICTED, RESTORED, INCENTIVE_GRANTED, INCENTIVE_WITHDRAWN or UPDATED."
     )
-    before: Standing
-    after: Standing
-    added: list[ChangedMeasure]
-    lifted: list[ChangedMeasure]
-    reason: str
+    before: Standing = strawberry.field(description="The party's standing before the write.")
+    after: Standing = strawberry.field(description="The party's standing after the write.")
+    added: list[ChangedMeasure] = strawberry.field(
+        description="The measures that arose in the write."
+    )
+    lifted: list[ChangedMeasure] = strawberry.field(
+        description="The measures that ended, were voided or are no longer derived after the write."
+    )
+    reason: str = strawberry.field(
+        description="Why the standing changed: each measure added or lifted, its rule, legal basis and event."
+    )
     data_version: str = strawberry.field(description="The write that made the change.")
     on: dt.date = strawberry.field(description="The day the standings are judged on.")
 
@@ -158,20 +198,24 @@ class Change:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A change and its cursor.")
 class ChangeEdge:
-    node: Change
-    cursor: str
+    node: Change = strawberry.field(description="The change.")
+    cursor: str = strawberry.field(
+        description="Where this change is in the feed: pass it as `after` to read on."
+    )
 
 
 @strawberry.type(description="A change delivered to a watch (in the outbox).")
 class Alert:
     id: strawberry.ID = strawberry.field(description="Also the webhook's Idempotency-Key.")
-    watch_id: strawberry.ID
+    watch_id: strawberry.ID = strawberry.field(description="The watch the alert was raised for.")
     status: str = strawberry.field(description="PENDING, SENT, FAILED, or FEED_ONLY (no webhook).")
     via_role: str | None = strawberry.field(description="The office through which it reached.")
-    via_enterprise: strawberry.ID | None
-    change: Change
+    via_enterprise: strawberry.ID | None = strawberry.field(
+        description="The enterprise in which that office is held (OFFICE_HOLDERS watches)."
+    )
+    change: Change = strawberry.field(description="The change the alert reports.")
 
     @classmethod
     def of(cls, record: MonitorRecord) -> Alert:
@@ -197,10 +241,10 @@ class Alert:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A page of the change feed (Relay connection), oldest first.")
 class ChangeConnection:
-    edges: list[ChangeEdge]
-    page_info: PageInfo
+    edges: list[ChangeEdge] = strawberry.field(description="The changes of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the feed.")
     data_version: str = strawberry.field(
         description="The store's data version now: pass it as `since` to read on from here."
     )
@@ -209,25 +253,35 @@ class ChangeConnection:
 # --- grades ------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="A fact that put an enterprise in its grade.")
 class GradeReason:
-    condition: str
-    text: str
-    restriction: Reason | None
-    event_id: strawberry.ID | None
+    condition: str = strawberry.field(
+        description="The grade's condition it meets: measures_in_force, events_within, incentives_in_force or always."
+    )
+    text: str = strawberry.field(description="The reason in words.")
+    restriction: Reason | None = strawberry.field(
+        description="The restriction in force that meets the condition, if the reason is one."
+    )
+    event_id: strawberry.ID | None = strawberry.field(
+        description="The event that meets the condition, if the reason is one."
+    )
 
 
 @strawberry.type(description="The credit grade of an enterprise on a day (seed 003 §(七)).")
 class CreditGrade:
-    subject: strawberry.ID
-    grade: str
-    title: str
+    subject: strawberry.ID = strawberry.field(description="The enterprise graded.")
+    grade: str = strawberry.field(description="The grade: A, B, C or D.")
+    title: str = strawberry.field(
+        description="The grade's title from grades.yaml (e.g. 严重失信 — 提高抽查比例和频次 …)."
+    )
     inspection_ratio: float = strawberry.field(
         description="The share of the grade's enterprises drawn in a random inspection."
     )
-    as_of: dt.date
-    reasons: list[GradeReason]
-    data_version: str
+    as_of: dt.date = strawberry.field(description="The day the grade is judged on.")
+    reasons: list[GradeReason] = strawberry.field(description="Why the enterprise has the grade.")
+    data_version: str = strawberry.field(
+        description="The store's data version the grade was judged at."
+    )
 
     @classmethod
     def of(cls, g: DomainGrade) -> CreditGrade:
@@ -252,16 +306,18 @@ class CreditGrade:
         )
 
 
-@strawberry.type
+@strawberry.type(description="A credit grade and its cursor.")
 class CreditGradeEdge:
-    node: CreditGrade
-    cursor: str
+    node: CreditGrade = strawberry.field(description="The credit grade.")
+    cursor: str = strawberry.field(
+        description="Where this enterprise is in the list: pass it as `after` to read on."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A page of credit grades (Relay connection), in enterprise id order.")
 class CreditGradeConnection:
-    edges: list[CreditGradeEdge]
-    page_info: PageInfo
+    edges: list[CreditGradeEdge] = strawberry.field(description="The grades of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
 
 
 # --- watches, notices, feedback, commitments ------------------------------------------------
@@ -269,14 +325,22 @@ class CreditGradeConnection:
 
 @strawberry.type(description="A watch: changes of the parties it covers become alerts.")
 class Watch:
-    id: strawberry.ID
-    target: strawberry.ID
-    scope: WatchScope
-    owner: str
-    webhook: str | None
-    label: str | None
-    inbox: bool
-    active: bool
+    id: strawberry.ID = strawberry.field(
+        description="The watch's id (pass it to `unwatch` or `alerts`)."
+    )
+    target: strawberry.ID = strawberry.field(description="The party watched.")
+    scope: WatchScope = strawberry.field(description="What the watch covers.")
+    owner: str = strawberry.field(
+        description="The principal who registered the watch; only it sees the watch and its alerts."
+    )
+    webhook: str | None = strawberry.field(
+        description="Where alerts are POSTed; null: the feed (`alerts`) only."
+    )
+    label: str | None = strawberry.field(description="The owner's label for the watch.")
+    inbox: bool = strawberry.field(
+        description="The webhook is the party's own inbox: notices addressed to it go there too."
+    )
+    active: bool = strawberry.field(description="False once the watch is stopped (`unwatch`).")
 
     @classmethod
     def of(cls, record: MonitorRecord) -> Watch:
@@ -298,18 +362,28 @@ class Watch:
     "to notify, or a removal notice (公司法 第一百七十八条第三款)."
 )
 class Notification:
-    id: strawberry.ID
-    addressee: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The notice's id (pass it to `acknowledgeNotification`)."
+    )
+    addressee: strawberry.ID = strawberry.field(
+        description="The agency or enterprise the notice is addressed to."
+    )
     notice: str = strawberry.field(description="NOTIFICATION_DUTY or REMOVAL.")
-    title: str
+    title: str = strawberry.field(description="The notice's title.")
     status: str = strawberry.field(description="PENDING, SENT or ACKNOWLEDGED.")
-    due: dt.date | None
-    measure: str | None
-    person: strawberry.ID | None
-    role: str | None
-    legal_basis: str | None
-    acknowledged_by: str | None
-    overdue: bool
+    due: dt.date | None = strawberry.field(description="The day by which the addressee is to act.")
+    measure: str | None = strawberry.field(description="The measure the notice is about.")
+    person: strawberry.ID | None = strawberry.field(
+        description="The barred person (removal notices)."
+    )
+    role: str | None = strawberry.field(
+        description="The office the barred person holds in the addressee (removal notices)."
+    )
+    legal_basis: str | None = strawberry.field(description="The legal basis of the duty.")
+    acknowledged_by: str | None = strawberry.field(
+        description="Who acknowledged the notice, once acknowledged."
+    )
+    overdue: bool = strawberry.field(description="Not acknowledged, and the due day has passed.")
 
     @classmethod
     def of(cls, record: MonitorRecord, today: dt.date) -> Notification:
@@ -333,14 +407,14 @@ class Notification:
 
 @strawberry.type(description="What an approval system did with a decision (反馈).")
 class Feedback:
-    id: strawberry.ID
-    subject: strawberry.ID
-    measure: str
-    agency: strawberry.ID
-    date: dt.date
-    matter: str
-    case_number: str | None
-    data_version: str
+    id: strawberry.ID = strawberry.field(description="The report's id.")
+    subject: strawberry.ID = strawberry.field(description="The party the decision was about.")
+    measure: str = strawberry.field(description="The measure applied (or incentive granted).")
+    agency: strawberry.ID = strawberry.field(description="The agency that acted.")
+    date: dt.date = strawberry.field(description="The day it acted.")
+    matter: str = strawberry.field(description="The matter decided (e.g. the licence applied for).")
+    case_number: str | None = strawberry.field(description="The agency's case number.")
+    data_version: str = strawberry.field(description="The dataVersion of the decision acted on.")
 
     @classmethod
     def of(cls, record: MonitorRecord) -> Feedback:
@@ -357,97 +431,127 @@ class Feedback:
         )
 
 
-@strawberry.type
+@strawberry.type(
+    description="How many feedback reports one agency made on one measure in a month (反馈统计)."
+)
 class FeedbackCount:
-    measure: str
-    agency: strawberry.ID
-    month: str
-    count: int
+    measure: str = strawberry.field(description="The measure.")
+    agency: strawberry.ID = strawberry.field(description="The agency that reported.")
+    month: str = strawberry.field(description="The month, YYYY-MM.")
+    count: int = strawberry.field(description="The number of reports.")
 
 
-@strawberry.type
+@strawberry.type(description="A finding that a credit commitment was broken (违背信用承诺).")
 class CommitmentBreach:
-    id: strawberry.ID
-    date: dt.date
+    id: strawberry.ID = strawberry.field(description="The COMMITMENT_BREACHED event.")
+    date: dt.date = strawberry.field(description="The day the breach was found.")
 
 
 @strawberry.type(description="A credit commitment (信用承诺) and how it was performed.")
 class Commitment:
-    id: strawberry.ID
-    matter: str
-    date: dt.date
-    authority: strawberry.ID | None
-    entails: str
-    deadline: dt.date | None
+    id: strawberry.ID = strawberry.field(description="The CREDIT_COMMITMENT event.")
+    matter: str = strawberry.field(description="What was promised (承诺事项).")
+    date: dt.date = strawberry.field(description="The day the commitment was made.")
+    authority: strawberry.ID | None = strawberry.field(
+        description="The agency the commitment was made to."
+    )
+    entails: str = strawberry.field(
+        description="What breaking it entails (违诺后果): credit_record, joint_punishment or procurement_ban."
+    )
+    deadline: dt.date | None = strawberry.field(description="The last day for performing it.")
     status: str = strawberry.field(description="IN_FORCE, KEPT or BREACHED.")
-    breaches: list[CommitmentBreach]
+    breaches: list[CommitmentBreach] = strawberry.field(
+        description="The breaches found (voided ones left out)."
+    )
 
 
 # --- mutations' inputs and payloads -----------------------------------------------------------
 
 
-@strawberry.input
+@strawberry.input(description="A watch to register.")
 class WatchInput:
-    subject_id: strawberry.ID
-    scope: WatchScope = WatchScope.SUBJECT
+    subject_id: strawberry.ID = strawberry.field(description="The party to watch.")
+    scope: WatchScope = strawberry.field(
+        default=WatchScope.SUBJECT, description="What the watch covers (default: the party itself)."
+    )
     webhook: str | None = strawberry.field(
         default=None, description="Where alerts are POSTed (signed with `secret`)."
     )
     secret: str | None = strawberry.field(
         default=None, description="The HMAC-SHA256 signing secret; never shown again."
     )
-    label: str | None = None
+    label: str | None = strawberry.field(
+        default=None, description="A label of the caller's choosing."
+    )
     inbox: bool = strawberry.field(
         default=False,
         description="The webhook is the party's own inbox: notices addressed to it are "
         "delivered there too (role: steward).",
     )
-    client_mutation_id: str | None = None
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `watch` or `unwatch`.")
 class WatchPayload:
-    watch: Watch
-    client_mutation_id: str | None
+    watch: Watch = strawberry.field(description="The watch, as it now stands.")
+    client_mutation_id: str | None = strawberry.field(
+        description="The clientMutationId given in the input, unchanged."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A watch to stop.")
 class UnwatchInput:
-    watch_id: strawberry.ID
-    client_mutation_id: str | None = None
+    watch_id: strawberry.ID = strawberry.field(
+        description="The watch to stop (one of the caller's)."
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="What an approval system did with a decision (反馈).")
 class FeedbackInput:
-    subject_id: strawberry.ID
-    measure: Measure
-    agency_id: strawberry.ID
-    date: dt.date
-    matter: str
+    subject_id: strawberry.ID = strawberry.field(description="The party the decision was about.")
+    measure: Measure = strawberry.field(description="The measure applied (or incentive granted).")
+    agency_id: strawberry.ID = strawberry.field(description="The agency that acted.")
+    date: dt.date = strawberry.field(description="The day it acted.")
+    matter: str = strawberry.field(description="The matter decided (e.g. the licence applied for).")
     data_version: str = strawberry.field(description="The dataVersion of the decision acted on.")
-    case_number: str | None = None
+    case_number: str | None = strawberry.field(
+        default=None, description="The agency's case number."
+    )
     client_mutation_id: str | None = strawberry.field(
         default=None, description="Sent again on a retry, the report is recorded once."
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `recordFeedback`.")
 class RecordFeedbackPayload:
-    feedback: Feedback
-    client_mutation_id: str | None
+    feedback: Feedback = strawberry.field(description="The report as recorded.")
+    client_mutation_id: str | None = strawberry.field(
+        description="The clientMutationId given in the input, unchanged."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A notice to acknowledge.")
 class AcknowledgeNotificationInput:
-    notification_id: strawberry.ID
-    note: str | None = None
-    client_mutation_id: str | None = None
+    notification_id: strawberry.ID = strawberry.field(description="The notice acknowledged.")
+    note: str | None = strawberry.field(
+        default=None, description="A note kept with the acknowledgement (e.g. what was done)."
+    )
+    client_mutation_id: str | None = strawberry.field(
+        default=None, description="Any string; returned unchanged in the result."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of `acknowledgeNotification`.")
 class AcknowledgeNotificationPayload:
-    notification: Notification
-    client_mutation_id: str | None
+    notification: Notification = strawberry.field(description="The notice, now ACKNOWLEDGED.")
+    client_mutation_id: str | None = strawberry.field(
+        description="The clientMutationId given in the input, unchanged."
+    )
 
 
 def _owner(ctx: ApiContext) -> str:
@@ -464,10 +568,23 @@ class MonitoringQuery:
     def changes(
         self,
         info: Info,
-        since: str,
-        first: int | None = None,
-        after: str | None = None,
-        subject_ids: list[strawberry.ID] | None = None,
+        since: Annotated[
+            str,
+            strawberry.argument(
+                description='The data version to read on from ("0": from the start).'
+            ),
+        ],
+        first: Annotated[
+            int | None, strawberry.argument(description="How many changes (1–500, default 100).")
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="The cursor of the last change already read."),
+        ] = None,
+        subject_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only the changes of these parties (default: all)."),
+        ] = None,
     ) -> ChangeConnection:
         ctx = info.context
         ctx.require(Right.READ)
@@ -503,7 +620,13 @@ class MonitoringQuery:
         "the inspection ratio of the grade (graph_schema/supervision/grades.yaml)."
     )
     def credit_grade(
-        self, info: Info, subject_id: strawberry.ID, as_of: dt.date | None = None
+        self,
+        info: Info,
+        subject_id: Annotated[strawberry.ID, strawberry.argument(description="The enterprise.")],
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day to judge the grade on (default: today)."),
+        ] = None,
     ) -> CreditGrade:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -513,10 +636,20 @@ class MonitoringQuery:
     def credit_grades(
         self,
         info: Info,
-        grade: str,
-        as_of: dt.date | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        grade: Annotated[str, strawberry.argument(description="The grade: A, B, C or D.")],
+        as_of: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day to judge the grades on (default: today)."),
+        ] = None,
+        first: Annotated[
+            int | None, strawberry.argument(description="How many enterprises (1–500, default 50).")
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The cursor (enterprise id) of the last enterprise already read."
+            ),
+        ] = None,
     ) -> CreditGradeConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -541,9 +674,16 @@ class MonitoringQuery:
     def alerts(
         self,
         info: Info,
-        watch_id: strawberry.ID,
-        first: int | None = None,
-        after: str | None = None,
+        watch_id: Annotated[
+            strawberry.ID, strawberry.argument(description="One of the caller's watches.")
+        ],
+        first: Annotated[
+            int | None, strawberry.argument(description="How many alerts (1–500, default 100).")
+        ] = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="The cursor of the last alert already read."),
+        ] = None,
     ) -> list[Alert]:
         ctx = info.context
         ctx.require(Right.CHECK)
@@ -566,9 +706,24 @@ class MonitoringQuery:
     def notifications(
         self,
         info: Info,
-        addressee_id: strawberry.ID | None = None,
-        status: str | None = None,
-        overdue_on: dt.date | None = None,
+        addressee_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the notices addressed to this party (default: all)."
+            ),
+        ] = None,
+        status: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the notices in this status: PENDING, SENT or ACKNOWLEDGED."
+            ),
+        ] = None,
+        overdue_on: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="Only the notices not acknowledged and past due on this day."
+            ),
+        ] = None,
     ) -> list[Notification]:
         ctx = info.context
         ctx.require(Right.READ)
@@ -597,7 +752,15 @@ class MonitoringQuery:
 
     @strawberry.field(description="A party's credit commitments and their performance.")
     def commitments(
-        self, info: Info, subject_id: strawberry.ID, on: dt.date | None = None
+        self,
+        info: Info,
+        subject_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The enterprise or person.")
+        ],
+        on: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The day to judge performance on (default: today)."),
+        ] = None,
     ) -> list[Commitment]:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -631,7 +794,16 @@ class MonitoringMutation:
         "(OFFICE_HOLDERS), or both (ALL): each change becomes an alert, in the feed and, "
         "with a webhook, POSTed signed (X-Creditgraph-Signature) with an Idempotency-Key."
     )
-    def watch(self, info: Info, input: WatchInput) -> WatchPayload:
+    def watch(
+        self,
+        info: Info,
+        input: Annotated[
+            WatchInput,
+            strawberry.argument(
+                description="The party, the scope and the webhook, and the client mutation id."
+            ),
+        ],
+    ) -> WatchPayload:
         ctx = info.context
         ctx.require(Right.WRITE if input.inbox else Right.CHECK)
         ctx.writing = True
@@ -647,7 +819,13 @@ class MonitoringMutation:
         return WatchPayload(watch=Watch.of(record), client_mutation_id=input.client_mutation_id)
 
     @strawberry.mutation(description="Stop a watch (its past alerts stay).")
-    def unwatch(self, info: Info, input: UnwatchInput) -> WatchPayload:
+    def unwatch(
+        self,
+        info: Info,
+        input: Annotated[
+            UnwatchInput, strawberry.argument(description="The watch, and the client mutation id.")
+        ],
+    ) -> WatchPayload:
         ctx = info.context
         ctx.require(Right.CHECK)
         ctx.writing = True
@@ -657,7 +835,14 @@ class MonitoringMutation:
     @strawberry.mutation(
         description="Report what was done with a decision (反馈): kept with its dataVersion."
     )
-    def record_feedback(self, info: Info, input: FeedbackInput) -> RecordFeedbackPayload:
+    def record_feedback(
+        self,
+        info: Info,
+        input: Annotated[
+            FeedbackInput,
+            strawberry.argument(description="The report, and the client mutation id."),
+        ],
+    ) -> RecordFeedbackPayload:
         ctx = info.context
         ctx.require(Right.CHECK)
         ctx.writing = True
@@ -678,7 +863,12 @@ class MonitoringMutation:
 
     @strawberry.mutation(description="The addressee confirms a notice (→ ACKNOWLEDGED).")
     def acknowledge_notification(
-        self, info: Info, input: AcknowledgeNotificationInput
+        self,
+        info: Info,
+        input: Annotated[
+            AcknowledgeNotificationInput,
+            strawberry.argument(description="The notice, and the client mutation id."),
+        ],
     ) -> AcknowledgeNotificationPayload:
         ctx = info.context
         ctx.require(Right.READ)
@@ -692,7 +882,7 @@ class MonitoringMutation:
         )
 
 
-@strawberry.type
+@strawberry.type(description="Live feeds, over WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="Changes as they are committed (of these parties, or of all), over "
@@ -701,7 +891,10 @@ class Subscription:
     async def decision_changed(
         self,
         info: Info,
-        subject_ids: list[strawberry.ID] | None = None,
+        subject_ids: Annotated[
+            list[strawberry.ID] | None,
+            strawberry.argument(description="Only the changes of these parties (default: all)."),
+        ] = None,
         since: Annotated[
             str | None,
             strawberry.argument(

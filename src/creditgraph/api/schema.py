@@ -426,10 +426,19 @@ class OperationLabel(SchemaExtension):
         yield
 
 
+def _merged(name: str, types: tuple[type, ...]) -> type:
+    """``merge_types``, keeping the first type's description (merge_types drops it)."""
+    merged: Any = merge_types(name, types)
+    merged.__strawberry_definition__.description = cast(
+        Any, types[0]
+    ).__strawberry_definition__.description
+    return cast(type, merged)
+
+
 def build_schema() -> CreditGraphSchema:
     # the monitoring fields live in their own module (creditgraph.api.monitoring)
-    query = merge_types("Query", (Query, MonitoringQuery))
-    mutation = merge_types("Mutation", (Mutation, MonitoringMutation))
+    query = _merged("Query", (Query, MonitoringQuery))
+    mutation = _merged("Mutation", (Mutation, MonitoringMutation))
     return CreditGraphSchema(
         query=query,
         mutation=mutation,
