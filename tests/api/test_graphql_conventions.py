@@ -303,7 +303,7 @@ def test_old_mutation_arguments_are_marked_deprecated_in_the_schema() -> None:
           "other"}),
         ("Agency", "level", "AgencyLevel",
          {"national", "province", "city", "county", "township", "other"}),
-        ("Reason", "effect", "Effect", {"BAR", "REVIEW"}),
+        ("Reason", "effect", "Effect", {"BAR", "REVIEW", "INCENTIVE", "VETO", "GRADE"}),
     ],
 )
 def test_closed_vocabularies_are_enums_with_the_contract_values(
