@@ -199,13 +199,14 @@ class Decisions:
         person_id = person.id
         if enterprise_id is not None:
             enterprise_id = self._require(enterprise_id, "enterprise").id
+        in_force = self.store.restrictions(subject=person_id, active_on=on)
         reasons = _ordered(
             (
-                *self._reasons(person_id, on, role=role, enterprise_id=enterprise_id),
+                *self._reasons(in_force, person_id, on, role=role, enterprise_id=enterprise_id),
                 *self._office_facts(person, role, on),
             )
         )
-        incentives, withheld = self._incentives(person_id, on, reasons)
+        incentives, withheld = self._incentives(in_force, reasons)
         return Decision(
             _verdict(reasons),
             person_id,
@@ -225,13 +226,14 @@ class Decisions:
             )
         subject = self._require(subject_id)
         subject_id = subject.id
+        in_force = self.store.restrictions(subject=subject_id, active_on=on)
         reasons = _ordered(
             (
-                *self._reasons(subject_id, on, activity=activity),
+                *self._reasons(in_force, subject_id, on, activity=activity),
                 *self._registry_status(subject, activity, on),
             )
         )
-        incentives, withheld = self._incentives(subject_id, on, reasons)
+        incentives, withheld = self._incentives(in_force, reasons)
         return Decision(
             _verdict(reasons),
             subject_id,
@@ -289,9 +291,10 @@ class Decisions:
         if enterprise_id is not None:
             enterprise_id = self._require(enterprise_id, "enterprise").id
         holder, entries = persons_holding(self.store, number, name)
+        in_force = self.store.restrictions(subject=holder.id, active_on=on) if holder else []
         reasons = (
             [
-                *self._reasons(holder.id, on, role=role, enterprise_id=enterprise_id),
+                *self._reasons(in_force, holder.id, on, role=role, enterprise_id=enterprise_id),
                 *self._office_facts(holder, role, on),
             ]
             if holder
@@ -306,7 +309,7 @@ class Decisions:
         reasons.sort(key=_reason_order)
         # incentives are the registry person's own; a published entry grants none
         incentives, withheld = (
-            self._incentives(holder.id, on, tuple(reasons)) if holder else ((), ())
+            self._incentives(in_force, tuple(reasons)) if holder else ((), ())
         )
         return Decision(
             _verdict(reasons),
@@ -321,12 +324,12 @@ class Decisions:
         )
 
     def _incentives(
-        self, subject_id: str, on: dt.date, reasons: Sequence[Reason]
+        self, in_force: Sequence[Restriction], reasons: Sequence[Reason]
     ) -> tuple[tuple[Reason, ...], tuple[Reason, ...]]:
         """(incentives granted, why the incentives in force are withheld): 一票否决 by a
         confirmed vetoing measure in force, or by the DENY itself."""
         incentives, vetoes = [], []
-        for restriction in self.store.restrictions(subject=subject_id, active_on=on):
+        for restriction in in_force:
             measure = self.schema.measures.get(restriction.measure)
             if measure is None:
                 continue
@@ -354,6 +357,7 @@ class Decisions:
 
     def _reasons(
         self,
+        in_force: Sequence[Restriction],
         subject_id: str,
         on: dt.date,
         *,
@@ -363,7 +367,7 @@ class Decisions:
     ) -> tuple[Reason, ...]:
         reasons = []
         identity_rels = self.schema.identity_rels()
-        for restriction in self.store.restrictions(subject=subject_id, active_on=on):
+        for restriction in in_force:
             effect = self._effect(restriction, role=role, activity=activity)
             if effect is None:
                 continue
