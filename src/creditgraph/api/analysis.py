@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from creditgraph.api import checks
 from creditgraph.api.access import Right
 from creditgraph.api.context import ApiContext, missing
 from creditgraph.api.enums import Rel
@@ -223,11 +224,8 @@ def k_shortest_paths(
             rels=rels,
             deadline=ctx.deadline,
         )
-    except UnknownId:
-        for node_id in (from_id, to_id):
-            if ctx.node(node_id) is None:
-                raise missing(node_id) from None
-        raise
+    except UnknownId as exc:
+        raise checks.unknown(ctx, exc, from_id, to_id) from None
     ctx.touch_nodes(
         info, ctx.fetch_nodes({from_id, to_id, *(n for p in found for n in p.nodes)}).values()
     )

@@ -59,7 +59,7 @@ from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
 from creditgraph.service import investigation as inv
 from creditgraph.service.decisions import person_by_number
-from creditgraph.service.errors import InvalidArgument, LimitExceeded, ServiceError, UnknownId
+from creditgraph.service.errors import InvalidArgument, LimitExceeded, UnknownId
 
 if TYPE_CHECKING:
     Info = strawberry.Info[ApiContext, None]
@@ -145,8 +145,6 @@ def _node_or_null(info: Info, node_id: str) -> Node | None:
     return node_view(info, node)
 
 
-BY_NUMBER = "by identity number"
-
 
 def _resolved(ctx: ApiContext, node_id: str) -> str:
     """The id a caller's id stands for: an alias (a later id of the same identity number)
@@ -158,10 +156,6 @@ def _resolved(ctx: ApiContext, node_id: str) -> str:
 def _one_of(person_id: object, id_number: object) -> None:
     if (person_id is None) == (id_number is None):
         raise InvalidArgument("give exactly one of the person's id and idNumber")
-
-
-def _unknown(ctx: ApiContext, exc: UnknownId, *ids: str | None) -> ServiceError:
-    return checks.unknown(ctx, exc, *ids)
 
 
 def _root_key(info: Info) -> str:
@@ -377,7 +371,7 @@ class Query:
         holder = person_by_number(ctx.store, id_number)
         if holder is None:
             return None
-        ctx.touch(info, [holder.id], how=BY_NUMBER)
+        ctx.touch(info, [holder.id], how=checks.BY_NUMBER)
         return Person(record=holder)
 
     @strawberry.field(
@@ -664,7 +658,7 @@ class Query:
                 deadline=ctx.deadline,
             )
         except UnknownId as exc:
-            raise _unknown(ctx, exc, from_id, to_id) from None
+            raise checks.unknown(ctx, exc, from_id, to_id) from None
         # the question itself reads the two parties, whether or not they are connected
         ctx.touch_nodes(
             info, ctx.fetch_nodes({from_id, to_id, *(n for p in found for n in p.nodes)}).values()
@@ -772,7 +766,7 @@ class Query:
                 deadline=ctx.deadline,
             )
         except UnknownId as exc:
-            raise _unknown(ctx, exc, agency_id, official_id) from None
+            raise checks.unknown(ctx, exc, agency_id, official_id) from None
         asked = {i for i in (agency_id, official_id) if i is not None}
         ctx.touch_nodes(
             info, ctx.fetch_nodes({*asked, *(n for c in found for n in c.path.nodes)}).values()
