@@ -92,13 +92,18 @@ def _serve(
     banner: list[str],
 ) -> None:
     from creditgraph.api.app import create_app, create_state
+    from creditgraph.monitoring.calendar import DailyCalendar, Workers
     from creditgraph.monitoring.delivery import Deliverer
 
     _check_address(host, port)
     state = create_state(store, settings, policy)
     # the outbox: alerts and notices committed with their changes are delivered from here,
     # including those a previous server left undelivered
-    state.deliverer = Deliverer(store, poll_interval=settings.delivery_poll_s)
+    # and the calendar step (bars that begin or run out) runs now and then once a day
+    state.deliverer = Workers(
+        Deliverer(store, poll_interval=settings.delivery_poll_s),
+        DailyCalendar(store, today=state.today),
+    )
     app = create_app(state, close_store=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(

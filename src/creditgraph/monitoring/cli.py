@@ -1,4 +1,5 @@
-"""The monitoring sub-commands of ``creditgraph``: grade, changes, watch, notices, feedback.
+"""The monitoring sub-commands of ``creditgraph``: grade, changes, watch, notices, feedback,
+monitor (the calendar step).
 
 Registered by ``creditgraph.cli``, whose store handling and exit codes they share (2 for
 input the caller can fix, 1 for an unreachable store). ``creditgraph.cli`` is imported
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from creditgraph.monitoring.calendar import Calendar
 from creditgraph.monitoring.grades import Grades
 from creditgraph.monitoring.service import SCOPES, Monitoring, public_watch
 from creditgraph.settings import today
@@ -240,4 +242,30 @@ def feedback(
             click.echo(f"{record.id}: feedback recorded (data version {data_version})")
 
 
-COMMANDS: tuple[click.Command, ...] = (grade, changes, watch, notices, feedback)
+@click.command()
+@click.option(
+    "--today", "day", type=DATE, help="The day to judge (default today, or CREDITGRAPH_TODAY)."
+)
+@_json_option
+@_store_option
+def monitor(day: dt.date | None, as_json: bool, store_url: str) -> None:
+    """The calendar step: changes of watched parties made by the calendar alone (a bar that
+    begins, or runs out after its last day) since the step last ran, into the feed and the
+    outbox. `creditgraph serve` runs it at start and once a day; running it twice for a day
+    changes nothing."""
+    with _opened(store_url) as store:
+        done = Calendar(store).run(day or today())
+        if as_json:
+            _print_json(done.to_json())
+            return
+        if done.already_done:
+            click.echo(f"calendar: {done.today} was already judged (last run {done.since})")
+            return
+        since = done.since.isoformat() if done.since else "never (only today judged)"
+        click.echo(
+            f"calendar: {done.today} judged (last run {since}): {done.changes} changes, "
+            f"{done.alerts} alerts, {done.notices} notices (data version {done.data_version})"
+        )
+
+
+COMMANDS: tuple[click.Command, ...] = (grade, changes, watch, notices, feedback, monitor)

@@ -89,7 +89,7 @@ def standing(
     }
 
 
-def _summary(r: Restriction) -> dict[str, Any]:
+def summary(r: Restriction) -> dict[str, Any]:
     return {
         "id": r.id,
         "measure": r.measure,
@@ -109,7 +109,7 @@ def _summary(r: Restriction) -> dict[str, Any]:
     }
 
 
-def _kind(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+def change_kind(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     added = set(after["measures"]) - set(before["measures"])
     removed = set(before["measures"]) - set(after["measures"])
     if added:
@@ -123,10 +123,11 @@ def _kind(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     return "UPDATED"
 
 
-def _reason(kind: str, added: list[Restriction], lifted: list[Restriction]) -> str:
-    def describe(r: Restriction) -> str:
-        return f"{r.measure} ({r.rule}; {r.legal_basis}) from {r.event_kind} {r.event_id}"
+def describe(r: Restriction) -> str:
+    return f"{r.measure} ({r.rule}; {r.legal_basis}) from {r.event_kind} {r.event_id}"
 
+
+def _reason(kind: str, added: list[Restriction], lifted: list[Restriction]) -> str:
     parts = [f"new: {describe(r)}" for r in added]
     for r in lifted:
         how = (
@@ -140,7 +141,7 @@ def _reason(kind: str, added: list[Restriction], lifted: list[Restriction]) -> s
     return f"{kind}: " + "; ".join(parts) if parts else kind
 
 
-def _key(*parts: str) -> str:
+def key(*parts: str) -> str:
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
@@ -200,7 +201,7 @@ def react(
             and before_by_id[r.id].in_force_on(today)
             and not r.in_force_on(today)
         ] + [r for r in was if r.id not in after_by_id and r.in_force_on(today)]
-        kind = _kind(before, after)
+        kind = change_kind(before, after)
         node = nodes.get(subject)
         change = MonitorRecord(
             kind=CHANGE,
@@ -215,8 +216,8 @@ def react(
                 "change": kind,
                 "before": before,
                 "after": after,
-                "added": [_summary(r) for r in added],
-                "lifted": [_summary(r) for r in lifted],
+                "added": [summary(r) for r in added],
+                "lifted": [summary(r) for r in lifted],
                 "reason": _reason(kind, added, lifted),
                 "data_version": str(version),
                 "on": today.isoformat(),
@@ -226,10 +227,41 @@ def react(
         records.append(change)
         records.extend(_duty_notices(became, before_by_id, config.duty_notices, version))
 
+    records.extend(outbox(view, schema, changes, touched, version=version, today=today))
+    return attach_inboxes(view, records)
+
+
+class OutboxView(Protocol):
+    def links_of(
+        self, node_id: str, rels: frozenset[str], direction: str
+    ) -> Sequence[Link]: ...
+
+    def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]: ...
+
+
+def outbox(
+    view: OutboxView,
+    schema: GraphSchema,
+    changes: Mapping[str, MonitorRecord],
+    touched: Mapping[str, tuple[Sequence[Restriction], Sequence[Restriction]]],
+    *,
+    version: int,
+    today: dt.date,
+) -> list[MonitorRecord]:
+    """What the changes of the feed send out: removal notices for the persons newly barred
+    from an office they hold, and an alert per watch that covers a changed party (also
+    used by the calendar's changes, :mod:`creditgraph.monitoring.calendar`)."""
+    records: list[MonitorRecord] = []
+    subjects = sorted(changes)
     office = _offices(
-        view, schema, [s for s in subjects if (n := nodes.get(s)) and n.type == "person"], today
+        view,
+        schema,
+        [s for s in subjects if changes[s].data.get("subject_type") == "person"],
+        today,
     )
-    records.extend(_removal_notices(changes, touched, office, schema, config, version, today))
+    records.extend(
+        _removal_notices(changes, touched, office, schema, supervision(schema), version, today)
+    )
     targets = sorted(set(subjects) | {link.dst for held in office.values() for link in held})
     watches = view.watches_on(targets) if targets else []
     by_target: dict[str, list[MonitorRecord]] = defaultdict(list)
@@ -254,7 +286,7 @@ def react(
             records.append(
                 MonitorRecord(
                     kind=ALERT,
-                    id=_key(watch.id, change.id),
+                    id=key(watch.id, change.id),
                     subject=subject,
                     status=PENDING if webhook else FEED_ONLY,
                     version=version,
@@ -269,6 +301,11 @@ def react(
                     },
                 )
             )
+    return records
+
+
+def attach_inboxes(view: OutboxView, records: Sequence[MonitorRecord]) -> list[MonitorRecord]:
+    """The notices given the webhook of their addressee's inbox watch, if it has one."""
     # a notice goes to the addressee's own endpoint: an inbox watch (registered by a steward
     # for the agency or enterprise itself); a third party watching the same party gets
     # alerts, never the notices meant for it
@@ -319,7 +356,7 @@ def _duty_notices(
                     "addressee": r.subject,
                     "title": spec.title,
                     "measure": r.measure,
-                    "restriction": _summary(r),
+                    "restriction": summary(r),
                     "concerning": r.event_subject,
                     "attempts": 0,
                     "next_attempt": None,
@@ -330,7 +367,7 @@ def _duty_notices(
 
 
 def _offices(
-    view: ReactView, schema: GraphSchema, persons: Sequence[str], today: dt.date
+    view: OutboxView, schema: GraphSchema, persons: Sequence[str], today: dt.date
 ) -> dict[str, list[Link]]:
     """The offices (role links) each changed person holds today."""
     roles = frozenset(schema.roles) & frozenset(schema.links)
@@ -344,7 +381,7 @@ def _offices(
 
 def _removal_notices(
     changes: Mapping[str, MonitorRecord],
-    touched: Mapping[str, tuple[list[Restriction], list[Restriction]]],
+    touched: Mapping[str, tuple[Sequence[Restriction], Sequence[Restriction]]],
     office: Mapping[str, list[Link]],
     schema: GraphSchema,
     config: Any,
@@ -374,7 +411,7 @@ def _removal_notices(
                 notices.append(
                     MonitorRecord(
                         kind=NOTICE,
-                        id="n:removal:" + _key(r.id, link.rel, link.dst, person),
+                        id="n:removal:" + key(r.id, link.rel, link.dst, person),
                         subject=link.dst,
                         status=PENDING,
                         due=(today + dt.timedelta(days=config.removal.due_days)).isoformat(),
@@ -388,7 +425,7 @@ def _removal_notices(
                             "role": link.rel,
                             "since": link.valid_from.isoformat() if link.valid_from else None,
                             "measure": r.measure,
-                            "restriction": _summary(r),
+                            "restriction": summary(r),
                             "attempts": 0,
                             "next_attempt": None,
                         },

@@ -205,6 +205,20 @@ class GraphStore(Protocol):
         as it is — ids are idempotency keys. Returns how many were new."""
         ...
 
+    def publish_monitor_records(
+        self,
+        records: Sequence[MonitorRecord],
+        *,
+        expected_version: str,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]] = (),
+    ) -> bool:
+        """A write of changes no record write caused (the calendar's: a bar that starts or
+        runs out): in one transaction, if the data version is still ``expected_version``,
+        raise it by one (callers give the records that new version) and insert the records
+        and apply the (kind, id, status, data) updates. False, with nothing written, when
+        another write came first (the caller judges again)."""
+        ...
+
     def update_monitor_record(
         self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
     ) -> MonitorRecord | None:

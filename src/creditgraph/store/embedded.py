@@ -368,6 +368,15 @@ def _monitor_query(
     ]
 
 
+def _update_monitor(
+    conn: sqlite3.Connection, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+) -> None:
+    conn.executemany(
+        "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ?",
+        [(status, _json(data), kind, rid) for kind, rid, status, data in updates],
+    )
+
+
 def _insert_monitor(conn: sqlite3.Connection, records: Sequence[MonitorRecord]) -> int:
     if not records:
         return 0
@@ -1150,6 +1159,25 @@ class EmbeddedStore:
         with self._writing() as conn:
             return _insert_monitor(conn, records)
 
+    # === loop2: the calendar's changes (creditgraph.monitoring.calendar) ===
+    def publish_monitor_records(
+        self,
+        records: Sequence[MonitorRecord],
+        *,
+        expected_version: str,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]] = (),
+    ) -> bool:
+        with self._writing() as conn:
+            (current,) = conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            if str(current) != expected_version:
+                return False
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+            _insert_monitor(conn, records)
+            _update_monitor(conn, updates)
+        return True
+
+    # === end loop2 ===
+
     def update_monitor_record(
         self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
     ) -> MonitorRecord | None:
@@ -1170,10 +1198,7 @@ class EmbeddedStore:
         if not updates:
             return
         with self._writing() as conn:
-            conn.executemany(
-                "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ?",
-                [(status, _json(data), kind, rid) for kind, rid, status, data in updates],
-            )
+            _update_monitor(conn, updates)
 
     def monitor_records(
         self,

@@ -167,6 +167,15 @@ def _monitor(row: Mapping[str, Any]) -> MonitorRecord:
     )
 
 
+def _monitor_update_rows(
+    updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]],
+) -> list[dict[str, Any]]:
+    return [
+        {"key": f"{kind}|{rid}", "status": status, "data": _json(data)}
+        for kind, rid, status, data in updates
+    ]
+
+
 def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
     unique = {(r.kind, r.id): r for r in reversed(records)}  # the first of a key wins
     return [
@@ -639,6 +648,30 @@ class Neo4jStore:
 
         return self._write_transaction(work)
 
+    # === loop2: the calendar's changes (creditgraph.monitoring.calendar) ===
+    def publish_monitor_records(
+        self,
+        records: Sequence[MonitorRecord],
+        *,
+        expected_version: str,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]] = (),
+    ) -> bool:
+        def work(tx: neo4j.Transaction) -> bool:
+            locked = self._run(tx, "import/lock_writer")
+            if str(locked[0]["version"] if locked else 0) != expected_version:
+                return False
+            self._run(tx, "import/bump_version")
+            for part in _chunks(_monitor_rows(records)):
+                self._run(tx, "monitoring/records_insert", rows=list(part))
+            rows = _monitor_update_rows(updates)
+            if rows:
+                self._run(tx, "monitoring/records_update_many", rows=rows)
+            return True
+
+        return self._write_transaction(work)
+
+    # === end loop2 ===
+
     def update_monitor_record(
         self, kind: str, record_id: str, *, status: str | None, data: Mapping[str, Any]
     ) -> MonitorRecord | None:
@@ -656,10 +689,7 @@ class Neo4jStore:
     def update_monitor_records(
         self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
     ) -> None:
-        rows = [
-            {"key": f"{kind}|{rid}", "status": status, "data": _json(data)}
-            for kind, rid, status, data in updates
-        ]
+        rows = _monitor_update_rows(updates)
         if rows:
             self._write_transaction(
                 lambda tx: self._run(tx, "monitoring/records_update_many", rows=rows)
