@@ -335,3 +335,65 @@ def test_server_runs_the_calendar_step_at_start_and_each_day(tmp_path: Path) -> 
         (dt.date(2024, 7, 1), 1, 1),
         (dt.date(2024, 7, 2), 0, 0),
     ]
+
+
+FOOD_RULES = """
+activities:
+  FOOD_LICENCE: 申请食品经营许可
+measures:
+  BAR_FOOD_BUSINESS:
+    bars: {roles: [LEGAL_REPRESENTATIVE, MANAGER], activities: [FOOD_LICENCE]}
+    description: 食品安全严重违法的企业法定代表人五年内不得从事食品生产经营管理工作
+rules:
+  - id: food-safety-law-135
+    title: 食品安全严重违法企业法定代表人从业禁止
+    trigger: {events: [LICENSE_REVOKED], subject: [enterprise]}
+    reach: {path: [{rels: [LEGAL_REPRESENTATIVE], direction: in}], held: event_date}
+    measures: [BAR_FOOD_BUSINESS]
+    window: {end: [{years: 5}]}
+    legal_basis: 食品安全法 第一百三十五条第一款
+    seed: 000 §七(四) 食品安全
+"""
+
+
+def test_rules_change_then_recompute_alerts_the_watcher_of_a_newly_barred_chef(
+    any_store: GraphStore, tmp_path: Path
+) -> None:
+    """The licence was revoked on 2022-01-01 with nobody found responsible: the Company Law
+    bar (three years, and only UNCONFIRMED) is over by 2026-06-01. The city then adopts the food-safety rule (食品安全法 第一百三十五条,
+    no responsibility needed) and the store is recomputed: the chef's bank is told he is
+    barred, by the recompute itself. A recompute that changes nothing tells nobody."""
+    any_store.pinned_today = day("2026-06-01")  # type: ignore[attr-defined]
+    food = uscc("food co")
+    load_records(
+        any_store,
+        [
+            enterprise(food, "某某食品有限公司"),
+            person("p:chef", "王厨"),
+            link("LEGAL_REPRESENTATIVE", "p:chef", food, "2018-01-01"),
+            event("ev:f", "LICENSE_REVOKED", food, "2022-01-01"),
+        ],
+    )
+    watch = Monitoring(any_store).watch("p:chef", owner="bank")
+    version = any_store.data_version()
+    any_store.recompute()
+    assert Monitoring(any_store).changes(version, first=10).records == []
+    assert _alerts(any_store) == []
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "food-safety.yaml").write_text(FOOD_RULES, encoding="utf-8")
+    any_store.schema = default_schema([rules])
+    version = any_store.data_version()
+    any_store.recompute()
+
+    changes = Monitoring(any_store).changes(version, first=10).records
+    assert [c.subject for c in changes] == ["p:chef"]
+    (change,) = changes
+    assert change.data["change"] == "RESTRICTED"
+    assert change.data["before"]["decision"] == "ALLOW"
+    assert change.data["after"]["decision"] == "DENY"  # through 2027-01-01
+    assert [m["measure"] for m in change.data["added"]] == ["BAR_FOOD_BUSINESS"]
+    assert "food-safety-law-135" in change.data["reason"]
+    (alert,) = _alerts(any_store)
+    assert alert.data["watch"] == watch.id and alert.data["change"] == change.data

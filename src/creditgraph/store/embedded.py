@@ -847,6 +847,14 @@ class EmbeddedStore:
     def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
         report = WriteReport()
         with self._writing() as conn:
+            # === loop2: what recompute changed reaches the feed and the outbox (a rules
+            # change); when it equals incremental maintenance, nothing does
+            old = [
+                Restriction.from_stored_json(row[0])
+                for row in conn.execute("SELECT data FROM restrictions")
+            ]
+            new: list[Restriction] = []
+            # === end loop2 ===
             conn.execute("DELETE FROM restrictions")
             event_ids = [row[0] for row in conn.execute("SELECT id FROM events ORDER BY id")]
             view = _SqlView(conn)
@@ -857,7 +865,9 @@ class EmbeddedStore:
                 for event_id in chunk:
                     event = view.event(event_id)
                     if event is not None:
-                        rows.extend(_restriction_row(r) for r in derive(event, view, self.schema))
+                        derived = derive(event, view, self.schema)
+                        new.extend(derived)
+                        rows.extend(_restriction_row(r) for r in derived)
                 conn.executemany(
                     "INSERT INTO restrictions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
@@ -866,6 +876,14 @@ class EmbeddedStore:
                     progress(min(start + step, len(event_ids)), len(event_ids))
             report.events_rederived = len(event_ids)
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+            # === loop2 ===
+            (version,) = conn.execute(
+                "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'"
+            ).fetchone()
+            _insert_monitor(
+                conn, react(view, self.schema, old, new, version=version, today=self.today())
+            )
+            # === end loop2 ===
         return report
 
     # reading -------------------------------------------------------------------------

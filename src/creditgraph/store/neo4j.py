@@ -964,8 +964,17 @@ class Neo4jStore:
                 self._run(tx, "import/lock_writer")
                 if first:
                     self._run(tx, "propagation/restrictions_orphaned")
-                self._rederive(tx, _CypherView(tx, self._cypher, self.schema), chunk, part)
-                self._run(tx, "import/bump_version")
+                # === loop2: what a chunk changed reaches the feed and the outbox (a rules
+                # change), in the chunk's transaction; equal derivations give nothing
+                view = _CypherView(tx, self._cypher, self.schema)
+                old, new = self._rederive(tx, view, chunk, part, monitor=True)
+                (row,) = self._run(tx, "import/bump_version")
+                records = react(
+                    view, self.schema, old, new, version=int(row["version"]), today=self.today()
+                )
+                for rows in _chunks(_monitor_rows(records)):
+                    self._run(tx, "monitoring/records_insert", rows=list(rows))
+                # === end loop2 ===
                 return part
 
             report.add(self._write_transaction(work))
