@@ -22,8 +22,8 @@ from creditgraph.api.types import PageInfo, Reason
 from creditgraph.domain.model import Restriction
 from creditgraph.monitoring.grades import CreditGrade as DomainGrade
 from creditgraph.monitoring.grades import Grades
-from creditgraph.monitoring.react import ACKNOWLEDGED, PENDING, SENT
-from creditgraph.monitoring.service import Monitoring, public_watch
+from creditgraph.monitoring.react import PENDING, SENT
+from creditgraph.monitoring.service import CLOSED, Monitoring, public_watch
 from creditgraph.service.decisions import Reason as DomainReason
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import MonitorRecord
@@ -152,7 +152,18 @@ class ChangedMeasure:
         )
 
 
-@strawberry.type(description="A change of a party's restrictions, committed in one write.")
+@strawberry.type(description="A notice withdrawn because the restriction it announced is gone.")
+class WithdrawnNotice:
+    id: strawberry.ID = strawberry.field(description="The notice (see `notifications`).")
+    reason: str = strawberry.field(
+        description="The restriction, and what voided or ended it (or that it is no longer derived)."
+    )
+
+
+@strawberry.type(
+    description="A change of a party's standing: made by one write, by a recompute, or by "
+    "the calendar (a restriction that begins or runs out; see `creditgraph monitor`)."
+)
 class Change:
     id: strawberry.ID = strawberry.field(
         description="The change's id: the data version of its write and the subject."
@@ -178,6 +189,13 @@ class Change:
     )
     data_version: str = strawberry.field(description="The write that made the change.")
     on: dt.date = strawberry.field(description="The day the standings are judged on.")
+    cause: str = strawberry.field(
+        description="WRITE (records written or recomputed) or CALENDAR (a restriction began "
+        "or ran out, with no write)."
+    )
+    notices_withdrawn: list[WithdrawnNotice] = strawberry.field(
+        description="The notices withdrawn by this change, with why."
+    )
 
     @classmethod
     def of(cls, record: MonitorRecord) -> Change:
@@ -195,6 +213,11 @@ class Change:
             reason=d["reason"],
             data_version=d["data_version"],
             on=dt.date.fromisoformat(d["on"]),
+            cause="CALENDAR" if d.get("cause") == "calendar" else "WRITE",
+            notices_withdrawn=[
+                WithdrawnNotice(id=strawberry.ID(n["id"]), reason=n["reason"])
+                for n in d.get("notices_withdrawn", ())
+            ],
         )
 
 
@@ -370,7 +393,10 @@ class Notification:
     )
     notice: str = strawberry.field(description="NOTIFICATION_DUTY or REMOVAL.")
     title: str = strawberry.field(description="The notice's title.")
-    status: str = strawberry.field(description="PENDING, SENT or ACKNOWLEDGED.")
+    status: str = strawberry.field(
+        description="PENDING, SENT, ACKNOWLEDGED, or WITHDRAWN (the restriction it announced "
+        "was voided, ended early or is no longer derived: nothing is due)."
+    )
     due: dt.date | None = strawberry.field(description="The day by which the addressee is to act.")
     measure: str | None = strawberry.field(description="The measure the notice is about.")
     person: strawberry.ID | None = strawberry.field(
@@ -383,7 +409,12 @@ class Notification:
     acknowledged_by: str | None = strawberry.field(
         description="Who acknowledged the notice, once acknowledged."
     )
-    overdue: bool = strawberry.field(description="Not acknowledged, and the due day has passed.")
+    overdue: bool = strawberry.field(
+        description="Neither acknowledged nor withdrawn, and the due day has passed."
+    )
+    withdrawn_reason: str | None = strawberry.field(
+        description="Why the notice was withdrawn: the restriction, and what voided or ended it."
+    )
 
     @classmethod
     def of(cls, record: MonitorRecord, today: dt.date) -> Notification:
@@ -401,7 +432,8 @@ class Notification:
             role=d.get("role"),
             legal_basis=d.get("legal_basis") or d.get("restriction", {}).get("legal_basis"),
             acknowledged_by=d.get("acknowledged_by"),
-            overdue=record.status != ACKNOWLEDGED and due is not None and due < today,
+            overdue=record.status not in CLOSED and due is not None and due < today,
+            withdrawn_reason=d.get("withdrawn_reason"),
         )
 
 
@@ -715,7 +747,8 @@ class MonitoringQuery:
         status: Annotated[
             str | None,
             strawberry.argument(
-                description="Only the notices in this status: PENDING, SENT or ACKNOWLEDGED."
+                description="Only the notices in this status: PENDING, SENT, ACKNOWLEDGED "
+                "or WITHDRAWN."
             ),
         ] = None,
         overdue_on: Annotated[
@@ -727,8 +760,8 @@ class MonitoringQuery:
     ) -> list[Notification]:
         ctx = info.context
         ctx.require(Right.READ)
-        if status is not None and status not in (PENDING, SENT, ACKNOWLEDGED):
-            raise InvalidArgument("status must be PENDING, SENT or ACKNOWLEDGED")
+        if status is not None and status not in (PENDING, SENT, *CLOSED):
+            raise InvalidArgument("status must be PENDING, SENT, ACKNOWLEDGED or WITHDRAWN")
         found = _service(ctx).notices(
             addressee=str(addressee_id) if addressee_id else None,
             statuses=[status] if status else None,

@@ -224,6 +224,7 @@ class Calendar:
                     "data_version": str(version),
                     "on": today.isoformat(),
                     "cause": "calendar",
+                    "notices_withdrawn": [],
                 },
             )
             touched[subject] = ([], added)

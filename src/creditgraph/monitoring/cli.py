@@ -160,11 +160,14 @@ def watch(
 
 @click.command()
 @click.option("--addressee", help="Only notices to this agency or enterprise.")
-@click.option("--overdue", is_flag=True, help="Only those past due and not acknowledged.")
+@click.option(
+    "--overdue", is_flag=True, help="Only those past due, neither acknowledged nor withdrawn."
+)
 @_json_option
 @_store_option
 def notices(addressee: str | None, overdue: bool, as_json: bool, store_url: str) -> None:
-    """Notices: derived duties to notify, and removal notices, with their status."""
+    """Notices: derived duties to notify, and removal notices, with their status (a notice
+    whose restriction was voided or ended early is WITHDRAWN, with the reason)."""
     with _opened(store_url) as store:
         found = Monitoring(store).notices(
             addressee=addressee, overdue_on=today() if overdue else None
@@ -174,6 +177,8 @@ def notices(addressee: str | None, overdue: bool, as_json: bool, store_url: str)
             return
         for n in found:
             click.echo(f"{n.id} → {n.subject}: {n.data.get('title')} [{n.status}, due {n.due}]")
+            if n.data.get("withdrawn_reason"):
+                click.echo(f"  withdrawn: {n.data['withdrawn_reason']}")
 
 
 @click.command()

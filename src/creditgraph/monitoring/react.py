@@ -33,6 +33,9 @@ SUBJECT, OFFICE_HOLDERS, ALL = "SUBJECT", "OFFICE_HOLDERS", "ALL"
 # outbox statuses: PENDING waits for delivery (or, without a webhook, for the feed reader);
 # SENT was accepted by the receiver; ACKNOWLEDGED (notices) was confirmed by the addressee
 PENDING, SENT, ACKNOWLEDGED, FEED_ONLY = "PENDING", "SENT", "ACKNOWLEDGED", "FEED_ONLY"
+# a notice whose restriction was voided, ended early or is no longer derived: nothing is
+# due any more (never overdue); the notice keeps why
+WITHDRAWN = "WITHDRAWN"
 
 
 class ReactView(GraphView, Protocol):
@@ -47,6 +50,10 @@ class ReactView(GraphView, Protocol):
 
     def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]:
         """The active watches on these parties."""
+        ...
+
+    def open_notices(self) -> list[MonitorRecord]:
+        """The notices not acknowledged nor withdrawn (inside the transaction)."""
         ...
 
 
@@ -177,6 +184,7 @@ def react(
 
     records: list[MonitorRecord] = []
     changes: dict[str, MonitorRecord] = {}
+    withdrawn: dict[str, list[Restriction]] = {}
     config = supervision(schema)
     for subject in subjects:
         was, became = touched[subject]
@@ -203,6 +211,10 @@ def react(
         ] + [r for r in was if r.id not in after_by_id and r.in_force_on(today)]
         kind = change_kind(before, after)
         node = nodes.get(subject)
+        gone = [r for r in became if _newly_gone(r, before_by_id.get(r.id))] + [
+            r for r in was if r.id not in after_by_id
+        ]
+        withdrawn[subject] = gone
         change = MonitorRecord(
             kind=CHANGE,
             id=f"{version}:{subject}",
@@ -221,20 +233,88 @@ def react(
                 "reason": _reason(kind, added, lifted),
                 "data_version": str(version),
                 "on": today.isoformat(),
+                "notices_withdrawn": [],
             },
         )
         changes[subject] = change
         records.append(change)
         records.extend(_duty_notices(became, before_by_id, config.duty_notices, version))
 
+    if any(withdrawn.values()):
+        records.extend(_withdrawals(view, changes, withdrawn, version, after_by_id))
     records.extend(outbox(view, schema, changes, touched, version=version, today=today))
     return attach_inboxes(view, records)
 
 
+def _newly_gone(now: Restriction, before: Restriction | None) -> bool:
+    """Voided, or ended early (repaired, delisted), by this write."""
+    if before is None:
+        return False
+    return (now.voided_by is not None and before.voided_by is None) or (
+        now.ended_by is not None and before.ended_by is None
+    )
+
+
+def _withdrawals(
+    view: ReactView,
+    changes: Mapping[str, MonitorRecord],
+    gone: Mapping[str, list[Restriction]],
+    version: int,
+    after_by_id: Mapping[str, Restriction],
+) -> list[MonitorRecord]:
+    """The open notices announcing a restriction that is gone, as WITHDRAWN (an update of
+    the notice: see :func:`outbox_writes`), each named in its subject's change."""
+    by_restriction = {r.id: r for rs in gone.values() for r in rs}
+    found = []
+    for notice in view.open_notices():
+        rid = str((notice.data.get("restriction") or {}).get("id"))
+        r = by_restriction.get(rid)
+        if r is None:
+            continue
+        if r.voided_by:
+            why = f"voided by {r.voided_by}"
+        elif r.ended_by:
+            why = f"ended early by {r.ended_by}"
+        else:
+            why = "no longer derived" if rid not in after_by_id else "lifted"
+        reason = f"{r.measure} on {r.subject} ({r.rule}; event {r.event_id}) {why}"
+        changes[r.subject].data["notices_withdrawn"].append({"id": notice.id, "reason": reason})
+        found.append(
+            MonitorRecord(
+                NOTICE,
+                notice.id,
+                notice.subject,
+                WITHDRAWN,
+                {
+                    **notice.data,
+                    "withdrawn_reason": reason,
+                    "withdrawn_version": version,
+                    "status_before": notice.status,
+                },
+                notice.due,
+                notice.seq,
+                notice.version,
+            )
+        )
+    return found
+
+
+def outbox_writes(
+    records: Sequence[MonitorRecord],
+) -> tuple[list[MonitorRecord], list[tuple[str, str, str | None, Mapping[str, Any]]]]:
+    """What a store does with :func:`react`'s records: (records to insert, (kind, id, status,
+    data) updates). A WITHDRAWN notice is an existing notice changed, never a new one."""
+    inserts = [r for r in records if not (r.kind == NOTICE and r.status == WITHDRAWN)]
+    updates: list[tuple[str, str, str | None, Mapping[str, Any]]] = [
+        (r.kind, r.id, r.status, r.data)
+        for r in records
+        if r.kind == NOTICE and r.status == WITHDRAWN
+    ]
+    return inserts, updates
+
+
 class OutboxView(Protocol):
-    def links_of(
-        self, node_id: str, rels: frozenset[str], direction: str
-    ) -> Sequence[Link]: ...
+    def links_of(self, node_id: str, rels: frozenset[str], direction: str) -> Sequence[Link]: ...
 
     def watches_on(self, targets: Sequence[str]) -> list[MonitorRecord]: ...
 

@@ -23,6 +23,7 @@ from creditgraph.monitoring.react import (
     OFFICE_HOLDERS,
     SUBJECT,
     WATCH,
+    WITHDRAWN,
 )
 from creditgraph.rules.engine import standing_lifts
 from creditgraph.service.decisions import canonical_node
@@ -31,6 +32,7 @@ from creditgraph.store.base import GraphStore, MonitorRecord
 
 SCOPES = (SUBJECT, OFFICE_HOLDERS, ALL)
 ACTIVE, REMOVED = "ACTIVE", "REMOVED"
+CLOSED = (ACKNOWLEDGED, WITHDRAWN)  # notices nothing more is due on (never overdue)
 MIN_SECRET = 16
 MAX_TEXT = 500
 
@@ -191,7 +193,7 @@ class Monitoring:
         )
         if overdue_on is not None:
             day = overdue_on.isoformat()
-            found = [n for n in found if n.status != ACKNOWLEDGED and n.due and n.due < day]
+            found = [n for n in found if n.status not in CLOSED and n.due and n.due < day]
         return found
 
     def acknowledge(self, notice_id: str, *, by: str, note: str | None = None) -> MonitorRecord:
@@ -199,8 +201,9 @@ class Monitoring:
         if not found:
             raise UnknownId(f"unknown notice {notice_id!r}")
         notice = found[0]
-        if notice.status == ACKNOWLEDGED:
-            return notice  # acknowledging twice changes nothing
+        if notice.status in CLOSED:
+            # acknowledging twice, or a notice withdrawn meanwhile: nothing changes
+            return notice
         data = {
             **notice.data,
             "acknowledged_by": by,

@@ -34,7 +34,14 @@ from creditgraph.ingest.records import (
     node_to_record,
     props_json,
 )
-from creditgraph.monitoring.react import WATCH, react
+from creditgraph.monitoring.react import (
+    ACKNOWLEDGED,
+    NOTICE,
+    WATCH,
+    WITHDRAWN,
+    outbox_writes,
+    react,
+)
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
@@ -314,6 +321,22 @@ class _SqlView:
             min_version=None,
             limit=None,
         )
+
+    def open_notices(self) -> list[MonitorRecord]:
+        return [
+            n
+            for n in _monitor_query(
+                self._conn,
+                NOTICE,
+                subjects=None,
+                statuses=None,
+                ids=None,
+                after_seq=0,
+                min_version=None,
+                limit=None,
+            )
+            if n.status not in (ACKNOWLEDGED, WITHDRAWN)
+        ]
 
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         ids = _temp_ids(self._conn, node_ids)
@@ -662,11 +685,24 @@ class EmbeddedStore:
                         "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'"
                     ).fetchone()
                     # the outbox: written in this transaction, with the change it reports
-                    _insert_monitor(
-                        conn,
-                        react(view, self.schema, *derived, version=version, today=self.today()),
-                    )
+                    self._react(conn, view, *derived, version=version)
         return report
+
+    def _react(
+        self,
+        conn: sqlite3.Connection,
+        view: _SqlView,
+        old: Sequence[Restriction],
+        new: Sequence[Restriction],
+        *,
+        version: int,
+    ) -> None:
+        """The outbox: written in the write's transaction, with the change it reports."""
+        inserts, updates = outbox_writes(
+            react(view, self.schema, old, new, version=version, today=self.today())
+        )
+        _insert_monitor(conn, inserts)
+        _update_monitor(conn, updates)
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -880,9 +916,7 @@ class EmbeddedStore:
             (version,) = conn.execute(
                 "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'version'"
             ).fetchone()
-            _insert_monitor(
-                conn, react(view, self.schema, old, new, version=version, today=self.today())
-            )
+            self._react(conn, view, old, new, version=version)
             # === end loop2 ===
         return report
 

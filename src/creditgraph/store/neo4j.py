@@ -44,7 +44,14 @@ from creditgraph.domain.names import normalise_name
 from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
-from creditgraph.monitoring.react import WATCH, react
+from creditgraph.monitoring.react import (
+    ACKNOWLEDGED,
+    NOTICE,
+    WATCH,
+    WITHDRAWN,
+    outbox_writes,
+    react,
+)
 from creditgraph.rules.engine import derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
@@ -331,6 +338,19 @@ class _CypherView:
             limit=_NO_LIMIT,
         )
         return [_monitor(row) for row in rows]
+
+    def open_notices(self) -> list[MonitorRecord]:
+        rows = self._run(
+            "monitoring/records",
+            kind=NOTICE,
+            after_seq=0,
+            subjects=None,
+            statuses=None,
+            ids=None,
+            min_version=None,
+            limit=_NO_LIMIT,
+        )
+        return [n for row in rows if (n := _monitor(row)).status not in (ACKNOWLEDGED, WITHDRAWN)]
 
     # batched loading ----------------------------------------------------------------
     def _load_nodes(self, node_ids: Iterable[str]) -> None:
@@ -621,14 +641,29 @@ class Neo4jStore:
                 (row,) = self._run(tx, "import/bump_version")
                 if old or new:
                     # the outbox: written in this transaction, with the change it reports
-                    records = react(
-                        view, self.schema, old, new, version=int(row["version"]), today=self.today()
-                    )
-                    for part in _chunks(_monitor_rows(records)):
-                        self._run(tx, "monitoring/records_insert", rows=list(part))
+                    self._react(tx, view, old, new, version=int(row["version"]))
             return report
 
         return self._write_transaction(work)
+
+    def _react(
+        self,
+        tx: neo4j.Transaction,
+        view: _CypherView,
+        old: Sequence[Restriction],
+        new: Sequence[Restriction],
+        *,
+        version: int,
+    ) -> None:
+        """The outbox: written in the write's transaction, with the change it reports."""
+        inserts, updates = outbox_writes(
+            react(view, self.schema, old, new, version=version, today=self.today())
+        )
+        for part in _chunks(_monitor_rows(inserts)):
+            self._run(tx, "monitoring/records_insert", rows=list(part))
+        rows = _monitor_update_rows(updates)
+        if rows:
+            self._run(tx, "monitoring/records_update_many", rows=rows)
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -969,11 +1004,7 @@ class Neo4jStore:
                 view = _CypherView(tx, self._cypher, self.schema)
                 old, new = self._rederive(tx, view, chunk, part, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
-                records = react(
-                    view, self.schema, old, new, version=int(row["version"]), today=self.today()
-                )
-                for rows in _chunks(_monitor_rows(records)):
-                    self._run(tx, "monitoring/records_insert", rows=list(rows))
+                self._react(tx, view, old, new, version=int(row["version"]))
                 # === end loop2 ===
                 return part
 
