@@ -9,23 +9,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 
+from creditgraph.api import paging
 from creditgraph.api.access import Right
 from creditgraph.api.context import ApiContext
 from creditgraph.api.enums import Measure
-from creditgraph.api.types import PageInfo, Reason
+from creditgraph.api.types import _AFTER, _BEFORE, _FIRST, _LAST, PageInfo, Reason
+from creditgraph.api.types import _page_info as page_info
 from creditgraph.domain.model import Restriction
 from creditgraph.monitoring.grades import CreditGrade as DomainGrade
 from creditgraph.monitoring.grades import Grades
 from creditgraph.monitoring.react import PENDING, SENT
 from creditgraph.monitoring.service import CLOSED, Monitoring, public_watch
 from creditgraph.service.decisions import Reason as DomainReason
-from creditgraph.service.errors import InvalidArgument, UnknownId
+from creditgraph.service.errors import InvalidArgument
 from creditgraph.store.base import MonitorRecord
 
 if TYPE_CHECKING:
@@ -437,6 +439,69 @@ class Notification:
         )
 
 
+@strawberry.type(description="An alert and its cursor.")
+class AlertEdge:
+    node: Alert = strawberry.field(description="The alert.")
+    cursor: str = strawberry.field(description="Where this alert is in the list.")
+
+
+@strawberry.type(description="A page of a watch's alerts (Relay connection), oldest first.")
+class AlertConnection:
+    edges: list[AlertEdge] = strawberry.field(description="The alerts of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many alerts the whole list holds.")
+
+
+@strawberry.type(description="A watch and its cursor.")
+class WatchEdge:
+    node: Watch = strawberry.field(description="The watch.")
+    cursor: str = strawberry.field(description="Where this watch is in the list.")
+
+
+@strawberry.type(description="A page of the caller's watches (Relay connection), oldest first.")
+class WatchConnection:
+    edges: list[WatchEdge] = strawberry.field(description="The watches of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many watches the whole list holds.")
+
+
+@strawberry.type(description="A notice and its cursor.")
+class NotificationEdge:
+    node: Notification = strawberry.field(description="The notice.")
+    cursor: str = strawberry.field(description="Where this notice is in the list.")
+
+
+@strawberry.type(description="A page of notices (Relay connection), oldest first.")
+class NotificationConnection:
+    edges: list[NotificationEdge] = strawberry.field(description="The notices of this page.")
+    page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    total_count: int = strawberry.field(description="How many notices the whole list holds.")
+
+
+E = TypeVar("E")
+
+
+def _connection(
+    kind: str,
+    items: Sequence[MonitorRecord],
+    make: Callable[[MonitorRecord, str], E],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> tuple[list[E], PageInfo, int]:
+    """The page Relay's algorithm gives over ``items`` (api/paging.py), as edges."""
+    w = paging.window(
+        kind, len(items), first=first, after=after, last=last, before=before, default=100
+    )
+    edges = [
+        make(item, paging.cursor(kind, w.start + i + 1))
+        for i, item in enumerate(items[w.start : w.end])
+    ]
+    return edges, page_info(w, edges), w.total
+
+
 @strawberry.type(description="What an approval system did with a decision (反馈).")
 class Feedback:
     id: strawberry.ID = strawberry.field(description="The report's id.")
@@ -590,6 +655,21 @@ def _owner(ctx: ApiContext) -> str:
     return ctx.principal.name if ctx.principal else "anonymous"
 
 
+def _notices(
+    ctx: ApiContext,
+    addressee_id: strawberry.ID | None,
+    status: str | None,
+    overdue_on: dt.date | None,
+) -> list[MonitorRecord]:
+    if status is not None and status not in (PENDING, SENT, *CLOSED):
+        raise InvalidArgument("status must be PENDING, SENT, ACKNOWLEDGED or WITHDRAWN")
+    return _service(ctx).notices(
+        addressee=str(addressee_id) if addressee_id else None,
+        statuses=[status] if status else None,
+        overdue_on=overdue_on,
+    )
+
+
 @strawberry.type
 class MonitoringQuery:
     @strawberry.field(
@@ -720,16 +800,68 @@ class MonitoringQuery:
         ctx = info.context
         ctx.require(Right.CHECK)
         service = _service(ctx)
-        if str(watch_id) not in {w.id for w in service.watches(owner=_owner(ctx))}:
-            raise UnknownId(f"unknown watch {str(watch_id)!r}")
+        service.own_watch(str(watch_id), owner=_owner(ctx))
         page = service.alerts(watch_id=str(watch_id), after_seq=_seq(after), first=_first(first))
         return [Alert.of(a) for a in page.records]
+
+    @strawberry.field(
+        description="The alerts of one of the caller's watches, oldest first, as a Relay "
+        "connection (first/after forwards, last/before backwards)."
+    )
+    def alerts_connection(
+        self,
+        info: Info,
+        watch_id: Annotated[
+            strawberry.ID, strawberry.argument(description="One of the caller's watches.")
+        ],
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> AlertConnection:
+        ctx = info.context
+        ctx.require(Right.CHECK)
+        found = _service(ctx).alerts_of(str(watch_id), owner=_owner(ctx))
+        edges, page, total = _connection(
+            "alert",
+            found,
+            lambda r, c: AlertEdge(node=Alert.of(r), cursor=c),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        return AlertConnection(edges=edges, page_info=page, total_count=total)
 
     @strawberry.field(description="The caller's active watches.")
     def watches(self, info: Info) -> list[Watch]:
         ctx = info.context
         ctx.require(Right.CHECK)
         return [Watch.of(w) for w in _service(ctx).watches(owner=_owner(ctx))]
+
+    @strawberry.field(
+        description="The caller's active watches, oldest first, as a Relay connection."
+    )
+    def watches_connection(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> WatchConnection:
+        ctx = info.context
+        ctx.require(Right.CHECK)
+        edges, page, total = _connection(
+            "watch",
+            _service(ctx).watches(owner=_owner(ctx)),
+            lambda r, c: WatchEdge(node=Watch.of(r), cursor=c),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        return WatchConnection(edges=edges, page_info=page, total_count=total)
 
     @strawberry.field(
         description="Notices addressed to a party (an agency to notify, an enterprise to "
@@ -760,14 +892,54 @@ class MonitoringQuery:
     ) -> list[Notification]:
         ctx = info.context
         ctx.require(Right.READ)
-        if status is not None and status not in (PENDING, SENT, *CLOSED):
-            raise InvalidArgument("status must be PENDING, SENT, ACKNOWLEDGED or WITHDRAWN")
-        found = _service(ctx).notices(
-            addressee=str(addressee_id) if addressee_id else None,
-            statuses=[status] if status else None,
-            overdue_on=overdue_on,
+        return [
+            Notification.of(n, ctx.today) for n in _notices(ctx, addressee_id, status, overdue_on)
+        ]
+
+    @strawberry.field(
+        description="Notices addressed to a party, oldest first, as a Relay connection; "
+        "the same filters as `notifications`."
+    )
+    def notifications_connection(
+        self,
+        info: Info,
+        addressee_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the notices addressed to this party (default: all)."
+            ),
+        ] = None,
+        status: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only the notices in this status: PENDING, SENT, ACKNOWLEDGED "
+                "or WITHDRAWN."
+            ),
+        ] = None,
+        overdue_on: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="Only the notices neither acknowledged nor withdrawn and past due "
+                "on this day."
+            ),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
+    ) -> NotificationConnection:
+        ctx = info.context
+        ctx.require(Right.READ)
+        edges, page, total = _connection(
+            "notification",
+            _notices(ctx, addressee_id, status, overdue_on),
+            lambda r, c: NotificationEdge(node=Notification.of(r, ctx.today), cursor=c),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
         )
-        return [Notification.of(n, ctx.today) for n in found]
+        return NotificationConnection(edges=edges, page_info=page, total_count=total)
 
     @strawberry.field(description="Feedback counts by measure, agency and month (反馈统计).")
     def feedback_counts(self, info: Info) -> list[FeedbackCount]:

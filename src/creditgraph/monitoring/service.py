@@ -172,6 +172,18 @@ class Monitoring:
         )
         return Page(found[:first], len(found) > first)
 
+    def own_watch(self, watch_id: str, *, owner: str) -> MonitorRecord:
+        """One of the owner's active watches, or UnknownId (another's is not shown to exist)."""
+        for w in self.watches(owner=owner):
+            if w.id == watch_id:
+                return w
+        raise UnknownId(f"unknown watch {watch_id!r}")
+
+    def alerts_of(self, watch_id: str, *, owner: str) -> list[MonitorRecord]:
+        """Every alert of one of the owner's watches, oldest first."""
+        self.own_watch(watch_id, owner=owner)
+        return [a for a in self.store.monitor_records(ALERT) if a.data.get("watch") == watch_id]
+
     def alerts(self, *, watch_id: str | None = None, after_seq: int = 0, first: int = 100) -> Page:
         found = [
             a
