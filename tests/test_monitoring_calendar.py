@@ -89,7 +89,9 @@ def test_a_step_that_missed_days_reports_the_expiry_once_when_it_runs_again(
 ) -> None:
     any_store.pinned_today = day("2024-06-01")  # type: ignore[attr-defined]
     _revoked_in_2021(any_store)
-    Monitoring(any_store).watch("p:zhang", owner="bank")
+    Monitoring(any_store).watch(
+        "p:zhang", owner="bank", webhook="https://bank.example/hook", secret="s" * 16
+    )
     calendar = Calendar(any_store)
     calendar.run(day("2024-06-20"))
     version = any_store.data_version()
@@ -99,6 +101,9 @@ def test_a_step_that_missed_days_reports_the_expiry_once_when_it_runs_again(
     (change,) = Monitoring(any_store).changes(version, first=10).records
     assert change.data["on"] == "2024-07-10"
     assert "ran out 2024-07-01 (last day 2024-06-30)" in change.data["reason"]
+    # waiting in the outbox for the webhook, like a write's alert
+    (alert,) = _alerts(any_store)
+    assert alert.status == "PENDING" and alert.data["webhook"] == "https://bank.example/hook"
 
 
 def test_calendar_step_killed_before_its_commit_is_done_again_and_told_once(
