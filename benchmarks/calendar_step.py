@@ -69,7 +69,7 @@ def main() -> None:
                 [(p, "DIRECTOR", None, day - dt.timedelta(days=1)) for p in holders]
             )
             after = decisions.check_appointments([(p, "DIRECTOR", None, day) for p in holders])
-            changed = sum(1 for b, a in zip(before, after, strict=True) if b.verdict != a.verdict)
+            changed = sum(1 for b, a in zip(before, after, strict=True) if b.decision != a.decision)
             recheck_s = time.perf_counter() - started
             rows.append(
                 {

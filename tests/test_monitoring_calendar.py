@@ -21,6 +21,7 @@ from creditgraph.store.base import GraphStore, StoreError
 from creditgraph.store.embedded import EmbeddedStore
 from scenario import day, enterprise, event, link, load_records, person, uscc
 from support.stores import TEST_ID_KEY
+from test_local_rules import FOOD_RULES
 
 E = uscc("calendar revoked co")
 OTHER = uscc("calendar other co")
@@ -38,6 +39,19 @@ def _revoked_in_2021(store: GraphStore) -> None:
             link("LEGAL_REPRESENTATIVE", "p:zhang", E, "2016-01-01"),
             event("ev:revoked", "LICENSE_REVOKED", E, "2021-06-30", responsible=["p:zhang"]),
         ],
+    )
+
+
+def _listed_from_2026_07_01() -> dict:
+    """A court's listing of the director as a dishonest debtor, effective 2026-07-01 for two
+    years (公司法 第一百七十八条第一款第五项 bars him from office meanwhile)."""
+    return event(
+        "ev:debtor",
+        "DISHONEST_DEBTOR_LISTED",
+        "p:director",
+        "2026-07-01",
+        ground="unpaid_debt",
+        until="2028-06-30",
     )
 
 
@@ -183,16 +197,7 @@ def test_bar_recorded_ahead_of_time_alerts_when_it_begins_and_asks_removal(
     calendar.run(day("2026-06-01"))
     load_records(
         any_store,
-        [
-            event(
-                "ev:debtor",
-                "DISHONEST_DEBTOR_LISTED",
-                "p:director",
-                "2026-07-01",
-                ground="unpaid_debt",
-                until="2028-06-30",
-            )
-        ],
+        [_listed_from_2026_07_01()],
     )
     written = [a.data["change"] for a in _alerts(any_store)]
     assert [c["after"]["decision"] for c in written] == ["ALLOW"]  # not yet in force
@@ -226,16 +231,7 @@ def test_a_write_on_the_day_a_bar_begins_has_told_the_watcher_already(
     calendar.run(day("2026-06-30"))
     load_records(
         any_store,
-        [
-            event(
-                "ev:debtor",
-                "DISHONEST_DEBTOR_LISTED",
-                "p:director",
-                "2026-07-01",
-                ground="unpaid_debt",
-                until="2028-06-30",
-            )
-        ],
+        [_listed_from_2026_07_01()],
     )
     (alert,) = _alerts(any_store)
     assert alert.data["change"]["change"] == "RESTRICTED"
@@ -340,25 +336,6 @@ def test_server_runs_the_calendar_step_at_start_and_each_day(tmp_path: Path) -> 
         (dt.date(2024, 7, 1), 1, 1),
         (dt.date(2024, 7, 2), 0, 0),
     ]
-
-
-FOOD_RULES = """
-activities:
-  FOOD_LICENCE: 申请食品经营许可
-measures:
-  BAR_FOOD_BUSINESS:
-    bars: {roles: [LEGAL_REPRESENTATIVE, MANAGER], activities: [FOOD_LICENCE]}
-    description: 食品安全严重违法的企业法定代表人五年内不得从事食品生产经营管理工作
-rules:
-  - id: food-safety-law-135
-    title: 食品安全严重违法企业法定代表人从业禁止
-    trigger: {events: [LICENSE_REVOKED], subject: [enterprise]}
-    reach: {path: [{rels: [LEGAL_REPRESENTATIVE], direction: in}], held: event_date}
-    measures: [BAR_FOOD_BUSINESS]
-    window: {end: [{years: 5}]}
-    legal_basis: 食品安全法 第一百三十五条第一款
-    seed: 000 §七(四) 食品安全
-"""
 
 
 def test_rules_change_then_recompute_alerts_the_watcher_of_a_newly_barred_chef(

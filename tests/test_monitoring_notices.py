@@ -16,12 +16,11 @@ def _pin(store: GraphStore) -> Monitoring:
     return Monitoring(store, today=lambda: day("2026-06-01"))
 
 
-def test_duty_notice_is_withdrawn_when_the_penalty_is_voided_by_an_upheld_objection(
-    any_store: GraphStore,
-) -> None:
-    monitoring = _pin(any_store)
+def _penalised_bureau(store: GraphStore) -> None:
+    """A bureau penalised on 2026-05-01: its superior must be notified (NOTIFY_SUPERIOR_AND_AUDIT,
+    due in 15 days)."""
     load_records(
-        any_store,
+        store,
         [
             agency("g:bureau", "清远市某局"),
             agency("g:superior", "清远市人民政府"),
@@ -29,6 +28,13 @@ def test_duty_notice_is_withdrawn_when_the_penalty_is_voided_by_an_upheld_object
             event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general"),
         ],
     )
+
+
+def test_duty_notice_is_withdrawn_when_the_penalty_is_voided_by_an_upheld_objection(
+    any_store: GraphStore,
+) -> None:
+    monitoring = _pin(any_store)
+    _penalised_bureau(any_store)
     (notice,) = monitoring.notices(addressee="g:superior")
     assert notice.status == PENDING and notice.due == "2026-05-16"
     version = any_store.data_version()
@@ -98,15 +104,7 @@ def test_acknowledged_notice_stays_acknowledged_when_its_restriction_is_voided(
     any_store: GraphStore,
 ) -> None:
     monitoring = _pin(any_store)
-    load_records(
-        any_store,
-        [
-            agency("g:bureau", "清远市某局"),
-            agency("g:superior", "清远市人民政府"),
-            link("SUPERIOR_OF", "g:superior", "g:bureau", "2020-01-01"),
-            event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general"),
-        ],
-    )
+    _penalised_bureau(any_store)
     (notice,) = monitoring.notices(addressee="g:superior")
     monitoring.acknowledge(notice.id, by="g:superior")
     load_records(

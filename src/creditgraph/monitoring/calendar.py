@@ -37,10 +37,10 @@ from creditgraph.monitoring.react import (
     WATCH,
     attach_inboxes,
     change_kind,
+    change_record,
     describe,
     outbox,
     standing,
-    summary,
 )
 from creditgraph.store.base import IN, GraphStore, MonitorRecord, StoreError
 
@@ -204,28 +204,16 @@ class Calendar:
             added = _unique(r for r, _, _ in passed if r.in_force_on(today))
             lifted = _unique(r for r, _, _ in passed if not r.in_force_on(today))
             kind = change_kind(before, now)
-            node = nodes.get(subject)
-            changes[subject] = MonitorRecord(
-                kind=CHANGE,
-                id=f"{version}:{subject}",
-                subject=subject,
-                status=None,
+            changes[subject] = change_record(
+                subject,
+                nodes.get(subject),
+                kind,
+                (before, now),
+                (added, lifted),
+                _reason(kind, passed),
                 version=version,
-                data={
-                    "subject": subject,
-                    "subject_type": node.type if node else None,
-                    "subject_name": node.name if node else None,
-                    "change": kind,
-                    "before": before,
-                    "after": now,
-                    "added": [summary(r) for r in added],
-                    "lifted": [summary(r) for r in lifted],
-                    "reason": _reason(kind, passed),
-                    "data_version": str(version),
-                    "on": today.isoformat(),
-                    "cause": "calendar",
-                    "notices_withdrawn": [],
-                },
+                today=today,
+                cause="calendar",
             )
             touched[subject] = ([], added)
         if not changes:

@@ -215,26 +215,15 @@ def react(
             r for r in was if r.id not in after_by_id
         ]
         withdrawn[subject] = gone
-        change = MonitorRecord(
-            kind=CHANGE,
-            id=f"{version}:{subject}",
-            subject=subject,
-            status=None,
+        change = change_record(
+            subject,
+            node,
+            kind,
+            (before, after),
+            (added, lifted),
+            _reason(kind, added, lifted),
             version=version,
-            data={
-                "subject": subject,
-                "subject_type": node.type if node else None,
-                "subject_name": node.name if node else None,
-                "change": kind,
-                "before": before,
-                "after": after,
-                "added": [summary(r) for r in added],
-                "lifted": [summary(r) for r in lifted],
-                "reason": _reason(kind, added, lifted),
-                "data_version": str(version),
-                "on": today.isoformat(),
-                "notices_withdrawn": [],
-            },
+            today=today,
         )
         changes[subject] = change
         records.append(change)
@@ -244,6 +233,48 @@ def react(
         records.extend(_withdrawals(view, changes, withdrawn, version, after_by_id))
     records.extend(outbox(view, schema, changes, touched, version=version, today=today))
     return attach_inboxes(view, records)
+
+
+def change_record(
+    subject: str,
+    node: Node | None,
+    kind: str,
+    standings: tuple[Mapping[str, Any], Mapping[str, Any]],
+    measures: tuple[Sequence[Restriction], Sequence[Restriction]],
+    reason: str,
+    *,
+    version: int,
+    today: dt.date,
+    cause: str | None = None,
+) -> MonitorRecord:
+    """A change-feed entry: the standings (before, after) and the measures (added, lifted).
+    ``cause`` "calendar": no write made it (:mod:`creditgraph.monitoring.calendar`)."""
+    before, after = standings
+    added, lifted = measures
+    data: dict[str, Any] = {
+        "subject": subject,
+        "subject_type": node.type if node else None,
+        "subject_name": node.name if node else None,
+        "change": kind,
+        "before": before,
+        "after": after,
+        "added": [summary(r) for r in added],
+        "lifted": [summary(r) for r in lifted],
+        "reason": reason,
+        "data_version": str(version),
+        "on": today.isoformat(),
+        "notices_withdrawn": [],
+    }
+    if cause is not None:
+        data["cause"] = cause
+    return MonitorRecord(
+        kind=CHANGE,
+        id=f"{version}:{subject}",
+        subject=subject,
+        status=None,
+        version=version,
+        data=data,
+    )
 
 
 def _newly_gone(now: Restriction, before: Restriction | None) -> bool:
