@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -379,3 +380,44 @@ def test_rules_change_then_recompute_alerts_the_watcher_of_a_newly_barred_chef(
     assert "food-safety-law-135" in change.data["reason"]
     (alert,) = _alerts(any_store)
     assert alert.data["watch"] == watch.id and alert.data["change"] == change.data
+
+
+def test_stopping_the_server_waits_for_the_calendar_run_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server closes the store once its workers are stopped: a calendar run still going
+    would write to a closed store (on Neo4j it hung the process's exit)."""
+    store = EmbeddedStore(tmp_path / "s.db", default_schema(), id_key=TEST_ID_KEY)
+    _revoked_in_2021(store)
+    daily = DailyCalendar(store, today=lambda: day("2024-07-01"))
+    started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    run = daily.calendar.run
+
+    def held(today: dt.date) -> object:
+        started.set()
+        release.wait()
+        done = run(today)
+        order.append("run committed")
+        return done
+
+    monkeypatch.setattr(daily.calendar, "run", held)
+
+    def stop() -> None:
+        daily.stop()
+        order.append("stopped")
+
+    async def scenario() -> None:
+        daily.start()
+        await asyncio.get_running_loop().run_in_executor(None, started.wait)
+        stopper = threading.Thread(target=stop)
+        stopper.start()
+        release.set()
+        await asyncio.get_running_loop().run_in_executor(None, stopper.join)
+
+    try:
+        asyncio.run(scenario())
+        assert order == ["run committed", "stopped"]
+        assert Calendar(store).last_run() == day("2024-07-01")
+    finally:
+        store.close()

@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,13 +289,16 @@ class DailyCalendar:
         self.wait = wait
         self.on_run = on_run
         self.task: asyncio.Task[None] | None = None
+        # its own thread, so that stopping can wait for a run in flight: the server closes
+        # the store right after (a Neo4j run left going would hang the process's exit)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="creditgraph-calendar")
 
     async def run_forever(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             day = self.today()
             try:
-                done = await loop.run_in_executor(None, self.calendar.run, day)
+                done = await loop.run_in_executor(self._pool, self.calendar.run, day)
             except StoreError as exc:  # the store is back later: the next day judges both
                 log.warning("calendar step for %s: %s", day.isoformat(), exc)
             else:
@@ -317,9 +321,11 @@ class DailyCalendar:
             )
 
     def stop(self) -> None:
+        """Cancel the task and wait for a run in flight to commit or fail."""
         if self.task is not None:
             self.task.cancel()
             self.task = None
+        self._pool.shutdown(wait=True)
 
 
 class Workers:
