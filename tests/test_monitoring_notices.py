@@ -3,10 +3,12 @@ gone: its event voided (异议成立, 决定撤销) or the restriction ended ear
 
 from __future__ import annotations
 
+from creditgraph.monitoring.delivery import Deliverer
 from creditgraph.monitoring.react import CHANGE, NOTICE, PENDING, WITHDRAWN
 from creditgraph.monitoring.service import Monitoring
 from creditgraph.store.base import GraphStore
 from scenario import agency, day, enterprise, event, link, load_records, person, uscc
+from test_outbox_delivery import SECRET, Receiver
 
 E = uscc("notice-withdrawal-enterprise")
 
@@ -113,3 +115,40 @@ def test_acknowledged_notice_stays_acknowledged_when_its_restriction_is_voided(
     )
     (kept,) = monitoring.notices(addressee="g:superior")
     assert kept.status == "ACKNOWLEDGED" and "withdrawn_reason" not in kept.data
+
+
+def test_notice_withdrawn_while_its_delivery_is_under_way_stays_withdrawn(
+    any_store: GraphStore,
+) -> None:
+    """The superior body's inbox receives the duty notice; before it answers, the objection
+    is upheld and the notice withdrawn. The receiver's 204 does not make it SENT again."""
+    monitoring = _pin(any_store)
+    objection = [event("ev:obj", "OBJECTION_UPHELD", "g:bureau", "2026-05-20", lifts="ev:p")]
+    with Receiver(on_receive=lambda key: load_records(any_store, objection)).running() as inbox:
+        load_records(
+            any_store,
+            [
+                agency("g:bureau", "清远市某局"),
+                agency("g:superior", "清远市人民政府"),
+                link("SUPERIOR_OF", "g:superior", "g:bureau", "2020-01-01"),
+            ],
+        )
+        monitoring.watch(
+            "g:superior", owner="steward", webhook=inbox.url, secret=SECRET, inbox=True
+        )
+        load_records(
+            any_store,
+            [event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general")],
+        )
+        (notice,) = monitoring.notices(addressee="g:superior")
+        assert notice.status == PENDING
+        deliverer = Deliverer(any_store)
+        try:
+            # the inbox accepted both: the alert of the superior's change and the notice …
+            assert deliverer.deliver_due() == 2
+        finally:
+            deliverer.stop()
+        assert notice.id in inbox.processed
+    (after,) = monitoring.notices(addressee="g:superior")
+    assert after.status == WITHDRAWN  # … but it had been withdrawn meanwhile
+    assert "voided by ev:obj" in after.data["withdrawn_reason"]

@@ -41,7 +41,13 @@ E = uscc("outbox-enterprise")
 class Receiver:
     """A webhook receiver on 127.0.0.1 that verifies signatures and de-duplicates by key."""
 
-    def __init__(self, *, hold_first: bool = False, fail_first: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        hold_first: bool = False,
+        fail_first: int = 0,
+        on_receive: Callable[[str], None] | None = None,
+    ) -> None:
         self.received: list[str] = []  # every delivery's idempotency key, repeats included
         self.processed: dict[str, dict[str, str]] = {}  # each key once: what it processed
         self.bad_signatures = 0
@@ -51,6 +57,7 @@ class Receiver:
         self.expected = 0
         self.hold_first = hold_first
         self.fail_first = fail_first
+        self.on_receive = on_receive  # runs before the answer (what happens meanwhile)
         self.lock = threading.Lock()
         receiver = self
 
@@ -68,6 +75,8 @@ class Receiver:
                     self.send_response(401)
                     self.end_headers()
                     return
+                if receiver.on_receive is not None:
+                    receiver.on_receive(key)
                 if first and receiver.hold_first:
                     receiver.first_arrived.set()
                     receiver.release_first.wait(60)  # the sender is killed meanwhile

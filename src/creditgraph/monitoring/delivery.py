@@ -106,7 +106,9 @@ class Deliverer:
             self._secret(watch_id)  # read once, here: the posting threads only send
         outcomes = list(self._pool.map(self._post_all, queues.items()))
         updates = [u for outcome in outcomes for u in outcome]
-        self.store.update_monitor_records(updates)
+        # only messages still PENDING: one withdrawn meanwhile (its restriction voided)
+        # stays WITHDRAWN, whatever the receiver answered
+        self.store.update_monitor_records(updates, expected_status=PENDING)
         return sum(1 for _, _, status, _ in updates if status == SENT)
 
     def _post_all(

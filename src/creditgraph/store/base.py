@@ -226,9 +226,14 @@ class GraphStore(Protocol):
         ...
 
     def update_monitor_records(
-        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+        self,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]],
+        *,
+        expected_status: str | None = None,
     ) -> None:
-        """(kind, id, status, data) for many records, in one transaction."""
+        """(kind, id, status, data) for many records, in one transaction; with
+        ``expected_status``, only the records still in that status are changed (the outbox
+        worker's results do not overwrite a notice withdrawn while it was being sent)."""
         ...
 
     def monitor_records(

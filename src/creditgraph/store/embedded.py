@@ -392,11 +392,18 @@ def _monitor_query(
 
 
 def _update_monitor(
-    conn: sqlite3.Connection, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+    conn: sqlite3.Connection,
+    updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]],
+    *,
+    expected_status: str | None = None,
 ) -> None:
     conn.executemany(
-        "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ?",
-        [(status, _json(data), kind, rid) for kind, rid, status, data in updates],
+        "UPDATE monitor SET status = ?, data = ? WHERE kind = ? AND id = ? "
+        "AND (? IS NULL OR status = ?)",
+        [
+            (status, _json(data), kind, rid, expected_status, expected_status)
+            for kind, rid, status, data in updates
+        ],
     )
 
 
@@ -1245,12 +1252,15 @@ class EmbeddedStore:
         return _monitor(row) if row else None
 
     def update_monitor_records(
-        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+        self,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]],
+        *,
+        expected_status: str | None = None,
     ) -> None:
         if not updates:
             return
         with self._writing() as conn:
-            _update_monitor(conn, updates)
+            _update_monitor(conn, updates, expected_status=expected_status)
 
     def monitor_records(
         self,

@@ -663,7 +663,7 @@ class Neo4jStore:
             self._run(tx, "monitoring/records_insert", rows=list(part))
         rows = _monitor_update_rows(updates)
         if rows:
-            self._run(tx, "monitoring/records_update_many", rows=rows)
+            self._run(tx, "monitoring/records_update_many", rows=rows, expected=None)
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -700,7 +700,7 @@ class Neo4jStore:
                 self._run(tx, "monitoring/records_insert", rows=list(part))
             rows = _monitor_update_rows(updates)
             if rows:
-                self._run(tx, "monitoring/records_update_many", rows=rows)
+                self._run(tx, "monitoring/records_update_many", rows=rows, expected=None)
             return True
 
         return self._write_transaction(work)
@@ -722,12 +722,17 @@ class Neo4jStore:
         return _monitor(rows[0]) if rows else None
 
     def update_monitor_records(
-        self, updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]]
+        self,
+        updates: Sequence[tuple[str, str, str | None, Mapping[str, Any]]],
+        *,
+        expected_status: str | None = None,
     ) -> None:
         rows = _monitor_update_rows(updates)
         if rows:
             self._write_transaction(
-                lambda tx: self._run(tx, "monitoring/records_update_many", rows=rows)
+                lambda tx: self._run(
+                    tx, "monitoring/records_update_many", rows=rows, expected=expected_status
+                )
             )
 
     def monitor_records(
