@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from creditgraph.store.embedded import EmbeddedStore
 from scenario import day, enterprise, event, link, load_records, person, uscc
 from support.stores import TEST_ID_KEY
 from test_local_rules import FOOD_RULES
+from test_outbox_delivery import SECRET, Receiver, free_port
 
 E = uscc("calendar revoked co")
 OTHER = uscc("calendar other co")
@@ -421,3 +426,55 @@ def test_stopping_the_server_waits_for_the_calendar_run_in_flight(
         assert Calendar(store).last_run() == day("2024-07-01")
     finally:
         store.close()
+
+
+@pytest.mark.slow
+def test_serve_runs_the_calendar_step_at_start_and_posts_the_alert(tmp_path: Path) -> None:
+    """`creditgraph serve` on 2024-07-01, the step last run on 2024-06-30: the bar that ran
+    out reaches the bank's webhook without anyone running `creditgraph monitor`."""
+    path = tmp_path / "store.db"
+    store = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    store.pinned_today = day("2024-06-01")
+    _revoked_in_2021(store)
+    with Receiver().running() as bank:
+        bank.expected = 1
+        Monitoring(store).watch("p:zhang", owner="bank", webhook=bank.url, secret=SECRET)
+        Calendar(store).run(day("2024-06-30"))
+        store.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITGRAPH_")}
+        env.update(
+            CREDITGRAPH_ID_KEY=TEST_ID_KEY,
+            CREDITGRAPH_TODAY="2024-07-01",
+            CREDITGRAPH_DELIVERY_POLL="0.05",
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "creditgraph.cli",
+                "serve",
+                "--store",
+                str(path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(free_port()),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            assert bank.all_processed.wait(120), "no alert reached the webhook"
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(60)
+        (headers,) = bank.processed.values()
+    reopened = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    try:
+        (alert,) = _alerts(reopened)
+        assert headers["idempotency-key"] == alert.id and alert.status == "SENT"
+        assert alert.data["change"]["cause"] == "calendar"
+        assert Calendar(reopened).last_run() == day("2024-07-01")
+    finally:
+        reopened.close()
