@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import os
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -27,7 +24,7 @@ from creditgraph.store.embedded import EmbeddedStore
 from scenario import day, enterprise, event, link, load_records, person, uscc
 from support.stores import TEST_ID_KEY
 from test_local_rules import FOOD_RULES
-from test_outbox_delivery import SECRET, Receiver, free_port
+from test_outbox_delivery import SECRET, Receiver, _serve
 
 E = uscc("calendar revoked co")
 OTHER = uscc("calendar other co")
@@ -441,29 +438,7 @@ def test_serve_runs_the_calendar_step_at_start_and_posts_the_alert(tmp_path: Pat
         Monitoring(store).watch("p:zhang", owner="bank", webhook=bank.url, secret=SECRET)
         Calendar(store).run(day("2024-06-30"))
         store.close()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITGRAPH_")}
-        env.update(
-            CREDITGRAPH_ID_KEY=TEST_ID_KEY,
-            CREDITGRAPH_TODAY="2024-07-01",
-            CREDITGRAPH_DELIVERY_POLL="0.05",
-        )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "creditgraph.cli",
-                "serve",
-                "--store",
-                str(path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(free_port()),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = _serve(str(path), CREDITGRAPH_TODAY="2024-07-01")
         try:
             assert bank.all_processed.wait(120), "no alert reached the webhook"
         finally:

@@ -167,9 +167,10 @@ def test_webhook_delivery_is_signed_and_retried_with_backoff(tmp_path: Path) -> 
     store.close()
 
 
-def _serve(store_url: str) -> subprocess.Popen[bytes]:
+def _serve(store_url: str, **settings: str) -> subprocess.Popen[bytes]:
+    """`creditgraph serve` on the store; ``settings``: more CREDITGRAPH_* variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CREDITGRAPH_")}
-    env.update(CREDITGRAPH_ID_KEY=TEST_ID_KEY, CREDITGRAPH_DELIVERY_POLL="0.05")
+    env.update(CREDITGRAPH_ID_KEY=TEST_ID_KEY, CREDITGRAPH_DELIVERY_POLL="0.05", **settings)
     return subprocess.Popen(
         [
             sys.executable,
