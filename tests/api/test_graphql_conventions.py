@@ -517,7 +517,8 @@ def test_repaired_penalty_is_null_by_id_except_for_stewards(demo_store: Embedded
     state = state_for(demo_store, keys=KEYS, public=True)
     query = """{ a: node(id: "ev:hm-2025-penalty") { id } b: event(id: "ev:hm-2025-penalty") { id }
       c: node(id: "ev:hm-2026-repaired") { id }
-      d: enterprise(id: "%s") { eventsConnection { totalCount } events { id } } }""" % REPAIRED
+      d: enterprise(id: "REPAIRED") { eventsConnection { totalCount } events { id } } }"""
+    query = query.replace("REPAIRED", REPAIRED)
     for key in (None, KEYS["investigator"]):
         answer = data(run(state, query, key=key))
         assert (answer["a"], answer["b"], answer["c"]) == (None, None, None)
