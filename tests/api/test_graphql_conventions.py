@@ -15,10 +15,12 @@ from api_support import (
     BARRED,
     CLOSED,
     DISTRICT_AMR,
+    HOLDING,
     HUB_SIZE,
     KEYS,
     NOMINEE,
     OBJECTION,
+    OPERATING,
     REPAIRED,
     REVOKED,
     codes,
@@ -649,3 +651,25 @@ def test_public_search_answers_equal_those_of_a_store_without_the_hidden_persons
             assert with_persons == plain, variables
     finally:
         without.close()
+
+
+def test_public_links_page_is_full_though_links_to_persons_come_first(
+    demo_store: EmbeddedStore,
+) -> None:
+    # 鼎盛实业's legal representative, shareholder and supervisor are persons and come first in
+    # the display order; a page of the public role's `links` must not come back short because
+    # of them (that would tell how many were hidden)
+    state = state_for(demo_store, keys=KEYS, public=True)
+    answer = data(run(state, f"""{{ enterprise(id: "{OPERATING}") {{
+        two: links(first: 2) {{ rel from to }} all: links(first: 1000) {{ rel from to }}
+        linkCount linksConnection(first: 2) {{ totalCount edges {{ node {{ rel from to }} }} }}
+        }} }}"""))["enterprise"]
+    visible_ends = {OPERATING, HOLDING, DISTRICT_AMR}
+    assert all({link["from"], link["to"]} <= visible_ends for link in answer["all"])
+    assert len(answer["two"]) == 2
+    assert answer["two"] == answer["all"][:2] == [
+        e["node"] for e in answer["linksConnection"]["edges"]]
+    assert answer["linkCount"] == len(answer["all"]) == answer["linksConnection"]["totalCount"]
+    investigator = data(run(state, f"""{{ enterprise(id: "{OPERATING}") {{
+        links(first: 2) {{ from }} }} }}""", key=KEYS["investigator"]))["enterprise"]
+    assert any(link["from"].startswith("p:") for link in investigator["links"])

@@ -218,14 +218,17 @@ def _party_links(
     _check_links_first(first)
     ctx = info.context
     ctx.deadline.check()
-    if (direction or "BOTH") == "BOTH":
+    if ctx.sees_persons and (direction or "BOTH") == "BOTH":
         # a hub's first links, read without reading the rest
         ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=first)
         return links_view(info, ranked[self.record.id].links)
     links = ctx.store.links(
         [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
     )
-    return links_view(info, _in_display_order(ctx, links, self.record.id)[:first])
+    # hidden links are left out before `first` is applied: a short page would tell the public
+    # role that links to persons were among the first
+    shown = _visible_links(ctx, _in_display_order(ctx, links, self.record.id))
+    return links_view(info, shown[:first])
 
 
 def _party_link_count(
