@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from api_support import (
@@ -23,6 +23,7 @@ from api_support import (
     OPERATING,
     REPAIRED,
     REVOKED,
+    CountingStore,
     codes,
     demo_records,
     lines,
@@ -673,3 +674,30 @@ def test_public_links_page_is_full_though_links_to_persons_come_first(
     investigator = data(run(state, f"""{{ enterprise(id: "{OPERATING}") {{
         links(first: 2) {{ from }} }} }}""", key=KEYS["investigator"]))["enterprise"]
     assert any(link["from"].startswith("p:") for link in investigator["links"])
+
+
+def test_nodes_of_many_parties_events_and_restrictions_reads_each_kind_once(
+    demo_store: EmbeddedStore,
+) -> None:
+    # a client cache refetching 60 objects by id: one read per kind of object and for the
+    # visibility checks, not one per id
+    counting = CountingStore(demo_store)
+    state = state_for(cast(GraphStore, counting), keys=KEYS)
+    restriction_ids = [r.id for r in demo_store.restrictions()]
+    event_ids = [e.id for e in demo_store.events()]
+    party_ids = [f"e:shell-{i:03d}" for i in range(20)]
+    ids = [*party_ids, *event_ids, *restriction_ids, "r:unknown", "ev:unknown"]
+    for key in (KEYS["investigator"], KEYS["steward"]):
+        counting.reset()
+        answer = data(run(state, 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename } }',
+                          {"ids": ids}, key=key))["nodes"]
+        assert [n and n["__typename"] for n in answer[:len(party_ids)]] == ["Enterprise"] * 20
+        assert {n["__typename"] for n in answer[len(party_ids):-2] if n} == {"Event",
+                                                                             "Restriction"}
+        assert answer[-2:] == [None, None]
+        calls = counting.calls
+        assert calls[:3] == ["nodes", "events_by_id", "restrictions_by_id"], calls
+        assert "event" not in calls and "restrictions" not in calls, calls
+        # the events' subjects, the repaired check (not for stewards), the restrictions'
+        # person subjects, the unknown id's alias lookup, the audit's look at the answer
+        assert len(calls) <= 9 and calls.count("nodes") == 2, calls

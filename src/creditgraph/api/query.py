@@ -188,7 +188,7 @@ def objects_by_id(info: Info, ids: Sequence[str]) -> list[Node | None]:
         elif i in events:
             event = shown_events.get(i)
             found.append(None if event is None else Event(record=event))
-        elif i in restrictions:
+        elif i in restriction_ids:
             restriction = shown_restrictions.get(i)
             found.append(None if restriction is None else Restriction(record=restriction))
         else:
