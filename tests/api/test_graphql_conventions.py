@@ -82,9 +82,10 @@ def test_public_caller_gets_null_for_a_person_exactly_as_for_nobody(demo_store: 
 
 
 def test_identity_number_given_as_node_id_is_an_error_not_null(state: Any) -> None:
-    result = run(state, '{ node(id: "11010519491231002X") { id } }')
-    assert codes(result) == ["INVALID_ARGUMENT"]
-    assert "11010519491231002X" not in str(result.errors)
+    for field in ("node", "event", "restriction"):
+        result = run(state, f'{{ {field}(id: "11010519491231002X") {{ id }} }}')
+        assert codes(result) == ["INVALID_ARGUMENT"], field
+        assert "11010519491231002X" not in str(result.errors)
 
 
 def test_event_by_id_and_unknown_event_is_null(state: Any) -> None:

@@ -141,11 +141,17 @@ def _node_or_null(info: Info, node_id: str) -> Node | None:
     ctx = info.context
     node = ctx.node(node_id)
     if node is None or not ctx.visible(node):
-        error = missing(node_id)
-        if not isinstance(error, UnknownId):
-            raise error  # an identity number or an invalid code: say so, not "nothing"
+        _refuse_if_not_an_id(node_id)
         return None
     return node_view(info, node)
+
+
+def _refuse_if_not_an_id(object_id: str) -> None:
+    """An id nothing (visible) has answers null — unless it is an identity number or an
+    invalid code, which the caller is told."""
+    error = missing(object_id)
+    if not isinstance(error, UnknownId):
+        raise error
 
 
 
@@ -545,7 +551,10 @@ class Query:
         ctx.deadline.check()
         found = ctx.store.event(str(id))
         shown = _shown_events(info, [] if found is None else [found])
-        return Event(record=shown[0]) if shown else None
+        if not shown:
+            _refuse_if_not_an_id(str(id))
+            return None
+        return Event(record=shown[0])
 
     @strawberry.field(
         description="A derived restriction by id (r:…, as in Restriction.id and "
@@ -563,7 +572,10 @@ class Query:
         ctx.deadline.check()
         found = list(ctx.store.restrictions_by_id([str(id)]).values())
         shown = _shown_restrictions(info, found)
-        return Restriction(record=shown[0]) if shown else None
+        if not shown:
+            _refuse_if_not_an_id(str(id))
+            return None
+        return Restriction(record=shown[0])
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "
