@@ -57,6 +57,7 @@ from creditgraph.api.types import (
 )
 from creditgraph.domain.model import RESTRICTION_ID_PREFIX
 from creditgraph.domain.model import Event as DomainEvent
+from creditgraph.domain.model import Node as DomainNode
 from creditgraph.domain.model import Restriction as DomainRestriction
 from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
@@ -154,7 +155,6 @@ def _refuse_if_not_an_id(object_id: str) -> None:
         raise error
 
 
-
 def _shown_events(info: Info, events: Sequence[DomainEvent]) -> list[DomainEvent]:
     ctx = info.context
     shown = visible_events(ctx, events)
@@ -214,7 +214,7 @@ class _Matches:
     def __init__(self, ctx: ApiContext, text: str, start: int = 0) -> None:
         self.ctx, self.text = ctx, text
         self.start = self.read = start  # visible position of items[0]; store position next
-        self.items: list[Any] = []
+        self.items: list[DomainNode] = []
         self.exhausted = False
         self.chunk = 64
 
@@ -232,7 +232,7 @@ class _Matches:
             self.chunk = min(self.chunk * 2, _MAX_CHUNK)
         return min(n, self.start + len(self.items))
 
-    def slice(self, start: int, end: int) -> list[Any]:
+    def slice(self, start: int, end: int) -> list[DomainNode]:
         self.count_upto(end)
         return self.items[max(start - self.start, 0) : max(end - self.start, 0)]
 
@@ -579,8 +579,8 @@ class Query:
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "
-        "full- or half-width, spaces ignored — or by id/code: the exact id first, then exact "
-        "names, names starting with the text, names containing it. The public role finds "
+        "full- or half-width, spaces ignored — or by id/code, best matches first. The public "
+        "role finds "
         "enterprises and agencies only, and its cursors, hasNextPage and totalCount count "
         "only those. Page forwards with first/after, backwards with last/before."
     )
