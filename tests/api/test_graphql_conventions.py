@@ -702,3 +702,27 @@ def test_nodes_of_many_parties_events_and_restrictions_reads_each_kind_once(
         # the events' subjects, the repaired check (not for stewards), the restrictions'
         # person subjects, the unknown id's alias lookup, the audit's look at the answer
         assert len(calls) <= 9 and calls.count("nodes") == 2, calls
+
+
+def test_node_round_trips_a_party_an_event_and_a_restriction_on_either_store(
+    any_store: GraphStore,
+) -> None:
+    result = load(lines(demo_records()), any_store)
+    assert not result.errors, result.errors
+    state = state_for(any_store, keys=KEYS, public=True)
+    bar = next(r for r in any_store.restrictions(subject=BARRED) if r.measure == "BAR_DIRECTOR")
+    on_enterprise = any_store.restrictions(subject=CLOSED)[0]
+    ids = [REVOKED, "ev:hx-2024-revoked", bar.id, on_enterprise.id]
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id name
+        ... on Restriction { links { rel from to } events { id } } } }"""
+    investigator = data(run(state, query, {"ids": ids}, key=KEYS["investigator"]))["nodes"]
+    assert [(n["__typename"], n["id"]) for n in investigator] == [
+        ("Enterprise", REVOKED), ("Event", "ev:hx-2024-revoked"), ("Restriction", bar.id),
+        ("Restriction", on_enterprise.id)]
+    assert investigator[2]["links"] == [{"rel": "LEGAL_REPRESENTATIVE", "from": BARRED,
+                                         "to": REVOKED}]
+    assert investigator[2]["events"] == [{"id": "ev:hx-2024-revoked"}]
+    assert investigator[2]["name"] == f"不得担任董事 {bar.start} 至 {bar.until}"
+    public = data(run(state, query, {"ids": ids}))["nodes"]
+    assert [n and n["id"] for n in public] == [REVOKED, "ev:hx-2024-revoked", None,
+                                               on_enterprise.id]
