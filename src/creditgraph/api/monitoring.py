@@ -178,18 +178,23 @@ class Change:
     change: str = strawberry.field(
         description="RESTRICTED, RESTORED, INCENTIVE_GRANTED, INCENTIVE_WITHDRAWN or UPDATED."
     )
-    before: Standing = strawberry.field(description="The party's standing before the write.")
-    after: Standing = strawberry.field(description="The party's standing after the write.")
+    before: Standing = strawberry.field(
+        description="The party's standing before the change (for a calendar change: as it "
+        "was last reported)."
+    )
+    after: Standing = strawberry.field(description="The party's standing after the change.")
     added: list[ChangedMeasure] = strawberry.field(
-        description="The measures that arose in the write."
+        description="The measures that arose in the change (began, for a calendar change)."
     )
     lifted: list[ChangedMeasure] = strawberry.field(
-        description="The measures that ended, were voided or are no longer derived after the write."
+        description="The measures that ended, ran out, were voided or are no longer derived."
     )
     reason: str = strawberry.field(
         description="Why the standing changed: each measure added or lifted, its rule, legal basis and event."
     )
-    data_version: str = strawberry.field(description="The write that made the change.")
+    data_version: str = strawberry.field(
+        description="The write that made the change (a calendar change is a write of its own)."
+    )
     on: dt.date = strawberry.field(description="The day the standings are judged on.")
     cause: str = strawberry.field(
         description="WRITE (records written or recomputed) or CALENDAR (a restriction began "
