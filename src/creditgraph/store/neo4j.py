@@ -565,7 +565,7 @@ class Neo4jStore:
                 self._run(tx, "import/schema_version_set", schema_version=version)
 
             self._write_transaction(record)
-            done.append(f"{version}: {step.__doc__.strip()}")
+            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
         return done
 
     def _lay_out_version_1(self) -> None:

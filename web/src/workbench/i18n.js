@@ -28,6 +28,9 @@ const zh = {
   whoAmI: "当前身份", unknownYear: "起始未知", nodes: "主体", links: "关系",
   listedEntry: "来源", listedEntryHint: "公示名单人员 (仅有脱敏证件号)", aliases: "别名 (同一证件号的其他标识)",
   resolution: "身份匹配", evidence: "证据", verdict: "核实结论", excluded: "已排除",
+  loadMore: "加载更多", shownOf: "已显示", judge: "核实", judgeSame: "是同一人", judgeDifferent: "不是同一人",
+  judgeUnsure: "无法确定", judgeWhy: "理由 (记入核实记录)", judgeWhyNeeded: "请填写理由", judged: "已记录核实结论",
+  dateHint: "YYYY-MM-DD", dateInvalid: "日期格式为 YYYY-MM-DD, 例如 2024-01-01", calendar: "日历",
 };
 
 const en = {
@@ -64,6 +67,10 @@ const en = {
   listedEntry: "Source", listedEntryHint: "published list entry (masked identity number only)",
   aliases: "Aliases (other ids, same identity number)", resolution: "Identity resolution",
   evidence: "Evidence", verdict: "Steward's verdict", excluded: "excluded",
+  loadMore: "Load more", shownOf: "shown", judge: "Judge", judgeSame: "Same person", judgeDifferent: "Not the same person",
+  judgeUnsure: "Cannot tell", judgeWhy: "Reason (kept with the verdict)", judgeWhyNeeded: "Please give the reason",
+  judged: "Verdict recorded", dateHint: "YYYY-MM-DD", dateInvalid: "Dates are YYYY-MM-DD, e.g. 2024-01-01",
+  calendar: "Calendar",
 };
 
 const RELS_ZH = {
@@ -72,6 +79,9 @@ const RELS_ZH = {
   OFFICIAL_OF: "公职", SUPERVISED_BY: "被监管", SUPERVISES: "监管", SUPERIOR_OF: "上级主管",
   RELATIVE_OF: "近亲属",
 };
+
+// links the store derives (identity), labelled but not offered as a filter
+const DERIVED_RELS_ZH = { POSSIBLY_SAME_PERSON: "疑似同一人", SAME_PERSON: "同一人" };
 
 const MEASURES_ZH = {
   BAR_LEGAL_REPRESENTATIVE: "不得担任法定代表人、负责人", BAR_DIRECTOR: "不得担任董事",
@@ -128,7 +138,7 @@ function label(table, code) {
   if (code == null) return "";
   return lang === "zh" ? table[code] || code : humanise(code);
 }
-export const relLabel = (code) => label(RELS_ZH, code);
+export const relLabel = (code) => label({ ...RELS_ZH, ...DERIVED_RELS_ZH }, code);
 export const measureLabel = (code) => label(MEASURES_ZH, code);
 export const eventLabel = (code) => label(EVENTS_ZH, code);
 export const word = (code) => (lang === "en" && code in WORDS_EN ? WORDS_EN[code] : label(WORDS_ZH, code));
