@@ -152,6 +152,13 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     url, state = server
     sign_in(tab, url, KEYS["investigator"])
 
+    # heard on the phone: the pinyin initials of 华信贸易, after the city the name starts with
+    tab.fill("#q", "hxmy")
+    tab.press("#q", "Enter")
+    tab.wait_for_selector("ul.results")
+    assert tab.locator("ul.results a.party").all_inner_texts() == ["上海华信贸易有限公司"]
+    shot(tab, "search-pinyin")
+
     # search in traditional characters finds the enterprise registered in simplified ones
     tab.fill("#q", "華信")
     tab.press("#q", "Enter")
