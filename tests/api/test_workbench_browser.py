@@ -158,6 +158,8 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.wait_for_selector("ul.results")
     assert tab.locator("ul.results a.party").all_inner_texts() == ["上海华信贸易有限公司"]
     shot(tab, "search-pinyin")
+    tab.goto(f"{url}/#/search")
+    tab.wait_for_selector("ul.results", state="detached")
 
     # search in traditional characters finds the enterprise registered in simplified ones
     tab.fill("#q", "華信")
