@@ -16,21 +16,20 @@ Heteronyms: a character a phrase covers has the phrase's reading only (银行 is
 yinhang/yh, never yinxing: no investigator types that). Any other character with several
 readings is also found under its second most common one, as pypinyin orders them: 单 under
 dān and chán, 强 under qiáng and jiàng. Rarer readings (单 as the surname shàn) are not
-indexed: pypinyin lists up to five per character, and a company name would get dozens of
-keys. The full pinyin is indexed in its first reading and in every variant differing from
-it in one character; the initials in every combination, up to :data:`MAX_INITIALS` (the
-first reading first).
+indexed: pypinyin lists up to five per character. A name is indexed in its first reading
+(full pinyin and initials) and in every variant differing from it in one character — not
+in every combination, which for a company name would be dozens of keys: 科技 alone reads
+kēji and kēqí.
 """
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from functools import lru_cache
 
-# At most this many initials keys per name: 行 alone has two initials (x, h), 重 three; a
-# long name with many heteronyms would otherwise give thousands.
-MAX_INITIALS = 32
+# Only a name's first characters are read: nobody types the pinyin of the 65th (and the
+# suffix cache below recurses once per unit).
+MAX_NAME_READ = 64
 # Readings indexed per character outside a phrase (see the module text).
 _READINGS_KEPT = 2
 # Phrases longer than this are rare in names and cost lookups for every character.
@@ -47,6 +46,7 @@ def _dictionaries() -> tuple[dict[int, str], dict[str, list[list[str]]]]:
     return pinyin_dict, phrases_dict
 
 
+@lru_cache(maxsize=4096)
 def _toneless(reading: str) -> str:
     # pypinyin's own toneless style writes ü as v (lv for 绿), as investigators type it
     text = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
@@ -62,55 +62,69 @@ def _readings(char: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_toneless(r) for r in found.split(",")))[:_READINGS_KEPT]
 
 
-def _tokens(name: str) -> list[tuple[str, ...]]:
-    """Per Han character its readings, the name's own first; a Latin/digit run as one
-    reading in upper case (so that its initial is the whole run)."""
+def _head(name: str) -> tuple[int, list[tuple[str, ...]]]:
+    """How many characters the name's first unit takes, and its readings per token: a phrase
+    (one reading per character), a Han character (its readings, the most common first), a
+    Latin/digit run (itself, in upper case, so that its initial is the whole run) or a sign
+    (nothing)."""
+    readings = _readings(name[0])
+    if not readings:
+        run = 0
+        while run < len(name) and name[run].isalnum() and not _readings(name[run]):
+            run += 1
+        return (run, [(name[:run].upper(),)]) if run else (1, [])
     phrases = _dictionaries()[1]
-    tokens: list[tuple[str, ...]] = []
-    i = 0
-    while i < len(name):
-        char = name[i]
-        readings = _readings(char)
-        if not readings:
-            run = i
-            while run < len(name) and not _readings(name[run]) and name[run].isalnum():
-                run += 1
-            if run > i:
-                tokens.append((name[i:run].upper(),))
-                i = run
-            else:
-                i += 1  # a sign: dropped
-            continue
-        for size in range(min(_MAX_PHRASE, len(name) - i), 1, -1):
-            phrase = phrases.get(name[i : i + size])
-            if phrase is not None and len(phrase) == size:
-                tokens.extend((_toneless(heard[0]),) for heard in phrase)
-                i += size
-                break
-        else:
-            tokens.append(readings)
-            i += 1
-    return tokens
+    for size in range(min(_MAX_PHRASE, len(name)), 1, -1):
+        phrase = phrases.get(name[:size])
+        if phrase is not None and len(phrase) == size:
+            return size, [(_toneless(heard[0]),) for heard in phrase]
+    return 1, [readings]
+
+
+@lru_cache(maxsize=4096)
+def _initial(reading: str) -> str:
+    return reading[0] if reading.islower() else reading
+
+
+# (full pinyin, initials) in the first reading, then the variants differing in one token
+_Keys = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+@lru_cache(maxsize=65536)
+def _suffix_keys(name: str) -> _Keys:
+    # Forward maximum matching reads a name's rest the same whatever came before it, so the
+    # keys of a suffix are those of every name ending with it: company names share long
+    # ones (…房地产开发有限公司), and the cache makes an import read each once.
+    if not name:
+        return "", "", (), ()
+    size, tokens = _head(name)
+    full, initials, full_variants, initials_variants = _suffix_keys(name[size:])
+    if len(tokens) == 1:  # most units: one character, no phrase
+        readings = tokens[0]
+        best = readings[0]
+        head_full, head_initials = best, _initial(best)
+        other_full = [other + full for other in readings[1:]]
+        other_initials = [_initial(other) + initials for other in readings[1:]]
+    else:
+        head_full = "".join(readings[0] for readings in tokens)
+        head_initials = "".join(_initial(readings[0]) for readings in tokens)
+        other_full, other_initials = [], []  # a phrase has one reading
+    return (
+        head_full + full,
+        head_initials + initials,
+        (*other_full, *(head_full + v for v in full_variants)),
+        (*other_initials, *(head_initials + v for v in initials_variants)),
+    )
 
 
 @lru_cache(maxsize=65536)
 def pinyin_keys(normalised_name: str) -> tuple[str, ...]:
     """The keys a name is found under (see the module text); () for a name without Han
     characters, which search already matches as it is written."""
-    if not any(_readings(c) for c in normalised_name):
+    full, initials, full_variants, initials_variants = _suffix_keys(normalised_name[:MAX_NAME_READ])
+    if full == full.upper():  # readings are lower case, Latin runs upper: no Han character
         return ()
-    tokens = _tokens(normalised_name)
-    best = [readings[0] for readings in tokens]
-    full = {"".join(best)}
-    for at, readings in enumerate(tokens):
-        for other in readings[1:]:
-            full.add("".join([*best[:at], other, *best[at + 1 :]]))
-    initials = [
-        tuple(dict.fromkeys(r if not r.islower() else r[0] for r in readings))
-        for readings in tokens
-    ]
-    combinations = itertools.islice(itertools.product(*initials), MAX_INITIALS)
-    keys = full | {"".join(letters) for letters in combinations}
+    keys = {full, initials, *full_variants, *initials_variants}
     return tuple(sorted(key.lower() for key in keys))
 
 
@@ -120,4 +134,4 @@ def could_be_pinyin(normalised_text: str) -> bool:
     return normalised_text.isascii() and normalised_text.isalnum() and not normalised_text.isdigit()
 
 
-__all__ = ["MAX_INITIALS", "could_be_pinyin", "pinyin_keys"]
+__all__ = ["MAX_NAME_READ", "could_be_pinyin", "pinyin_keys"]
