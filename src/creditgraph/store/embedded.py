@@ -96,10 +96,7 @@ CREATE TABLE IF NOT EXISTS identity_keys (
     key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identity_keys_by_id ON identity_keys (id);
-CREATE TABLE IF NOT EXISTS name_keys (
-    key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS name_keys_by_id ON name_keys (id);
+CREATE TABLE IF NOT EXISTS name_keys (id TEXT PRIMARY KEY, keys TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
     operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
@@ -432,13 +429,17 @@ def _index_names(
     conn: sqlite3.Connection, rows: Sequence[Sequence[Any]], *, fresh: bool = False
 ) -> None:
     """Keep name_keys in step with the node rows just written (id, type, name, norm_name, …);
-    ``fresh`` when none of them has keys yet."""
+    ``fresh`` when none of them has keys yet.
+
+    One "|k1|k2|" row per node: search looks for the text anywhere in a key, which no B-tree
+    answers, and a row per key with an index by id (to replace a renamed node's) made the
+    store 40 % larger."""
     if not fresh and conn.execute("SELECT 1 FROM name_keys LIMIT 1").fetchone() is not None:
         conn.executemany("DELETE FROM name_keys WHERE id = ?", ((row[0],) for row in rows))
-    keys = sorted(  # in key order: B-tree inserts with locality
-        (key, row[0]) for row in rows for key in pinyin_keys(row[3])
+    keyed = sorted(  # in id order: B-tree inserts with locality
+        (row[0], "|" + "|".join(keys) + "|") for row in rows if (keys := pinyin_keys(row[3]))
     )
-    conn.executemany("INSERT OR IGNORE INTO name_keys VALUES (?, ?)", keys)
+    conn.executemany("INSERT OR REPLACE INTO name_keys VALUES (?, ?)", keyed)
 
 
 def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
@@ -1122,9 +1123,9 @@ class EmbeddedStore:
                 "SELECT id, CASE WHEN id = :code THEN 0 WHEN norm_name = :q THEN 1 "
                 "WHEN substr(norm_name, 1, :n) = :q THEN 2 ELSE 3 END FROM nodes "
                 "WHERE id = :code OR norm_name LIKE :like ESCAPE '\\' "
-                "UNION ALL SELECT id, CASE WHEN key = :q THEN 4 "
-                "WHEN substr(key, 1, :n) = :q THEN 5 ELSE 6 END FROM name_keys "
-                "WHERE key LIKE :like ESCAPE '\\') "
+                "UNION ALL SELECT id, CASE WHEN instr(keys, '|' || :q || '|') THEN 4 "
+                "WHEN instr(keys, '|' || :q) THEN 5 ELSE 6 END FROM name_keys "
+                "WHERE instr(keys, :q)) "
                 "SELECT n.id, n.type, n.name, n.props FROM "
                 "(SELECT id, min(rank) AS rank FROM hits GROUP BY id) h JOIN nodes n ON n.id = h.id "
                 "ORDER BY h.rank, length(n.norm_name), n.id LIMIT :limit OFFSET :offset",
