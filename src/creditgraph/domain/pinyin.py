@@ -37,13 +37,16 @@ _MAX_PHRASE = 4
 
 
 @lru_cache(maxsize=1)
-def _dictionaries() -> tuple[dict[int, str], dict[str, list[list[str]]]]:
+def _dictionaries() -> tuple[dict[int, str], dict[str, list[list[str]]], frozenset[str]]:
     # imported on first use: the phrase dictionary takes ~0.3 s and 30 MB to load, which
     # commands that never write names should not pay
     from pypinyin.phrases_dict import phrases_dict
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return pinyin_dict, phrases_dict
+    # the two characters phrases start with: most places in a name start none, and one set
+    # lookup then saves three in the phrase dictionary
+    starts = frozenset(phrase[:2] for phrase in phrases_dict if len(phrase) >= 2)
+    return pinyin_dict, phrases_dict, starts
 
 
 @lru_cache(maxsize=4096)
@@ -73,7 +76,9 @@ def _head(name: str) -> tuple[int, list[tuple[str, ...]]]:
         while run < len(name) and name[run].isalnum() and not _readings(name[run]):
             run += 1
         return (run, [(name[:run].upper(),)]) if run else (1, [])
-    phrases = _dictionaries()[1]
+    _, phrases, starts = _dictionaries()
+    if name[:2] not in starts:
+        return 1, [readings]
     for size in range(min(_MAX_PHRASE, len(name)), 1, -1):
         phrase = phrases.get(name[:size])
         if phrase is not None and len(phrase) == size:
