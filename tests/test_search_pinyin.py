@@ -18,7 +18,7 @@ from creditgraph.schema import default_schema
 from creditgraph.service import investigation as inv
 from creditgraph.store.base import GraphStore
 from creditgraph.store.embedded import EmbeddedStore
-from helpers_import import enterprise, person, uscc
+from helpers_import import enterprise, event, person, uscc
 from support.stores import TEST_ID_KEY, Neo4jTestServer
 
 HUAXIN_TECH = uscc("huaxin-tech")  # 华信科技有限公司
@@ -113,6 +113,24 @@ def test_a_renamed_enterprise_is_no_longer_found_by_its_old_initials(
 
     assert HUAXIN_TECH not in found(registry, "hxkj")
     assert found(registry, "mykj") == [HUAXIN_TECH]
+
+
+def test_a_renamed_enterprise_with_a_penalty_on_record_is_found_by_its_new_initials(
+    registry: GraphStore,
+) -> None:
+    # with events stored, a load re-derives what changed: the keys follow the changed rows
+    _load(
+        registry,
+        [event("ev:pen", "ADMINISTRATIVE_PENALTY", HUAXIN_TECH, "2025-03-01", severity="general")],
+    )
+    _load(
+        registry,
+        [enterprise(HUAXIN_TECH, "明远科技有限公司"), enterprise(TCL, "TCL科技集团股份有限公司")],
+    )
+
+    assert HUAXIN_TECH not in found(registry, "hxkj")
+    assert found(registry, "mykj") == [HUAXIN_TECH]
+    assert found(registry, "tclkj") == [TCL]  # unchanged in the same load: its keys stay
 
 
 def test_text_that_is_no_pinyin_does_not_reach_the_keys(registry: GraphStore) -> None:

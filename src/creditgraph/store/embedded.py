@@ -739,7 +739,9 @@ class EmbeddedStore:
             report.unchanged[node_type] += len(group) - written[node_type]
         if written.get("person"):
             _index_identity(conn, by_type["person"])
-        if sum(written.values()):
+        if track and changed:  # only the names of nodes created or changed
+            _index_names(conn, [row for row in rows if row[0] in changed])
+        elif not track and sum(written.values()):
             _index_names(conn, rows)
         return changed, sum(written.values())
 
