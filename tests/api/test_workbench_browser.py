@@ -376,6 +376,53 @@ def test_credit_file_of_a_hub_pages_its_links_with_load_more(
     assert offline.blocked == []
 
 
+REPEAT_OFFENDER = "e:repeat-offender"  # 上海屡罚商贸有限公司: 60 general penalties, one a month
+
+
+@pytest.fixture
+def penalised_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    records: list[dict[str, Any]] = [
+        {"type": "enterprise", "id": REPEAT_OFFENDER, "name": "上海屡罚商贸有限公司"}
+    ]
+    for i in range(60):
+        records.append(
+            {
+                "type": "event",
+                "id": f"ev:pen-{i:02d}",
+                "kind": "ADMINISTRATIVE_PENALTY",
+                "subject": REPEAT_OFFENDER,
+                "date": f"{2021 + i // 12}-{i % 12 + 1:02d}-15",
+                "severity": "general",
+            }
+        )
+    store = new_store(tmp_path / "penalised.db", records)
+    state = state_for(store, keys=KEYS)
+    with serving(state) as url:
+        yield url, state
+    store.close()
+
+
+def test_credit_file_pages_sixty_penalties_and_their_measures_with_load_more(
+    page: tuple[Any, Offline], penalised_server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, state = penalised_server
+    measures = len(state.store.restrictions(subject=REPEAT_OFFENDER))
+    assert measures > 50  # a page and more
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/party/{REPEAT_OFFENDER}")
+    tab.wait_for_selector("#party-name")
+    for kind, total in (("events", 60), ("restrictions", measures)):
+        assert tab.locator(f"#{kind} tbody tr").count() == 50
+        assert tab.inner_text(f"#more-{kind}") == f"加载更多 (已显示 50 / {total})"
+        tab.click(f"#more-{kind}")
+        tab.wait_for_function(f"document.querySelectorAll('#{kind} tbody tr').length === {total}")
+        assert tab.locator(f"#more-{kind}").count() == 0
+    dates = tab.locator("#events tbody tr td:first-child").all_inner_texts()
+    assert dates == sorted(dates) and len(set(dates)) == 60  # oldest first, each once
+    assert offline.blocked == []
+
+
 @pytest.fixture
 def listed_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     store = new_store(tmp_path / "listed.db", LISTED_RECORDS)
