@@ -5,7 +5,7 @@
 // pinyin key, a key's beginning, the text anywhere in a key; shorter names first within a
 // rank. TEXT indexes answer both CONTAINS; $text is $normalised with ASCII lowercased, as
 // the embedded store's LIKE matches.
-CALL {
+CALL () {
   MATCH (n:Entity)
   WHERE n.id = $exact_id OR n.norm_name CONTAINS $text
   RETURN n, CASE WHEN n.id = $exact_id THEN 0 WHEN n.norm_name = $normalised THEN 1
