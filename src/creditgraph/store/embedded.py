@@ -741,7 +741,7 @@ class EmbeddedStore:
             _index_identity(conn, by_type["person"])
         if track and changed:  # only the names of nodes created or changed
             _index_names(conn, [row for row in rows if row[0] in changed])
-        elif not track and sum(written.values()):
+        elif not track and any(written.values()):
             _index_names(conn, rows)
         return changed, sum(written.values())
 
