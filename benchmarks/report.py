@@ -62,6 +62,12 @@ def _sum(
 _links = _at("links")
 
 
+def _hub_degrees(run: dict[str, Any]) -> list[float]:
+    traversal = run.get("traversal")
+    hubs = traversal.get("hubs", {}) if isinstance(traversal, dict) else {}
+    return [float(d) for d in hubs.get("degrees", [])]
+
+
 def _diff(run: dict[str, Any], a: str, b: str) -> float | None:
     imp = run.get("import")
     if not isinstance(imp, dict) or a not in imp or b not in imp:
@@ -331,6 +337,13 @@ METRICS += [
         plot=False,
     ),
     Metric(
+        "hub_degree",
+        "links of the biggest hub",
+        lambda run: max(_hub_degrees(run), default=None),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
         "hub_nb_p95",
         "neighborhood depth 1 of the 10 biggest hubs p95 (ms)",
         _at("traversal", "investigation", "hub_neighborhood1", "p95_ms"),
@@ -422,6 +435,8 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         f"SQLite {m['sqlite']}; {m['filesystem']}; load average at start {m['load_average']}; "
         f"commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''}.",
         "",
+        f"Identity key: {results.get('id_key', 'the caller’s')}.",
+        "",
         "Sizes:",
         "",
         "| size | links | nodes | events | file (MiB) | generation (s) | generation peak RSS (MiB) |",
@@ -479,6 +494,20 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
                     f"{nx['paths6_found']}, same shortest length on "
                     f"{inv.get('paths6_same_length_as_networkx', '?')} of {t['pairs']} pairs; "
                     f"limits exceeded: {inv['neighborhood2_limit_exceeded']} neighborhoods, "
+                    f"{inv['paths6_limit_exceeded']} path searches."
+                )
+            elif inv and t.get("networkx_skipped"):
+                hubs = t.get("hubs", {}).get("degrees") or [0]
+                lines.append("")
+                lines.append(
+                    f"{label}: traversal over {t['roots']:,} roots (half of them event subjects) and "
+                    f"{t['pairs']:,} pairs (80 % at 2–6 hops); {t['networkx_skipped']}. "
+                    f"Neighborhood depth 2 returned {inv['neighborhood2_parties_mean'] or 0:.1f} "
+                    f"parties on average; paths found {inv['paths6_found']} / "
+                    f"{t['adjacency']['paths6_found']} within 6 hops, same shortest length on "
+                    f"{inv.get('paths6_same_length_as_networkx', '?')} of {t['pairs']} pairs; the "
+                    f"10 biggest hubs have {min(hubs):,}–{max(hubs):,} links; limits exceeded: "
+                    f"{inv['neighborhood2_limit_exceeded']} neighborhoods, "
                     f"{inv['paths6_limit_exceeded']} path searches."
                 )
         if len(labels) >= 2:
