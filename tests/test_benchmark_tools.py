@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from benchmarks import report, run
+
 from creditgraph.identity.keys import KEY_FILE_VARIABLE, KEY_VARIABLE, MissingIdKey
 from creditgraph.store import open_store
 
