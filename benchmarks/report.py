@@ -719,7 +719,9 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
         ax.set_xlabel("links in the graph", fontsize=9)
         ax.set_ylabel(unit, fontsize=9)
         ax.xaxis.set_major_formatter(FuncFormatter(_count))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:g}"))
+        plain = FuncFormatter(lambda v, _p: f"{v:g}")  # 2000, not 2×10³
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
         ax.grid(True, which="major", alpha=0.35)
         ax.tick_params(labelsize=8)
         ax.margins(x=0.15)
