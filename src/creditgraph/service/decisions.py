@@ -380,7 +380,7 @@ class Decisions:
                 continue  # a bar on *other* enterprises does not reach the listed one
             identity = None
             if any(step.rel in identity_rels for step in restriction.path):
-                identity = _identity_of(self.store, restriction, subject_id)
+                identity = _identity_of(self.store, restriction, subject_id, identity_rels)
             reasons.append(Reason(restriction, effect, identity, on))
         return _ordered(reasons)
 
@@ -546,8 +546,23 @@ def _without_digits(text: str) -> str:
     return re.sub(r"'?[0-9X*-]{4,}'?", "…", text)
 
 
-def _identity_of(store: GraphStore, restriction: Restriction, person_id: str) -> Identity | None:
+def _identity_of(
+    store: GraphStore,
+    restriction: Restriction,
+    person_id: str,
+    identity_rels: Iterable[str],
+) -> Identity | None:
+    # the path runs from the person reached back to the event's subject: the identity link
+    # stands between the person and the published entry (the subject itself, or an entry
+    # the decision named responsible)
     entry = restriction.event_subject
+    path = restriction.path
+    rels = set(identity_rels)
+    for i, step in enumerate(path):
+        if step.rel in rels and 0 < i < len(path) - 1:
+            person_id = path[i - 1].node or person_id
+            entry = path[i + 1].node or entry
+            break
     candidate = explain(store, entry, person_id)
     if candidate is None:
         return None

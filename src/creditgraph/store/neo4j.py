@@ -117,6 +117,22 @@ def _event(row: Mapping[str, Any]) -> Event:
     return Event(row["id"], row["kind"], row["subject"], date, json.loads(row["props"]))
 
 
+def _naming(
+    person_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Mapping[str, Any]]]
+) -> list[Event]:
+    """The events whose ``responsible`` names one of the persons, once each, by date and id
+    (``fetch`` answers a chunk of ids with the events whose props text holds one of them)."""
+    wanted = sorted(set(person_ids))
+    wanted_set = set(wanted)
+    found: dict[str, Event] = {}
+    for chunk in _chunks(wanted):
+        for row in fetch(list(chunk)):
+            event = _event(row)
+            if event.responsible and not wanted_set.isdisjoint(event.responsible):
+                found[event.id] = event
+    return sorted(found.values(), key=lambda e: (e.date, e.id))
+
+
 def _link(row: Mapping[str, Any]) -> Link:
     return Link(
         row["rel"],
@@ -287,6 +303,13 @@ class _CypherView:
                 found.add(event.id)
         self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
         return found
+
+    def events_naming(self, person_ids: Iterable[str]) -> set[str]:
+        loaded = _naming(person_ids, lambda ids: self._run("propagation/events_naming", ids=ids))
+        for event in loaded:
+            self._events[event.id] = event
+        self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
+        return {event.id for event in loaded}
 
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
@@ -1016,6 +1039,10 @@ class Neo4jStore:
     def lifting_events(self, event_id: str) -> list[Event]:
         rows = self._read(self._cypher["propagation/lifting_events"], ids=[event_id])
         return [_event(row) for row in rows]
+
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        query = self._cypher["propagation/events_naming"]
+        return _naming(person_ids, lambda ids: self._read(query, ids=ids))
 
     def restrictions(
         self,
