@@ -1067,9 +1067,11 @@ class EmbeddedStore:
         if not normalised_names:
             return []
         table = _temp_ids(self._conn, normalised_names)
+        # CROSS JOIN fixes the order (names asked → name index): with a plain JOIN SQLite
+        # scanned every node in id order for the ORDER BY (0.5 s per call at size M)
         rows = self._conn.execute(
             f"SELECT n.id, n.type, n.name, n.props FROM {table} t "
-            "JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
+            "CROSS JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
         ).fetchall()
         return [_node(row) for row in rows]
 
