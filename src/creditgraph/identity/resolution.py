@@ -363,15 +363,13 @@ def resolution_queue(store: GraphStore, *, on: dt.date, limit: int = 100) -> lis
     entries = [e for e in store.persons_by_identity([LISTED_KEY]) if is_listed(e.id)]
     rels = store.schema.identity_rels()
     linked = {link.src for link in store.links([e.id for e in entries], rels=rels, direction=OUT)}
-    queue: list[tuple[int, str, Resolution]] = []
-    for entry in entries:
-        if entry.id not in linked:
-            continue
-        resolution = resolve_entry(store, entry)
-        if not resolution.unconfirmed:
-            continue
-        weight = len(store.restrictions(subject=entry.id, active_on=on))
-        queue.append((-weight, entry.id, resolution))
+    resolved = resolve_entries(store, [e for e in entries if e.id in linked])
+    pending = sorted(i for i, r in resolved.items() if r.unconfirmed)
+    weight: dict[str, int] = dict.fromkeys(pending, 0)
+    if pending:
+        for restriction in store.restrictions(subjects=pending, active_on=on):
+            weight[restriction.subject] += 1
+    queue = [(-weight[i], i, resolved[i]) for i in pending]
     queue.sort(key=lambda item: (item[0], item[1]))
     return [resolution for _, _, resolution in queue[:limit]]
 
