@@ -278,20 +278,23 @@ def resolution_batch(
     return batch
 
 
-def links_ahead(store: GraphStore, entries: Sequence[Node], pending: Sequence[Event]) -> list[Link]:
+def links_ahead(
+    store: GraphStore, entries: Sequence[Node], pending: Sequence[Event]
+) -> tuple[list[Link], set[str]]:
     """The identity links of published entries not stored yet, against the persons stored
-    now: written in the same batch as the entries, their events are derived once, with the
-    matches, instead of once without and again when :func:`resolve` links them. ``resolve``
-    still runs after the write and stays the authority (a registry person arriving in the
-    same load, a merge): it finds nothing to change in the usual case."""
+    now, and the entries so resolved: written in the same batch as the entries, their events
+    are derived once, with the matches, instead of once without and again when
+    :func:`resolve` links them. Only what a load writes among the candidates (a registry
+    person with a number, a merge) can make the answer differ after the write; the loader
+    resolves again then. (Offices written alongside add evidence, never a candidate.)"""
     listed = [e for e in entries if is_listed(e.id)]
     if not listed:
-        return []
+        return [], set()
     stored = store.node_types([e.id for e in listed])
     new = [e for e in listed if e.id not in stored]
     judged = [e for e in pending if e.kind == JUDGED]
     found = resolve_entries(store, new, pending=judged)
-    return [link for e in new for link in identity_links(found[e.id])]
+    return [link for e in new for link in identity_links(found[e.id])], set(found)
 
 
 def entries_touched(store: GraphStore, persons: Sequence[Node]) -> set[str]:
