@@ -11,9 +11,20 @@ import datetime as dt
 
 from creditgraph.domain.model import Certainty, Verdict
 from creditgraph.identity.resolution import judge
+from creditgraph.service.decisions import Decisions
 from creditgraph.store.base import GraphStore
 from helpers_import import resident_id
-from scenario import check, eligibility, enterprise, event, link, load_records, person, uscc
+from scenario import (
+    check,
+    day,
+    eligibility,
+    enterprise,
+    event,
+    link,
+    load_records,
+    person,
+    uscc,
+)
 
 ON = "2024-05-01"
 DEBTOR = uscc("henan-debtor-builder", "410100")
@@ -195,3 +206,34 @@ def test_registry_person_arriving_after_the_decision_is_reached_and_equals_a_rec
     incremental = sorted(r.to_stored_json() for r in any_store.restrictions())
     any_store.recompute()
     assert sorted(r.to_stored_json() for r in any_store.restrictions()) == incremental
+
+
+def test_batch_of_checks_explains_a_reach_through_an_entry_like_a_single_check(
+    any_store: GraphStore,
+) -> None:
+    load_records(any_store, _registry())
+    load_records(any_store, _court_names_the_listed_person())
+    # the entry is itself listed a dishonest debtor: reached through the identity link
+    listing = event(
+        "ev:entry", "DISHONEST_DEBTOR_LISTED", ENTRY, "2023-09-01", ground="unpaid_debt"
+    )
+    load_records(any_store, [listing])
+    both = [
+        (pid, "DIRECTOR", None, day(ON)) for pid in ("p:zhang-wei-410184", "p:zhang-wei-stranger")
+    ]
+
+    single = check(any_store, "p:zhang-wei-410184", "DIRECTOR", ON)
+    batch = Decisions(any_store).check_appointments(both)
+
+    assert batch[0].to_json() == single.to_json()
+    assert any(r.identity is not None and r.identity.entry == ENTRY for r in single.reasons)
+    assert batch[1].decision is Verdict.ALLOW
+
+    # a steward's "same" for a pair resolution did not propose: the batch reads the judged
+    # person it did not prefetch for the evidence
+    _judge(any_store, "p:zhang-wei-stranger", "same")
+    batch = Decisions(any_store).check_appointments(both)
+    single = check(any_store, "p:zhang-wei-stranger", "DIRECTOR", ON)
+    assert batch[1].to_json() == single.to_json()
+    assert single.decision is Verdict.DENY
+    assert any(r.identity is not None and r.identity.entry == ENTRY for r in single.reasons)

@@ -701,7 +701,12 @@ class _Prefetched:
         return getattr(self._store, name)
 
     def nodes(self, node_ids: Iterable[str]) -> dict[str, Any]:
-        return {i: self._nodes[i] for i in node_ids if i in self._nodes}
+        ids = list(node_ids)
+        found = {i: self._nodes[i] for i in ids if i in self._nodes}
+        missing = [i for i in ids if i not in found]
+        if missing:  # identity resolution's reads (a person a steward judged the same)
+            found.update(self._store.nodes(missing))
+        return found
 
     def links(self, node_ids: Iterable[str], **kwargs: Any) -> list[Any]:
         ids = list(node_ids)
@@ -711,7 +716,9 @@ class _Prefetched:
         return self._store.links(ids, **kwargs)  # identity resolution's reads, aliases
 
     # read only for enterprises the registry shows revoked or closed: all of them in one call
-    def events(self, *, subjects: Sequence[str]) -> list[Any]:
+    def events(self, *, subjects: Sequence[str], **kwargs: Any) -> list[Any]:
+        if kwargs:  # identity resolution's reads (the judgements on entries)
+            return self._store.events(subjects=subjects, **kwargs)
         missing = [s for s in subjects if s not in self._events]
         if missing:
             for subject in missing:
