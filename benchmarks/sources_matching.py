@@ -80,8 +80,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 # the phases of a load --source, by the function that does each (cumulative time); nested
 # phases are shown indented under the one that contains them
 PHASES = [
-    ("read + convert rows", "sources/rows.py", "convert", 0),
+    # the loader reads the converted rows as it validates them: conversion is inside
     ("validate records", "ingest/loader.py", "parse_all", 0),
+    ("read + convert rows", "sources/rows.py", "convert", 1),
     ("resolve new entries before the write", "identity/resolution.py", "links_ahead", 0),
     ("store write", "store/embedded.py", "write", 0),
     ("derive restrictions (rules engine)", "rules/engine.py", "derive", 1),
