@@ -163,21 +163,8 @@ def resolve_entries(
         if judged.subject in verdicts_of:
             verdicts_of[judged.subject][judged.props["person"]] = judged
     wanted_of = {e.id: normalise_name(e.name) for e in entries}
-    # namesakes whose number agrees with an entry's mask on one pattern at least (necessary
-    # for compatibility); an entry showing no pattern (none: masks are checked at import)
-    # would need all its namesakes
-    blind_of = {e.id: e.props.get("id_blind") or {} for e in entries}
-    asked = [
-        (wanted_of[e.id], pattern, index)
-        for e in entries
-        for pattern, index in blind_of[e.id].items()
-    ]
-    found = {p.id: p for p in store.persons_named_compatible(asked)}
-    bare = sorted({wanted_of[e.id] for e in entries if not blind_of[e.id]})
-    if bare:
-        found.update((p.id, p) for p in store.persons_named(bare))
     named: dict[str, list[Node]] = {}
-    for person in (found[i] for i in sorted(found)):
+    for person in store.persons_named(sorted(set(wanted_of.values()))):
         if not is_listed(person.id) and person.props.get("id_hash"):
             named.setdefault(normalise_name(person.name), []).append(person)
     # an equal normalised name is required: the persons of that name are the candidates, and
@@ -186,7 +173,7 @@ def resolve_entries(
         e.id: [
             p
             for p in named.get(wanted_of[e.id], ())
-            if blind_compatible(p.props.get("id_blind") or {}, blind_of[e.id])
+            if blind_compatible(p.props.get("id_blind") or {}, e.props.get("id_blind") or {})
         ]
         for e in entries
     }

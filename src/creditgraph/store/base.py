@@ -252,14 +252,6 @@ class GraphStore(Protocol):
         """Events whose ``responsible`` names one of these persons, by date and id."""
         ...
 
-    def persons_named_compatible(self, wanted: Sequence[tuple[str, str, str]]) -> list[Node]:
-        """Persons for identity resolution's candidates, in id order: of the persons whose
-        normalised name is the first of a (name, pattern, blind index) triple, at least
-        those whose blind index of that masking pattern is the one given — a store may
-        answer more (identity compares every shared pattern after). A common name's
-        namesakes are then not all read to find the few compatible ones."""
-        ...
-
     # === traversal (issue 14) =====================================================
     # The association queries' reads, each answered by the store in its own best way:
     # the embedded store with index range scans (creditgraph.traversal.levelwise), Neo4j

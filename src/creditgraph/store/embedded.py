@@ -1075,26 +1075,6 @@ class EmbeddedStore:
         ).fetchall()
         return [_node(row) for row in rows]
 
-    def persons_named_compatible(self, wanted: Sequence[tuple[str, str, str]]) -> list[Node]:
-        if not wanted:
-            return []
-        conn = self._conn
-        conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS temp_blind (name TEXT, pattern TEXT, blind TEXT)"
-        )
-        conn.execute("DELETE FROM temp_blind")
-        conn.executemany("INSERT INTO temp_blind VALUES (?, ?, ?)", sorted(set(wanted)))
-        # the name index finds the namesakes; SQLite's own JSON reader compares the pattern's
-        # blind index, so only the compatible ones are turned into nodes (CROSS JOIN: the
-        # names asked drive the join, see persons_named)
-        rows = conn.execute(
-            "SELECT DISTINCT n.id, n.type, n.name, n.props FROM temp_blind t "
-            "CROSS JOIN nodes n ON n.norm_name = t.name WHERE n.type = 'person' "
-            "AND json_extract(n.props, '$.id_blind.' || json_quote(t.pattern)) = t.blind "
-            "ORDER BY n.id"
-        ).fetchall()
-        return [_node(row) for row in rows]
-
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
         params = {
             "code": normalised.upper() if len(normalised) == 18 else normalised,

@@ -1086,10 +1086,6 @@ class Neo4jStore:
         )
         return [_node(row) for row in rows]
 
-    def persons_named_compatible(self, wanted: Sequence[tuple[str, str, str]]) -> list[Node]:
-        # props are one JSON text here: the namesakes, compared by identity resolution
-        return self.persons_named(sorted({name for name, _, _ in wanted}))
-
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         if not keys:
             return []
