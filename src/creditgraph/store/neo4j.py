@@ -75,6 +75,10 @@ DERIVE_CHUNK = 2_000
 # Source nodes whose links are read (and sorted) per export page: bounded memory.
 EXPORT_PAGE = 5_000
 WRITE_ATTEMPTS = 3
+# A write's transaction may run CREDITGRAPH_WRITE_TIMEOUT per started block of this many
+# records: a bulk load's batch is long legitimate work, a mutation is a few records. The
+# wait for the writer lock is bounded by the timeout itself either way (see _write_transaction).
+RECORDS_PER_DEADLINE = 10_000
 LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
 
 _NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
@@ -186,6 +190,12 @@ def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
 
 
 _NO_LIMIT = 2**62
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Neo4j ended the transaction at its timeout (waiting for a lock or working)."""
+    code = getattr(exc, "code", None) or ""
+    return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -417,8 +427,10 @@ class Neo4jStore:
         id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
+        write_timeout_s: float = 30.0,
     ) -> None:
         self.schema = schema
+        self._write_timeout = write_timeout_s
         self._configured_key = id_key
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
@@ -487,19 +499,51 @@ class Neo4jStore:
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
-    def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
-        """``work`` in one explicit transaction, retried when Neo4j says it may succeed later."""
+    def _write_transaction(self, work: Callable[[neo4j.Transaction], T], *, records: int = 1) -> T:
+        """``work`` in one explicit transaction under the write deadline, retried when Neo4j
+        says it may succeed later.
+
+        The transaction's timeout is CREDITGRAPH_WRITE_TIMEOUT (per started
+        RECORDS_PER_DEADLINE records): Neo4j ends a transaction past it, also one still
+        waiting for the writer lock, so a write behind another writer fails with the
+        embedded store's error instead of hanging. A longer (bulk) transaction first
+        takes the lock in a probe bounded by the plain timeout, so its wait is bounded
+        the same way while its work may take longer.
+        """
+        blocks = max(1, -(-records // RECORDS_PER_DEADLINE))
         for attempt in range(1, WRITE_ATTEMPTS + 1):
+            locked = False
             try:
                 with self._errors(), self._session() as session:
-                    with session.begin_transaction() as tx:
+                    if blocks > 1:
+                        with session.begin_transaction(timeout=self._write_timeout) as probe:
+                            self._run(probe, "import/lock_writer")
+                            probe.rollback()
+                    locked = True
+                    with session.begin_transaction(timeout=self._write_timeout * blocks) as tx:
                         result = work(tx)
                         tx.commit()
                     return result
             except StoreError as exc:
+                if _timed_out(exc.__cause__):
+                    raise self._deadline_passed(locked, blocks) from exc
                 if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
                     raise
         raise AssertionError("unreachable")
+
+    def _deadline_passed(self, locked: bool, blocks: int) -> StoreError:
+        # the embedded store's words for a writer that gave up (the CLI and API show them)
+        if not locked or blocks == 1:
+            return StoreError(
+                f"{self.url}: another writer held the store for more than "
+                f"{self._write_timeout:g} s, or the write ran past that; nothing was written "
+                "(try again, or raise CREDITGRAPH_WRITE_TIMEOUT)"
+            )
+        return StoreError(
+            f"{self.url}: the write ran past its deadline ({self._write_timeout * blocks:g} s: "
+            f"CREDITGRAPH_WRITE_TIMEOUT per {RECORDS_PER_DEADLINE:,} records); nothing was "
+            "written (raise CREDITGRAPH_WRITE_TIMEOUT, or load with a smaller --batch-size)"
+        )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
         return list(tx.run(self._cypher[name], params))
@@ -619,7 +663,7 @@ class Neo4jStore:
                         self._run(tx, "monitoring/records_insert", rows=list(part))
             return report
 
-        return self._write_transaction(work)
+        return self._write_transaction(work, records=len(batch))
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -938,7 +982,7 @@ class Neo4jStore:
                 self._run(tx, "import/bump_version")
                 return part
 
-            report.add(self._write_transaction(work))
+            report.add(self._write_transaction(work, records=len(chunk)))
             if progress:
                 progress(min(start + DERIVE_CHUNK, len(event_ids)), len(event_ids))
         return report
