@@ -23,7 +23,7 @@ import pytest
 from creditgraph.domain.model import Event, Node
 from creditgraph.schema import default_schema
 from creditgraph.store.base import Batch, StoreError
-from creditgraph.store.neo4j import RECORDS_PER_DEADLINE, Neo4jStore
+from creditgraph.store.neo4j import BULK_RECORDS, Neo4jStore
 from support.stores import TEST_ID_KEY, Neo4jTestServer
 
 pytestmark = pytest.mark.neo4j
@@ -80,12 +80,15 @@ def test_the_event_is_recorded_once_the_other_writer_is_done(
     store: Neo4jStore, neo4j_server: Neo4jTestServer
 ) -> None:
     patient = Neo4jStore(neo4j_server.url, default_schema(), id_key=TEST_ID_KEY)
-    with neo4j.GraphDatabase.driver(neo4j_server.url) as driver, driver.session() as session:
-        with session.begin_transaction() as tx:
-            tx.run("MATCH (m:CreditgraphMeta {key: 'store'}) SET m.locked_at = datetime()")
-            with pytest.raises(StoreError, match=GAVE_UP):
-                store.write(Batch(events=[SANCTION]))
-            tx.rollback()
+    with (
+        neo4j.GraphDatabase.driver(neo4j_server.url) as driver,
+        driver.session() as session,
+        session.begin_transaction() as tx,
+    ):
+        tx.run("MATCH (m:CreditgraphMeta {key: 'store'}) SET m.locked_at = datetime()")
+        with pytest.raises(StoreError, match=GAVE_UP):
+            store.write(Batch(events=[SANCTION]))
+        tx.rollback()
 
     report = patient.write(Batch(events=[SANCTION]))
     patient.close()
@@ -97,10 +100,8 @@ def test_the_event_is_recorded_once_the_other_writer_is_done(
 def test_a_bulk_batch_behind_another_writer_waits_no_longer_than_a_small_write(
     store: Neo4jStore, writer_holding: None
 ) -> None:
-    # a batch this large may work for several deadlines, but not wait for the lock longer
-    persons = [
-        Node(f"p:bulk-{i:05d}", "person", "王五", {}) for i in range(RECORDS_PER_DEADLINE + 1)
-    ]
+    # a bulk batch may work past the deadline (a load), but not wait longer for the lock
+    persons = [Node(f"p:bulk-{i:05d}", "person", "王五", {}) for i in range(BULK_RECORDS + 1)]
 
     with pytest.raises(StoreError, match=GAVE_UP):
         store.write(Batch(nodes=persons))

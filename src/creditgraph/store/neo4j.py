@@ -75,10 +75,10 @@ DERIVE_CHUNK = 2_000
 # Source nodes whose links are read (and sorted) per export page: bounded memory.
 EXPORT_PAGE = 5_000
 WRITE_ATTEMPTS = 3
-# A write's transaction may run CREDITGRAPH_WRITE_TIMEOUT per started block of this many
-# records: a bulk load's batch is long legitimate work, a mutation is a few records. The
-# wait for the writer lock is bounded by the timeout itself either way (see _write_transaction).
-RECORDS_PER_DEADLINE = 10_000
+# A write of more records than an API call may bring (importRecords takes 10,000) is a bulk
+# load's batch: its wait for the writer lock has the deadline, its work does not (see
+# _write_transaction).
+BULK_RECORDS = 10_000
 LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
 
 _NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
@@ -198,6 +198,11 @@ def _timed_out(exc: BaseException | None) -> bool:
     return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
 
 
+def _found(rows: Sequence[neo4j.Record]) -> list[Any]:
+    """The maps a bulk read collected into its one row (``RETURN collect({…}) AS found``)."""
+    return rows[0]["found"] if rows else []
+
+
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -290,7 +295,7 @@ class _CypherView:
         found: set[str] = set()
         loaded: list[Event] = []
         for chunk in _chunks(sorted(set(subject_ids))):
-            for row in self._run("propagation/events_on", ids=list(chunk)):
+            for row in _found(self._run("propagation/events_on", ids=list(chunk))):
                 event = _event(row)
                 self._events[event.id] = event
                 loaded.append(event)
@@ -302,7 +307,7 @@ class _CypherView:
         found: set[str] = set()
         for chunk in _chunks(sorted(set(node_ids))):
             rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
-            found.update(row["id"] for row in rows)
+            found.update(_found(rows))
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
@@ -499,50 +504,45 @@ class Neo4jStore:
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
-    def _write_transaction(self, work: Callable[[neo4j.Transaction], T], *, records: int = 1) -> T:
+    def _write_transaction(
+        self, work: Callable[[neo4j.Transaction], T], *, bulk: bool = False
+    ) -> T:
         """``work`` in one explicit transaction under the write deadline, retried when Neo4j
         says it may succeed later.
 
-        The transaction's timeout is CREDITGRAPH_WRITE_TIMEOUT (per started
-        RECORDS_PER_DEADLINE records): Neo4j ends a transaction past it, also one still
-        waiting for the writer lock, so a write behind another writer fails with the
-        embedded store's error instead of hanging. A longer (bulk) transaction first
-        takes the lock in a probe bounded by the plain timeout, so its wait is bounded
-        the same way while its work may take longer.
+        The deadline is CREDITGRAPH_WRITE_TIMEOUT as the transaction's timeout: Neo4j ends
+        a transaction past it, also one still waiting for the writer lock, so a write
+        behind another writer fails with the embedded store's error instead of hanging.
+        ``bulk`` work (a load's batch of more than BULK_RECORDS records, a recompute's
+        chunk) may take longer than any request should, so only its wait is bounded: it
+        first takes the lock in a probe transaction with that timeout, then works without
+        one (its operator can stop it, and a batch is all or nothing either way).
         """
-        blocks = max(1, -(-records // RECORDS_PER_DEADLINE))
         for attempt in range(1, WRITE_ATTEMPTS + 1):
-            locked = False
             try:
                 with self._errors(), self._session() as session:
-                    if blocks > 1:
+                    if bulk:
                         with session.begin_transaction(timeout=self._write_timeout) as probe:
                             self._run(probe, "import/lock_writer")
                             probe.rollback()
-                    locked = True
-                    with session.begin_transaction(timeout=self._write_timeout * blocks) as tx:
+                    timeout = None if bulk else self._write_timeout
+                    with session.begin_transaction(timeout=timeout) as tx:
                         result = work(tx)
                         tx.commit()
                     return result
             except StoreError as exc:
                 if _timed_out(exc.__cause__):
-                    raise self._deadline_passed(locked, blocks) from exc
+                    raise self._busy() from exc
                 if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
                     raise
         raise AssertionError("unreachable")
 
-    def _deadline_passed(self, locked: bool, blocks: int) -> StoreError:
+    def _busy(self) -> StoreError:
         # the embedded store's words for a writer that gave up (the CLI and API show them)
-        if not locked or blocks == 1:
-            return StoreError(
-                f"{self.url}: another writer held the store for more than "
-                f"{self._write_timeout:g} s, or the write ran past that; nothing was written "
-                "(try again, or raise CREDITGRAPH_WRITE_TIMEOUT)"
-            )
         return StoreError(
-            f"{self.url}: the write ran past its deadline ({self._write_timeout * blocks:g} s: "
-            f"CREDITGRAPH_WRITE_TIMEOUT per {RECORDS_PER_DEADLINE:,} records); nothing was "
-            "written (raise CREDITGRAPH_WRITE_TIMEOUT, or load with a smaller --batch-size)"
+            f"{self.url}: another writer held the store for more than "
+            f"{self._write_timeout:g} s, or the write ran past that; nothing was written "
+            "(try again, or raise CREDITGRAPH_WRITE_TIMEOUT)"
         )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
@@ -649,8 +649,10 @@ class Neo4jStore:
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
-                to_derive = events_to_rederive(
-                    view, self.schema, changed_nodes, link_ends, changed_events
+                to_derive = (
+                    events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
+                    if changed_events or self._run(tx, "propagation/events_exist")[0]["any"]
+                    else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
                 old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
@@ -663,7 +665,7 @@ class Neo4jStore:
                         self._run(tx, "monitoring/records_insert", rows=list(part))
             return report
 
-        return self._write_transaction(work, records=len(batch))
+        return self._write_transaction(work, bulk=len(batch) > BULK_RECORDS)
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -750,7 +752,7 @@ class Neo4jStore:
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(list(latest)):
-            for row in self._run(tx, "import/nodes_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         created: list[dict[str, Any]] = []
@@ -818,7 +820,7 @@ class Neo4jStore:
                 }
                 for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            for row in self._run(tx, "import/links_existing", rows=keys):
+            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
                 stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
@@ -879,7 +881,7 @@ class Neo4jStore:
             return []
         existing: dict[str, Event] = {}
         for chunk in _chunks(list(dict.fromkeys(e.id for e in events))):
-            for row in self._run(tx, "import/events_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/events_existing", ids=list(chunk))):
                 existing[row["id"]] = _event(row)
         rows: list[dict[str, Any]] = []
         changed: list[Event] = []
@@ -982,7 +984,7 @@ class Neo4jStore:
                 self._run(tx, "import/bump_version")
                 return part
 
-            report.add(self._write_transaction(work, records=len(chunk)))
+            report.add(self._write_transaction(work, bulk=True))
             if progress:
                 progress(min(start + DERIVE_CHUNK, len(event_ids)), len(event_ids))
         return report
@@ -1003,7 +1005,7 @@ class Neo4jStore:
         ids = list(dict.fromkeys(node_ids))
         types: dict[str, str] = {}
         for chunk in _chunks(ids):
-            for row in self._read(self._cypher["queries/node_types"], ids=list(chunk)):
+            for row in _found(self._read(self._cypher["queries/node_types"], ids=list(chunk))):
                 types[row["id"]] = row["type"]
         return types
 
@@ -1110,7 +1112,8 @@ class Neo4jStore:
         others = sorted({k for k in keys if not k.startswith("h:")})
         found: dict[str, Node] = {}
         for chunk in _chunks(hashes):
-            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+            rows = self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk))
+            for row in _found(rows):
                 found[row["id"]] = _node(row)
         if others:
             rows = self._read(
