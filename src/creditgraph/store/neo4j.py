@@ -1305,7 +1305,10 @@ class Neo4jStore:
             rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
             for row in rows:
                 found[row["id"]] = RankedLinks(
-                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                    [_link(r) for r in row["links"]],
+                    row["total"],
+                    _node(row),
+                    tuple(_node(m) for m in row["others"]),
                 )
         return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
 
