@@ -23,7 +23,7 @@ import pytest
 from creditgraph.domain.model import Event, Node
 from creditgraph.schema import default_schema
 from creditgraph.store.base import Batch, StoreError
-from creditgraph.store.neo4j import BULK_RECORDS, Neo4jStore
+from creditgraph.store.neo4j import Neo4jStore
 from support.stores import TEST_ID_KEY, Neo4jTestServer
 
 pytestmark = pytest.mark.neo4j
@@ -100,8 +100,8 @@ def test_the_event_is_recorded_once_the_other_writer_is_done(
 def test_a_bulk_batch_behind_another_writer_waits_no_longer_than_a_small_write(
     store: Neo4jStore, writer_holding: None
 ) -> None:
-    # a bulk batch may work past the deadline (a load), but not wait longer for the lock
-    persons = [Node(f"p:bulk-{i:05d}", "person", "王五", {}) for i in range(BULK_RECORDS + 1)]
+    # a load's batch may work longer than the deadline, but not wait longer for the lock
+    persons = [Node(f"p:bulk-{i:05d}", "person", "王五", {}) for i in range(20_000)]
 
     with pytest.raises(StoreError, match=GAVE_UP):
         store.write(Batch(nodes=persons))

@@ -75,10 +75,6 @@ DERIVE_CHUNK = 2_000
 # Source nodes whose links are read (and sorted) per export page: bounded memory.
 EXPORT_PAGE = 5_000
 WRITE_ATTEMPTS = 3
-# A write of more records than an API call may bring (importRecords takes 10,000) is a bulk
-# load's batch: its wait for the writer lock has the deadline, its work does not (see
-# _write_transaction).
-BULK_RECORDS = 10_000
 LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
 
 _NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
@@ -504,29 +500,24 @@ class Neo4jStore:
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
-    def _write_transaction(
-        self, work: Callable[[neo4j.Transaction], T], *, bulk: bool = False
-    ) -> T:
-        """``work`` in one explicit transaction under the write deadline, retried when Neo4j
-        says it may succeed later.
+    def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
+        """``work`` in one explicit transaction, after at most CREDITGRAPH_WRITE_TIMEOUT
+        waiting for the writer lock; retried when Neo4j says it may succeed later.
 
-        The deadline is CREDITGRAPH_WRITE_TIMEOUT as the transaction's timeout: Neo4j ends
-        a transaction past it, also one still waiting for the writer lock, so a write
-        behind another writer fails with the embedded store's error instead of hanging.
-        ``bulk`` work (a load's batch of more than BULK_RECORDS records, a recompute's
-        chunk) may take longer than any request should, so only its wait is bounded: it
-        first takes the lock in a probe transaction with that timeout, then works without
-        one (its operator can stop it, and a batch is all or nothing either way).
+        The wait is bounded as the embedded store bounds it: a probe transaction with that
+        timeout takes the writer lock and rolls back — Neo4j ends a transaction past its
+        timeout also while it waits for a lock — so a write behind another writer fails
+        with the embedded store's error instead of hanging. The work itself is not timed:
+        a load's batch re-deriving a thousand events took 30 s on a loaded machine, and a
+        request's own deadline already answers its caller.
         """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._errors(), self._session() as session:
-                    if bulk:
-                        with session.begin_transaction(timeout=self._write_timeout) as probe:
-                            self._run(probe, "import/lock_writer")
-                            probe.rollback()
-                    timeout = None if bulk else self._write_timeout
-                    with session.begin_transaction(timeout=timeout) as tx:
+                    with session.begin_transaction(timeout=self._write_timeout) as probe:
+                        self._run(probe, "import/lock_writer")
+                        probe.rollback()
+                    with session.begin_transaction() as tx:
                         result = work(tx)
                         tx.commit()
                     return result
@@ -541,8 +532,8 @@ class Neo4jStore:
         # the embedded store's words for a writer that gave up (the CLI and API show them)
         return StoreError(
             f"{self.url}: another writer held the store for more than "
-            f"{self._write_timeout:g} s, or the write ran past that; nothing was written "
-            "(try again, or raise CREDITGRAPH_WRITE_TIMEOUT)"
+            f"{self._write_timeout:g} s; nothing was written (try again, or raise "
+            "CREDITGRAPH_WRITE_TIMEOUT)"
         )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
@@ -665,7 +656,7 @@ class Neo4jStore:
                         self._run(tx, "monitoring/records_insert", rows=list(part))
             return report
 
-        return self._write_transaction(work, bulk=len(batch) > BULK_RECORDS)
+        return self._write_transaction(work)
 
     def today(self) -> dt.date:
         """The day changes are judged on (tests and benchmarks may pin it)."""
@@ -984,7 +975,7 @@ class Neo4jStore:
                 self._run(tx, "import/bump_version")
                 return part
 
-            report.add(self._write_transaction(work, bulk=True))
+            report.add(self._write_transaction(work))
             if progress:
                 progress(min(start + DERIVE_CHUNK, len(event_ids)), len(event_ids))
         return report
