@@ -135,6 +135,10 @@ class GraphStore(Protocol):
 
     def event(self, event_id: str) -> Event | None: ...
 
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, Event]:
+        """The events with these ids that exist, read in one call."""
+        ...
+
     def events(
         self,
         *,
@@ -159,6 +163,10 @@ class GraphStore(Protocol):
         """Derived restrictions; with ``active_on``, only those in force that day (not void)."""
         ...
 
+    def restrictions_by_id(self, restriction_ids: Iterable[str]) -> dict[str, Restriction]:
+        """The derived restrictions with these ids (``r:…``) that exist, read in one call."""
+        ...
+
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:
         """Persons holding any of these identity keys (:func:`creditgraph.identity.identity_keys`:
         a number's keyed hash, a masking pattern's blind index, an alias), in id order."""
@@ -169,7 +177,9 @@ class GraphStore(Protocol):
         ...
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
-        """Nodes whose id equals, or whose normalised name contains, the normalised text."""
+        """Nodes whose id equals, or whose normalised name contains, the normalised text; for
+        a text that may be pinyin (:func:`creditgraph.domain.pinyin.could_be_pinyin`), also
+        those whose pinyin keys contain it, ranked after every match by characters."""
         ...
 
     def enterprises_known_as(
