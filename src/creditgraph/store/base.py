@@ -378,6 +378,9 @@ class RankedLinks:
     links: list[Link]  # the first ones in display order
     total: int  # how many links the node has (within the kinds and the day asked about)
     node: Node | None = None  # the party itself, when the store read it on the way
+    # the parties at the other end of ``links``, when the store read them on the way (a
+    # server store: saves the round trip that would fetch them for the picture)
+    others: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)

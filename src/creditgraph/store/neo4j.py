@@ -205,6 +205,17 @@ def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
 _NO_LIMIT = 2**62
 
 
+def _timed_out(exc: BaseException | None) -> bool:
+    """Neo4j ended the transaction at its timeout (waiting for a lock or working)."""
+    code = getattr(exc, "code", None) or ""
+    return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
+
+
+def _found(rows: Sequence[neo4j.Record]) -> list[Any]:
+    """The maps a bulk read collected into its one row (``RETURN collect({…}) AS found``)."""
+    return rows[0]["found"] if rows else []
+
+
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -297,7 +308,7 @@ class _CypherView:
         found: set[str] = set()
         loaded: list[Event] = []
         for chunk in _chunks(sorted(set(subject_ids))):
-            for row in self._run("propagation/events_on", ids=list(chunk)):
+            for row in _found(self._run("propagation/events_on", ids=list(chunk))):
                 event = _event(row)
                 self._events[event.id] = event
                 loaded.append(event)
@@ -316,7 +327,7 @@ class _CypherView:
         found: set[str] = set()
         for chunk in _chunks(sorted(set(node_ids))):
             rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
-            found.update(row["id"] for row in rows)
+            found.update(_found(rows))
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
@@ -441,8 +452,10 @@ class Neo4jStore:
         id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
+        write_timeout_s: float = 30.0,
     ) -> None:
         self.schema = schema
+        self._write_timeout = write_timeout_s
         self._configured_key = id_key
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
@@ -512,18 +525,40 @@ class Neo4jStore:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
-        """``work`` in one explicit transaction, retried when Neo4j says it may succeed later."""
+        """``work`` in one explicit transaction, after at most CREDITGRAPH_WRITE_TIMEOUT
+        waiting for the writer lock; retried when Neo4j says it may succeed later.
+
+        The wait is bounded as the embedded store bounds it: a probe transaction with that
+        timeout takes the writer lock and rolls back — Neo4j ends a transaction past its
+        timeout also while it waits for a lock — so a write behind another writer fails
+        with the embedded store's error instead of hanging. The work itself is not timed:
+        a load's batch re-deriving a thousand events took 30 s on a loaded machine, and a
+        request's own deadline already answers its caller.
+        """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._errors(), self._session() as session:
+                    with session.begin_transaction(timeout=self._write_timeout) as probe:
+                        self._run(probe, "import/lock_writer")
+                        probe.rollback()
                     with session.begin_transaction() as tx:
                         result = work(tx)
                         tx.commit()
                     return result
             except StoreError as exc:
+                if _timed_out(exc.__cause__):
+                    raise self._busy() from exc
                 if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
                     raise
         raise AssertionError("unreachable")
+
+    def _busy(self) -> StoreError:
+        # the embedded store's words for a writer that gave up (the CLI and API show them)
+        return StoreError(
+            f"{self.url}: another writer held the store for more than "
+            f"{self._write_timeout:g} s; nothing was written (try again, or raise "
+            "CREDITGRAPH_WRITE_TIMEOUT)"
+        )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
         return list(tx.run(self._cypher[name], params))
@@ -650,8 +685,10 @@ class Neo4jStore:
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
-                to_derive = events_to_rederive(
-                    view, self.schema, changed_nodes, link_ends, changed_events
+                to_derive = (
+                    events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
+                    if changed_events or self._run(tx, "propagation/events_exist")[0]["any"]
+                    else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
                 old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
@@ -751,7 +788,7 @@ class Neo4jStore:
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(list(latest)):
-            for row in self._run(tx, "import/nodes_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         created: list[dict[str, Any]] = []
@@ -823,7 +860,7 @@ class Neo4jStore:
                 }
                 for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            for row in self._run(tx, "import/links_existing", rows=keys):
+            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
                 stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
@@ -884,7 +921,7 @@ class Neo4jStore:
             return []
         existing: dict[str, Event] = {}
         for chunk in _chunks(list(dict.fromkeys(e.id for e in events))):
-            for row in self._run(tx, "import/events_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/events_existing", ids=list(chunk))):
                 existing[row["id"]] = _event(row)
         rows: list[dict[str, Any]] = []
         changed: list[Event] = []
@@ -1008,7 +1045,7 @@ class Neo4jStore:
         ids = list(dict.fromkeys(node_ids))
         types: dict[str, str] = {}
         for chunk in _chunks(ids):
-            for row in self._read(self._cypher["queries/node_types"], ids=list(chunk)):
+            for row in _found(self._read(self._cypher["queries/node_types"], ids=list(chunk))):
                 types[row["id"]] = row["type"]
         return types
 
@@ -1134,7 +1171,8 @@ class Neo4jStore:
         others = sorted({k for k in keys if not k.startswith("h:")})
         found: dict[str, Node] = {}
         for chunk in _chunks(hashes):
-            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+            rows = self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk))
+            for row in _found(rows):
                 found[row["id"]] = _node(row)
         if others:
             rows = self._read(
@@ -1327,7 +1365,10 @@ class Neo4jStore:
             rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
             for row in rows:
                 found[row["id"]] = RankedLinks(
-                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                    [_link(r) for r in row["links"]],
+                    row["total"],
+                    _node(row),
+                    tuple(_node(m) for m in row["others"]),
                 )
         return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
 
