@@ -177,7 +177,9 @@ class GraphStore(Protocol):
         ...
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
-        """Nodes whose id equals, or whose normalised name contains, the normalised text."""
+        """Nodes whose id equals, or whose normalised name contains, the normalised text; for
+        a text that may be pinyin (:func:`creditgraph.domain.pinyin.could_be_pinyin`), also
+        those whose pinyin keys contain it, ranked after every match by characters."""
         ...
 
     def enterprises_known_as(
@@ -249,6 +251,16 @@ class GraphStore(Protocol):
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]: ...
 
     def close(self) -> None: ...
+
+    # === identity (issue 9): events naming persons responsible ======================
+    # An alias folded into its person, or a published entry's matches changing, changes what
+    # the events naming it in ``responsible`` reach (creditgraph.identity.merging, rules
+    # maintenance); ``responsible`` is a list inside the event, so each store finds them in
+    # its own way.
+
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        """Events whose ``responsible`` names one of these persons, by date and id."""
+        ...
 
     # === traversal (issue 14) =====================================================
     # The association queries' reads, each answered by the store in its own best way:
@@ -366,6 +378,9 @@ class RankedLinks:
     links: list[Link]  # the first ones in display order
     total: int  # how many links the node has (within the kinds and the day asked about)
     node: Node | None = None  # the party itself, when the store read it on the way
+    # the parties at the other end of ``links``, when the store read them on the way (a
+    # server store: saves the round trip that would fetch them for the picture)
+    others: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from neo4j.time import Date as Neo4jDate
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
+from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
 from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
@@ -77,7 +78,7 @@ EXPORT_PAGE = 5_000
 WRITE_ATTEMPTS = 3
 LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
 
-_NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
+_NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "name_keys", "props", "seq"})
 _EVENT_RESERVED = frozenset({"id", "kind", "subject", "date", "lifts", "props"})
 
 
@@ -115,6 +116,22 @@ def _event(row: Mapping[str, Any]) -> Event:
     date = _day(row["date"])
     assert date is not None
     return Event(row["id"], row["kind"], row["subject"], date, json.loads(row["props"]))
+
+
+def _naming(
+    person_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Mapping[str, Any]]]
+) -> list[Event]:
+    """The events whose ``responsible`` names one of the persons, once each, by date and id
+    (``fetch`` answers a chunk of ids with the events whose props text holds one of them)."""
+    wanted = sorted(set(person_ids))
+    wanted_set = set(wanted)
+    found: dict[str, Event] = {}
+    for chunk in _chunks(wanted):
+        for row in fetch(list(chunk)):
+            event = _event(row)
+            if event.responsible and not wanted_set.isdisjoint(event.responsible):
+                found[event.id] = event
+    return sorted(found.values(), key=lambda e: (e.date, e.id))
 
 
 def _link(row: Mapping[str, Any]) -> Link:
@@ -186,6 +203,17 @@ def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
 
 
 _NO_LIMIT = 2**62
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Neo4j ended the transaction at its timeout (waiting for a lock or working)."""
+    code = getattr(exc, "code", None) or ""
+    return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
+
+
+def _found(rows: Sequence[neo4j.Record]) -> list[Any]:
+    """The maps a bulk read collected into its one row (``RETURN collect({…}) AS found``)."""
+    return rows[0]["found"] if rows else []
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -280,7 +308,7 @@ class _CypherView:
         found: set[str] = set()
         loaded: list[Event] = []
         for chunk in _chunks(sorted(set(subject_ids))):
-            for row in self._run("propagation/events_on", ids=list(chunk)):
+            for row in _found(self._run("propagation/events_on", ids=list(chunk))):
                 event = _event(row)
                 self._events[event.id] = event
                 loaded.append(event)
@@ -288,11 +316,18 @@ class _CypherView:
         self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
         return found
 
+    def events_naming(self, person_ids: Iterable[str]) -> set[str]:
+        loaded = _naming(person_ids, lambda ids: self._run("propagation/events_naming", ids=ids))
+        for event in loaded:
+            self._events[event.id] = event
+        self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
+        return {event.id for event in loaded}
+
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(sorted(set(node_ids))):
             rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
-            found.update(row["id"] for row in rows)
+            found.update(_found(rows))
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
@@ -417,8 +452,10 @@ class Neo4jStore:
         id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
+        write_timeout_s: float = 30.0,
     ) -> None:
         self.schema = schema
+        self._write_timeout = write_timeout_s
         self._configured_key = id_key
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
@@ -488,18 +525,40 @@ class Neo4jStore:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
-        """``work`` in one explicit transaction, retried when Neo4j says it may succeed later."""
+        """``work`` in one explicit transaction, after at most CREDITGRAPH_WRITE_TIMEOUT
+        waiting for the writer lock; retried when Neo4j says it may succeed later.
+
+        The wait is bounded as the embedded store bounds it: a probe transaction with that
+        timeout takes the writer lock and rolls back — Neo4j ends a transaction past its
+        timeout also while it waits for a lock — so a write behind another writer fails
+        with the embedded store's error instead of hanging. The work itself is not timed:
+        a load's batch re-deriving a thousand events took 30 s on a loaded machine, and a
+        request's own deadline already answers its caller.
+        """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._errors(), self._session() as session:
+                    with session.begin_transaction(timeout=self._write_timeout) as probe:
+                        self._run(probe, "import/lock_writer")
+                        probe.rollback()
                     with session.begin_transaction() as tx:
                         result = work(tx)
                         tx.commit()
                     return result
             except StoreError as exc:
+                if _timed_out(exc.__cause__):
+                    raise self._busy() from exc
                 if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
                     raise
         raise AssertionError("unreachable")
+
+    def _busy(self) -> StoreError:
+        # the embedded store's words for a writer that gave up (the CLI and API show them)
+        return StoreError(
+            f"{self.url}: another writer held the store for more than "
+            f"{self._write_timeout:g} s; nothing was written (try again, or raise "
+            "CREDITGRAPH_WRITE_TIMEOUT)"
+        )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
         return list(tx.run(self._cypher[name], params))
@@ -553,14 +612,18 @@ class Neo4jStore:
         migrations.check_version(stored, self.url, migrating=True)
         done = []
         for version in range(stored + 1, migrations.CURRENT + 1):
-            step = getattr(self, f"_lay_out_version_{version}")
+            step = (
+                self._lay_out_pinyin_name_keys
+                if version == migrations.PINYIN_NAME_KEYS
+                else getattr(self, f"_lay_out_version_{version}")
+            )
             step()
 
             def record(tx: neo4j.Transaction, version: int = version) -> None:
                 self._run(tx, "import/schema_version_set", schema_version=version)
 
             self._write_transaction(record)
-            done.append(f"{version}: {step.__doc__.strip()}")
+            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
         return done
 
     def _lay_out_version_1(self) -> None:
@@ -577,6 +640,23 @@ class Neo4jStore:
     def _lay_out_version_3(self) -> None:
         """create the indexes of the monitoring outbox (changes, alerts, notices, watches)"""
         self.ensure_schema()
+
+    def _lay_out_pinyin_name_keys(self) -> None:
+        """index the pinyin keys of the names already stored (search by initials: hxkj)"""
+        self.ensure_schema()
+        after = ""
+        while rows := self._read(self._cypher["queries/names_to_index"], after=after, limit=5000):
+            keyed = [
+                {"id": row["id"], "name_keys": "|" + "|".join(keys) + "|" if keys else None}
+                for row in rows
+                for keys in [pinyin_keys(row["norm_name"])]
+            ]
+
+            def write(tx: neo4j.Transaction, keyed: list[dict[str, Any]] = keyed) -> None:
+                self._run(tx, "import/name_keys_set", rows=keyed)
+
+            self._write_transaction(write)
+            after = rows[-1]["id"]
 
     def id_key(self) -> bytes:
         # never kept in the database it protects: see creditgraph.identity.keys
@@ -605,8 +685,10 @@ class Neo4jStore:
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
-                to_derive = events_to_rederive(
-                    view, self.schema, changed_nodes, link_ends, changed_events
+                to_derive = (
+                    events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
+                    if changed_events or self._run(tx, "propagation/events_exist")[0]["any"]
+                    else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
                 old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
@@ -706,7 +788,7 @@ class Neo4jStore:
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(list(latest)):
-            for row in self._run(tx, "import/nodes_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         created: list[dict[str, Any]] = []
@@ -731,6 +813,10 @@ class Neo4jStore:
                 "norm_name": normalise_name(node.name),
                 "props": props,
             }
+            name_keys = pinyin_keys(properties["norm_name"])
+            if name_keys:
+                # one delimited string for the TEXT index queries/search uses
+                properties["name_keys"] = "|" + "|".join(name_keys) + "|"
             keys = identity_keys(node.props) if node.type == "person" else []
             if keys:
                 # one delimited string for the TEXT index queries/persons_by_identity uses
@@ -774,7 +860,7 @@ class Neo4jStore:
                 }
                 for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            for row in self._run(tx, "import/links_existing", rows=keys):
+            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
                 stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
@@ -835,7 +921,7 @@ class Neo4jStore:
             return []
         existing: dict[str, Event] = {}
         for chunk in _chunks(list(dict.fromkeys(e.id for e in events))):
-            for row in self._run(tx, "import/events_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/events_existing", ids=list(chunk))):
                 existing[row["id"]] = _event(row)
         rows: list[dict[str, Any]] = []
         changed: list[Event] = []
@@ -959,7 +1045,7 @@ class Neo4jStore:
         ids = list(dict.fromkeys(node_ids))
         types: dict[str, str] = {}
         for chunk in _chunks(ids):
-            for row in self._read(self._cypher["queries/node_types"], ids=list(chunk)):
+            for row in _found(self._read(self._cypher["queries/node_types"], ids=list(chunk))):
                 types[row["id"]] = row["type"]
         return types
 
@@ -1032,6 +1118,10 @@ class Neo4jStore:
         rows = self._read(self._cypher["propagation/lifting_events"], ids=[event_id])
         return [_event(row) for row in rows]
 
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        query = self._cypher["propagation/events_naming"]
+        return _naming(person_ids, lambda ids: self._read(query, ids=ids))
+
     def restrictions(
         self,
         *,
@@ -1081,7 +1171,8 @@ class Neo4jStore:
         others = sorted({k for k in keys if not k.startswith("h:")})
         found: dict[str, Node] = {}
         for chunk in _chunks(hashes):
-            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+            rows = self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk))
+            for row in _found(rows):
                 found[row["id"]] = _node(row)
         if others:
             rows = self._read(
@@ -1101,6 +1192,7 @@ class Neo4jStore:
             exact_id=normalised.upper() if len(normalised) == 18 else normalised,
             text=text,
             normalised=normalised,
+            pinyin=could_be_pinyin(normalised),
             limit=limit,
             offset=offset,
         )
@@ -1273,7 +1365,10 @@ class Neo4jStore:
             rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
             for row in rows:
                 found[row["id"]] = RankedLinks(
-                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                    [_link(r) for r in row["links"]],
+                    row["total"],
+                    _node(row),
+                    tuple(_node(m) for m in row["others"]),
                 )
         return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
 
