@@ -59,6 +59,9 @@ class Server:
     def __init__(self, store: Path, **env: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # a line per request: to a file, since a pipe read only at the end fills and stops
+        # the server mid-run (see benchmarks.http_server.served)
+        self.log = tempfile.TemporaryFile(prefix="creditgraph-fuzz-serve-")  # noqa: SIM115 (closed in stop/kill)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -77,7 +80,7 @@ class Server:
                 **env,
             },
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         give_up = time.monotonic() + 60
         while True:
@@ -93,12 +96,16 @@ class Server:
     def stop(self) -> str:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=60)
-        return stderr.decode("utf-8", "replace")
+        self.process.wait(timeout=60)
+        self.log.seek(0)
+        text = self.log.read().decode("utf-8", "replace")
+        self.log.close()
+        return text
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
-        self.process.communicate(timeout=60)
+        self.process.wait(timeout=60)
+        self.log.close()
 
 
 def _demo_store(folder: Path) -> Path:

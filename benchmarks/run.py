@@ -79,6 +79,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--profile-size", default=None, help="size to profile (default: the largest run ≤ M)"
     )
     p.add_argument("--step-timeout", type=float, default=4 * 3600)
+    p.add_argument(
+        "--cases",
+        default=None,
+        help="comma-separated cases to run, e.g. api (default: all); with --reuse-data the "
+        "store the import built earlier in the same --out is read",
+    )
     return p.parse_args(argv)
 
 
@@ -215,7 +221,10 @@ def run_store(
     )
     fits = memory_fits(results, store, links)
     ctx = Context(label, links, data_path, store, url, options, runs)
+    asked = {c.strip() for c in options.cases.split(",")} if options.cases else None
     for case in CASES:
+        if asked is not None and case.name not in asked:
+            continue
         why = case.skip_reason(ctx)
         if why is None and case.name == "import":
             why = fits
