@@ -9,18 +9,13 @@ entries cannot be written in time (the store unreachable, or another process hol
 write lock past ``CREDITGRAPH_WRITE_TIMEOUT``), :class:`AuditUnavailable` is raised and the
 answer is withheld: a person is never shown without the record of it. A crash can lose
 only entries whose answers were never sent.
-
-An answer computed on the event loop waits with :meth:`AuditWriter.recorded`: the writer
-thread wakes the loop when the commit is done, so no worker thread sits blocked per request.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from creditgraph.store.base import AuditEntry, GraphStore, StoreError
 
@@ -45,8 +40,7 @@ class AuditWriter:
         self.max_batch = max_batch
         self.timeout = timeout
         self._pending: list[AuditEntry] = []
-        # called once the entries queued before them are committed
-        self._waiters: list[Callable[[], object]] = []
+        self._waiters: list[threading.Event] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
@@ -78,41 +72,15 @@ class AuditWriter:
             self.append(entries)  # written at once, in this thread
             return
         written = threading.Event()
-        self._enqueue(entries, written.set)
-        if not written.wait(self.timeout):
-            raise self._unavailable()
-
-    async def recorded(self, entries: Sequence[AuditEntry]) -> None:
-        """:meth:`record` for a caller on the event loop: the same durability, awaited."""
-        if not entries:
-            return
-        if self._thread is None:
-            self.append(entries)
-            return
-        loop = asyncio.get_running_loop()
-        written = loop.create_future()
-
-        def wake() -> None:
-            if not written.done():  # not already given up on (timeout, client gone)
-                written.set_result(None)
-
-        self._enqueue(entries, lambda: loop.call_soon_threadsafe(wake))
-        try:
-            await asyncio.wait_for(written, self.timeout)
-        except TimeoutError:
-            raise self._unavailable() from None
-
-    def _enqueue(self, entries: Sequence[AuditEntry], done: Callable[[], object]) -> None:
         with self._lock:
             self._pending.extend(entries)
-            self._waiters.append(done)
+            self._waiters.append(written)
         self._wake.set()
-
-    def _unavailable(self) -> AuditUnavailable:
-        return AuditUnavailable(
-            f"the audit log could not be written within {self.timeout:g} s; the answer is "
-            "withheld (it showed persons)"
-        )
+        if not written.wait(self.timeout):
+            raise AuditUnavailable(
+                f"the audit log could not be written within {self.timeout:g} s; the answer is "
+                "withheld (it showed persons)"
+            )
 
     def depth(self) -> int:
         """Entries accepted and not yet written."""
@@ -132,10 +100,8 @@ class AuditWriter:
                         self._pending[:0] = batch
                         self._waiters[:0] = waiters
                     raise
-            for done in waiters:
-                # RuntimeError: the waiter's event loop has closed meanwhile
-                with contextlib.suppress(RuntimeError):
-                    done()
+            for written in waiters:
+                written.set()
 
     def stop(self) -> None:
         """Write what is queued and stop the thread (server shutdown)."""

@@ -295,9 +295,11 @@ class CreditGraphSchema(strawberry.Schema):
             result = self._execute_check(
                 query, variable_values, context_value, root_value, operation_name
             )
-            # the persons it shows are durably audited before the answer leaves; the loop
-            # serves other requests while the audit thread commits
-            return await _audited_on_loop(context_value, result)
+            # the persons it shows are durably audited before the answer leaves; the wait for
+            # the disk is a worker thread's, not the event loop's
+            return await asyncio.get_running_loop().run_in_executor(
+                context_value.state.executor, _audited, context_value, result
+            )
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(
             context_value.state.executor,
@@ -374,26 +376,11 @@ def _audited(context: Any, result: ExecutionResult) -> ExecutionResult:
         context.touch_shown(context.root_fields, result.data)
         context.state.audit.record(context.audit_entries())
     except StoreError as exc:
-        return _withheld(exc)
+        log.error("answer withheld: %s", exc)
+        error = GraphQLError(str(exc))
+        error.extensions = {"code": "AUDIT_UNAVAILABLE"}
+        return ExecutionResult(data=None, errors=[error])
     return result
-
-
-async def _audited_on_loop(context: ApiContext, result: ExecutionResult) -> ExecutionResult:
-    """:func:`_audited` for an answer computed on the event loop (an in-process store: the
-    lookups of the persons shown take microseconds), awaiting the commit."""
-    try:
-        context.touch_shown(context.root_fields, result.data)
-        await context.state.audit.recorded(context.audit_entries())
-    except StoreError as exc:
-        return _withheld(exc)
-    return result
-
-
-def _withheld(exc: StoreError) -> ExecutionResult:
-    log.error("answer withheld: %s", exc)
-    error = GraphQLError(str(exc))
-    error.extensions = {"code": "AUDIT_UNAVAILABLE"}
-    return ExecutionResult(data=None, errors=[error])
 
 
 class _RootFields(SchemaExtension):
