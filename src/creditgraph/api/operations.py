@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -183,7 +184,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         given = _header(scope, REQUEST_ID_HEADER)
-        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        rid = given if given and _REQUEST_ID.fullmatch(given) else _new_request_id()
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -228,6 +229,16 @@ class RequestMiddleware:
                 },
             )
             request_id.reset(token)
+
+
+# 32 hex characters like a uuid4: 64 random bits per process, then a counter — unique
+# without a system call per request (os.urandom was 3 % of a check's server time)
+_PROCESS_ID = secrets.token_hex(8)
+_REQUEST_COUNT = itertools.count()
+
+
+def _new_request_id() -> str:
+    return f"{_PROCESS_ID}{next(_REQUEST_COUNT):016x}"
 
 
 def _header(scope: Scope, name: str) -> str | None:
