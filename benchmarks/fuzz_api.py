@@ -49,8 +49,12 @@ def _free_port() -> int:
 
 
 def _rss_kib(pid: int) -> int:
+    return _status(pid, "VmRSS")
+
+
+def _status(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -307,7 +311,13 @@ def hostile_requests() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
-    before = _rss_kib(pid)
+    """The hostile set, ``rounds`` times; RSS before (cold, and after one round that starts
+    the worker threads and fills the caches once), after each round, and after a settle."""
+    cold = _rss_kib(pid)
+    before, threads_before = cold, _status(pid, "Threads")
+    threads_each_round: list[int] = []
+    # RSS less the files mapped (the store's pages, its WAL index): the heap
+    anonymous_before, anonymous_each_round = _status(pid, "RssAnon"), []
     seen: dict[str, Any] = {}
     peak = before
     after_each_round: list[int] = []
@@ -344,12 +354,21 @@ def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
                 }
                 peak = max(peak, rss)
         after_each_round.append(_rss_kib(pid))
-    time.sleep(2)  # let the allocator return what it can before the "after" reading
+        anonymous_each_round.append(_status(pid, "RssAnon"))
+        threads_each_round.append(_status(pid, "Threads"))
+    after = _rss_kib(pid)
+    time.sleep(10)  # a settle: what the allocator and the worker threads give back by idling
     return {
-        "rss_before_kib": before,
+        "rss_before_kib": cold,
+        "rss_after_first_round_kib": after_each_round[0] if after_each_round else None,
         "rss_peak_kib": peak,
-        "rss_after_kib": _rss_kib(pid),
+        "rss_after_kib": after,
+        "rss_after_settle_kib": _rss_kib(pid),
         "rss_after_each_round_kib": after_each_round,
+        "rss_anonymous_before_kib": anonymous_before,
+        "rss_anonymous_after_each_round_kib": anonymous_each_round,
+        "threads_before": threads_before,
+        "threads_after_each_round": threads_each_round,
         "requests": sum(1 for _ in hostile_requests()) * 2 * rounds,
         "results": seen,
     }
