@@ -87,8 +87,14 @@ else:
     )
     NodeType = _enum(
         "NodeType",
-        "The kind of a party.",
-        {kind.label.upper(): kind.description for kind in _SCHEMA.nodes.values()},
+        "What a Node is: a party of one of graph_schema's node kinds, an event or a restriction.",
+        {
+            **{kind.label.upper(): kind.description for kind in _SCHEMA.nodes.values()},
+            # not node kinds of the graph but the two other objects with a global id: fixed by
+            # the domain model (every schema has events and derives restrictions)
+            "EVENT": "A credit event recorded on a party (graph_schema/events.yaml).",
+            "RESTRICTION": "A measure derived from an event by a rule (graph_schema/rules).",
+        },
     )
     Verdict_ = _from_python(
         Verdict,

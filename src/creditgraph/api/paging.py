@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from creditgraph.service.errors import InvalidArgument, LimitExceeded
@@ -60,6 +61,32 @@ def window(
 ) -> Window:
     """The slice Relay's algorithm gives: after/before narrow the list, then first takes from
     its start or last from its end. Neither first nor last: the first ``default`` items."""
+    w = lazy_window(
+        kind,
+        lambda n: min(n, total),
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        default=default,
+    )
+    return Window(w.start, w.end, total)
+
+
+def lazy_window(
+    kind: str,
+    count_upto: Callable[[int], int],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int,
+) -> Window:
+    """:func:`window` over a list whose length is found only as far as needed:
+    ``count_upto(n)`` is ``min(n, length)``, reading the list that far. Only ``last`` without
+    ``before`` reads it to its end. The window's ``total`` is then what is known: its end,
+    plus one when more follow."""
     for name, size in (("first", first), ("last", last)):
         if size is not None and size < 0:
             raise InvalidArgument(f"{name} must not be negative, got {size}")
@@ -72,11 +99,22 @@ def window(
             )
     if first is not None and last is not None:
         raise InvalidArgument("give first (forwards) or last (backwards), not both")
-    start = min(position(kind, after, "after") or 0, total)
+    after_at = position(kind, after, "after") or 0
     before_at = position(kind, before, "before")
-    end = total if before_at is None else max(min(before_at - 1, total), start)
+    start = count_upto(after_at)
+    if before_at is not None:
+        end = max(count_upto(before_at - 1), start)
+    elif last is not None:
+        end = max(count_upto(EVERYTHING), start)
+    else:
+        end = None
     if last is not None:
+        assert end is not None
         start = max(start, end - last)
     else:
-        end = min(end, start + (default if first is None else first))
-    return Window(start, end, total)
+        size = default if first is None else first
+        end = count_upto(start + size) if end is None else min(end, start + size)
+    return Window(start, end, count_upto(end + 1))
+
+
+EVERYTHING = 10**18  # beyond any list's length (positions in cursors have at most 12 digits)

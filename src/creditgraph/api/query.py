@@ -16,7 +16,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from creditgraph.api import analysis as analysis_api
-from creditgraph.api import checks
+from creditgraph.api import checks, paging
 from creditgraph.api.access import Right
 from creditgraph.api.context import PERSON, ApiContext, missing
 from creditgraph.api.enums import Activity, Measure, Rel, Role
@@ -52,8 +52,12 @@ from creditgraph.api.types import (
     Subgraph,
     Viewer,
     node_view,
+    visible_events,
     visible_restrictions,
 )
+from creditgraph.domain.model import RESTRICTION_ID_PREFIX
+from creditgraph.domain.model import Event as DomainEvent
+from creditgraph.domain.model import Node as DomainNode
 from creditgraph.domain.model import Restriction as DomainRestriction
 from creditgraph.identity.resolution import judge, resolution_queue
 from creditgraph.ingest.loader import load
@@ -138,12 +142,99 @@ def _node_or_null(info: Info, node_id: str) -> Node | None:
     ctx = info.context
     node = ctx.node(node_id)
     if node is None or not ctx.visible(node):
-        error = missing(node_id)
-        if not isinstance(error, UnknownId):
-            raise error  # an identity number or an invalid code: say so, not "nothing"
+        _refuse_if_not_an_id(node_id)
         return None
     return node_view(info, node)
 
+
+def _refuse_if_not_an_id(object_id: str) -> None:
+    """An id nothing (visible) has answers null — unless it is an identity number or an
+    invalid code, which the caller is told."""
+    error = missing(object_id)
+    if not isinstance(error, UnknownId):
+        raise error
+
+
+def _shown_events(info: Info, events: Sequence[DomainEvent]) -> list[DomainEvent]:
+    ctx = info.context
+    shown = visible_events(ctx, events)
+    subjects = ctx.fetch_nodes({e.subject for e in shown})
+    ctx.touch(info, {s for s, n in subjects.items() if n.type == PERSON})
+    return shown
+
+
+def _shown_restrictions(
+    info: Info, restrictions: Sequence[DomainRestriction]
+) -> list[DomainRestriction]:
+    shown = visible_restrictions(info.context, restrictions)
+    info.context.touch(info, _person_subjects(info.context, shown))
+    return shown
+
+
+def objects_by_id(info: Info, ids: Sequence[str]) -> list[Node | None]:
+    """Parties, events and restrictions by global id, in the order asked, None where unknown
+    or hidden. An id is a party's first, else an event's (the loader keeps the two apart);
+    r:… is a restriction's (a prefix imports may not use). One store read per kind of object
+    asked for, plus the visibility checks' reads — not one per id."""
+    ctx = info.context
+    ctx.deadline.check()
+    restriction_ids = [i for i in ids if i.startswith(RESTRICTION_ID_PREFIX)]
+    parties = ctx.fetch_nodes(i for i in ids if not i.startswith(RESTRICTION_ID_PREFIX))
+    unread = [i for i in dict.fromkeys(ids) if i not in parties and i not in restriction_ids]
+    events = ctx.store.events_by_id(unread) if unread else {}
+    restrictions = ctx.store.restrictions_by_id(restriction_ids) if restriction_ids else {}
+    shown_events = {e.id: e for e in _shown_events(info, list(events.values()))}
+    shown_restrictions = {
+        r.id: r for r in _shown_restrictions(info, list(restrictions.values()))
+    }
+    found: list[Node | None] = []
+    for i in ids:
+        if i in parties:
+            found.append(node_view(info, parties[i]))
+        elif i in events:
+            event = shown_events.get(i)
+            found.append(None if event is None else Event(record=event))
+        elif i in restriction_ids:
+            restriction = shown_restrictions.get(i)
+            found.append(None if restriction is None else Restriction(record=restriction))
+        else:
+            found.append(_node_or_null(info, i))  # an alias, or an id to explain
+    return found
+
+
+_MAX_CHUNK = 4000  # matches read per store call when counting them all
+
+
+class _Matches:
+    """A search's matches as the caller may see them, read in the store's order only as far
+    as a page needs, in growing chunks (a chunk of the public role's matches may be mostly
+    persons it does not see). Positions count only visible matches; with ``start`` (for a
+    caller who sees every match) reading begins there, the matches before it untouched."""
+
+    def __init__(self, ctx: ApiContext, text: str, start: int = 0) -> None:
+        self.ctx, self.text = ctx, text
+        self.start = self.read = start  # visible position of items[0]; store position next
+        self.items: list[DomainNode] = []
+        self.exhausted = False
+        self.chunk = 64
+
+    def count_upto(self, n: int) -> int:
+        """min(n, how many matches there are), reading as far as that needs."""
+        if n <= self.start:
+            return max(n, 0)  # before where reading began: the caller's own cursor
+        while self.start + len(self.items) < n and not self.exhausted:
+            self.ctx.deadline.check()
+            wanted = max(min(n - self.start - len(self.items), _MAX_CHUNK), self.chunk)
+            found = inv.search(self.ctx.store, self.text, limit=wanted, offset=self.read)
+            self.exhausted = len(found) < wanted
+            self.read += len(found)
+            self.items.extend(node for node in found if self.ctx.visible(node))
+            self.chunk = min(self.chunk * 2, _MAX_CHUNK)
+        return min(n, self.start + len(self.items))
+
+    def slice(self, start: int, end: int) -> list[DomainNode]:
+        self.count_upto(end)
+        return self.items[max(start - self.start, 0) : max(end - self.start, 0)]
 
 
 def _resolved(ctx: ApiContext, node_id: str) -> str:
@@ -405,26 +496,35 @@ class Query:
         return cast(Agency, _party_of_type(info, id, "agency", Right.READ))
 
     @strawberry.field(
-        description="Any party by id (Relay's node field); null for an id the store does not "
-        "hold or the caller may not see. An identity number given as an id is an error."
+        description="Any object by its global id (Relay's node field): a party, an event or "
+        "a restriction (r:…); null for an id the store does not hold or the caller may not "
+        "see (the public role sees no person, no event on one and no restriction reaching "
+        "one; a repaired record only stewards). An identity number given as an id is an error."
     )
     def node(
         self,
         info: Info,
-        id: Annotated[strawberry.ID, strawberry.argument(description="The party's id.")],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The id of a party, an event or a restriction."),
+        ],
     ) -> Node | None:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
-        return _node_or_null(info, str(id))
+        return objects_by_id(info, [str(id)])[0]
 
     @strawberry.field(
-        description="Parties by id, in the order asked; null where an id is unknown or "
-        f"hidden from the caller (at most {MAX_PAGE} ids)."
+        description="Objects by global id (parties, events, restrictions), in the order "
+        f"asked; null where an id is unknown or hidden from the caller, as in node (at most "
+        f"{MAX_PAGE} ids)."
     )
     def nodes(
         self,
         info: Info,
-        ids: Annotated[list[strawberry.ID], strawberry.argument(description="The parties' ids.")],
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description="The ids of parties, events or restrictions."),
+        ],
     ) -> list[Node | None]:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
@@ -435,12 +535,11 @@ class Query:
                 maximum=MAX_PAGE,
                 value=len(ids),
             )
-        ctx.fetch_nodes(str(i) for i in ids)  # one store read for all of them
-        return [_node_or_null(info, str(i)) for i in ids]
+        return objects_by_id(info, [str(i) for i in ids])
 
     @strawberry.field(
-        description="A credit event by id; null when unknown, or recorded on a person and "
-        "the caller may not see persons."
+        description="A credit event by id; null when unknown, recorded on a person and the "
+        "caller may not see persons, or a repaired record and the caller is not a steward."
     )
     def event(
         self,
@@ -451,17 +550,39 @@ class Query:
         ctx.require(Right.READ_PUBLIC)
         ctx.deadline.check()
         found = ctx.store.event(str(id))
-        subject = None if found is None else ctx.node(found.subject)
-        if found is None or subject is None or not ctx.visible(subject):
+        shown = _shown_events(info, [] if found is None else [found])
+        if not shown:
+            _refuse_if_not_an_id(str(id))
             return None
-        if subject.type == PERSON:
-            ctx.touch(info, [subject.id])
-        return Event(record=found)
+        return Event(record=shown[0])
+
+    @strawberry.field(
+        description="A derived restriction by id (r:…, as in Restriction.id and "
+        "Reason.restrictionId); null when unknown or hidden from the caller (the public role "
+        "sees only restrictions on enterprises reached without a person; a repaired record "
+        "only stewards)."
+    )
+    def restriction(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The restriction's id.")],
+    ) -> Restriction | None:
+        ctx = info.context
+        ctx.require(Right.READ_PUBLIC)
+        ctx.deadline.check()
+        found = list(ctx.store.restrictions_by_id([str(id)]).values())
+        shown = _shown_restrictions(info, found)
+        if not shown:
+            _refuse_if_not_an_id(str(id))
+            return None
+        return Restriction(record=shown[0])
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "
-        "full- or half-width, spaces ignored — or by id/code. The public role finds "
-        "enterprises only."
+        "full- or half-width, spaces ignored — or by id/code, best matches first. The public "
+        "role finds "
+        "enterprises and agencies only, and its cursors, hasNextPage and totalCount count "
+        "only those. Page forwards with first/after, backwards with last/before."
     )
     def search(
         self,
@@ -475,40 +596,53 @@ class Query:
         after: Annotated[
             str | None, strawberry.argument(description="Page forwards: after this cursor.")
         ] = None,
+        last: Annotated[
+            int | None,
+            strawberry.argument(
+                description=f"Page backwards: the last ones (max {MAX_PAGE}); without before, "
+                "every match is read to find the end."
+            ),
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Page backwards: before this cursor.")
+        ] = None,
     ) -> NodeConnection:
         ctx = info.context
         ctx.require(Right.READ_PUBLIC)
-        size = _page_size(first, 20)
-        offset = _offset("search", after)
-        rows: list[tuple[int, Any]] = []  # (position in the store's order, node)
-        position, exhausted = offset, False
-        while len(rows) <= size and not exhausted:
-            ctx.deadline.check()
-            chunk = max(size + 1, 50) if not ctx.sees_persons else size + 1
-            found = inv.search(ctx.store, query, limit=chunk, offset=position)
-            exhausted = len(found) < chunk
-            for node in found:
-                position += 1
-                if ctx.visible(node):
-                    rows.append((position, node))
-            if ctx.sees_persons:
-                break
-        page, more = rows[:size], len(rows) > size
-        ctx.remember(node for _, node in page)
-        views = [node_view(info, node) for _, node in page]
+        # a caller who sees every match may start reading at its cursor; the public role's
+        # positions count only what it sees, so its matches are read from the first
+        start_at = (
+            paging.position("search", after, "after") or 0
+            if ctx.sees_persons and last is None
+            else 0
+        )
+        matches = _Matches(ctx, query, start_at)
+        w = paging.lazy_window(
+            "search",
+            matches.count_upto,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            default=20,
+        )
+        page = matches.slice(w.start, w.end)
+        ctx.remember(page)
+        views = [node_view(info, node) for node in page]
         edges = [
-            NodeEdge(node=view, cursor=_cursor("search", pos))
-            for (pos, _), view in zip(page, views, strict=True)
+            NodeEdge(node=view, cursor=paging.cursor("search", w.start + i + 1))
+            for i, view in enumerate(views)
             if view is not None
         ]
         return NodeConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=offset > 0,
+                has_next_page=w.has_next_page,
+                has_previous_page=w.has_previous_page,
                 start_cursor=edges[0].cursor if edges else None,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
+            count=lambda: matches.count_upto(paging.EVERYTHING),
         )
 
     @strawberry.field(

@@ -5,7 +5,7 @@ stewards only) and the audit of persons shown are applied where values are resol
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -57,252 +57,380 @@ _BEFORE = "Page backwards: the items before this cursor."
 _DIRECTIONS = {"BOTH": BOTH, "IN": IN, "OUT": OUT}
 
 
-# --- parties --------------------------------------------------------------------------------
+# --- the Node and Party interfaces ------------------------------------------------------------
+
+AsOf = Annotated[dt.date | None, strawberry.argument(description="Only links holding on this day.")]
+Rels = Annotated[list[Rel] | None, strawberry.argument(description="Only links of these kinds.")]
+LinkDirection = Annotated[
+    Direction | None,
+    strawberry.argument(description="Links from the party, to it, or both (default)."),
+]
+PathDirection = Annotated[
+    Direction | None,
+    strawberry.argument(
+        description="OUT: the links pointing along the path (from the subject's side towards "
+        "the event's subject); IN: those pointing back; both (default)."
+    ),
+]
+LinksFirst = Annotated[
+    int, strawberry.argument(description=f"At most this many links (max {MAX_LINKS_PER_NODE}).")
+]
+ActiveOn = Annotated[
+    dt.date | None, strawberry.argument(description="Only those in force this day.")
+]
+First = Annotated[int | None, strawberry.argument(description=_FIRST)]
+After = Annotated[str | None, strawberry.argument(description=_AFTER)]
+Last = Annotated[int | None, strawberry.argument(description=_LAST)]
+Before = Annotated[str | None, strawberry.argument(description=_BEFORE)]
+
+
+def _check_links_first(first: int) -> None:
+    if first < 0 or first > MAX_LINKS_PER_NODE:
+        raise LimitExceeded(
+            f"first may be at most {MAX_LINKS_PER_NODE}, got {first}",
+            limit="first",
+            maximum=MAX_LINKS_PER_NODE,
+            value=first,
+        )
+
+
+def _in_display_order(ctx: ApiContext, links: list[model.Link], party_id: str) -> list[model.Link]:
+    """Current links first, then by kind (graph_schema order), latest start, other end."""
+    order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
+    links.sort(
+        key=lambda link: (
+            link.valid_to is not None,
+            order.get(link.rel, 99),
+            -(link.valid_from or dt.date.min).toordinal(),
+            link.other(party_id),
+        )
+    )
+    return links
+
+
+def _links_page(
+    info: Info,
+    links: Sequence[model.Link],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> LinkConnection:
+    shown = _visible_links(info.context, links)
+    w = paging.window(
+        "link", len(shown), first=first, after=after, last=last, before=before, default=200
+    )
+    views = links_view(info, shown[w.start : w.end])
+    edges = [
+        LinkEdge(node=view, cursor=paging.cursor("link", w.start + i + 1))
+        for i, view in enumerate(views)
+    ]
+    return LinkConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+
+def _events_page(
+    events: Sequence[model.Event],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> EventConnection:
+    w = paging.window(
+        "event", len(events), first=first, after=after, last=last, before=before, default=50
+    )
+    edges = [
+        EventEdge(node=Event(record=e), cursor=paging.cursor("event", w.start + i + 1))
+        for i, e in enumerate(events[w.start : w.end])
+    ]
+    return EventConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+
+def _restrictions_page(
+    restrictions: Sequence[model.Restriction],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> RestrictionConnection:
+    kind = "party-restriction"
+    w = paging.window(
+        kind, len(restrictions), first=first, after=after, last=last, before=before, default=50
+    )
+    edges = [
+        RestrictionEdge(node=Restriction(record=r), cursor=paging.cursor(kind, w.start + i + 1))
+        for i, r in enumerate(restrictions[w.start : w.end])
+    ]
+    return RestrictionConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+
+
+def party_events(ctx: ApiContext, subject: str) -> list[model.Event]:
+    """A party's events as the caller may see them: a repaired record (and the lifts naming
+    it) only for stewards."""
+    ctx.deadline.check()
+    events = ctx.store.events(subject=subject)
+    if not sees_repaired(ctx):
+        hidden = repaired_records(ctx.store.schema, events)
+        events = [e for e in events if e.id not in hidden and e.lifts not in hidden]
+    return events
+
+
+def visible_events(ctx: ApiContext, events: Iterable[model.Event]) -> list[model.Event]:
+    """Events the caller may see wherever they are asked for by id: on a party it may see
+    (persons' only with persons' right) and, for all but stewards, not a repaired record nor
+    a lift naming one — as in a party's `events`. Persons they are on are audited by the
+    caller's field. Two store reads at most, whatever the number of events."""
+    events = list(events)
+    subjects = ctx.fetch_nodes({e.subject for e in events})
+    shown = [e for e in events if ctx.visible(subjects.get(e.subject))]
+    if shown and not sees_repaired(ctx):
+        ctx.deadline.check()
+        # lifts are on the lifted event's subject: the subjects' own events tell
+        everything = ctx.store.events(subjects=sorted({e.subject for e in shown}))
+        hidden = repaired_records(ctx.store.schema, everything)
+        shown = [e for e in shown if e.id not in hidden and e.lifts not in hidden]
+    return shown
+
+
+# The party implementations, shared by Node (where the party-only fields are deprecated) and
+# Party (where they are not): one resolver each, declared twice.
+
+
+def _party_id(self: Party) -> strawberry.ID:
+    return strawberry.ID(self.record.id)
+
+
+def _party_name(self: Party) -> str:
+    return self.record.name
+
+
+def _party_type(self: Party) -> NodeType:
+    return node_type_name(self.record.type)
+
+
+def _party_links(
+    self: Party,
+    info: Info,
+    as_of: AsOf = None,
+    rels: Rels = None,
+    direction: LinkDirection = None,
+    first: LinksFirst = 200,
+) -> list[Link]:
+    _check_links_first(first)
+    ctx = info.context
+    ctx.deadline.check()
+    if ctx.sees_persons and (direction or "BOTH") == "BOTH":
+        # a hub's first links, read without reading the rest
+        ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=first)
+        return links_view(info, ranked[self.record.id].links)
+    links = ctx.store.links(
+        [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+    )
+    # hidden links are left out before `first` is applied: a short page would tell the public
+    # role that links to persons were among the first
+    shown = _visible_links(ctx, _in_display_order(ctx, links, self.record.id))
+    return links_view(info, shown[:first])
+
+
+def _party_link_count(
+    self: Party,
+    info: Info,
+    as_of: AsOf = None,
+    rels: Rels = None,
+    direction: LinkDirection = None,
+) -> int:
+    ctx = info.context
+    ctx.deadline.check()
+    if ctx.sees_persons and (direction or "BOTH") == "BOTH":
+        # counted by the store (an index count), not by reading every link
+        ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=1)
+        return ranked[self.record.id].total
+    links = ctx.store.links(
+        [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+    )
+    if ctx.sees_persons:
+        return len(links)
+    nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
+    return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
+
+
+def _party_events(self: Party, info: Info) -> list[Event]:
+    return [Event(record=e) for e in party_events(info.context, self.record.id)]
+
+
+def _party_restrictions(self: Party, info: Info, active_on: ActiveOn = None) -> list[Restriction]:
+    ctx = info.context
+    ctx.deadline.check()
+    found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
+    return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
+
+
+def _party_links_connection(
+    self: Party,
+    info: Info,
+    as_of: AsOf = None,
+    rels: Rels = None,
+    direction: LinkDirection = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> LinkConnection:
+    ctx = info.context
+    ctx.deadline.check()
+    found = ctx.store.links(
+        [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
+    )
+    found = _in_display_order(ctx, found, self.record.id)
+    return _links_page(info, found, first, after, last, before)
+
+
+def _party_events_connection(
+    self: Party,
+    info: Info,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> EventConnection:
+    return _events_page(party_events(info.context, self.record.id), first, after, last, before)
+
+
+def _party_restrictions_connection(
+    self: Party,
+    info: Info,
+    active_on: ActiveOn = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> RestrictionConnection:
+    ctx = info.context
+    ctx.deadline.check()
+    found = visible_restrictions(
+        ctx, ctx.store.restrictions(subject=self.record.id, active_on=active_on)
+    )
+    return _restrictions_page(found, first, after, last, before)
+
+
+_D_ID = (
+    "The global id: unique across every type with an id (a party's or an event's import id; "
+    "r:… for a restriction, a prefix imports may not use)."
+)
+_D_NAME = "The name as registered."
+_D_TYPE = "Enterprise, person or agency (and EVENT or RESTRICTION on Node)."
+_D_LINKS = (
+    "The party's links over time — ended ones included (e.g. former legal representatives) "
+    "unless asOf is given, in which case only those holding that day. Links to persons are "
+    "hidden from the public role."
+)
+_D_LINK_COUNT = "How many links `links` would list without `first` (a hub has more than one page)."
+_D_EVENTS = (
+    "Credit events recorded on the party, oldest first. A record whose credit was repaired is "
+    "no longer published: only stewards see it (and the data subject, through subjectAccess)."
+)
+_D_RESTRICTIONS = "Measures derived for the party; with activeOn, only those in force that day."
+_D_LINKS_CONNECTION = (
+    "The party's links as a Relay connection, in the order of `links`: current ones first, "
+    "then by kind and latest start. No cap: page with first/after or last/before."
+)
+_D_EVENTS_CONNECTION = (
+    "Credit events recorded on the party, oldest first, as a Relay connection (repaired "
+    "records as in `events`)."
+)
+_D_RESTRICTIONS_CONNECTION = (
+    "Measures derived for the party, ordered by id, as a Relay connection; with activeOn, "
+    "only those in force that day."
+)
+
+
+def _on_party(field: str) -> str:
+    return (
+        f"A party's field: select it with `... on Party {{ {field} }}`. On an Event or a "
+        "Restriction it has the meaning that type describes."
+    )
+
+
+@strawberry.interface(
+    description="Any object with a global id (Relay's Node): a party (Enterprise, Person, "
+    "Agency — see Party), an Event or a Restriction. Ids are unique across types, and "
+    "node(id:) / nodes(ids:) fetch any of them. The party fields kept here (links, events, "
+    "restrictions, …) are deprecated on Node in favour of Party; each type gives them a "
+    "documented meaning."
+)
+class Node:
+    id = strawberry.field(resolver=_party_id, description=_D_ID)
+    name = strawberry.field(
+        resolver=_party_name,
+        description="A readable name: a party's registered name; for an event or a "
+        "restriction, its kind or measure (graph_schema's Chinese label) and dates.",
+    )
+    type = strawberry.field(
+        resolver=_party_type,
+        description="What the object is: ENTERPRISE, PERSON, AGENCY, EVENT or RESTRICTION.",
+    )
+    links = strawberry.field(
+        resolver=_party_links, description=_D_LINKS, deprecation_reason=_on_party("links")
+    )
+    link_count = strawberry.field(
+        resolver=_party_link_count,
+        description=_D_LINK_COUNT,
+        deprecation_reason=_on_party("linkCount"),
+    )
+    events = strawberry.field(
+        resolver=_party_events, description=_D_EVENTS, deprecation_reason=_on_party("events")
+    )
+    restrictions = strawberry.field(
+        resolver=_party_restrictions,
+        description=_D_RESTRICTIONS,
+        deprecation_reason=_on_party("restrictions"),
+    )
+    links_connection = strawberry.field(
+        resolver=_party_links_connection,
+        description=_D_LINKS_CONNECTION,
+        deprecation_reason=_on_party("linksConnection"),
+    )
+    events_connection = strawberry.field(
+        resolver=_party_events_connection,
+        description=_D_EVENTS_CONNECTION,
+        deprecation_reason=_on_party("eventsConnection"),
+    )
+    restrictions_connection = strawberry.field(
+        resolver=_party_restrictions_connection,
+        description=_D_RESTRICTIONS_CONNECTION,
+        deprecation_reason=_on_party("restrictionsConnection"),
+    )
 
 
 @strawberry.interface(description="A party of the graph: an enterprise, a person or an agency.")
-class Node:
+class Party(Node):
     record: strawberry.Private[model.Node]
 
-    @strawberry.field(
-        description="The import id (a unified social credit code for most enterprises)."
+    id = strawberry.field(
+        resolver=_party_id,
+        description="The import id (a unified social credit code for most enterprises); "
+        "unique across every type with an id.",
     )
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(self.record.id)
-
-    @strawberry.field(description="The name as registered.")
-    def name(self) -> str:
-        return self.record.name
-
-    @strawberry.field(description="Enterprise, person or agency.")
-    def type(self) -> NodeType:
-        return node_type_name(self.record.type)
-
-    @strawberry.field(
-        description="The party's links over time — ended ones included (e.g. "
-        "former legal representatives) unless asOf is given, in which case only "
-        "those holding that day. Links to persons are hidden from the public role."
+    name = strawberry.field(resolver=_party_name, description=_D_NAME)
+    type = strawberry.field(resolver=_party_type, description="Enterprise, person or agency.")
+    links = strawberry.field(resolver=_party_links, description=_D_LINKS)
+    link_count = strawberry.field(resolver=_party_link_count, description=_D_LINK_COUNT)
+    events = strawberry.field(resolver=_party_events, description=_D_EVENTS)
+    restrictions = strawberry.field(
+        resolver=_party_restrictions, description=_D_RESTRICTIONS
     )
-    def links(
-        self,
-        info: Info,
-        as_of: Annotated[
-            dt.date | None, strawberry.argument(description="Only links holding on this day.")
-        ] = None,
-        rels: Annotated[
-            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
-        ] = None,
-        direction: Annotated[
-            Direction | None,
-            strawberry.argument(description="Links from the party, to it, or both (default)."),
-        ] = None,
-        first: Annotated[
-            int,
-            strawberry.argument(description=f"At most this many links (max {MAX_LINKS_PER_NODE})."),
-        ] = 200,
-    ) -> list[Link]:
-        if first < 0 or first > MAX_LINKS_PER_NODE:
-            raise LimitExceeded(
-                f"first may be at most {MAX_LINKS_PER_NODE}, got {first}",
-                limit="first",
-                maximum=MAX_LINKS_PER_NODE,
-                value=first,
-            )
-        ctx = info.context
-        ctx.deadline.check()
-        if (direction or "BOTH") == "BOTH":
-            # a hub's first links, read without reading the rest
-            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=first)
-            return links_view(info, ranked[self.record.id].links)
-        links = ctx.store.links(
-            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
-        )
-        order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
-        links.sort(
-            key=lambda link: (
-                link.valid_to is not None,
-                order.get(link.rel, 99),
-                -(link.valid_from or dt.date.min).toordinal(),
-                link.other(self.record.id),
-            )
-        )
-        return links_view(info, links[:first])
-
-    @strawberry.field(
-        description="How many links `links` would list without `first` (a hub "
-        "has more than one page)."
+    links_connection = strawberry.field(
+        resolver=_party_links_connection, description=_D_LINKS_CONNECTION
     )
-    def link_count(
-        self,
-        info: Info,
-        as_of: Annotated[
-            dt.date | None, strawberry.argument(description="Only links holding on this day.")
-        ] = None,
-        rels: Annotated[
-            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
-        ] = None,
-        direction: Annotated[
-            Direction | None,
-            strawberry.argument(description="Links from the party, to it, or both (default)."),
-        ] = None,
-    ) -> int:
-        ctx = info.context
-        ctx.deadline.check()
-        if ctx.sees_persons and (direction or "BOTH") == "BOTH":
-            # counted by the store (an index count), not by reading every link
-            ranked = ctx.store.ranked_links([self.record.id], rels=rels, as_of=as_of, limit=1)
-            return ranked[self.record.id].total
-        links = ctx.store.links(
-            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
-        )
-        if ctx.sees_persons:
-            return len(links)
-        nodes = ctx.fetch_nodes({link.other(self.record.id) for link in links})
-        return sum(1 for link in links if ctx.visible(nodes.get(link.other(self.record.id))))
-
-    @strawberry.field(
-        description="Credit events recorded on the party, oldest first. A record whose credit "
-        "was repaired is no longer published: only stewards see it (and the data subject, "
-        "through subjectAccess)."
+    events_connection = strawberry.field(
+        resolver=_party_events_connection, description=_D_EVENTS_CONNECTION
     )
-    def events(self, info: Info) -> list[Event]:
-        ctx = info.context
-        ctx.deadline.check()
-        events = ctx.store.events(subject=self.record.id)
-        if not sees_repaired(ctx):
-            hidden = repaired_records(ctx.store.schema, events)
-            events = [e for e in events if e.id not in hidden and e.lifts not in hidden]
-        return [Event(record=e) for e in events]
-
-    @strawberry.field(
-        description="Measures derived for the party; with activeOn, only those in force that day."
+    restrictions_connection = strawberry.field(
+        resolver=_party_restrictions_connection, description=_D_RESTRICTIONS_CONNECTION
     )
-    def restrictions(
-        self,
-        info: Info,
-        active_on: Annotated[
-            dt.date | None, strawberry.argument(description="Only those in force this day.")
-        ] = None,
-    ) -> list[Restriction]:
-        ctx = info.context
-        ctx.deadline.check()
-        found = ctx.store.restrictions(subject=self.record.id, active_on=active_on)
-        return [Restriction(record=r) for r in visible_restrictions(ctx, found)]
-
-    @strawberry.field(
-        description="The party's links as a Relay connection, in the order of `links`: "
-        "current ones first, then by kind and latest start. No cap: page with first/after "
-        "or last/before."
-    )
-    def links_connection(
-        self,
-        info: Info,
-        as_of: Annotated[
-            dt.date | None, strawberry.argument(description="Only links holding on this day.")
-        ] = None,
-        rels: Annotated[
-            list[Rel] | None, strawberry.argument(description="Only links of these kinds.")
-        ] = None,
-        direction: Annotated[
-            Direction | None,
-            strawberry.argument(description="Links from the party, to it, or both (default)."),
-        ] = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
-    ) -> LinkConnection:
-        ctx = info.context
-        ctx.deadline.check()
-        found = ctx.store.links(
-            [self.record.id], rels=rels, direction=_DIRECTIONS[direction or "BOTH"], as_of=as_of
-        )
-        order = {rel: i for i, rel in enumerate(ctx.store.schema.links)}
-        found.sort(
-            key=lambda link: (
-                link.valid_to is not None,
-                order.get(link.rel, 99),
-                -(link.valid_from or dt.date.min).toordinal(),
-                link.other(self.record.id),
-            )
-        )
-        shown = _visible_links(ctx, found)
-        w = paging.window(
-            "link", len(shown), first=first, after=after, last=last, before=before, default=200
-        )
-        page = shown[w.start : w.end]
-        views = links_view(info, page)
-        edges = [
-            LinkEdge(node=view, cursor=paging.cursor("link", w.start + i + 1))
-            for i, view in enumerate(views)
-        ]
-        return LinkConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
-
-    @strawberry.field(
-        description="Credit events recorded on the party, oldest first, as a Relay connection."
-    )
-    def events_connection(
-        self,
-        info: Info,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
-    ) -> EventConnection:
-        info.context.deadline.check()
-        found = info.context.store.events(subject=self.record.id)
-        w = paging.window(
-            "event", len(found), first=first, after=after, last=last, before=before, default=50
-        )
-        edges = [
-            EventEdge(node=Event(record=e), cursor=paging.cursor("event", w.start + i + 1))
-            for i, e in enumerate(found[w.start : w.end])
-        ]
-        return EventConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
-
-    @strawberry.field(
-        description="Measures derived for the party, ordered by id, as a Relay connection; "
-        "with activeOn, only those in force that day."
-    )
-    def restrictions_connection(
-        self,
-        info: Info,
-        active_on: Annotated[
-            dt.date | None, strawberry.argument(description="Only those in force this day.")
-        ] = None,
-        first: Annotated[int | None, strawberry.argument(description=_FIRST)] = None,
-        after: Annotated[str | None, strawberry.argument(description=_AFTER)] = None,
-        last: Annotated[int | None, strawberry.argument(description=_LAST)] = None,
-        before: Annotated[str | None, strawberry.argument(description=_BEFORE)] = None,
-    ) -> RestrictionConnection:
-        ctx = info.context
-        ctx.deadline.check()
-        found = visible_restrictions(
-            ctx, ctx.store.restrictions(subject=self.record.id, active_on=active_on)
-        )
-        w = paging.window(
-            "party-restriction",
-            len(found),
-            first=first,
-            after=after,
-            last=last,
-            before=before,
-            default=50,
-        )
-        edges = [
-            RestrictionEdge(
-                node=Restriction(record=r),
-                cursor=paging.cursor("party-restriction", w.start + i + 1),
-            )
-            for i, r in enumerate(found[w.start : w.end])
-        ]
-        return RestrictionConnection(
-            edges=edges, page_info=_page_info(w, edges), total_count=w.total
-        )
 
 
 @strawberry.type(description="A market entity (企业/市场主体).")
-class Enterprise(Node):
+class Enterprise(Party):
     @strawberry.field(description="Active, revoked, closed, cancelled or bankrupt.")
     def status(self) -> EnterpriseStatus | None:
         return self.record.props.get("status")
@@ -349,7 +477,7 @@ class Enterprise(Node):
     description="A natural person. The identity number is stored only as a keyed "
     "hash and a masked form."
 )
-class Person(Node):
+class Person(Party):
     @strawberry.field(
         description="The masked identity number (e.g. 110************02X; for a published "
         "entry, the list's own mask); null unless the caller is a data steward."
@@ -387,7 +515,7 @@ class Person(Node):
 @strawberry.type(
     description="A government body, or the supervising unit of public institutions and SOEs."
 )
-class Agency(Node):
+class Agency(Party):
     @strawberry.field(description="National, province, city, county, township or other.")
     def level(self) -> AgencyLevel | None:
         return self.record.props.get("level")
@@ -597,7 +725,7 @@ class Subgraph:
     description="A credit event recorded on a subject — also the source event of a measure "
     "(one type for both, so a client cache holds one object per event id)."
 )
-class Event:
+class Event(Node):
     record: strawberry.Private[model.Event]
     # False for the source event of a reason: id, kind, subject and date are known from the
     # restriction; the rest is read from the store only if asked for
@@ -611,10 +739,103 @@ class Event:
         return self.record
 
     @strawberry.field(
-        description="The import id of the event; unique across every type with an id."
+        description="The import id of the event; unique across every type with an id (the "
+        "loader refuses an event id that is a party's, and the r: prefix)."
     )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
+
+    @strawberry.field(
+        description="A readable label: the kind's Chinese label (graph_schema/events.yaml), "
+        "the date and the decision document when recorded — 吊销营业执照 2021-06-30 "
+        "沪市监案〔2021〕123号."
+    )
+    def name(self, info: Info) -> str:
+        return event_label(info.context.store.schema, self._full(info))
+
+    @strawberry.field(description="EVENT.")
+    def type(self) -> NodeType:
+        return EVENT_TYPE
+
+    @strawberry.field(
+        description="Always empty: an event has no links of its own (its subject's are on "
+        "the subject: node(id: subject))."
+    )
+    def links(
+        self,
+        as_of: AsOf = None,
+        rels: Rels = None,
+        direction: LinkDirection = None,
+        first: LinksFirst = 200,
+    ) -> list[Link]:
+        _check_links_first(first)
+        return []
+
+    @strawberry.field(description="0: an event has no links of its own.")
+    def link_count(
+        self, as_of: AsOf = None, rels: Rels = None, direction: LinkDirection = None
+    ) -> int:
+        return 0
+
+    @strawberry.field(
+        description="Always empty: the event this one lifts is `lifts`, the subject's other "
+        "events are on the subject."
+    )
+    def events(self) -> list[Event]:
+        return []
+
+    @strawberry.field(
+        description="The restrictions this event caused, as the caller may see them (the "
+        "public role: only those on enterprises reached without a person), ordered by id; "
+        "with activeOn, only those in force that day."
+    )
+    def restrictions(self, info: Info, active_on: ActiveOn = None) -> list[Restriction]:
+        return [Restriction(record=r) for r in self._caused(info, active_on)]
+
+    @strawberry.field(description="Always empty (see links), as a Relay connection.")
+    def links_connection(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        rels: Rels = None,
+        direction: LinkDirection = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> LinkConnection:
+        return _links_page(info, [], first, after, last, before)
+
+    @strawberry.field(description="Always empty (see events), as a Relay connection.")
+    def events_connection(
+        self,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> EventConnection:
+        return _events_page([], first, after, last, before)
+
+    @strawberry.field(
+        description="The restrictions this event caused (as in `restrictions`), as a Relay "
+        "connection."
+    )
+    def restrictions_connection(
+        self,
+        info: Info,
+        active_on: ActiveOn = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RestrictionConnection:
+        return _restrictions_page(self._caused(info, active_on), first, after, last, before)
+
+    def _caused(self, info: Info, active_on: dt.date | None) -> list[model.Restriction]:
+        ctx = info.context
+        ctx.deadline.check()
+        found = ctx.store.restrictions(event_id=self.record.id, active_on=active_on)
+        return visible_restrictions(ctx, found)
 
     @strawberry.field(description="What happened (the contract's event kind).")
     def kind(self) -> EventKind:
@@ -699,14 +920,131 @@ def _event_ref(r: model.Restriction) -> Event:
 @strawberry.type(
     description="A measure derived from an event by a rule, with its window and provenance."
 )
-class Restriction:
+class Restriction(Node):
     record: strawberry.Private[model.Restriction]
 
     @strawberry.field(
-        description="The restriction's id (derived); unique across every type with an id."
+        description="The restriction's id (r: and a hash, derived); unique across every type "
+        "with an id (imports may not use the r: prefix)."
     )
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.record.id)
+
+    @strawberry.field(
+        description="A readable label: the measure's Chinese label (graph_schema/measures.yaml) "
+        "and its window — 不得担任董事 2021-06-30 至 2024-06-30, or 限制高消费 2021-06-30 起 "
+        "when open-ended."
+    )
+    def name(self, info: Info) -> str:
+        return restriction_label(info.context.store.schema, self.record)
+
+    @strawberry.field(description="RESTRICTION.")
+    def type(self) -> NodeType:
+        return RESTRICTION_TYPE
+
+    @strawberry.field(
+        description="The links of its propagation path (how the measure travelled from the "
+        "event's subject to this subject), in path order from the subject; asOf, rels and "
+        "direction filter them (OUT: pointing along the path)."
+    )
+    def links(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        rels: Rels = None,
+        direction: PathDirection = None,
+        first: LinksFirst = 200,
+    ) -> list[Link]:
+        _check_links_first(first)
+        return links_view(info, self._path_links(info, as_of, rels, direction)[:first])
+
+    @strawberry.field(description="How many links `links` lists without `first`.")
+    def link_count(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        rels: Rels = None,
+        direction: PathDirection = None,
+    ) -> int:
+        found = self._path_links(info, as_of, rels, direction)
+        return len(_visible_links(info.context, found))
+
+    @strawberry.field(
+        description="The event it rests on, then the events that ended, voided or repaired "
+        "it (endedBy, voidedBy, repairedBy), when any."
+    )
+    def events(self, info: Info) -> list[Event]:
+        return [Event(record=e) for e in self._events(info)]
+
+    @strawberry.field(description="Always empty: a measure derives no measures.")
+    def restrictions(self, active_on: ActiveOn = None) -> list[Restriction]:
+        return []
+
+    @strawberry.field(description="The links of its path (as in `links`), as a Relay connection.")
+    def links_connection(
+        self,
+        info: Info,
+        as_of: AsOf = None,
+        rels: Rels = None,
+        direction: PathDirection = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> LinkConnection:
+        found = self._path_links(info, as_of, rels, direction)
+        return _links_page(info, found, first, after, last, before)
+
+    @strawberry.field(description="Its events (as in `events`), as a Relay connection.")
+    def events_connection(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> EventConnection:
+        return _events_page(self._events(info), first, after, last, before)
+
+    @strawberry.field(description="Always empty (see restrictions), as a Relay connection.")
+    def restrictions_connection(
+        self,
+        active_on: ActiveOn = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> RestrictionConnection:
+        return _restrictions_page([], first, after, last, before)
+
+    def _path_links(
+        self,
+        info: Info,
+        as_of: dt.date | None,
+        rels: Sequence[str] | None,
+        direction: str | None,
+    ) -> list[model.Link]:
+        ctx = info.context
+        ctx.deadline.check()
+        along = path_links(ctx, self.record)
+        wanted = {OUT: True, IN: False}.get(_DIRECTIONS[direction or "BOTH"])
+        return [
+            link
+            for link, forwards in along
+            if (as_of is None or link.holds_on(as_of))
+            and (rels is None or link.rel in rels)
+            and (wanted is None or forwards == wanted)
+        ]
+
+    def _events(self, info: Info) -> list[model.Event]:
+        ctx = info.context
+        ctx.deadline.check()
+        r = self.record
+        ids = [r.event_id, *(i for i in (r.ended_by, r.voided_by, r.repaired_by) if i)]
+        found = ctx.store.events_by_id(ids)
+        events = [found[i] for i in dict.fromkeys(ids) if i in found]
+        subjects = ctx.fetch_nodes({e.subject for e in events})
+        return [e for e in events if ctx.visible(subjects.get(e.subject))]
 
     @strawberry.field(description="The id of the party under the measure.")
     def subject(self) -> strawberry.ID:
@@ -784,6 +1122,63 @@ class Restriction:
     )
     def objection(self) -> strawberry.ID | None:
         return None if self.record.objection is None else strawberry.ID(self.record.objection)
+
+
+EVENT_TYPE = "EVENT"
+RESTRICTION_TYPE = "RESTRICTION"
+
+
+def schema_label(description: str) -> str:
+    """The Chinese label at the head of a graph_schema description (before its gloss)."""
+    head = description
+    for mark in ("(", "（", ":", "：", "—", ",", "，"):
+        head = head.split(mark, 1)[0]
+    return head.strip() or description
+
+
+def event_label(schema: Any, event: model.Event) -> str:
+    kind = schema.events.get(event.kind)
+    parts = [schema_label(kind.description) if kind else event.kind, event.date.isoformat()]
+    document = event.props.get("document")
+    if document:
+        parts.append(str(document))
+    return " ".join(parts)
+
+
+def restriction_label(schema: Any, r: model.Restriction) -> str:
+    measure = schema.measures.get(r.measure)
+    label = schema_label(measure.description) if measure else r.measure
+    if r.until is None:
+        return f"{label} {r.start.isoformat()} 起"
+    return f"{label} {r.start.isoformat()} 至 {r.until.isoformat()}"
+
+
+def path_links(ctx: ApiContext, r: model.Restriction) -> list[tuple[model.Link, bool]]:
+    """The stored links a restriction's path names, in path order from its subject, each with
+    whether it points along the path (towards the event's subject). One store read."""
+    steps = r.path
+    hops = [
+        (steps[i - 1].node, steps[i], steps[i + 1].node)
+        for i in range(1, len(steps) - 1)
+        if steps[i].node is None and steps[i - 1].node and steps[i + 1].node
+    ]
+    if not hops:
+        return []
+    stored = ctx.store.links(
+        {n for a, _, b in hops for n in (a, b) if n is not None},
+        rels={step.rel for _, step, _ in hops if step.rel is not None},
+    )
+    by_key: dict[tuple[Any, ...], model.Link] = {
+        (link.rel, link.src, link.dst, link.valid_from, link.valid_to): link for link in stored
+    }
+    found: list[tuple[model.Link, bool]] = []
+    for a, step, b in hops:
+        for src, dst, forwards in ((a, b, True), (b, a, False)):
+            link = by_key.get((step.rel, src, dst, step.valid_from, step.valid_to))
+            if link is not None:
+                found.append((link, forwards))
+                break
+    return found
 
 
 def sees_repaired(ctx: ApiContext) -> bool:
@@ -1135,6 +1530,14 @@ class NodeEdge:
 class NodeConnection:
     edges: list[NodeEdge] = strawberry.field(description="The parties of this page.")
     page_info: PageInfo = strawberry.field(description="Where this page is in the list.")
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry.field(
+        description="How many parties the whole list holds, counting only those the caller "
+        "may see (asking for it reads every match)."
+    )
+    def total_count(self) -> int:
+        return self.count()
 
 
 @strawberry.type(description="A restriction and its cursor.")

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# Restriction ids are derived (``r:`` + a hash of the rule, subject and path); imported ids
+# may not start with it, so that one id names one object whatever its type (Relay's node).
+RESTRICTION_ID_PREFIX = "r:"
+
 
 class Certainty(StrEnum):
     CONFIRMED = "CONFIRMED"

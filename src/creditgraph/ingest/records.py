@@ -24,7 +24,7 @@ from creditgraph.domain.identifiers import (
     validate_resident_id,
     validate_uscc,
 )
-from creditgraph.domain.model import Event, Link, Node
+from creditgraph.domain.model import RESTRICTION_ID_PREFIX, Event, Link, Node
 from creditgraph.domain.names import display_name, normalise_names
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey
 from creditgraph.identity.masks import (
@@ -287,6 +287,15 @@ def parse_record(
         return RecordError(file, line, exc.field, exc.reason)
 
 
+def _not_reserved(record_id: str) -> None:
+    if record_id.startswith(RESTRICTION_ID_PREFIX):
+        raise _Invalid(
+            "id",
+            f"{record_id!r}: ids starting with {RESTRICTION_ID_PREFIX!r} are reserved for "
+            "derived restrictions: use another prefix",
+        )
+
+
 def _parse_node(
     obj: dict[str, Any], schema: GraphSchema, file: str, line: int, protect: IdProtection
 ) -> ParsedRecord:
@@ -300,6 +309,7 @@ def _parse_node(
     assert node_id is not None
     if node_id != node_id.strip():
         raise _Invalid("id", "must not start or end with spaces")
+    _not_reserved(node_id)
     if kind.uscc_preferred and ":" not in node_id:
         try:
             validate_uscc(node_id)
@@ -452,6 +462,7 @@ def _parse_event(obj: dict[str, Any], schema: GraphSchema, file: str, line: int)
     _unknown_fields(obj, EVENT_COMMON | set(kind.properties))
     event_id, subject = _string(obj, "id"), _string(obj, "subject")
     assert event_id is not None and subject is not None
+    _not_reserved(event_id)
     day = _date(obj, "date", required=True)
     assert day is not None
     props: dict[str, Any] = {}
@@ -826,7 +837,7 @@ class RecordParser:
         node_id = obj["id"]
         if node_id.__class__ is not str or not node_id:
             return None
-        if node_id[0].isspace() or node_id[-1].isspace():
+        if node_id[0].isspace() or node_id[-1].isspace() or node_id.startswith(RESTRICTION_ID_PREFIX):
             return None
         if uscc_preferred and ":" not in node_id:
             validate_uscc(node_id)

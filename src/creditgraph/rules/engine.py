@@ -16,7 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from creditgraph.domain.model import Certainty, Event, Link, Node, PathStep, Restriction
+from creditgraph.domain.model import (
+    RESTRICTION_ID_PREFIX,
+    Certainty,
+    Event,
+    Link,
+    Node,
+    PathStep,
+    Restriction,
+)
 from creditgraph.domain.periods import day_before
 from creditgraph.rules.rulebook import Rule
 from creditgraph.schema import GraphSchema
@@ -206,7 +214,7 @@ def _restriction(
             effective_until, ended_by = cut, lifting.ended_by.id
     key = f"{rule.id}|{event.id}|{reach.target}|{measure}|{start.isoformat()}"
     return Restriction(
-        id="r:" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20],
+        id=RESTRICTION_ID_PREFIX + hashlib.sha1(key.encode("utf-8")).hexdigest()[:20],
         subject=reach.target,
         measure=measure,
         rule=rule.id,

@@ -135,6 +135,10 @@ class GraphStore(Protocol):
 
     def event(self, event_id: str) -> Event | None: ...
 
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, Event]:
+        """The events with these ids that exist, read in one call."""
+        ...
+
     def events(
         self,
         *,
@@ -157,6 +161,10 @@ class GraphStore(Protocol):
         event_id: str | None = None,
     ) -> list[Restriction]:
         """Derived restrictions; with ``active_on``, only those in force that day (not void)."""
+        ...
+
+    def restrictions_by_id(self, restriction_ids: Iterable[str]) -> dict[str, Restriction]:
+        """The derived restrictions with these ids (``r:…``) that exist, read in one call."""
         ...
 
     def persons_by_identity(self, keys: Sequence[str], *, limit: int | None = None) -> list[Node]:

@@ -965,6 +965,26 @@ class EmbeddedStore:
     def event(self, event_id: str) -> Event | None:
         return _SqlView(self._conn).event(event_id)
 
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, Event]:
+        table = _temp_ids(self._conn, event_ids)
+        return {
+            row[0]: _event(row)
+            for row in self._conn.execute(
+                f"SELECT e.id, e.kind, e.subject, e.date, e.props FROM {table} t "
+                "JOIN events e ON e.id = t.id"
+            )
+        }
+
+    def restrictions_by_id(self, restriction_ids: Iterable[str]) -> dict[str, Restriction]:
+        table = _temp_ids(self._conn, restriction_ids)
+        found = (
+            Restriction.from_stored_json(row[0])
+            for row in self._conn.execute(
+                f"SELECT r.data FROM {table} t JOIN restrictions r ON r.id = t.id"
+            )
+        )
+        return {r.id: r for r in found}
+
     def events(
         self,
         *,

@@ -991,6 +991,21 @@ class Neo4jStore:
         rows = self._read(self._cypher["queries/events_by_id"], ids=[event_id])
         return _event(rows[0]) if rows else None
 
+    def events_by_id(self, event_ids: Iterable[str]) -> dict[str, Event]:
+        found: dict[str, Event] = {}
+        for chunk in _chunks(list(dict.fromkeys(event_ids))):
+            for row in self._read(self._cypher["queries/events_by_id"], ids=list(chunk)):
+                found[row["id"]] = _event(row)
+        return found
+
+    def restrictions_by_id(self, restriction_ids: Iterable[str]) -> dict[str, Restriction]:
+        found: dict[str, Restriction] = {}
+        for chunk in _chunks(list(dict.fromkeys(restriction_ids))):
+            for row in self._read(self._cypher["queries/restrictions_by_id"], ids=list(chunk)):
+                restriction = Restriction.from_stored_json(row["data"])
+                found[restriction.id] = restriction
+        return found
+
     def events(
         self,
         *,
