@@ -348,9 +348,14 @@ def _fast_route(
     path: str, model: type[M], answer: Callable[[M, Request], Awaitable[Response]]
 ) -> Route:
     """A POST route reading its JSON body straight into ``model`` (pydantic's JSON parser:
-    the same checks and messages as FastAPI's, whatever the content type)."""
+    the same checks and messages as FastAPI's)."""
 
     async def endpoint(request: Request) -> Response:
+        media = request.headers.get("content-type", "application/json").split(";")[0].strip()
+        if media != "application/json" and not media.endswith("+json"):
+            # as FastAPI: only a JSON body is read as JSON — and text/plain is what a browser
+            # may send cross-origin without asking first
+            return _invalid(request, [{"loc": (), "msg": "send the body as application/json"}])
         try:
             body = model.model_validate_json(await request.body())
         except ValidationError as exc:
