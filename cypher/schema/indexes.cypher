@@ -1,5 +1,7 @@
 // Search: CONTAINS on the normalised name (simplified/traditional/full-width insensitive).
 CREATE TEXT INDEX entity_norm_name IF NOT EXISTS FOR (n:Entity) ON (n.norm_name);
+// Search by pinyin: CONTAINS 'hxkj' on the "|k1|k2|" keys (creditgraph.domain.pinyin).
+CREATE TEXT INDEX entity_name_keys IF NOT EXISTS FOR (n:Entity) ON (n.name_keys);
 // Export in first-load order.
 CREATE INDEX entity_seq IF NOT EXISTS FOR (n:Entity) ON (n.seq);
 // Events on a subject (derivation, decisions), the lifts of an event, events by kind.

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from api_support import HUB_SIZE, KEYS, NOMINEE, new_store, nominee_hub, serving, state_for
+from api_support import HUB_SIZE, KEYS, NOMINEE, new_store, nominee_hub, run, serving, state_for
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CREDITGRAPH_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -30,21 +30,49 @@ MINGYUAN = "91310115MA1MY0020J"  # 上海明远科技有限公司, where 张伟 
 DINGSHENG_SHIYE = "91310115MA1DH0046X"  # held 60% by 鼎盛控股, and holding 10% of it back
 ZHANG_WEI = "p:zhang-wei"  # legal representative of 华信: barred from 2024-03-15
 PURPOSE = "案件 2026-017 核查"
+ZHANG_WEI_NUMBER = "310101197805120138"
+# 张伟 as a court's list of dishonest debtors publishes him: traditional characters and a
+# masked number compatible with his — the same person, until a steward says so UNCONFIRMED
+LISTED_ZHANG = "lp:court-dishonest:zw"
+LISTED_RECORDS = [
+    {
+        "type": "person",
+        "id": LISTED_ZHANG,
+        "name": "張偉",
+        "id_number_masked": ZHANG_WEI_NUMBER[:10] + "****" + ZHANG_WEI_NUMBER[14:],
+    },
+    {
+        "type": "event",
+        "id": "ev:court:zw",
+        "kind": "DISHONEST_DEBTOR_LISTED",
+        "subject": LISTED_ZHANG,
+        "date": "2026-01-05",
+    },
+]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:  # one per thread: the browsers share it
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    launched = launch(playwright)
+    yield launched
+    launched.close()
+
+
+def launch(p: Any, *args: str) -> Any:
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM} (scripts/test installs it: apt-get install chromium)"
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+    return p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", *args])
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +102,12 @@ class Offline:
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[tuple[Any, Offline]]:
+    yield from offline_page(browser, "zh-CN")
+
+
+def offline_page(browser: Any, locale: str) -> Iterator[tuple[Any, Offline]]:
     context = browser.new_context(
-        viewport={"width": 1400, "height": 900}, accept_downloads=True, locale="zh-CN"
+        viewport={"width": 1400, "height": 900}, accept_downloads=True, locale=locale
     )
     offline = Offline()
     context.route("**/*", offline)
@@ -119,6 +151,15 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab, offline = page
     url, state = server
     sign_in(tab, url, KEYS["investigator"])
+
+    # heard on the phone: the pinyin initials of 华信贸易, after the city the name starts with
+    tab.fill("#q", "hxmy")
+    tab.press("#q", "Enter")
+    tab.wait_for_selector("ul.results")
+    assert tab.locator("ul.results a.party").all_inner_texts() == ["上海华信贸易有限公司"]
+    shot(tab, "search-pinyin")
+    tab.goto(f"{url}/#/search")
+    tab.wait_for_selector("ul.results", state="detached")
 
     # search in traditional characters finds the enterprise registered in simplified ones
     tab.fill("#q", "華信")
@@ -311,6 +352,174 @@ def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
     assert {HUAXIN, ZHANG_WEI, MINGYUAN} <= ids
     assert len(graphml.findall(".//g:edge", ns)) == len(csv_text.splitlines()) - 1
     assert offline.blocked == []
+
+
+def test_credit_file_of_a_hub_pages_its_links_with_load_more(
+    page: tuple[Any, Offline], server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, _ = server
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/party/{NOMINEE}")
+    tab.wait_for_selector("#party-name")
+    # the nominee represents 120 shells: the file reads them 50 at a time
+    assert tab.locator("#links .tl-row").count() == 50
+    assert tab.inner_text("#more-links") == f"加载更多 (已显示 50 / {HUB_SIZE})"
+    shot(tab, "credit-file-paged")
+    tab.click("#more-links")
+    tab.wait_for_function("document.querySelectorAll('#links .tl-row').length === 100")
+    tab.click("#more-links")
+    tab.wait_for_function(f"document.querySelectorAll('#links .tl-row').length === {HUB_SIZE}")
+    assert tab.locator("#more-links").count() == 0  # everything is shown
+    names = tab.locator("#links .tl-label a").all_inner_texts()
+    assert len(names) == len(set(names)) == HUB_SIZE  # each shell once: the pages do not overlap
+    assert offline.blocked == []
+
+
+REPEAT_OFFENDER = "e:repeat-offender"  # 上海屡罚商贸有限公司: 60 general penalties, one a month
+
+
+@pytest.fixture
+def penalised_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    records: list[dict[str, Any]] = [
+        {"type": "enterprise", "id": REPEAT_OFFENDER, "name": "上海屡罚商贸有限公司"}
+    ]
+    for i in range(60):
+        records.append(
+            {
+                "type": "event",
+                "id": f"ev:pen-{i:02d}",
+                "kind": "ADMINISTRATIVE_PENALTY",
+                "subject": REPEAT_OFFENDER,
+                "date": f"{2021 + i // 12}-{i % 12 + 1:02d}-15",
+                "severity": "general",
+            }
+        )
+    store = new_store(tmp_path / "penalised.db", records)
+    state = state_for(store, keys=KEYS)
+    with serving(state) as url:
+        yield url, state
+    store.close()
+
+
+def test_credit_file_pages_sixty_penalties_and_their_measures_with_load_more(
+    page: tuple[Any, Offline], penalised_server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, state = penalised_server
+    measures = len(state.store.restrictions(subject=REPEAT_OFFENDER))
+    assert measures > 50  # a page and more
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/party/{REPEAT_OFFENDER}")
+    tab.wait_for_selector("#party-name")
+    for kind, total in (("events", 60), ("restrictions", measures)):
+        assert tab.locator(f"#{kind} tbody tr").count() == 50
+        assert tab.inner_text(f"#more-{kind}") == f"加载更多 (已显示 50 / {total})"
+        tab.click(f"#more-{kind}")
+        tab.wait_for_function(f"document.querySelectorAll('#{kind} tbody tr').length === {total}")
+        assert tab.locator(f"#more-{kind}").count() == 0
+    dates = tab.locator("#events tbody tr td:first-child").all_inner_texts()
+    assert dates == sorted(dates) and len(set(dates)) == 60  # oldest first, each once
+    assert offline.blocked == []
+
+
+@pytest.fixture
+def listed_server(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    store = new_store(tmp_path / "listed.db", LISTED_RECORDS)
+    state = state_for(store, keys=KEYS)
+    with serving(state) as url:
+        yield url, state
+    store.close()
+
+
+def test_steward_judges_a_court_list_entry_the_same_person_from_its_credit_file(
+    page: tuple[Any, Offline], listed_server: tuple[str, Any]
+) -> None:
+    tab, offline = page
+    url, state = listed_server
+    sign_in(tab, url, KEYS["investigator"])
+    tab.goto(f"{url}/#/party/{LISTED_ZHANG}")
+    tab.wait_for_selector("#resolution")
+    assert "待确认" in tab.inner_text("#resolution")
+    assert tab.locator("#resolution .judging").count() == 0  # investigators may not judge
+
+    tab.click("header button:has-text('退出')")
+    sign_in(tab, url, KEYS["steward"])
+    tab.goto(f"{url}/#/party/{LISTED_ZHANG}")
+    tab.wait_for_selector("#resolution .judging")
+    row = tab.locator(f"#resolution .judging[data-person='{ZHANG_WEI}']")
+    assert row.locator("button").all_inner_texts() == ["是同一人", "不是同一人", "无法确定"]
+    # without a reason nothing is recorded: the box asks for one
+    row.locator("button[data-verdict='SAME']").click()
+    assert row.locator("input.why").evaluate("el => el.validationMessage") == "请填写理由"
+
+    row.locator("input.why").fill("出生日期与户籍地均一致, 经执行法院核实")
+    shot(tab, "judge-match")
+    row.locator("button[data-verdict='SAME']").click()
+    tab.wait_for_selector("#resolution td:has-text('已确认')")
+    judged = tab.inner_text("#resolution")
+    assert "同一人" in judged and "出生日期与户籍地均一致" in judged
+    assert ZHANG_WEI_NUMBER not in tab.content()
+
+    answer = run(
+        state,
+        f'{{ person(id: "{LISTED_ZHANG}") {{ resolution {{ candidates {{ person certainty verdict }} }} }} }}',
+        key=KEYS["steward"],
+    )
+    assert answer.data["person"]["resolution"]["candidates"] == [
+        {"person": ZHANG_WEI, "certainty": "CONFIRMED", "verdict": "SAME"}
+    ]
+    assert offline.blocked == []
+
+
+@pytest.fixture(scope="module")
+def english_browser(playwright: Any) -> Iterator[Any]:
+    launched = launch(playwright, "--lang=en-US")
+    yield launched
+    launched.close()
+
+
+def test_days_are_written_year_month_day_in_an_english_browser(
+    english_browser: Any, server: tuple[str, Any]
+) -> None:
+    url, _ = server
+    for tab, offline in offline_page(english_browser, "en-US"):
+        # the browser really is American: its own date format puts the month first
+        assert tab.evaluate("new Date(2024, 0, 31).toLocaleDateString()") == "1/31/2024"
+        sign_in(tab, url, KEYS["investigator"])
+        tab.goto(f"{url}/#/graph/{HUAXIN}?depth=1&asOf=2024-01-01")
+        graph_ready(tab)
+        day = tab.locator("#as-of")
+        assert day.input_value() == "2024-01-01"
+        assert day.get_attribute("placeholder") == "YYYY-MM-DD"
+        assert tab.locator("input[type=date]").evaluate_all(
+            "els => els.every(el => getComputedStyle(el).opacity === '0')"
+        )
+        shot(tab, "as-of-en-US")
+
+        # typed the Chinese way, the day is rewritten and the graph redrawn for it
+        redraw(tab)
+        day.fill("2023年6月1日")
+        day.dispatch_event("change")
+        tab.wait_for_url("**asOf=2023-06-01**")
+        graph_ready(tab)
+        assert tab.locator("#as-of").input_value() == "2023-06-01"
+
+        # a day that does not exist is refused where it was typed, the graph stays
+        tab.locator("#as-of").fill("2023-02-30")
+        tab.locator("#as-of").dispatch_event("change")
+        assert "YYYY-MM-DD" in tab.locator("#as-of").evaluate("el => el.validationMessage")
+        assert "asOf=2023-06-01" in tab.url
+
+        # the calendar hands its pick over as YYYY-MM-DD
+        redraw(tab)
+        tab.locator("#as-of ~ input[type=date]").evaluate(
+            "el => { el.value = '2022-12-31'; el.dispatchEvent(new Event('change')); }"
+        )
+        tab.wait_for_url("**asOf=2022-12-31**")
+        graph_ready(tab)
+        assert tab.locator("#as-of").input_value() == "2022-12-31"
+        assert offline.blocked == []
 
 
 def pdf_text(pdf: bytes) -> str:

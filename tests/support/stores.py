@@ -56,5 +56,9 @@ class Neo4jTestServer:
             version=version,
         )
 
+    def remove_property(self, name: str) -> None:
+        """Make the nodes look as if written before a property was added (migration tests)."""
+        self._driver.execute_query(f"MATCH (n:Entity) REMOVE n.`{name}`")
+
     def close(self) -> None:
         self._driver.close()

@@ -579,7 +579,8 @@ class Query:
 
     @strawberry.field(
         description="Parties by name — in simplified or traditional characters, "
-        "full- or half-width, spaces ignored — or by id/code, best matches first. The public "
+        "full- or half-width, spaces ignored — by its pinyin or pinyin initials (hxkj or "
+        "huaxin for 华信科技), or by id/code, best matches first. The public "
         "role finds "
         "enterprises and agencies only, and its cursors, hasNextPage and totalCount count "
         "only those. Page forwards with first/after, backwards with last/before."

@@ -22,7 +22,10 @@ from creditgraph.store.base import StoreError
 #   1: versions recorded (constraints and indexes of the time)
 #   2: persons findable by identity number (the embedded store's identity_keys index)
 #   3: the monitoring outbox (changes, alerts, notices, watches, feedback)
-CURRENT = 3
+#   4: names findable by pinyin (PINYIN_NAME_KEYS: the embedded store's name_keys table,
+#      Neo4j's name_keys property and its TEXT index)
+PINYIN_NAME_KEYS = 4  # named, so that a merge with another version 4 renumbers one line
+CURRENT = 4
 
 
 class SchemaVersionError(StoreError):
@@ -50,4 +53,4 @@ def parse_version(value: object) -> int:
         raise SchemaVersionError(f"stored schema version {value!r} is not a number") from None
 
 
-__all__ = ["CURRENT", "SchemaVersionError", "check_version", "parse_version"]
+__all__ = ["CURRENT", "PINYIN_NAME_KEYS", "SchemaVersionError", "check_version", "parse_version"]

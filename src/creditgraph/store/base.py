@@ -177,7 +177,9 @@ class GraphStore(Protocol):
         ...
 
     def search(self, normalised: str, *, limit: int, offset: int = 0) -> list[Node]:
-        """Nodes whose id equals, or whose normalised name contains, the normalised text."""
+        """Nodes whose id equals, or whose normalised name contains, the normalised text; for
+        a text that may be pinyin (:func:`creditgraph.domain.pinyin.could_be_pinyin`), also
+        those whose pinyin keys contain it, ranked after every match by characters."""
         ...
 
     def enterprises_known_as(

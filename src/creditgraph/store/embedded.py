@@ -26,6 +26,7 @@ from typing import Any
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
+from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
 from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import (
@@ -95,6 +96,7 @@ CREATE TABLE IF NOT EXISTS identity_keys (
     key TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (key, id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identity_keys_by_id ON identity_keys (id);
+CREATE TABLE IF NOT EXISTS name_keys (id TEXT PRIMARY KEY, keys TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT NOT NULL, role TEXT NOT NULL,
     operation TEXT NOT NULL, ids TEXT NOT NULL, purpose TEXT
@@ -135,11 +137,22 @@ def _lay_out_monitoring(conn: sqlite3.Connection) -> None:
         conn.execute(statement)  # the monitor table and its indexes
 
 
+def _index_pinyin_names(conn: sqlite3.Connection) -> None:
+    """index the pinyin keys of the names already stored (search by initials: hxkj)"""
+    for statement in _statements(_DDL):
+        conn.execute(statement)  # the name_keys table
+    conn.execute("DELETE FROM name_keys")  # a resumed step starts over
+    rows = conn.execute("SELECT id, type, name, norm_name FROM nodes")
+    while chunk := rows.fetchmany(10_000):
+        _index_names(conn, chunk, fresh=True)
+
+
 # the step producing each version (see creditgraph.migrations)
 _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _lay_out_version_1,
     2: _index_identity_keys,
     3: _lay_out_monitoring,
+    migrations.PINYIN_NAME_KEYS: _index_pinyin_names,
 }
 
 # While the store holds events (or a batch brings some), maintenance must know which nodes
@@ -412,6 +425,23 @@ def _index_identity(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> 
     conn.executemany("INSERT OR IGNORE INTO identity_keys VALUES (?, ?)", keys)
 
 
+def _index_names(
+    conn: sqlite3.Connection, rows: Sequence[Sequence[Any]], *, fresh: bool = False
+) -> None:
+    """Keep name_keys in step with the node rows just written (id, type, name, norm_name, …);
+    ``fresh`` when none of them has keys yet.
+
+    One "|k1|k2|" row per node: search looks for the text anywhere in a key, which no B-tree
+    answers, and a row per key with an index by id (to replace a renamed node's) made the
+    store 40 % larger."""
+    if not fresh and conn.execute("SELECT 1 FROM name_keys LIMIT 1").fetchone() is not None:
+        conn.executemany("DELETE FROM name_keys WHERE id = ?", ((row[0],) for row in rows))
+    keyed = sorted(  # in id order: B-tree inserts with locality
+        (row[0], "|" + "|".join(keys) + "|") for row in rows if (keys := pinyin_keys(row[3]))
+    )
+    conn.executemany("INSERT OR REPLACE INTO name_keys VALUES (?, ?)", keyed)
+
+
 def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
     """Create or drop the change-tracking triggers (inside the write's transaction: a rollback
     undoes it, which is why their presence is read rather than remembered)."""
@@ -633,6 +663,7 @@ class EmbeddedStore:
             for node_id in batch.deleted_nodes:
                 if conn.execute("DELETE FROM nodes WHERE id = ?", (node_id,)).rowcount:
                     conn.execute("DELETE FROM identity_keys WHERE id = ?", (node_id,))
+                    conn.execute("DELETE FROM name_keys WHERE id = ?", (node_id,))
                     conn.execute("DELETE FROM restrictions WHERE subject = ?", (node_id,))
                     report.updated["person merged"] += 1
                     changed_nodes.add(node_id)
@@ -708,6 +739,10 @@ class EmbeddedStore:
             report.unchanged[node_type] += len(group) - written[node_type]
         if written.get("person"):
             _index_identity(conn, by_type["person"])
+        if track and changed:  # only the names of nodes created or changed
+            _index_names(conn, [row for row in rows if row[0] in changed])
+        elif not track and any(written.values()):
+            _index_names(conn, rows)
         return changed, sum(written.values())
 
     def _upsert_links(
@@ -1098,9 +1133,25 @@ class EmbeddedStore:
             f"{columns} WHERE id = :code OR (norm_name >= :q AND norm_name < :q_end) {order}",
             params,
         ).fetchall()
-        if len(rows) < limit:
+        if len(rows) < limit and not could_be_pinyin(normalised):
             rows = self._conn.execute(
                 f"{columns} WHERE id = :code OR norm_name LIKE :like ESCAPE '\\' {order}", params
+            ).fetchall()
+        elif len(rows) < limit:
+            # then names whose pinyin holds the text (hxkj, huaxin): a whole key first, then
+            # a key's beginning, then anywhere in a key
+            rows = self._conn.execute(
+                "WITH hits (id, rank) AS ("
+                "SELECT id, CASE WHEN id = :code THEN 0 WHEN norm_name = :q THEN 1 "
+                "WHEN substr(norm_name, 1, :n) = :q THEN 2 ELSE 3 END FROM nodes "
+                "WHERE id = :code OR norm_name LIKE :like ESCAPE '\\' "
+                "UNION ALL SELECT id, CASE WHEN instr(keys, '|' || :q || '|') THEN 4 "
+                "WHEN instr(keys, '|' || :q) THEN 5 ELSE 6 END FROM name_keys "
+                "WHERE instr(keys, :q)) "
+                "SELECT n.id, n.type, n.name, n.props FROM "
+                "(SELECT id, min(rank) AS rank FROM hits GROUP BY id) h JOIN nodes n ON n.id = h.id "
+                "ORDER BY h.rank, length(n.norm_name), n.id LIMIT :limit OFFSET :offset",
+                params,
             ).fetchall()
         return [_node(row) for row in rows]
 

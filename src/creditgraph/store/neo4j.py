@@ -41,6 +41,7 @@ from neo4j.time import Date as Neo4jDate
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
+from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
 from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
@@ -77,7 +78,7 @@ EXPORT_PAGE = 5_000
 WRITE_ATTEMPTS = 3
 LIFT_CHAIN_LIMIT = 18  # the engine stops following objections to objections at 16
 
-_NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "props", "seq"})
+_NODE_RESERVED = frozenset({"id", "type", "name", "norm_name", "name_keys", "props", "seq"})
 _EVENT_RESERVED = frozenset({"id", "kind", "subject", "date", "lifts", "props"})
 
 
@@ -553,14 +554,18 @@ class Neo4jStore:
         migrations.check_version(stored, self.url, migrating=True)
         done = []
         for version in range(stored + 1, migrations.CURRENT + 1):
-            step = getattr(self, f"_lay_out_version_{version}")
+            step = (
+                self._lay_out_pinyin_name_keys
+                if version == migrations.PINYIN_NAME_KEYS
+                else getattr(self, f"_lay_out_version_{version}")
+            )
             step()
 
             def record(tx: neo4j.Transaction, version: int = version) -> None:
                 self._run(tx, "import/schema_version_set", schema_version=version)
 
             self._write_transaction(record)
-            done.append(f"{version}: {step.__doc__.strip()}")
+            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
         return done
 
     def _lay_out_version_1(self) -> None:
@@ -577,6 +582,23 @@ class Neo4jStore:
     def _lay_out_version_3(self) -> None:
         """create the indexes of the monitoring outbox (changes, alerts, notices, watches)"""
         self.ensure_schema()
+
+    def _lay_out_pinyin_name_keys(self) -> None:
+        """index the pinyin keys of the names already stored (search by initials: hxkj)"""
+        self.ensure_schema()
+        after = ""
+        while rows := self._read(self._cypher["queries/names_to_index"], after=after, limit=5000):
+            keyed = [
+                {"id": row["id"], "name_keys": "|" + "|".join(keys) + "|" if keys else None}
+                for row in rows
+                for keys in [pinyin_keys(row["norm_name"])]
+            ]
+
+            def write(tx: neo4j.Transaction, keyed: list[dict[str, Any]] = keyed) -> None:
+                self._run(tx, "import/name_keys_set", rows=keyed)
+
+            self._write_transaction(write)
+            after = rows[-1]["id"]
 
     def id_key(self) -> bytes:
         # never kept in the database it protects: see creditgraph.identity.keys
@@ -731,6 +753,10 @@ class Neo4jStore:
                 "norm_name": normalise_name(node.name),
                 "props": props,
             }
+            name_keys = pinyin_keys(properties["norm_name"])
+            if name_keys:
+                # one delimited string for the TEXT index queries/search uses
+                properties["name_keys"] = "|" + "|".join(name_keys) + "|"
             keys = identity_keys(node.props) if node.type == "person" else []
             if keys:
                 # one delimited string for the TEXT index queries/persons_by_identity uses
@@ -1101,6 +1127,7 @@ class Neo4jStore:
             exact_id=normalised.upper() if len(normalised) == 18 else normalised,
             text=text,
             normalised=normalised,
+            pinyin=could_be_pinyin(normalised),
             limit=limit,
             offset=offset,
         )

@@ -35,9 +35,11 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
 { interestConflicts(agencyId: "g:pd-amr") { relation holder { name } enterprise { name } holding { rel } } }""",
     ),
     (
-        "search in traditional characters; the enterprise's legal representatives over time",
+        "search in traditional characters, or by pinyin initials; the enterprise's legal "
+        "representatives over time",
         """{ search(query: "華信") { edges { node { id name ... on Enterprise { status
     legalRepresentatives { source { name } validFrom validTo } } } } } }
+{ search(query: "hxmy") { edges { node { id name } } } }
 { neighborhood(id: "p:zhang-wei", depth: 2) { nodes { id name type } links { rel from to } truncated { node total shown } } }""",
     ),
     (

@@ -42,6 +42,8 @@ const NODE = `id name type ... on Enterprise { status kind established } ... on 
 const RESTRICTION = `id subject measure from until rule legalBasis certainty status scheduledUntil endedBy voidedBy
   event { id kind subject date } path { node rel validFrom validTo }`;
 
+const RESOLUTION = `entry name outcome candidates { person certainty evidence verdict } excluded { person reason }`;
+
 export const VIEWER = `{ viewer { principal role rights openLocalMode } }`;
 
 // identity numbers are looked up exactly (stewards); the server never echoes them back
@@ -51,14 +53,32 @@ export const PERSON_BY_ID_NUMBER = `query PersonByIdNumber($n: String!) {
 export const SEARCH = `query Search($q: String!, $first: Int) {
   search(query: $q, first: $first) { edges { node { ${NODE} } } pageInfo { hasNextPage } } }`;
 
-export const CREDIT_FILE = `query CreditFile($id: ID!) {
+// The credit file's lists are Relay connections, read a page at a time (加载更多): a hub
+// with thousands of links must not be read whole to open its file.
+export const PAGE_SIZE = 50;
+const LINKS_PAGE = `linksConnection(first: $first, after: $linksAfter) { totalCount
+    pageInfo { hasNextPage endCursor } edges { node { ${LINK} source { id name type } target { id name type } } } }`;
+const EVENTS_PAGE = `eventsConnection(first: $first, after: $eventsAfter) { totalCount
+    pageInfo { hasNextPage endCursor } edges { node { id kind subject date authority document note responsible lifts details } } }`;
+const RESTRICTIONS_PAGE = `restrictionsConnection(first: $first, after: $restrictionsAfter) { totalCount
+    pageInfo { hasNextPage endCursor } edges { node { ${RESTRICTION} } } }`;
+
+export const CREDIT_FILE = `query CreditFile($id: ID!, $first: Int!, $linksAfter: String, $eventsAfter: String, $restrictionsAfter: String) {
   node(id: $id) { ${NODE}
-    ... on Person { resolution { entry name outcome candidates { person certainty evidence verdict }
-      excluded { person reason } } }
-    links(first: 500) { ${LINK} source { id name type } target { id name type } }
-    events { id kind subject date authority document note responsible lifts details }
-    restrictions { ${RESTRICTION} }
+    ... on Person { resolution { ${RESOLUTION} } }
+    ${LINKS_PAGE} ${EVENTS_PAGE} ${RESTRICTIONS_PAGE}
   } }`;
+
+// the next page of one of the credit file's lists
+export const MORE = {
+  links: `query MoreLinks($id: ID!, $first: Int!, $linksAfter: String) { node(id: $id) { id ${LINKS_PAGE} } }`,
+  events: `query MoreEvents($id: ID!, $first: Int!, $eventsAfter: String) { node(id: $id) { id ${EVENTS_PAGE} } }`,
+  restrictions: `query MoreRestrictions($id: ID!, $first: Int!, $restrictionsAfter: String) { node(id: $id) { id ${RESTRICTIONS_PAGE} } }`,
+};
+
+// a steward's verdict on a published entry (a) and a registry person (b)
+export const JUDGE_MATCH = `mutation JudgeMatch($a: ID!, $b: ID!, $verdict: MatchVerdict!, $why: String) {
+  judgeMatch(a: $a, b: $b, verdict: $verdict, why: $why) { ${RESOLUTION} } }`;
 
 export const DECISIONS = `query Decisions($person: ID!) {
   lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { decision until }

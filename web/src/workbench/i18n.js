@@ -6,7 +6,7 @@ const zh = {
   paths: "找关系", ownership: "股权穿透", risk: "风险扫描", signIn: "登录", signOut: "退出",
   apiKey: "API 密钥", apiKeyHint: "本机开放模式下可留空", purpose: "查询目的",
   purposeHint: "例如: 案件编号或核查事由 (记入审计日志)", start: "开始", role: "角色",
-  searchHint: "企业名称、统一社会信用代码、人员姓名 (简繁体、全半角均可)", searchButton: "搜索",
+  searchHint: "企业名称、统一社会信用代码、人员姓名 (简繁体、全半角、拼音或首字母均可, 如 hxmy)", searchButton: "搜索",
   noResults: "没有找到", enterprise: "企业", person: "自然人", agency: "机关",
   status: "状态", kind: "类型", established: "成立日期", idNumber: "身份证号 (脱敏)",
   decisions: "当前结论", restrictions: "限制措施", events: "信用事件", offices: "任职与持股 (时间轴)",
@@ -28,6 +28,9 @@ const zh = {
   whoAmI: "当前身份", unknownYear: "起始未知", nodes: "主体", links: "关系",
   listedEntry: "来源", listedEntryHint: "公示名单人员 (仅有脱敏证件号)", aliases: "别名 (同一证件号的其他标识)",
   resolution: "身份匹配", evidence: "证据", verdict: "核实结论", excluded: "已排除",
+  loadMore: "加载更多", shownOf: "已显示", judge: "核实", judgeSame: "是同一人", judgeDifferent: "不是同一人",
+  judgeUnsure: "无法确定", judgeWhy: "理由 (记入核实记录)", judgeWhyNeeded: "请填写理由", judged: "已记录核实结论",
+  dateHint: "YYYY-MM-DD", dateInvalid: "日期格式为 YYYY-MM-DD, 例如 2024-01-01", calendar: "日历",
 };
 
 const en = {
@@ -36,7 +39,7 @@ const en = {
   risk: "Risk scan", signIn: "Sign in", signOut: "Sign out", apiKey: "API key",
   apiKeyHint: "may be empty in open local mode", purpose: "Purpose of the inquiry",
   purposeHint: "e.g. a case number or the reason (written to the audit log)", start: "Start",
-  role: "Role", searchHint: "Enterprise name, unified social credit code, person name (any script or width)",
+  role: "Role", searchHint: "Enterprise name, unified social credit code, person name (any script or width, or its pinyin or initials: hxmy)",
   searchButton: "Search", noResults: "Nothing found", enterprise: "Enterprise", person: "Person",
   agency: "Agency", status: "Status", kind: "Kind", established: "Established",
   idNumber: "Identity number (masked)", decisions: "Current decisions", restrictions: "Restrictions",
@@ -64,6 +67,10 @@ const en = {
   listedEntry: "Source", listedEntryHint: "published list entry (masked identity number only)",
   aliases: "Aliases (other ids, same identity number)", resolution: "Identity resolution",
   evidence: "Evidence", verdict: "Steward's verdict", excluded: "excluded",
+  loadMore: "Load more", shownOf: "shown", judge: "Judge", judgeSame: "Same person", judgeDifferent: "Not the same person",
+  judgeUnsure: "Cannot tell", judgeWhy: "Reason (kept with the verdict)", judgeWhyNeeded: "Please give the reason",
+  judged: "Verdict recorded", dateHint: "YYYY-MM-DD", dateInvalid: "Dates are YYYY-MM-DD, e.g. 2024-01-01",
+  calendar: "Calendar",
 };
 
 const RELS_ZH = {
@@ -72,6 +79,9 @@ const RELS_ZH = {
   OFFICIAL_OF: "公职", SUPERVISED_BY: "被监管", SUPERVISES: "监管", SUPERIOR_OF: "上级主管",
   RELATIVE_OF: "近亲属",
 };
+
+// links the store derives (identity), labelled but not offered as a filter
+const DERIVED_RELS_ZH = { POSSIBLY_SAME_PERSON: "疑似同一人", SAME_PERSON: "同一人" };
 
 const MEASURES_ZH = {
   BAR_LEGAL_REPRESENTATIVE: "不得担任法定代表人、负责人", BAR_DIRECTOR: "不得担任董事",
@@ -128,7 +138,7 @@ function label(table, code) {
   if (code == null) return "";
   return lang === "zh" ? table[code] || code : humanise(code);
 }
-export const relLabel = (code) => label(RELS_ZH, code);
+export const relLabel = (code) => label({ ...RELS_ZH, ...DERIVED_RELS_ZH }, code);
 export const measureLabel = (code) => label(MEASURES_ZH, code);
 export const eventLabel = (code) => label(EVENTS_ZH, code);
 export const word = (code) => (lang === "en" && code in WORDS_EN ? WORDS_EN[code] : label(WORDS_ZH, code));

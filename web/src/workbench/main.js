@@ -62,6 +62,40 @@ function badge(code) {
   return h("span", { class: `badge ${code}` }, word(code));
 }
 
+// Days are written YYYY-MM-DD whatever the browser's locale: Chromium draws <input type=date>
+// in it (mm/dd/yyyy under en-US), so the field is text, and the calendar a native picker
+// whose value (always ISO) is copied in. 2024/1/1 and 2024年1月1日 are accepted and rewritten.
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const LOOSE_DAY = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/;
+
+function isoDay(text) {
+  const loose = LOOSE_DAY.exec(text.trim());
+  if (!loose) return null;
+  const day = `${loose[1]}-${loose[2].padStart(2, "0")}-${loose[3].padStart(2, "0")}`;
+  const parsed = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day ? day : null;
+}
+
+function dateInput(id, value, onchange) {
+  const text = h("input", { id, type: "text", value, placeholder: t("dateHint"), title: t("dateHint"),
+    pattern: ISO_DAY.source.slice(1, -1), inputmode: "numeric", maxlength: 12, size: 10, autocomplete: "off", class: "day" });
+  const picker = h("input", { type: "date", class: "day-picker", tabindex: "-1", "aria-hidden": "true" });
+  const calendar = h("button", { type: "button", class: "calendar", title: t("calendar"), "aria-label": t("calendar"), onclick: () => {
+    picker.value = isoDay(text.value) || "";
+    try { picker.showPicker(); } catch { picker.focus(); }
+  } }, t("calendar"));
+  picker.addEventListener("change", () => { text.value = picker.value; text.dispatchEvent(new Event("change")); });
+  // registered first: an invalid day stops the page's own change handlers
+  text.addEventListener("change", (e) => {
+    const day = text.value.trim() ? isoDay(text.value) : "";
+    if (day) text.value = day;
+    text.setCustomValidity(day == null ? t("dateInvalid") : "");
+    if (day == null) { text.reportValidity(); e.stopImmediatePropagation(); return; }
+    if (onchange) onchange(day);
+  });
+  return { field: h("span", { class: "date-field" }, text, calendar, picker), input: text };
+}
+
 function showError(where, error) {
   where.replaceChildren(h("div", { class: "error", role: "alert" }, `${t("error")}: ${error.message}`));
 }
@@ -169,11 +203,20 @@ function timeline(node, links) {
   return h("div", { class: "timeline" }, h("div", { class: "tl-scale" }, h("span", {}, String(min)), h("span", {}, String(max))), rows);
 }
 
+// one page of a Relay connection: what is shown so far, how many there are, where to go on
+function pageOf(connection) {
+  return { items: connection.edges.map((e) => e.node), total: connection.totalCount,
+    next: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null };
+}
+
+const CONNECTIONS = { links: ["linksConnection", "linksAfter"], events: ["eventsConnection", "eventsAfter"],
+  restrictions: ["restrictionsConnection", "restrictionsAfter"] };
+
 async function creditFilePage(id) {
   const main = h("main", {}, t("loading"));
   app.replaceChildren(header("party", id), main);
   try {
-    const data = await gql(api.CREDIT_FILE, { id });
+    const data = await gql(api.CREDIT_FILE, { id, first: api.PAGE_SIZE });
     const node = data.node;
     if (!node) { main.replaceChildren(h("p", { class: "error" }, `${t("noResults")}: ${id}`)); return; }
     const isPerson = node.type === "PERSON";
@@ -185,10 +228,44 @@ async function creditFilePage(id) {
     if (node.idNumberMasked) facts.push([t("idNumber"), node.idNumberMasked]);
     if (node.listed) facts.push([t("listedEntry"), h("span", { class: "badge REVIEW" }, t("listedEntryHint"))]);
     if (node.aliases && node.aliases.length) facts.push([t("aliases"), node.aliases.join(", ")]);
-    const names = { [node.id]: node.name };
-    for (const l of node.links) for (const end of [l.source, l.target]) if (end) names[end.id] = end.name;
-    const lifted = new Map(node.events.filter((e) => e.lifts).map((e) => [e.lifts, e]));
-    main.replaceChildren(
+    const lists = Object.fromEntries(Object.entries(CONNECTIONS).map(([kind, [field]]) => [kind, pageOf(node[field])]));
+    const sections = {};
+    const loadMore = async (kind, button) => {
+      const [field, after] = CONNECTIONS[kind];
+      button.disabled = true;
+      try {
+        const page = pageOf((await gql(api.MORE[kind], { id, first: api.PAGE_SIZE, [after]: lists[kind].next })).node[field]);
+        lists[kind] = { ...page, items: [...lists[kind].items, ...page.items] };
+        draw();
+      } catch (error) { button.disabled = false; toast(`${t("error")}: ${error.message}`); }
+    };
+    const more = (kind) => (lists[kind].next ? h("button", { id: `more-${kind}`, class: "more", onclick: (e) => loadMore(kind, e.currentTarget) },
+      `${t("loadMore")} (${t("shownOf")} ${lists[kind].items.length} / ${lists[kind].total})`) : null);
+    // the lists redraw together: a restriction's path names parties the links bring
+    const draw = () => {
+      const names = { [node.id]: node.name };
+      for (const l of lists.links.items) for (const end of [l.source, l.target]) if (end) names[end.id] = end.name;
+      const lifted = new Map(lists.events.items.filter((e) => e.lifts).map((e) => [e.lifts, e]));
+      const restrictions = lists.restrictions.items;
+      const events = lists.events.items;
+      const drawn = {
+        restrictions: h("section", { id: "restrictions" }, h("h3", {}, t("restrictions")), restrictions.length ? table(
+          [t("measure"), t("status"), t("window"), t("rule"), t("legalBasis"), t("certainty"), t("path")],
+          restrictions.map((r) => [measureLabel(r.measure), badge(r.status), windowText(r.from, r.until), r.rule,
+            h("span", { class: "basis" }, r.legalBasis), word(r.certainty), pathText(r.path, names)])) : h("p", { class: "muted" }, t("none")),
+        more("restrictions")),
+        events: h("section", { id: "events" }, h("h3", {}, t("events")), events.length ? table(
+          [t("date"), "", t("document"), t("authority"), t("note"), t("lifts")],
+          events.map((e) => [e.date, eventLabel(e.kind), e.document || "", names[e.authority] || e.authority || "", e.note || "",
+            e.lifts ? `→ ${e.lifts}` : (lifted.has(e.id) ? `${eventLabel(lifted.get(e.id).kind)} ${lifted.get(e.id).date}` : "")])) : h("p", { class: "muted" }, t("none")),
+        more("events")),
+        links: h("section", { id: "links" }, h("h3", {}, t("offices")), timeline(node, lists.links.items), more("links")),
+      };
+      for (const [kind, el] of Object.entries(drawn)) { if (sections[kind]) sections[kind].replaceWith(el); sections[kind] = el; }
+      document.body.dataset.fileReady = String(+(document.body.dataset.fileReady || 0) + 1);
+    };
+    draw();
+    main.replaceChildren(...[
       h("section", { class: "facts" }, h("h2", { id: "party-name" }, node.name),
         h("dl", {}, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
         h("div", { class: "actions" },
@@ -196,20 +273,37 @@ async function creditFilePage(id) {
           h("button", { id: "report", onclick: () => report(id) }, t("report")))),
       decisions ? h("section", {}, h("h3", {}, t("decisions")), table([t("activity"), t("decision"), t("until")],
         Object.entries(decisions).map(([k, d]) => [word(k), badge(d.decision), d.until || ""]))) : null,
-      node.resolution ? h("section", { id: "resolution" }, h("h3", {}, `${t("resolution")}: ${word(node.resolution.outcome)}`),
-        table([t("person"), t("certainty"), t("evidence"), t("verdict")], [
-          ...node.resolution.candidates.map((c) => [h("a", { href: partyHref(c.person) }, c.person), word(c.certainty), c.evidence.join("; "), c.verdict ? word(c.verdict) : ""]),
-          ...node.resolution.excluded.map((x) => [h("a", { href: partyHref(x.person) }, x.person), t("excluded"), x.reason, ""])])) : null,
-      h("section", {}, h("h3", {}, t("restrictions")), node.restrictions.length ? table(
-        [t("measure"), t("status"), t("window"), t("rule"), t("legalBasis"), t("certainty"), t("path")],
-        node.restrictions.map((r) => [measureLabel(r.measure), badge(r.status), windowText(r.from, r.until), r.rule,
-          h("span", { class: "basis" }, r.legalBasis), word(r.certainty), pathText(r.path, names)])) : h("p", { class: "muted" }, t("none"))),
-      h("section", {}, h("h3", {}, t("events")), node.events.length ? table(
-        [t("date"), "", t("document"), t("authority"), t("note"), t("lifts")],
-        node.events.map((e) => [e.date, eventLabel(e.kind), e.document || "", names[e.authority] || e.authority || "", e.note || "",
-          e.lifts ? `→ ${e.lifts}` : (lifted.has(e.id) ? `${eventLabel(lifted.get(e.id).kind)} ${lifted.get(e.id).date}` : "")])) : h("p", { class: "muted" }, t("none"))),
-      h("section", {}, h("h3", {}, t("offices")), timeline(node, node.links)));
+      node.resolution ? resolutionSection(node.resolution) : null,
+      sections.restrictions, sections.events, sections.links].filter(Boolean));
   } catch (error) { showError(main, error); }
+}
+
+// A published entry's candidates; a steward judges each pair from here (judgeMatch), with the
+// reason, and the file is drawn again with the certainty the verdict gives.
+function resolutionSection(resolution) {
+  const judging = viewer && viewer.rights.includes("write");
+  const judgeCell = (person) => {
+    const why = h("input", { class: "why", type: "text", placeholder: t("judgeWhy"), "aria-label": t("judgeWhy"), maxlength: 500 });
+    const verdict = (code, text) => h("button", { type: "button", class: `judge ${code}`, "data-verdict": code, onclick: async (e) => {
+      why.setCustomValidity(why.value.trim() ? "" : t("judgeWhyNeeded"));
+      if (!why.reportValidity()) return;
+      const buttons = e.currentTarget.parentElement.querySelectorAll("button");
+      buttons.forEach((b) => { b.disabled = true; });
+      try {
+        await gql(api.JUDGE_MATCH, { a: resolution.entry, b: person, verdict: code, why: why.value.trim() });
+        toast(t("judged"));
+        await creditFilePage(resolution.entry);
+      } catch (error) { buttons.forEach((b) => { b.disabled = false; }); toast(`${t("error")}: ${error.message}`); }
+    } }, text);
+    return h("div", { class: "judging", "data-person": person }, why,
+      verdict("SAME", t("judgeSame")), verdict("DIFFERENT", t("judgeDifferent")), verdict("UNSURE", t("judgeUnsure")));
+  };
+  const headers = [t("person"), t("certainty"), t("evidence"), t("verdict"), ...(judging ? [t("judge")] : [])];
+  return h("section", { id: "resolution" }, h("h3", {}, `${t("resolution")}: ${word(resolution.outcome)}`),
+    table(headers, [
+      ...resolution.candidates.map((c) => [h("a", { href: partyHref(c.person) }, c.person), word(c.certainty), c.evidence.join("; "),
+        c.verdict ? word(c.verdict) : "", ...(judging ? [judgeCell(c.person)] : [])]),
+      ...resolution.excluded.map((x) => [h("a", { href: partyHref(x.person) }, x.person), t("excluded"), x.reason, "", ...(judging ? [""] : [])])]));
 }
 
 async function report(id) {
@@ -327,11 +421,12 @@ async function graphPage(id, params) {
   const asOf = params.get("asOf") || "";
   const rels = (params.get("rels") || "").split(",").filter(Boolean);
   const depthSelect = h("select", { id: "depth" }, [1, 2, 3].map((d) => h("option", { value: d, selected: d === depth }, String(d))));
-  const asOfInput = h("input", { id: "as-of", type: "date", value: asOf });
+  const asOfDate = dateInput("as-of", asOf);
+  const asOfInput = asOfDate.input;
   const relBoxes = RELS.map((r) => h("label", { class: "rel" }, h("input", { type: "checkbox", value: r, checked: !rels.length || rels.includes(r) }), relLabel(r)));
   const apply = () => {
     const chosen = relBoxes.map((l) => l.firstChild).filter((c) => c.checked).map((c) => c.value);
-    go(`/graph/${encodeURIComponent(id)}`, { depth: depthSelect.value, asOf: asOfInput.value,
+    go(`/graph/${encodeURIComponent(id)}`, { depth: depthSelect.value, asOf: isoDay(asOfInput.value) || "",
       rels: chosen.length === RELS.length ? "" : chosen.join(",") });
   };
   depthSelect.addEventListener("change", apply);
@@ -340,7 +435,7 @@ async function graphPage(id, params) {
   const canvas = h("div", { id: "cy", class: "canvas" });
   const status = h("div", { id: "graph-status", class: "muted" }, t("loading"));
   app.replaceChildren(header("graph", id), h("main", { class: "graph-page" },
-    h("div", { class: "toolbar" }, h("label", {}, t("depth"), depthSelect), h("label", {}, t("asOf"), asOfInput),
+    h("div", { class: "toolbar" }, h("label", {}, t("depth"), depthSelect), h("label", {}, t("asOf"), asOfDate.field),
       h("details", { class: "rels" }, h("summary", {}, t("allRels")), relBoxes, h("button", { id: "apply-rels", onclick: apply }, t("redraw"))),
       graphToolbar(`关系图谱-${id}`), h("button", { id: "report", onclick: () => report(id) }, t("report"))),
     legend(), h("div", { class: "graph-area" }, canvas, side), status));
@@ -398,11 +493,12 @@ async function pathsPage(params) {
   const tt = h("input", { id: "to", value: to, placeholder: "ID" });
   const kk = h("input", { id: "k", type: "number", min: 1, max: 50, value: k });
   const hops = h("input", { id: "max-hops", type: "number", min: 1, max: 6, value: maxHops });
-  const day = h("input", { id: "as-of", type: "date", value: asOf });
+  const dayField = dateInput("as-of", asOf);
+  const day = dayField.input;
   const form = h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault();
-    go("/paths", { from: f.value.trim(), to: tt.value.trim(), k: kk.value, maxHops: hops.value, asOf: day.value }); } },
+    go("/paths", { from: f.value.trim(), to: tt.value.trim(), k: kk.value, maxHops: hops.value, asOf: isoDay(day.value) || "" }); } },
   h("label", {}, t("from"), f), h("label", {}, t("to"), tt), h("label", {}, t("k"), kk), h("label", {}, t("maxHops"), hops),
-  h("label", {}, t("asOf"), day), h("button", { type: "submit", id: "find" }, t("find")));
+  h("label", {}, t("asOf"), dayField.field), h("button", { type: "submit", id: "find" }, t("find")));
   const list = h("div", { id: "path-list" });
   const canvas = h("div", { id: "cy", class: "canvas small" });
   app.replaceChildren(header("paths", from || undefined), h("main", {}, form, graphToolbar(`找关系-${from}-${to}`), canvas, list));
@@ -436,7 +532,7 @@ async function pathsPage(params) {
 async function ownershipPage(id, params) {
   if (!mayRead()) { app.replaceChildren(header("ownership", id), h("main", {}, h("p", { class: "error" }, t("notAllowed")))); return; }
   const asOf = params.get("asOf") || "";
-  const day = h("input", { id: "as-of", type: "date", value: asOf, onchange: (e) => go(`/ownership/${encodeURIComponent(id)}`, { asOf: e.target.value }) });
+  const day = dateInput("as-of", asOf, (value) => go(`/ownership/${encodeURIComponent(id)}`, { asOf: value })).field;
   const canvas = h("div", { id: "cy", class: "canvas" });
   const info = h("div", { id: "ownership-info" }, t("loading"));
   app.replaceChildren(header("ownership", id), h("main", {}, h("div", { class: "toolbar" }, h("label", {}, t("asOf"), day), graphToolbar(`股权穿透-${id}`)),
@@ -510,7 +606,7 @@ async function riskPage(id, params) {
   const asOf = params.get("asOf") || "";
   const depthSelect = h("select", { id: "depth", onchange: (e) => go(`/risk/${encodeURIComponent(id)}`, { depth: e.target.value, asOf }) },
     [1, 2, 3].map((d) => h("option", { value: d, selected: d === depth }, String(d))));
-  const day = h("input", { id: "as-of", type: "date", value: asOf, onchange: (e) => go(`/risk/${encodeURIComponent(id)}`, { depth, asOf: e.target.value }) });
+  const day = dateInput("as-of", asOf, (value) => go(`/risk/${encodeURIComponent(id)}`, { depth, asOf: value })).field;
   const body = h("div", { id: "risk" }, t("loading"));
   const canvas = h("div", { id: "cy", class: "canvas small" });
   app.replaceChildren(header("risk", id), h("main", {}, h("div", { class: "toolbar" }, h("label", {}, t("depth"), depthSelect), h("label", {}, t("asOf"), day), graphToolbar(`疑似关联方-${id}`)), body, h("h3", {}, t("relatedGroups")), canvas));
