@@ -3,6 +3,7 @@ how fast rows are read, resolved and loaded.
 
     python -m benchmarks.sources_matching --size S          # a quick look (≈ 1 min)
     python -m benchmarks.sources_matching --size M          # the figures in the README
+    python -m benchmarks.sources_matching --size M --reuse --phases   # where the time goes
 
 The registry and its lists come from ``creditgraph generate OUT --sources DIR`` (seed 7), so
 every row's true party is known (``truth.csv``). The registry is loaded into a fresh embedded
@@ -23,9 +24,11 @@ It prints a table and writes ``OUT/sources-SIZE.json``. Not a test: nothing here
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import json
 import os
+import pstats
 import shutil
 import time
 from collections import Counter, defaultdict
@@ -65,7 +68,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="reuse the registry and its loaded store from an earlier run of this size "
         "(the lists are written again, with --rows)",
     )
+    p.add_argument(
+        "--phases",
+        action="store_true",
+        help="profile each load (cProfile: slower, the shares are what counts) and print the "
+        "time of each phase: where the rows/s go",
+    )
     return p.parse_args(argv)
+
+
+# the phases of a load --source, by the function that does each (cumulative time); nested
+# phases are shown indented under the one that contains them
+PHASES = [
+    # the loader reads the converted rows as it validates them: conversion is inside
+    ("validate records", "ingest/loader.py", "parse_all", 0),
+    ("read + convert rows", "sources/rows.py", "convert", 1),
+    ("resolve new entries before the write", "identity/resolution.py", "links_ahead", 0),
+    ("store write", "store/embedded.py", "write", 0),
+    ("derive restrictions (rules engine)", "rules/engine.py", "derive", 1),
+    ("find what to re-derive", "rules/maintenance.py", "events_to_rederive", 1),
+    ("restriction rows (JSON)", "store/embedded.py", "_restriction_row", 1),
+    ("monitoring (change feed, alerts)", "monitoring/react.py", "react", 1),
+    ("resolve after the write", "identity/resolution.py", "resolve", 0),
+]
+
+
+def phases(profile: cProfile.Profile) -> dict[str, float]:
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    found: dict[str, float] = {}
+    for label, path, function, _ in PHASES:
+        found[label] = round(
+            sum(
+                cumulative
+                for (file, _, name), (_, _, _, cumulative, _) in stats.items()
+                if name == function and file.endswith(path)
+            ),
+            2,
+        )
+    return found
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -99,8 +139,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         loads: dict[str, dict[str, Any]] = {}
         for source, name in LISTS:
             converting = convert_only(store, source, lists / name)
+            profile = cProfile.Profile() if args.phases else None
             started = time.perf_counter()
+            if profile is not None:
+                profile.enable()
             loaded = load_source(source, [str(lists / name)], store)
+            if profile is not None:
+                profile.disable()
             seconds = time.perf_counter() - started
             loads[source] = {
                 "rows": loaded.rows,
@@ -108,7 +153,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "rows_per_s": round(loaded.rows / seconds) if seconds else None,
                 "errors": [str(e) for e in loaded.result.errors[:5]],
                 "convert_rows_per_s": converting,
+                "load_average": [round(x, 1) for x in os.getloadavg()],
             }
+            if profile is not None:
+                loads[source]["phases_s"] = phases(profile)
         matching = evaluate(store, lists / "truth.csv")
     finally:
         store.close()
@@ -235,6 +283,10 @@ def print_table(result: dict[str, Any]) -> None:
         )
         for error in info["errors"]:
             print(f"   ! {error}")
+        for label, *_, depth in PHASES if "phases_s" in info else ():
+            spent = info["phases_s"][label]
+            share = spent / info["seconds"] if info["seconds"] else 0
+            print(f"   {'  ' * depth}{label:40} {spent:>7.2f} s {share:>6.0%}")
     print()
     print(
         f"{'pattern':14} {'rows':>6} {'strangers':>9} {'CONFIRMED precision':>20} "

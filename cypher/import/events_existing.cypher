@@ -1,3 +1,5 @@
+// The stored version of the events a batch brings, as one row.
 UNWIND $ids AS id
 MATCH (e:Event {id: id})
-RETURN e.id AS id, e.kind AS kind, e.subject AS subject, e.date AS date, e.props AS props
+RETURN collect({id: e.id, kind: e.kind, subject: e.subject, date: e.date, props: e.props})
+       AS found

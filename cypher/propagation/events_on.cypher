@@ -1,4 +1,5 @@
-// Events whose subject is one of $ids (a change there may change what they derive).
+// Events whose subject is one of $ids (a change there may change what they derive), as one row.
 UNWIND $ids AS id
 MATCH (e:Event {subject: id})
-RETURN e.id AS id, e.kind AS kind, e.subject AS subject, e.date AS date, e.props AS props
+RETURN collect({id: e.id, kind: e.kind, subject: e.subject, date: e.date, props: e.props})
+       AS found

@@ -1,4 +1,4 @@
-// Nodes one link away from $ids, in either direction, over the link kinds $rels.
+// Nodes one link away from $ids, in either direction, over the link kinds $rels (one row).
 UNWIND $ids AS id
 MATCH (:Entity {id: id})-[:$any($rels)]-(m:Entity)
-RETURN DISTINCT m.id AS id
+RETURN collect(DISTINCT m.id) AS found

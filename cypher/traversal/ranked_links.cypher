@@ -1,7 +1,8 @@
 // Each party's first $limit links in display order — still holding first, then the
 // schema's order of link kinds ($ranks), the other party's id, the latest first — how
-// many it has, and the party itself. With $ahead, the same for the parties at the other
-// end of those first links (the next level of a neighbourhood, in the same round trip).
+// many it has, the party itself, and the parties at the other end of those links (a
+// picture shows them: no second round trip to fetch them). With $ahead, the same for the
+// parties at the other end of those first links (the next level of a neighbourhood).
 // The sort and the cap run on the server: a hub ships $limit rows.
 UNWIND $ids AS id
 MATCH (anchor:Entity {id: id})
@@ -31,9 +32,10 @@ CALL (n) {
            startNode(r).id
   LIMIT $limit
   RETURN collect({rel: type(r), src: startNode(r).id, dst: endNode(r).id,
-                  valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links
+                  valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links,
+         collect(DISTINCT m {.id, .type, .name, .props}) AS others
 }
-RETURN n.id AS id, n.type AS type, n.name AS name, n.props AS props, links,
+RETURN n.id AS id, n.type AS type, n.name AS name, n.props AS props, links, others,
        COUNT { MATCH (n)-[r:$any($rels)]-(:Entity)
                WHERE $as_of IS NULL
                   OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)

@@ -116,8 +116,8 @@ def merge_identities(
 def merge_stored(store: GraphStore, merges: Sequence[tuple[str, str]]) -> WriteReport:
     """Persons stored under a later id of the same number folded into the first, in one
     transaction: their links and events move to the person (re-deriving what they reach), the
-    later id stays as an alias, its node goes. (Events naming it among the persons
-    responsible keep naming the alias id.)"""
+    later id stays as an alias, its node goes. Events naming it among the persons responsible
+    name the person instead, so they reach the person exactly as if filed under its id."""
     if not merges:
         return WriteReport()
     batch = Batch()
@@ -130,6 +130,14 @@ def merge_stored(store: GraphStore, merges: Sequence[tuple[str, str]]) -> WriteR
                 batch.links.append(replace(link, src=src, dst=dst))
         batch.events.extend(replace(e, subject=canonical) for e in store.events(subject=alias))
         batch.deleted_nodes.append(alias)
+    folded_into = dict(merges)
+    moved = {e.id: e for e in batch.events}
+    for event in store.events_naming(sorted(folded_into)):
+        event = moved.get(event.id, event)
+        named = event.responsible or ()
+        responsible = sorted({folded_into.get(p, p) for p in named})
+        moved[event.id] = replace(event, props={**event.props, "responsible": responsible})
+    batch.events = list(moved.values())
     persons = store.nodes(sorted({c for _, c in merges} | {a for a, _ in merges}))
     for canonical in sorted({c for _, c in merges}):
         person = persons.get(canonical)

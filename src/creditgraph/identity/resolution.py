@@ -90,8 +90,11 @@ def _birth_year(person: Node) -> int | None:
     return int(born[:4]) if isinstance(born, str) else None
 
 
-def _compare(entry: Node, person: Node, store: GraphStore) -> tuple[list[str], str | None]:
-    """(the evidence for the pair, or the reason it is ruled out)."""
+def _compare(
+    entry: Node, person: Node, held: Mapping[str, Sequence[Link]]
+) -> tuple[list[str], str | None]:
+    """(the evidence for the pair, or the reason it is ruled out). ``held``: the person's
+    LEGAL_REPRESENTATIVE links, read for the whole batch at once."""
     rules = identity_rules()
     shared = sorted(
         entry.props.get("id_blind", {}).keys() & person.props.get("id_blind", {}).keys()
@@ -119,37 +122,89 @@ def _compare(entry: Node, person: Node, store: GraphStore) -> tuple[list[str], s
         if year != _birth_year(person):
             return evidence, f"the list's birth year {year} contradicts the person's number"
         evidence.append(f"birth year {year} agrees with the person's number")
+    enterprise, day = _debtor_of(entry)
+    if enterprise is not None and any(
+        link.dst == enterprise and (day is None or link.holds_on(day))
+        for link in held.get(person.id, ())
+    ):
+        when = f" on {day.isoformat()}" if day else ""
+        evidence.append(f"legal representative of {enterprise}{when}, the listed debtor")
+    return evidence, None
+
+
+def _debtor_of(entry: Node) -> tuple[str | None, dt.date | None]:
+    """The debtor enterprise a list names beside the person, and the listing day."""
     provenance = entry.props.get("provenance") or {}
     enterprise = provenance.get("enterprise")
-    if isinstance(enterprise, str):
-        listed_on = provenance.get("listed_on")
-        day = dt.date.fromisoformat(listed_on) if isinstance(listed_on, str) else None
-        held = store.links([person.id], rels={"LEGAL_REPRESENTATIVE"}, direction=OUT, as_of=day)
-        if any(link.dst == enterprise for link in held):
-            when = f" on {day.isoformat()}" if day else ""
-            evidence.append(f"legal representative of {enterprise}{when}, the listed debtor")
-    return evidence, None
+    if not isinstance(enterprise, str):
+        return None, None
+    listed_on = provenance.get("listed_on")
+    return enterprise, dt.date.fromisoformat(listed_on) if isinstance(listed_on, str) else None
 
 
 def resolve_entry(store: GraphStore, entry: Node, *, pending: Sequence[Event] = ()) -> Resolution:
     """The registry persons a published entry may be, with the evidence and certainty."""
-    blind: Mapping[str, str] = entry.props.get("id_blind") or {}
-    verdicts = judgements(store, entry.id, pending)
-    wanted = normalise_name(entry.name)
+    return resolve_entries(store, [entry], pending=pending)[entry.id]
+
+
+def resolve_entries(
+    store: GraphStore, entries: Sequence[Node], *, pending: Sequence[Event] = ()
+) -> dict[str, Resolution]:
+    """:func:`resolve_entry` for many entries with a fixed number of store reads (names,
+    judgements, the candidates' offices, judged persons), whatever the number of entries: a
+    national list resolves tens of thousands of entries per load."""
+    if not entries:
+        return {}
+    ids = sorted({e.id for e in entries})
+    verdicts_of: dict[str, dict[str, Event]] = {i: {} for i in ids}
+    for judged in store.events(subjects=ids, kind=JUDGED):
+        verdicts_of[judged.subject][judged.props["person"]] = judged
+    for judged in pending:
+        if judged.subject in verdicts_of:
+            verdicts_of[judged.subject][judged.props["person"]] = judged
+    wanted_of = {e.id: normalise_name(e.name) for e in entries}
+    named: dict[str, list[Node]] = {}
+    for person in store.persons_named(sorted(set(wanted_of.values()))):
+        if not is_listed(person.id) and person.props.get("id_hash"):
+            named.setdefault(normalise_name(person.name), []).append(person)
+    # an equal normalised name is required: the persons of that name are the candidates, and
+    # a same-name person whose number contradicts the mask is never one
+    compatible = {
+        e.id: [
+            p
+            for p in named.get(wanted_of[e.id], ())
+            if blind_compatible(p.props.get("id_blind") or {}, e.props.get("id_blind") or {})
+        ]
+        for e in entries
+    }
+    asking = {p.id for e in entries if _debtor_of(e)[0] is not None for p in compatible[e.id]}
+    held: dict[str, list[Link]] = {}
+    if asking:
+        for link in store.links(sorted(asking), rels={"LEGAL_REPRESENTATIVE"}, direction=OUT):
+            held.setdefault(link.src, []).append(link)
+    judged_same = {
+        person_id
+        for verdicts in verdicts_of.values()
+        for person_id, judged in verdicts.items()
+        if judged.props["verdict"] == "same"
+    }
+    existing = set(store.nodes(sorted(judged_same))) if judged_same else set()
+    return {
+        e.id: _resolution(e, compatible[e.id], verdicts_of[e.id], held, existing) for e in entries
+    }
+
+
+def _resolution(
+    entry: Node,
+    compatible: Sequence[Node],
+    verdicts: Mapping[str, Event],
+    held: Mapping[str, Sequence[Link]],
+    existing: set[str],
+) -> Resolution:
     candidates: list[Candidate] = []
     excluded: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    # an equal normalised name is required: the persons of that name are the candidates
-    for person in store.persons_named([wanted]):
-        if is_listed(person.id) or not person.props.get("id_hash") or person.id in seen:
-            continue
-        seen.add(person.id)
-        # a same-name person whose number contradicts the mask is never a candidate
-        if not blind_compatible(person.props.get("id_blind") or {}, blind):
-            continue
-        if normalise_name(person.name) != wanted:
-            continue
-        evidence, ruled_out = _compare(entry, person, store)
+    for person in compatible:
+        evidence, ruled_out = _compare(entry, person, held)
         judged = verdicts.get(person.id)
         verdict = judged.props["verdict"] if judged else None
         if ruled_out is not None:
@@ -166,7 +221,7 @@ def resolve_entry(store: GraphStore, entry: Node, *, pending: Sequence[Event] = 
     proposed = {c.person for c in candidates}
     for person_id, judged in sorted(verdicts.items()):
         same = judged.props["verdict"] == "same" and person_id not in proposed
-        if same and store.node(person_id) is not None:
+        if same and person_id in existing:
             candidates.append(
                 Candidate(
                     person_id,
@@ -207,18 +262,39 @@ def resolution_batch(
     """The identity links to add and retract so that they say what resolution finds now."""
     batch = Batch(events=list(pending))
     rels = store.schema.identity_rels()
-    entries = store.nodes(sorted(set(entry_ids)))
-    for entry_id in sorted(entries):
-        entry = entries[entry_id]
-        if entry.type != "person" or not is_listed(entry.id):
-            continue
-        wanted = {
-            link.key: link for link in identity_links(resolve_entry(store, entry, pending=pending))
-        }
-        current = {link.key: link for link in store.links([entry.id], rels=rels, direction=OUT)}
-        batch.links.extend(link for key, link in wanted.items() if key not in current)
-        batch.retracted.extend(link for key, link in current.items() if key not in wanted)
+    found = store.nodes(sorted(set(entry_ids)))
+    entries = [
+        found[i] for i in sorted(found) if found[i].type == "person" and is_listed(found[i].id)
+    ]
+    current: dict[str, dict[Any, Link]] = {}
+    if entries:
+        for link in store.links([e.id for e in entries], rels=rels, direction=OUT):
+            current.setdefault(link.src, {})[link.key] = link
+    for entry_id, resolution in sorted(resolve_entries(store, entries, pending=pending).items()):
+        wanted = {link.key: link for link in identity_links(resolution)}
+        now = current.get(entry_id, {})
+        batch.links.extend(link for key, link in wanted.items() if key not in now)
+        batch.retracted.extend(link for key, link in now.items() if key not in wanted)
     return batch
+
+
+def links_ahead(
+    store: GraphStore, entries: Sequence[Node], pending: Sequence[Event]
+) -> tuple[list[Link], set[str]]:
+    """The identity links of published entries not stored yet, against the persons stored
+    now, and the entries so resolved: written in the same batch as the entries, their events
+    are derived once, with the matches, instead of once without and again when
+    :func:`resolve` links them. Only what a load writes among the candidates (a registry
+    person with a number, a merge) can make the answer differ after the write; the loader
+    resolves again then. (Offices written alongside add evidence, never a candidate.)"""
+    listed = [e for e in entries if is_listed(e.id)]
+    if not listed:
+        return [], set()
+    stored = store.node_types([e.id for e in listed])
+    new = [e for e in listed if e.id not in stored]
+    judged = [e for e in pending if e.kind == JUDGED]
+    found = resolve_entries(store, new, pending=judged)
+    return [link for e in new for link in identity_links(found[e.id])], set(found)
 
 
 def entries_touched(store: GraphStore, persons: Sequence[Node]) -> set[str]:
@@ -290,15 +366,13 @@ def resolution_queue(store: GraphStore, *, on: dt.date, limit: int = 100) -> lis
     entries = [e for e in store.persons_by_identity([LISTED_KEY]) if is_listed(e.id)]
     rels = store.schema.identity_rels()
     linked = {link.src for link in store.links([e.id for e in entries], rels=rels, direction=OUT)}
-    queue: list[tuple[int, str, Resolution]] = []
-    for entry in entries:
-        if entry.id not in linked:
-            continue
-        resolution = resolve_entry(store, entry)
-        if not resolution.unconfirmed:
-            continue
-        weight = len(store.restrictions(subject=entry.id, active_on=on))
-        queue.append((-weight, entry.id, resolution))
+    resolved = resolve_entries(store, [e for e in entries if e.id in linked])
+    pending = sorted(i for i, r in resolved.items() if r.unconfirmed)
+    weight: dict[str, int] = dict.fromkeys(pending, 0)
+    if pending:
+        for restriction in store.restrictions(subjects=pending, active_on=on):
+            weight[restriction.subject] += 1
+    queue = [(-weight[i], i, resolved[i]) for i in pending]
     queue.sort(key=lambda item: (item[0], item[1]))
     return [resolution for _, _, resolution in queue[:limit]]
 

@@ -29,7 +29,7 @@ from creditgraph.domain.model import Event, Link, Node
 from creditgraph.identity import LISTED_KEY, is_listed
 from creditgraph.identity.keys import MissingIdKey
 from creditgraph.identity.merging import LoadWarning, merge_identities, merge_stored
-from creditgraph.identity.resolution import resolve
+from creditgraph.identity.resolution import links_ahead, resolve
 from creditgraph.ingest.parsing import LineSource, parse_lines, parse_source, split_position
 from creditgraph.ingest.records import (
     IdProtection,
@@ -531,6 +531,16 @@ def _load(
         for row in records.nodes.values()
         if row[1] == "person" and (is_listed(row[0]) or '"id_blind"' in row[4])
     ]
+    resolved_ahead: set[str] = set()
+    if any(is_listed(row[0]) for row in identity_rows):
+        # new published entries carry their identity links from the first write (see
+        # links_ahead): their events are derived once
+        pending = [cast(Event, parsed.record) for parsed, _ in records.events.values()]
+        entries = [node_from_row(row) for row in identity_rows if is_listed(row[0])]
+        ahead, resolved_ahead = links_ahead(store, entries, pending)
+        records.links.extend((link.src, link.rel, link.dst, "", None, None) for link in ahead)
+        if stored_merges or not all(is_listed(row[0]) for row in identity_rows):
+            resolved_ahead = set()  # candidates change with this load: resolve all again
     bar = tqdm(
         total=len(records),
         desc="writing",
@@ -555,7 +565,9 @@ def _load(
         any(is_listed(row[0]) for row in identity_rows)
         or store.persons_by_identity([LISTED_KEY], limit=1)
     ):  # with no published entry anywhere, there is nothing to resolve
-        report = resolve(store, [node_from_row(row) for row in identity_rows])
+        report = resolve(
+            store, [node_from_row(row) for row in identity_rows if row[0] not in resolved_ahead]
+        )
         result.report.add(report)
         if on_batch:
             on_batch(report)

@@ -26,6 +26,7 @@ from creditgraph.domain.model import (
     Restriction,
 )
 from creditgraph.domain.periods import day_before
+from creditgraph.identity import is_listed
 from creditgraph.rules.rulebook import Rule
 from creditgraph.schema import GraphSchema
 
@@ -124,6 +125,7 @@ class _Reach:
     start: dt.date | None  # the overlap of the links' holding periods (during_window only)
     end: dt.date | None
     end_known: bool
+    note: str | None = None  # why the reach is less than certain (shown with UNCONFIRMED)
 
 
 def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restriction]:
@@ -166,9 +168,10 @@ def derive(event: Event, view: GraphView, schema: GraphSchema) -> list[Restricti
             if not end_known or outcome == "review":
                 certainty = Certainty.UNCONFIRMED
             lifting = lifting_for(rule, reach.target, lifts)
+            said = _join(note, reach.note) if reach.note else note
             for measure in rule.measures:
                 restriction = _restriction(
-                    rule, event, measure, reach, start, until, certainty, lifting, note
+                    rule, event, measure, reach, start, until, certainty, lifting, said
                 )
                 if repaired_by:
                     restriction = replace(restriction, repaired_by=repaired_by)
@@ -335,30 +338,72 @@ def _reach(
                 )
         frontier = frontier + branches
     responsible = event.responsible
+    # a published entry named responsible stands for the persons it was resolved to, with
+    # the identity link's certainty (a steward's "different" left no link: never reached)
+    matched = _matched_entries(responsible, view, identity) if responsible else {}
     for reach in frontier:
         if rule.responsible_required and rule.path:
             if responsible is None:
-                reach = _Reach(
-                    reach.target,
-                    reach.path,
-                    Certainty.UNCONFIRMED,
-                    reach.start,
-                    reach.end,
-                    reach.end_known,
-                )
+                reach = replace(reach, certainty=Certainty.UNCONFIRMED)
             elif reach.target not in responsible:
-                continue
+                through = matched.get(reach.target)
+                if not through:
+                    continue
+                entry, link = _strongest(through, identity)
+                certainty = identity[link.rel]
+                reach = replace(
+                    reach,
+                    certainty=_weaker(reach.certainty, certainty),
+                    note=None
+                    if certainty is Certainty.CONFIRMED
+                    else f"决定认定的负有个人责任的人员为公开名单条目 {entry}, "
+                    f"与 {reach.target} 是否同一人未经确认",
+                )
         yield reach
     if rule.named and responsible:
         for person in responsible:
-            yield _Reach(
-                person,
-                (PathStep(node=subject.id), PathStep(rel=NAMED_IN_DECISION), PathStep(node=person)),
-                Certainty.CONFIRMED,
-                None,
-                None,
-                False,
+            named = (
+                PathStep(node=subject.id),
+                PathStep(rel=NAMED_IN_DECISION),
+                PathStep(node=person),
             )
+            yield _Reach(person, named, Certainty.CONFIRMED, None, None, False)
+            for link in _identity_links(person, view, identity):
+                hop = PathStep(rel=link.rel, valid_from=link.valid_from, valid_to=link.valid_to)
+                yield _Reach(
+                    link.dst,
+                    (*named, hop, PathStep(node=link.dst)),
+                    identity[link.rel],
+                    None,
+                    None,
+                    False,
+                )
+
+
+def _identity_links(
+    person: str, view: GraphView, identity: Mapping[str, Certainty]
+) -> Sequence[Link]:
+    if not identity or not is_listed(person):
+        return ()
+    return view.links_of(person, frozenset(identity), "out")
+
+
+def _matched_entries(
+    responsible: Sequence[str], view: GraphView, identity: Mapping[str, Certainty]
+) -> dict[str, list[tuple[str, Link]]]:
+    """Registry person → (entry named responsible, identity link) for each entry it matched."""
+    found: dict[str, list[tuple[str, Link]]] = {}
+    for entry in responsible:
+        for link in _identity_links(entry, view, identity):
+            found.setdefault(link.dst, []).append((entry, link))
+    return found
+
+
+def _strongest(
+    through: Sequence[tuple[str, Link]], identity: Mapping[str, Certainty]
+) -> tuple[str, Link]:
+    confirmed = [t for t in through if identity[t[1].rel] is Certainty.CONFIRMED]
+    return min(confirmed or through, key=lambda t: t[0])
 
 
 def _held(

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from creditgraph.domain.model import Event
+from creditgraph.identity import is_listed
 from creditgraph.rules.engine import GraphView, root_event
 from creditgraph.schema import GraphSchema
 
@@ -21,6 +22,10 @@ class MaintenanceView(GraphView, Protocol):
     def events_on(self, subject_ids: Iterable[str]) -> set[str]: ...
 
     def neighbours(self, node_ids: Iterable[str]) -> set[str]: ...
+
+    def events_naming(self, person_ids: Iterable[str]) -> set[str]:
+        """Events whose ``responsible`` names one of these persons."""
+        ...
 
 
 def longest_path(schema: GraphSchema) -> int:
@@ -38,6 +43,7 @@ def events_to_rederive(
     changed_events: Iterable[Event],
 ) -> set[str]:
     subjects = set(changed_nodes)
+    changed_link_ends = set(changed_link_ends)
     if any(rule.refers_field for rule in schema.rules):
         # an event no rule fires on may still be read by one through a reference (the
         # commitment a breach names): the events on its subject are re-derived with it
@@ -55,6 +61,12 @@ def events_to_rederive(
             reached |= frontier
         subjects |= reached
     candidates = view.events_on(subjects) if subjects else set()
+    if schema.identity_rels():
+        # an event naming a published entry responsible reaches the persons the entry was
+        # resolved to: a changed identity link of the entry changes what it derives
+        entries = sorted({i for i in changed_link_ends if is_listed(i)})
+        if entries:
+            candidates |= view.events_naming(entries)
     roots: set[str] = set()
     for event_id in candidates:
         event = view.event(event_id)

@@ -380,7 +380,7 @@ class Decisions:
                 continue  # a bar on *other* enterprises does not reach the listed one
             identity = None
             if any(step.rel in identity_rels for step in restriction.path):
-                identity = _identity_of(self.store, restriction, subject_id)
+                identity = _identity_of(self.store, restriction, subject_id, identity_rels)
             reasons.append(Reason(restriction, effect, identity, on))
         return _ordered(reasons)
 
@@ -546,8 +546,23 @@ def _without_digits(text: str) -> str:
     return re.sub(r"'?[0-9X*-]{4,}'?", "…", text)
 
 
-def _identity_of(store: GraphStore, restriction: Restriction, person_id: str) -> Identity | None:
+def _identity_of(
+    store: GraphStore,
+    restriction: Restriction,
+    person_id: str,
+    identity_rels: Iterable[str],
+) -> Identity | None:
+    # the path runs from the person reached back to the event's subject: the identity link
+    # stands between the person and the published entry (the subject itself, or an entry
+    # the decision named responsible)
     entry = restriction.event_subject
+    path = restriction.path
+    rels = set(identity_rels)
+    for i, step in enumerate(path):
+        if step.rel in rels and 0 < i < len(path) - 1:
+            person_id = path[i - 1].node or person_id
+            entry = path[i + 1].node or entry
+            break
     candidate = explain(store, entry, person_id)
     if candidate is None:
         return None
@@ -686,7 +701,12 @@ class _Prefetched:
         return getattr(self._store, name)
 
     def nodes(self, node_ids: Iterable[str]) -> dict[str, Any]:
-        return {i: self._nodes[i] for i in node_ids if i in self._nodes}
+        ids = list(node_ids)
+        found = {i: self._nodes[i] for i in ids if i in self._nodes}
+        missing = [i for i in ids if i not in found]
+        if missing:  # identity resolution's reads (a person a steward judged the same)
+            found.update(self._store.nodes(missing))
+        return found
 
     def links(self, node_ids: Iterable[str], **kwargs: Any) -> list[Any]:
         ids = list(node_ids)
@@ -696,7 +716,9 @@ class _Prefetched:
         return self._store.links(ids, **kwargs)  # identity resolution's reads, aliases
 
     # read only for enterprises the registry shows revoked or closed: all of them in one call
-    def events(self, *, subjects: Sequence[str]) -> list[Any]:
+    def events(self, *, subjects: Sequence[str], **kwargs: Any) -> list[Any]:
+        if kwargs:  # identity resolution's reads (the judgements on entries)
+            return self._store.events(subjects=subjects, **kwargs)
         missing = [s for s in subjects if s not in self._events]
         if missing:
             for subject in missing:

@@ -282,6 +282,13 @@ def neighborhood(
     }
     unread_nodes = [node_id for node_id in distance if node_id not in nodes]
     if unread_nodes:
+        # the store may have read a party at the far end of a shown link already
+        on_the_way = {n.id: n for ranked in read.values() for n in ranked.others}
+        for node_id in unread_nodes:
+            if node_id in on_the_way:
+                nodes[node_id] = on_the_way[node_id]
+        unread_nodes = [node_id for node_id in unread_nodes if node_id not in nodes]
+    if unread_nodes:
         nodes.update(store.nodes(unread_nodes))
     if root not in nodes:
         raise UnknownId(f"unknown id {root!r}")

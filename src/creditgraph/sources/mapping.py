@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,12 @@ class Vocabulary:
         order = list(self.values)
         for part in parts:
             if self.contains:
-                hit = next((k for k in order if k in part), None)
+                # published wording mixes full- and half-width digits (届满３年 / 届满3年)
+                wide = unicodedata.normalize("NFKC", part)
+                hit = next(
+                    (k for k in order if k in part or unicodedata.normalize("NFKC", k) in wide),
+                    None,
+                )
             else:
                 hit = part if part in self.values else None
             if hit is None:

@@ -675,6 +675,12 @@ class RowConverter:
                 continue
             if prop in self.store.schema.events[kind].properties:
                 record[prop] = value
+            elif f.vocabulary is not None:
+                # a fact this kind does not have (列入事由 of an abnormal-operation listing): the
+                # wording as published is kept (by the prop reading the same column, else in the
+                # provenance), not what it would have meant
+                if not any(o.column == f.column for q, o in part.props.items() if q != prop):
+                    provenance = {**provenance, f.column: without_id_numbers(row.text(f.column))}
             else:
                 provenance = {**provenance, f.column: value}
         record["provenance"] = provenance

@@ -37,6 +37,7 @@ def open_store(
             id_key_file=settings.id_key_file,
             create=create,
             migrating=migrating,
+            write_timeout_s=settings.write_timeout_s,
         )
         neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
         return neo4j_store

@@ -252,6 +252,16 @@ class GraphStore(Protocol):
 
     def close(self) -> None: ...
 
+    # === identity (issue 9): events naming persons responsible ======================
+    # An alias folded into its person, or a published entry's matches changing, changes what
+    # the events naming it in ``responsible`` reach (creditgraph.identity.merging, rules
+    # maintenance); ``responsible`` is a list inside the event, so each store finds them in
+    # its own way.
+
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        """Events whose ``responsible`` names one of these persons, by date and id."""
+        ...
+
     # === traversal (issue 14) =====================================================
     # The association queries' reads, each answered by the store in its own best way:
     # the embedded store with index range scans (creditgraph.traversal.levelwise), Neo4j
@@ -368,6 +378,9 @@ class RankedLinks:
     links: list[Link]  # the first ones in display order
     total: int  # how many links the node has (within the kinds and the day asked about)
     node: Node | None = None  # the party itself, when the store read it on the way
+    # the parties at the other end of ``links``, when the store read them on the way (a
+    # server store: saves the round trip that would fetch them for the picture)
+    others: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,9 @@ class _SqlView:
             limit=None,
         )
 
+    def events_naming(self, person_ids: Iterable[str]) -> set[str]:
+        return {event.id for event in _events_naming(self._conn, person_ids)}
+
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         ids = _temp_ids(self._conn, node_ids)
         found = {
@@ -457,6 +460,19 @@ def _track_changes(conn: sqlite3.Connection, on: bool) -> None:
             conn.execute(create)
         elif not on and name in present:
             conn.execute(f"DROP TRIGGER temp.{name}")
+
+
+def _events_naming(conn: sqlite3.Connection, person_ids: Iterable[str]) -> list[Event]:
+    """Events whose ``responsible`` names one of the persons, in date and id order. (A scan of
+    the events holding a ``responsible``: asked only when persons merge or a published
+    entry's identity links change.)"""
+    ids = _temp_ids(conn, person_ids)
+    rows = conn.execute(
+        "SELECT DISTINCT e.id, e.kind, e.subject, e.date, e.props FROM events e, "
+        "json_each(e.props, '$.responsible') r WHERE e.props LIKE '%\"responsible\"%' "
+        f"AND r.value IN (SELECT id FROM {ids}) ORDER BY e.date, e.id"
+    ).fetchall()
+    return [_event(row) for row in rows]
 
 
 def _temp_ids(conn: sqlite3.Connection, ids: Iterable[str]) -> str:
@@ -1049,6 +1065,9 @@ class EmbeddedStore:
     def lifting_events(self, event_id: str) -> list[Event]:
         return _SqlView(self._conn).lifting_events(event_id)
 
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        return _events_naming(self._conn, person_ids)
+
     def restrictions(
         self,
         *,
@@ -1103,9 +1122,11 @@ class EmbeddedStore:
         if not normalised_names:
             return []
         table = _temp_ids(self._conn, normalised_names)
+        # CROSS JOIN fixes the order (names asked → name index): with a plain JOIN SQLite
+        # scanned every node in id order for the ORDER BY (0.5 s per call at size M)
         rows = self._conn.execute(
             f"SELECT n.id, n.type, n.name, n.props FROM {table} t "
-            "JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
+            "CROSS JOIN nodes n ON n.norm_name = t.id WHERE n.type = 'person' ORDER BY n.id"
         ).fetchall()
         return [_node(row) for row in rows]
 

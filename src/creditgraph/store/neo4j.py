@@ -118,6 +118,22 @@ def _event(row: Mapping[str, Any]) -> Event:
     return Event(row["id"], row["kind"], row["subject"], date, json.loads(row["props"]))
 
 
+def _naming(
+    person_ids: Iterable[str], fetch: Callable[[list[str]], Iterable[Mapping[str, Any]]]
+) -> list[Event]:
+    """The events whose ``responsible`` names one of the persons, once each, by date and id
+    (``fetch`` answers a chunk of ids with the events whose props text holds one of them)."""
+    wanted = sorted(set(person_ids))
+    wanted_set = set(wanted)
+    found: dict[str, Event] = {}
+    for chunk in _chunks(wanted):
+        for row in fetch(list(chunk)):
+            event = _event(row)
+            if event.responsible and not wanted_set.isdisjoint(event.responsible):
+                found[event.id] = event
+    return sorted(found.values(), key=lambda e: (e.date, e.id))
+
+
 def _link(row: Mapping[str, Any]) -> Link:
     return Link(
         row["rel"],
@@ -187,6 +203,17 @@ def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
 
 
 _NO_LIMIT = 2**62
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Neo4j ended the transaction at its timeout (waiting for a lock or working)."""
+    code = getattr(exc, "code", None) or ""
+    return "TransactionTimedOut" in code or code.endswith("Transaction.LockClientStopped")
+
+
+def _found(rows: Sequence[neo4j.Record]) -> list[Any]:
+    """The maps a bulk read collected into its one row (``RETURN collect({…}) AS found``)."""
+    return rows[0]["found"] if rows else []
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -281,7 +308,7 @@ class _CypherView:
         found: set[str] = set()
         loaded: list[Event] = []
         for chunk in _chunks(sorted(set(subject_ids))):
-            for row in self._run("propagation/events_on", ids=list(chunk)):
+            for row in _found(self._run("propagation/events_on", ids=list(chunk))):
                 event = _event(row)
                 self._events[event.id] = event
                 loaded.append(event)
@@ -289,11 +316,18 @@ class _CypherView:
         self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
         return found
 
+    def events_naming(self, person_ids: Iterable[str]) -> set[str]:
+        loaded = _naming(person_ids, lambda ids: self._run("propagation/events_naming", ids=ids))
+        for event in loaded:
+            self._events[event.id] = event
+        self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
+        return {event.id for event in loaded}
+
     def neighbours(self, node_ids: Iterable[str]) -> set[str]:
         found: set[str] = set()
         for chunk in _chunks(sorted(set(node_ids))):
             rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
-            found.update(row["id"] for row in rows)
+            found.update(_found(rows))
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
@@ -418,8 +452,10 @@ class Neo4jStore:
         id_key_file: str | None = None,
         create: bool = True,
         migrating: bool = False,
+        write_timeout_s: float = 30.0,
     ) -> None:
         self.schema = schema
+        self._write_timeout = write_timeout_s
         self._configured_key = id_key
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
@@ -489,18 +525,40 @@ class Neo4jStore:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _write_transaction(self, work: Callable[[neo4j.Transaction], T]) -> T:
-        """``work`` in one explicit transaction, retried when Neo4j says it may succeed later."""
+        """``work`` in one explicit transaction, after at most CREDITGRAPH_WRITE_TIMEOUT
+        waiting for the writer lock; retried when Neo4j says it may succeed later.
+
+        The wait is bounded as the embedded store bounds it: a probe transaction with that
+        timeout takes the writer lock and rolls back — Neo4j ends a transaction past its
+        timeout also while it waits for a lock — so a write behind another writer fails
+        with the embedded store's error instead of hanging. The work itself is not timed:
+        a load's batch re-deriving a thousand events took 30 s on a loaded machine, and a
+        request's own deadline already answers its caller.
+        """
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 with self._errors(), self._session() as session:
+                    with session.begin_transaction(timeout=self._write_timeout) as probe:
+                        self._run(probe, "import/lock_writer")
+                        probe.rollback()
                     with session.begin_transaction() as tx:
                         result = work(tx)
                         tx.commit()
                     return result
             except StoreError as exc:
+                if _timed_out(exc.__cause__):
+                    raise self._busy() from exc
                 if attempt == WRITE_ATTEMPTS or not isinstance(exc.__cause__, TransientError):
                     raise
         raise AssertionError("unreachable")
+
+    def _busy(self) -> StoreError:
+        # the embedded store's words for a writer that gave up (the CLI and API show them)
+        return StoreError(
+            f"{self.url}: another writer held the store for more than "
+            f"{self._write_timeout:g} s; nothing was written (try again, or raise "
+            "CREDITGRAPH_WRITE_TIMEOUT)"
+        )
 
     def _run(self, tx: neo4j.Transaction, name: str, **params: Any) -> list[neo4j.Record]:
         return list(tx.run(self._cypher[name], params))
@@ -627,8 +685,10 @@ class Neo4jStore:
             if changed_nodes or link_ends or changed_events:
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
-                to_derive = events_to_rederive(
-                    view, self.schema, changed_nodes, link_ends, changed_events
+                to_derive = (
+                    events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
+                    if changed_events or self._run(tx, "propagation/events_exist")[0]["any"]
+                    else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
                 old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
@@ -728,7 +788,7 @@ class Neo4jStore:
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
         for chunk in _chunks(list(latest)):
-            for row in self._run(tx, "import/nodes_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         created: list[dict[str, Any]] = []
@@ -800,7 +860,7 @@ class Neo4jStore:
                 }
                 for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            for row in self._run(tx, "import/links_existing", rows=keys):
+            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
                 stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
@@ -861,7 +921,7 @@ class Neo4jStore:
             return []
         existing: dict[str, Event] = {}
         for chunk in _chunks(list(dict.fromkeys(e.id for e in events))):
-            for row in self._run(tx, "import/events_existing", ids=list(chunk)):
+            for row in _found(self._run(tx, "import/events_existing", ids=list(chunk))):
                 existing[row["id"]] = _event(row)
         rows: list[dict[str, Any]] = []
         changed: list[Event] = []
@@ -985,7 +1045,7 @@ class Neo4jStore:
         ids = list(dict.fromkeys(node_ids))
         types: dict[str, str] = {}
         for chunk in _chunks(ids):
-            for row in self._read(self._cypher["queries/node_types"], ids=list(chunk)):
+            for row in _found(self._read(self._cypher["queries/node_types"], ids=list(chunk))):
                 types[row["id"]] = row["type"]
         return types
 
@@ -1058,6 +1118,10 @@ class Neo4jStore:
         rows = self._read(self._cypher["propagation/lifting_events"], ids=[event_id])
         return [_event(row) for row in rows]
 
+    def events_naming(self, person_ids: Iterable[str]) -> list[Event]:
+        query = self._cypher["propagation/events_naming"]
+        return _naming(person_ids, lambda ids: self._read(query, ids=ids))
+
     def restrictions(
         self,
         *,
@@ -1107,7 +1171,8 @@ class Neo4jStore:
         others = sorted({k for k in keys if not k.startswith("h:")})
         found: dict[str, Node] = {}
         for chunk in _chunks(hashes):
-            for row in self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk)):
+            rows = self._read(self._cypher["queries/persons_by_hash"], hashes=list(chunk))
+            for row in _found(rows):
                 found[row["id"]] = _node(row)
         if others:
             rows = self._read(
@@ -1300,7 +1365,10 @@ class Neo4jStore:
             rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
             for row in rows:
                 found[row["id"]] = RankedLinks(
-                    [_link(r) for r in row["links"]], row["total"], _node(row)
+                    [_link(r) for r in row["links"]],
+                    row["total"],
+                    _node(row),
+                    tuple(_node(m) for m in row["others"]),
                 )
         return {**found, **{n: found.get(n, RankedLinks([], 0)) for n in wanted}}
 
