@@ -62,6 +62,12 @@ def _sum(
 _links = _at("links")
 
 
+def _hub_degrees(run: dict[str, Any]) -> list[float]:
+    traversal = run.get("traversal")
+    hubs = traversal.get("hubs", {}) if isinstance(traversal, dict) else {}
+    return [float(d) for d in hubs.get("degrees", [])]
+
+
 def _diff(run: dict[str, Any], a: str, b: str) -> float | None:
     imp = run.get("import")
     if not isinstance(imp, dict) or a not in imp or b not in imp:
@@ -331,6 +337,13 @@ METRICS += [
         plot=False,
     ),
     Metric(
+        "hub_degree",
+        "links of the biggest hub",
+        lambda run: max(_hub_degrees(run), default=None),
+        "{:,.0f}",
+        plot=False,
+    ),
+    Metric(
         "hub_nb_p95",
         "neighborhood depth 1 of the 10 biggest hubs p95 (ms)",
         _at("traversal", "investigation", "hub_neighborhood1", "p95_ms"),
@@ -415,12 +428,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
     lines = [
         "# creditgraph benchmarks",
         "",
-        f"`{results['command']}` — {results['started']} → {results.get('finished', '…')}",
+        f"`{results['command']}` — {results['started']} → {results.get('finished') or '…'}",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores ({m['cores_usable']} usable), "
         f"{(m['memory_bytes'] or 0) / 2**30:.1f} GiB RAM, {m['os']}; Python {m['python']}, "
         f"SQLite {m['sqlite']}; {m['filesystem']}; load average at start {m['load_average']}; "
         f"commit {m['commit']}{' + uncommitted changes' if m['uncommitted_changes'] else ''}.",
+        "",
+        f"Identity key: {results.get('id_key', 'the caller’s')}.",
         "",
         "Sizes:",
         "",
@@ -479,6 +494,20 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
                     f"{nx['paths6_found']}, same shortest length on "
                     f"{inv.get('paths6_same_length_as_networkx', '?')} of {t['pairs']} pairs; "
                     f"limits exceeded: {inv['neighborhood2_limit_exceeded']} neighborhoods, "
+                    f"{inv['paths6_limit_exceeded']} path searches."
+                )
+            elif inv and t.get("networkx_skipped"):
+                hubs = t.get("hubs", {}).get("degrees") or [0]
+                lines.append("")
+                lines.append(
+                    f"{label}: traversal over {t['roots']:,} roots (half of them event subjects) and "
+                    f"{t['pairs']:,} pairs (80 % at 2–6 hops); {t['networkx_skipped']}. "
+                    f"Neighborhood depth 2 returned {inv['neighborhood2_parties_mean'] or 0:.1f} "
+                    f"parties on average; paths found {inv['paths6_found']} / "
+                    f"{t['adjacency']['paths6_found']} within 6 hops, same shortest length on "
+                    f"{inv.get('paths6_same_length_as_networkx', '?')} of {t['pairs']} pairs; the "
+                    f"10 biggest hubs have {min(hubs):,}–{max(hubs):,} links; limits exceeded: "
+                    f"{inv['neighborhood2_limit_exceeded']} neighborhoods, "
                     f"{inv['paths6_limit_exceeded']} path searches."
                 )
         if len(labels) >= 2:
@@ -603,16 +632,33 @@ COLOURS = {
 MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
+def _value(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def _count(value: float, _pos: Any = None) -> str:
+    """10000 → 10k, 1000000 → 1M: axis labels a reader takes in at a glance."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if value >= size:
+            return f"{value / size:g}{suffix}"
+    return f"{value:g}"
+
+
 def write_plot(results: dict[str, Any], path: Path) -> bool:
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FuncFormatter
     except ImportError:
         return False
-    fig, axes = plt.subplots(1, len(PANELS), figsize=(5.2 * len(PANELS), 5.6), squeeze=False)
-    for ax, (title, unit, keys) in zip(axes.flat, PANELS, strict=True):
+    columns = 2
+    rows = math.ceil(len(PANELS) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(13, 6.4 * rows), squeeze=False)
+    for ax in axes.flat[len(PANELS) :]:
+        ax.set_visible(False)
+    for ax, (title, unit, keys) in zip(axes.flat, PANELS, strict=False):
         drawn: set[tuple[str, str]] = set()
         for store in results["runs"]:
             for index, key in enumerate(keys):
@@ -638,6 +684,15 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                     linestyle="-",
                     label=name,
                 )
+                x_last, y_last = points[-1]
+                ax.annotate(  # the largest size's figure, readable without the grid
+                    _value(y_last),
+                    (x_last, y_last),
+                    fontsize=7,
+                    color=colour,
+                    xytext=(5, -3),
+                    textcoords="offset points",
+                )
                 est = results.get("estimates", {}).get(store)
                 if est and key in est["values"] and metric.by is None:
                     x, y = est["links"], est["values"][key]
@@ -646,11 +701,12 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                         [points[-1][1], y],
                         linestyle=":",
                         marker=marker,
+                        markevery=[1],  # the measured end stays solid
                         markerfacecolor="white",
                         color=colour,
                     )
                     ax.annotate(
-                        "estimated",
+                        f"estimated {_value(y)}",
                         (x, y),
                         fontsize=7,
                         color=colour,
@@ -659,23 +715,94 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                     )
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=11)
         ax.set_xlabel("links in the graph", fontsize=9)
         ax.set_ylabel(unit, fontsize=9)
+        ax.xaxis.set_major_formatter(FuncFormatter(_count))
+        plain = FuncFormatter(lambda v, _p: f"{v:g}")  # 2000, not 2×10³
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
         ax.grid(True, which="major", alpha=0.35)
         ax.tick_params(labelsize=8)
+        ax.margins(x=0.15)
         if ax.lines:
             # below the panel, outside the data
-            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False)
+            ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
     m = results["machine"]
+    loads = _import_loads(results)
     fig.suptitle(
-        "creditgraph: cost as the graph grows — one colour per store, measured points solid "
-        "(hollow, dotted: estimated)\n"
-        f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, SQLite {m['sqlite']}, "
-        f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average'] or [])}",
+        "creditgraph: cost as the graph grows — one colour per store, one marker per figure, "
+        "measured points solid"
+        + (" (hollow, dotted: estimated)" if results.get("estimates") else "")
+        + f"\n{m['cpu']}, {m['cores']} cores shared with other work, Python {m['python']}, "
+        f"SQLite {m['sqlite']}; load average (1 min) around each import: {loads}",
         fontsize=10,
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=120, bbox_inches="tight")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))  # the two title lines above the panels' own
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return True
+
+
+def _import_loads(results: dict[str, Any]) -> str:
+    found = []
+    for store, by_size in results["runs"].items():
+        for label, run in by_size.items():
+            load = run.get("import", {}).get("load_average") if isinstance(run, dict) else None
+            if load:
+                found.append(f"{store} {label} {load['before'][0]:.0f}→{load['after'][0]:.0f}")
+    return ", ".join(found) or "not recorded"
+
+
+def combine(paths: list[Path]) -> dict[str, Any]:
+    """Several runs' results.json as one: each store's sizes from whichever run measured them
+    (a later file wins for the same store and size) — e.g. the embedded run and the Neo4j run,
+    made apart on a shared machine, in one table and one plot. The machine is the first run's;
+    each case keeps its own load average."""
+    import json
+
+    merged: dict[str, Any] | None = None
+    for path in paths:
+        run = json.loads(path.read_text(encoding="utf-8"))
+        if merged is None:
+            merged = {**run, "runs": {}, "sizes": {}, "skipped": [], "command": []}
+        merged["command"].append(run["command"])
+        merged["sizes"].update(run["sizes"])
+        merged["skipped"] += run["skipped"]
+        for store, by_size in run["runs"].items():
+            merged["runs"].setdefault(store, {}).update(by_size)
+        merged["finished"] = run.get("finished", merged.get("finished"))
+    if merged is None:
+        raise ValueError("no results to combine")
+    merged["command"] = " ; ".join(merged["command"])
+    merged["sizes"] = dict(sorted(merged["sizes"].items(), key=lambda kv: kv[1]["links"]))
+    for store, by_size in merged["runs"].items():
+        merged["runs"][store] = dict(sorted(by_size.items(), key=lambda kv: kv[1]["links"]))
+    merged["estimates"] = estimate(merged, target="L")
+    return merged
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import json
+
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.report",
+        description="results.md and scaling.png from one or more runs' results.json",
+    )
+    p.add_argument("results", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="folder for the combined outputs")
+    p.add_argument("--plot", type=Path, help="where the plot goes (default OUT/scaling.png)")
+    options = p.parse_args(argv)
+    results = combine(options.results)
+    options.out.mkdir(parents=True, exist_ok=True)
+    (options.out / "results.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    write_markdown(results, options.out / "results.md")
+    write_plot(results, options.plot or options.out / "scaling.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

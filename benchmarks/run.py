@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import math
 import os
+import secrets
 import sys
 import time
 import traceback
@@ -78,6 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--profile-size", default=None, help="size to profile (default: the largest run ≤ M)"
     )
+    p.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated cases not to run (e.g. api,reload), listed as skipped at your request",
+    )
     p.add_argument("--step-timeout", type=float, default=4 * 3600)
     p.add_argument(
         "--cases",
@@ -98,8 +104,29 @@ def log(message: str) -> None:
     print(f"[{dt.datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
 
 
+def throwaway_id_key() -> str:
+    """Where the workers' identity key comes from; a throwaway one when the caller gave none.
+
+    The product refuses to hash identity numbers without a key kept apart from the store, and
+    rightly so. The benchmark's stores are synthetic and deleted or rebuilt by every run, so a
+    random key for this run's own workers (set in their environment only, never written down)
+    protects nothing less — and the product's rule stays as it is.
+    """
+    from creditgraph.identity.keys import KEY_FILE_VARIABLE, KEY_VARIABLE
+
+    if os.environ.get(KEY_VARIABLE) or os.environ.get(KEY_FILE_VARIABLE):
+        return "the caller's"
+    os.environ[KEY_VARIABLE] = secrets.token_hex(32)
+    log(
+        f"no {KEY_VARIABLE} or {KEY_FILE_VARIABLE} given: this run's workers use a throwaway "
+        "random key (the stores are synthetic and rebuilt by every run)"
+    )
+    return "a throwaway random key for this run (none was given)"
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
+    id_key = throwaway_id_key()
     out: Path = options.out
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -113,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "options": {k: str(v) for k, v in vars(options).items() if k != "neo4j_url"},
         "machine": machine.describe(),
+        "id_key": id_key,
         "sizes": {},
         "runs": {store: {} for store in stores},
         "skipped": [],
@@ -220,6 +248,7 @@ def run_store(
         else str(Path(options.out) / "data" / f"{store}-{label}.db")
     )
     fits = memory_fits(results, store, links)
+    skip = {name.strip() for name in options.skip.split(",") if name.strip()}
     ctx = Context(label, links, data_path, store, url, options, runs)
     asked = {c.strip() for c in options.cases.split(",")} if options.cases else None
     if asked is not None and "import" not in asked and (store != "embedded" or Path(url).exists()):
@@ -228,6 +257,8 @@ def run_store(
         if asked is not None and case.name not in asked:
             continue
         why = case.skip_reason(ctx)
+        if case.name in skip:
+            why = "not run: --skip"
         if why is None and case.name == "import":
             why = fits
         if why:

@@ -486,12 +486,78 @@ def _join(parents: list[dict[str, str | None]], middle: str, side: int) -> list[
     return list(reversed(front)) + back[1:]
 
 
+class _Adjacency:
+    """The graph as plain neighbour lists — what the traversal case needs of networkx (roots,
+    pairs at a distance, the biggest hubs, shortest lengths) in a fraction of its memory, for
+    sizes above ``--networkx-max-links`` (networkx holds ≈900 MiB per million links). Shaped
+    like the ``_succ``/``_pred`` the BFS helpers read: every link is in ``_succ`` both ways."""
+
+    def __init__(self, data_path: str) -> None:
+        import orjson
+
+        before = current_rss()
+        started = time.perf_counter()
+        adjacency: dict[str, list[str]] = {}
+        self.subjects: list[str] = []
+        links = 0
+        ids: dict[str, str] = {}  # one string per id, however many links name it
+        with open(data_path, "rb") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                r = orjson.loads(line)
+                kind = r["type"]
+                if kind == "link":
+                    a, b = ids.setdefault(r["from"], r["from"]), ids.setdefault(r["to"], r["to"])
+                    adjacency.setdefault(a, []).append(b)
+                    adjacency.setdefault(b, []).append(a)
+                    links += 1
+                elif kind == "event":
+                    self.subjects.append(r["subject"])
+                else:
+                    node = ids.setdefault(r["id"], r["id"])
+                    adjacency.setdefault(node, [])
+        self._succ = adjacency
+        self._pred: Any = _NoLinks()
+        self.nodes = list(adjacency)
+        self.build = {
+            "build_seconds": time.perf_counter() - started,
+            "build_rss_bytes": current_rss() - before,
+            "nodes": len(adjacency),
+            "edges": links,
+        }
+
+    @property
+    def degree(self) -> list[tuple[str, int]]:
+        return [(node, len(others)) for node, others in self._succ.items()]
+
+
+class _NoLinks(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> tuple[()]:
+        return ()
+
+
 def step_traversal(
-    store_url: str, data_path: str, roots: int, pairs: int, seed: int, investigation: bool
+    store_url: str,
+    data_path: str,
+    roots: int,
+    pairs: int,
+    seed: int,
+    investigation: bool,
+    networkx: bool = True,
 ) -> dict[str, Any]:
-    graph, subjects, build = _nx_graph(data_path)
+    """Roots, pairs and hubs drawn from the graph held in memory — by networkx, which is also
+    timed as the baseline, or (``networkx`` False, a graph too big for it) by plain neighbour
+    lists, which are not timed: they only choose the questions and know the shortest lengths."""
+    if networkx:
+        graph, subjects, build = _nx_graph(data_path)
+        nodes = list(graph.nodes)
+        degree = graph.degree
+    else:
+        lean = _Adjacency(data_path)
+        graph, subjects, build, nodes = lean, lean.subjects, lean.build, lean.nodes
+        degree = dict(lean.degree)
     rng = random.Random(seed)
-    nodes = list(graph.nodes)
     # investigators start from parties with a record as often as from anyone else
     chosen_roots = [
         rng.choice(subjects) if subjects and rng.random() < 0.5 else rng.choice(nodes)
@@ -507,42 +573,56 @@ def step_traversal(
             b = rng.choice(nodes)
         if b != a:
             chosen_pairs.append((a, b))
-    for root in chosen_roots[:50]:
-        _nx_within(graph, root, 2)
-    clock = time.perf_counter_ns
-    bfs_samples, reached = [], []
-    for root in chosen_roots:
-        started = clock()
-        layers = _nx_within(graph, root, 2)
-        bfs_samples.append(clock() - started)
-        reached.append(sum(len(layer) for layer in layers))
-    path_samples, found = [], []
-    for a, b in chosen_pairs:
-        started = clock()
-        found.append(_nx_path(graph, a, b, 6))
-        path_samples.append(clock() - started)
-    degree = graph.degree
-    hubs = [node for node, _ in sorted(degree, key=lambda nd: (-nd[1], nd[0]))[:10]]
+    found = [_nx_path(graph, a, b, 6) for a, b in chosen_pairs]
+    hubs = [node for node, _ in sorted(dict(degree).items(), key=lambda nd: (-nd[1], nd[0]))[:10]]
     hub_degrees = [degree[h] for h in hubs]
     out: dict[str, Any] = {
         "hubs": {"ids": hubs, "degrees": hub_degrees},
-        "networkx": {
-            **build,
-            "bfs2": latency_summary(bfs_samples),
-            "bfs2_parties_mean": statistics.fmean(reached),
-            "paths6": latency_summary(path_samples),
-            "paths6_found": sum(1 for f in found if f),
-        },
         "roots": len(chosen_roots),
         "pairs": len(chosen_pairs),
-        "peak_rss_after_networkx_bytes": peak_rss(),
     }
+    if networkx:
+        out["networkx"] = _nx_timed(graph, build, chosen_roots, chosen_pairs)
+        out["peak_rss_after_networkx_bytes"] = peak_rss()
+    else:
+        out["adjacency"] = {**build, "paths6_found": sum(1 for f in found if f)}
+        out["networkx_skipped"] = (
+            f"networkx not run: {build['edges']:,} links exceed --networkx-max-links; roots, "
+            "pairs, hubs and shortest lengths come from plain neighbour lists (not timed)"
+        )
     del graph
     gc.collect()
     if investigation:
         lengths = [None if f is None else len(f) - 1 for f in found]
         out["investigation"] = _investigation(store_url, chosen_roots, chosen_pairs, lengths, hubs)
     return out
+
+
+def _nx_timed(
+    graph: Any, build: dict[str, Any], roots: list[str], pairs: list[tuple[str, str]]
+) -> dict[str, Any]:
+    """networkx's own BFS depth 2 and paths over the same roots and pairs: the baseline."""
+    for root in roots[:50]:
+        _nx_within(graph, root, 2)
+    clock = time.perf_counter_ns
+    bfs_samples, reached = [], []
+    for root in roots:
+        started = clock()
+        layers = _nx_within(graph, root, 2)
+        bfs_samples.append(clock() - started)
+        reached.append(sum(len(layer) for layer in layers))
+    path_samples, found = [], []
+    for a, b in pairs:
+        started = clock()
+        found.append(_nx_path(graph, a, b, 6))
+        path_samples.append(clock() - started)
+    return {
+        **build,
+        "bfs2": latency_summary(bfs_samples),
+        "bfs2_parties_mean": statistics.fmean(reached),
+        "paths6": latency_summary(path_samples),
+        "paths6_found": sum(1 for f in found if f),
+    }
 
 
 class _Handwritten:

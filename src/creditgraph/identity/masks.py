@@ -188,16 +188,27 @@ def blind_indexes(key: bytes, text: str, rules: IdentityRules | None = None) -> 
     text shows in full: all of them for a full number, those a mask covers for a mask."""
     rules = rules or identity_rules()
     patterns = rules.covered(visible_positions(text)) if HIDDEN in text else rules.patterns
-    # keyed BLAKE2b is a MAC in one C call (an import computes six per person); 8 bytes
-    blake, key = hashlib.blake2b, key[:64]
-    return {
-        p.name: blake(
-            p.prefix + "".join(p.getter(text)).encode("ascii"),
-            key=key,
-            digest_size=BLIND_HEX // 2,
-        ).hexdigest()
-        for p in patterns
-    }
+    found = {}
+    for name, getter, keyed in _keyed_patterns(key, patterns):
+        mac = keyed.copy()
+        mac.update("".join(getter(text)).encode("ascii"))
+        found[name] = mac.hexdigest()
+    return found
+
+
+@lru_cache(maxsize=16)
+def _keyed_patterns(
+    key: bytes, patterns: tuple[MaskPattern, ...]
+) -> tuple[tuple[str, Callable[[str], Any], Any], ...]:
+    """Per pattern, keyed BLAKE2b (a MAC in one C call; 8 bytes) that has already absorbed the
+    key and the pattern's prefix: an import computes six per person, and copying this state
+    costs less than keying a new one — the indexes are the same bytes either way."""
+    keyed = []
+    for p in patterns:
+        mac = hashlib.blake2b(key=key[:64], digest_size=BLIND_HEX // 2)
+        mac.update(p.prefix)
+        keyed.append((p.name, p.getter, mac))
+    return tuple(keyed)
 
 
 def blind_compatible(person: Mapping[str, str], entry: Mapping[str, str]) -> bool:

@@ -44,12 +44,12 @@ def merge_identities(
     stored persons to merge into another once the load is written: (alias, person))."""
     warnings: list[LoadWarning] = []
     by_hash: dict[str, list[NodeRow]] = {}
-    props_of: dict[str, dict[str, Any]] = {}
+    texts: dict[str, str] = {}  # a person's props, decoded only when its number is shared
     for row in nodes.values():
         if row[1] == "person" and '"id_hash"' in row[4]:
-            props = orjson.loads(row[4])
-            props_of[row[0]] = props
-            by_hash.setdefault(props["id_hash"], []).append(row)
+            texts[row[0]] = row[4]
+            by_hash.setdefault(_id_hash(row[4]), []).append(row)
+    props_of = _LazyProps(texts)
     aliases: dict[str, str] = {}
     stored_merges: list[tuple[str, str]] = []
     stored_empty = store.data_version() == "0"
@@ -62,8 +62,10 @@ def merge_identities(
         }
     )
     for digest, rows in by_hash.items():
-        rows.sort(key=lambda r: r[5])
         holder = stored.get(digest)
+        if len(rows) == 1 and holder is None:
+            continue  # nearly every person of a registry: one number, one record, nothing stored
+        rows.sort(key=lambda r: r[5])
         canonical_id = holder.id if holder is not None else rows[0][0]
         known = set(holder.props.get("aliases") or ()) if holder is not None else set()
         canonical_name = holder.name if holder is not None else rows[0][2]
@@ -148,6 +150,35 @@ def merge_stored(store: GraphStore, merges: Sequence[tuple[str, str]]) -> WriteR
         everything = sorted(set(person.props.get("aliases") or ()) | folded | carried)
         batch.nodes.append(replace(person, props={**person.props, "aliases": everything}))
     return store.write(batch)
+
+
+_HASH_FIELD = '"id_hash":"'
+
+
+def _id_hash(text: str) -> str:
+    """The id_hash of a person's props text (as props_json writes it: sorted keys, no spaces),
+    found without decoding the JSON — a registry load has hundreds of thousands."""
+    at = text.find(_HASH_FIELD)
+    if at < 0:  # written some other way: decode it
+        return str(orjson.loads(text)["id_hash"])
+    start = at + len(_HASH_FIELD)
+    return text[start : text.index('"', start)]
+
+
+class _LazyProps(dict[str, dict[str, Any]]):
+    """Person id → its decoded props, decoded on first use."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self._texts = texts
+
+    def __missing__(self, node_id: str) -> dict[str, Any]:
+        props: dict[str, Any] = orjson.loads(self._texts[node_id])
+        self[node_id] = props
+        return props
+
+    def get(self, node_id: str, default: Any = None) -> Any:
+        return self[node_id] if node_id in self._texts else default
 
 
 def _aliases_in_load(props_of: dict[str, dict[str, Any]], node_id: str) -> set[str]:

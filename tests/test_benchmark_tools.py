@@ -1,0 +1,129 @@
+"""The benchmark suite's own rules: the identity key it gives its workers, and one table and
+plot from runs made apart (the embedded store at M and L, Neo4j by someone else)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from benchmarks import report, run
+
+from creditgraph.identity.keys import KEY_FILE_VARIABLE, KEY_VARIABLE, MissingIdKey
+from creditgraph.store import open_store
+
+
+def test_a_run_without_a_key_gives_its_workers_a_throwaway_one_and_the_product_still_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEY_VARIABLE, raising=False)
+    monkeypatch.delenv(KEY_FILE_VARIABLE, raising=False)
+    store = open_store(str(tmp_path / "before.db"))
+    with pytest.raises(MissingIdKey):
+        store.id_key()  # what the lead met: the suite failed at its first import
+    store.close()
+
+    said = run.throwaway_id_key()
+
+    assert "throwaway" in said
+    first = run.os.environ[KEY_VARIABLE]
+    assert len(first) == 64
+    monkeypatch.delenv(KEY_VARIABLE)
+    run.throwaway_id_key()
+    assert run.os.environ[KEY_VARIABLE] != first  # random per run, never a fixed secret
+
+
+def test_a_key_the_caller_gave_is_the_one_the_workers_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_VARIABLE, "the-operators-own-key")
+    assert run.throwaway_id_key() == "the caller's"
+    assert run.os.environ[KEY_VARIABLE] == "the-operators-own-key"
+
+
+def _results(store: str, sizes: dict[str, tuple[int, float, int]], load: float) -> dict[str, Any]:
+    """A run's results.json as the runner writes it: per size (links, import s, peak RSS)."""
+    machine = {
+        "cpu": "AMD EPYC",
+        "cores": 2,
+        "cores_usable": 2,
+        "memory_bytes": 24 * 2**30,
+        "os": "Linux",
+        "python": "3.11.7",
+        "sqlite": "3.40.1",
+        "filesystem": "ext4",
+        "load_average": [load, load, load],
+        "commit": "abc1234",
+        "uncommitted_changes": False,
+    }
+    summary = {"nodes": {"person": 1}, "events": {"SANCTION": 1}, "bytes": 2**20}
+    return {
+        "command": f"python -m benchmarks.run --stores {store}",
+        "started": "2026-12-03T13:00:00",
+        "finished": "2026-12-03T14:00:00",
+        "machine": machine,
+        "sizes": {
+            label: {
+                "links": links,
+                "generate": {
+                    "seconds": 1.0,
+                    "peak_rss_bytes": 2**20,
+                    "summary": {**summary, "links": {"OFFICER": links}},
+                },
+            }
+            for label, (links, _, _) in sizes.items()
+        },
+        "runs": {
+            store: {
+                label: {
+                    "links": links,
+                    "import": {
+                        "seconds": seconds,
+                        "peak_rss_bytes": rss,
+                        "load_average": {"before": [load], "after": [load]},
+                    },
+                    "traversal": {"hubs": {"degrees": [915 if links < 5e6 else 2048]}},
+                }
+                for label, (links, seconds, rss) in sizes.items()
+            }
+        },
+        "skipped": [],
+    }
+
+
+def test_runs_made_apart_become_one_table_with_the_growth_from_m_to_l(tmp_path: Path) -> None:
+    embedded_m = tmp_path / "m.json"
+    embedded_l = tmp_path / "l.json"
+    neo4j = tmp_path / "neo4j.json"
+    embedded_m.write_text(
+        json.dumps(_results("embedded", {"M": (1_000_000, 40.0, 900 * 2**20)}, 1.0))
+    )
+    embedded_l.write_text(
+        json.dumps(_results("embedded", {"L": (10_000_000, 500.0, 9_000 * 2**20)}, 12.0))
+    )
+    neo4j.write_text(json.dumps(_results("neo4j", {"M": (1_000_000, 150.0, 700 * 2**20)}, 3.0)))
+
+    out = tmp_path / "combined"
+    assert report.main([str(embedded_m), str(embedded_l), str(neo4j), "--out", str(out)]) == 0
+
+    text = (out / "results.md").read_text(encoding="utf-8")
+    assert "## embedded store" in text and "## neo4j store" in text
+    assert "Growth M → L (links × 10.0), measured:" in text
+    # import time ×12.5 for ×10 the links; the biggest hub's links grow too
+    assert "| import: wall time (s) | 40.0 | 500.0 | 12.50 |" in text
+    assert "| links of the biggest hub | 915 | 2,048 | 2.24 |" in text
+    # L was measured: nothing is an estimate
+    assert "estimated" not in text
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert (out / "scaling.png").stat().st_size > 0
+
+
+def test_a_size_measured_by_both_runs_is_taken_from_the_later_one(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps(_results("embedded", {"M": (1_000_000, 90.0, 2**30)}, 15.0)))
+    second.write_text(json.dumps(_results("embedded", {"M": (1_000_000, 45.0, 2**30)}, 1.0)))
+
+    combined = report.combine([first, second])
+
+    assert combined["runs"]["embedded"]["M"]["import"]["seconds"] == 45.0
+    assert " ; " in combined["command"]  # both commands kept: the table says where it came from
