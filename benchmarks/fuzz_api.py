@@ -49,8 +49,12 @@ def _free_port() -> int:
 
 
 def _rss_kib(pid: int) -> int:
+    return _status(pid, "VmRSS")
+
+
+def _status(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 
@@ -59,6 +63,9 @@ class Server:
     def __init__(self, store: Path, **env: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # a line per request: to a file, since a pipe read only at the end fills and stops
+        # the server mid-run (see benchmarks.http_server.served)
+        self.log = tempfile.TemporaryFile(prefix="creditgraph-fuzz-serve-")  # noqa: SIM115 (closed in stop/kill)
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -77,7 +84,7 @@ class Server:
                 **env,
             },
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
         )
         give_up = time.monotonic() + 60
         while True:
@@ -93,12 +100,16 @@ class Server:
     def stop(self) -> str:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=60)
-        return stderr.decode("utf-8", "replace")
+        self.process.wait(timeout=60)
+        self.log.seek(0)
+        text = self.log.read().decode("utf-8", "replace")
+        self.log.close()
+        return text
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
-        self.process.communicate(timeout=60)
+        self.process.wait(timeout=60)
+        self.log.close()
 
 
 def _demo_store(folder: Path) -> Path:
@@ -300,7 +311,13 @@ def hostile_requests() -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
-    before = _rss_kib(pid)
+    """The hostile set, ``rounds`` times; RSS before (cold, and after one round that starts
+    the worker threads and fills the caches once), after each round, and after a settle."""
+    cold = _rss_kib(pid)
+    before, threads_before = cold, _status(pid, "Threads")
+    threads_each_round: list[int] = []
+    # RSS less the files mapped (the store's pages, its WAL index): the heap
+    anonymous_before, anonymous_each_round = _status(pid, "RssAnon"), []
     seen: dict[str, Any] = {}
     peak = before
     after_each_round: list[int] = []
@@ -328,19 +345,30 @@ def hostile(url: str, pid: int, rounds: int) -> dict[str, Any]:
                     outcome, code = "HANG", None
                 except httpx.HTTPError as exc:
                     outcome, code = f"connection: {type(exc).__name__}", None
+                rss = _rss_kib(pid)
                 seen[f"{who}: {name}"] = {
                     "status": outcome,
                     "code": code,
                     "seconds": round(time.monotonic() - started, 2),
+                    "rss_after_kib": rss,
                 }
-                peak = max(peak, _rss_kib(pid))
+                peak = max(peak, rss)
         after_each_round.append(_rss_kib(pid))
-    time.sleep(2)  # let the allocator return what it can before the "after" reading
+        anonymous_each_round.append(_status(pid, "RssAnon"))
+        threads_each_round.append(_status(pid, "Threads"))
+    after = _rss_kib(pid)
+    time.sleep(10)  # a settle: what the allocator and the worker threads give back by idling
     return {
-        "rss_before_kib": before,
+        "rss_before_kib": cold,
+        "rss_after_first_round_kib": after_each_round[0] if after_each_round else None,
         "rss_peak_kib": peak,
-        "rss_after_kib": _rss_kib(pid),
+        "rss_after_kib": after,
+        "rss_after_settle_kib": _rss_kib(pid),
         "rss_after_each_round_kib": after_each_round,
+        "rss_anonymous_before_kib": anonymous_before,
+        "rss_anonymous_after_each_round_kib": anonymous_each_round,
+        "threads_before": threads_before,
+        "threads_after_each_round": threads_each_round,
         "requests": sum(1 for _ in hostile_requests()) * 2 * rounds,
         "results": seen,
     }
@@ -445,7 +473,13 @@ def main() -> None:
     parser.add_argument("--hostile-rounds", type=int, default=3)
     parser.add_argument("--kill-trials", type=int, default=10)
     parser.add_argument("--kill-call-size", type=int, default=200)
+    parser.add_argument(
+        "--parts",
+        default="graphql,rest,hostile,kill",
+        help="which parts to run, comma-separated: graphql, rest (schemathesis), hostile, kill",
+    )
     options = parser.parse_args()
+    parts = set(options.parts.split(","))
     folder = Path(tempfile.mkdtemp(prefix="creditgraph-fuzz-"))
     try:
         demo = _demo_store(folder)
@@ -454,13 +488,19 @@ def main() -> None:
         shutil.copy(demo, fuzzed)
         server = Server(fuzzed)
         try:
-            report["graphql_schemathesis"] = fuzz_graphql(server.url, options.examples)
-            report["rest_schemathesis"] = fuzz_rest(server.url, options.examples)
-            report["hostile"] = hostile(server.url, server.process.pid, options.hostile_rounds)
+            if "graphql" in parts:
+                report["graphql_schemathesis"] = fuzz_graphql(server.url, options.examples)
+            if "rest" in parts:
+                report["rest_schemathesis"] = fuzz_rest(server.url, options.examples)
+            if "hostile" in parts:
+                report["hostile"] = hostile(server.url, server.process.pid, options.hostile_rounds)
         finally:
             log = server.stop()
         report["server_log_tracebacks"] = log.count("Traceback")
-        report["kill_9"] = kill_trials(folder, demo, options.kill_trials, options.kill_call_size)
+        if "kill" in parts:
+            report["kill_9"] = kill_trials(
+                folder, demo, options.kill_trials, options.kill_call_size
+            )
         print(json.dumps(report, ensure_ascii=False, indent=2))
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,17 +1,29 @@
-"""``creditgraph serve`` as the benchmark runs it, plus the competitor on the same service.
+"""``creditgraph serve`` as the benchmark runs it, plus the competitors on the same service.
 
 ``python -m benchmarks.http_server STORE_URL PORT`` serves exactly the app ``creditgraph
-serve`` builds (same settings, access policy, uvicorn configuration) with one route added:
-``POST /bench/check``, a plain ``async`` FastAPI route calling the same
-``Decisions.check_appointment`` and returning the decision JSON — what a developer would
-write without GraphQL. When the REST endpoint ``/v1/checks/appointment`` exists, the
-benchmark measures that instead.
+serve`` builds (same settings, access policy, uvicorn configuration) with two routes added:
+
+- ``POST /bench/check``: a plain ``async`` FastAPI route calling the same
+  ``Decisions.check_appointment`` and returning the decision JSON — what a developer would
+  write without GraphQL (and without the audit, the limits and the access roles);
+- ``POST /bench/ping``: a bare ASGI answer in front of every middleware — the ceiling of
+  uvicorn, the event loop and the load generator on this machine, with no work at all.
+
+:func:`served` starts it in a child process for a benchmark and stops it afterwards.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import orjson
 from fastapi import Request
@@ -19,6 +31,8 @@ from fastapi.responses import Response
 
 from creditgraph.api.app import create_app, create_state
 from creditgraph.api.commands import _open, _policy, _run_until_stopped, _settings
+
+_PONG = b'{"decision":"ALLOW"}'
 
 
 def main(argv: list[str]) -> None:
@@ -40,7 +54,61 @@ def main(argv: list[str]) -> None:
         )
         return Response(orjson.dumps(decision.to_json()), media_type="application/json")
 
-    _run_until_stopped(app, "127.0.0.1", port)
+    async def with_ping(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/bench/ping":
+            while (await receive()).get("more_body"):
+                pass
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"20")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": _PONG})
+            return
+        await app(scope, receive, send)
+
+    _run_until_stopped(with_ping, "127.0.0.1", port)
+
+
+@contextmanager
+def served(store_url: str, port: int, *, start_within: float = 120) -> Iterator[tuple[float, int]]:
+    """The benchmark server running on ``port``; yields the seconds it took to answer
+    /healthz and its process id. Its log goes to a file, never to an unread pipe: the server writes a line per
+    request, and a full pipe would stop it mid-benchmark (it did: 222 requests in)."""
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if k != "CREDITGRAPH_API_KEYS"}
+    with tempfile.TemporaryFile(prefix="creditgraph-bench-serve-") as log:
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.http_server", store_url, str(port)],
+            env=env,
+            cwd=Path(__file__).resolve().parents[1],  # where `benchmarks` is importable
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+        def log_tail() -> str:
+            log.seek(0)
+            return log.read().decode("utf-8", "replace")[-2000:]
+
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+                while True:
+                    if server.poll() is not None:
+                        raise RuntimeError(f"server exited: {log_tail()}")
+                    if time.perf_counter() - started > start_within:
+                        raise RuntimeError(f"server did not answer /healthz: {log_tail()}")
+                    try:
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        time.sleep(0.05)
+            yield time.perf_counter() - started, server.pid
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 if __name__ == "__main__":

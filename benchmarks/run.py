@@ -85,6 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="comma-separated cases not to run (e.g. api,reload), listed as skipped at your request",
     )
     p.add_argument("--step-timeout", type=float, default=4 * 3600)
+    p.add_argument(
+        "--cases",
+        default=None,
+        help="comma-separated cases to run, e.g. api (default: all); with --reuse-data the "
+        "store the import built earlier in the same --out is read",
+    )
     return p.parse_args(argv)
 
 
@@ -244,7 +250,12 @@ def run_store(
     fits = memory_fits(results, store, links)
     skip = {name.strip() for name in options.skip.split(",") if name.strip()}
     ctx = Context(label, links, data_path, store, url, options, runs)
+    asked = {c.strip() for c in options.cases.split(",")} if options.cases else None
+    if asked is not None and "import" not in asked and (store != "embedded" or Path(url).exists()):
+        runs.setdefault("import", {"errors": 0, "store_built_by_an_earlier_run": True})
     for case in CASES:
+        if asked is not None and case.name not in asked:
+            continue
         why = case.skip_reason(ctx)
         if case.name in skip:
             why = "not run: --skip"

@@ -20,8 +20,8 @@ import random
 import resource
 import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -753,6 +753,7 @@ def step_api_checks(
     import httpx
     import orjson
 
+    from benchmarks.http_server import served
     from benchmarks.load import request_bytes, under_load
     from creditgraph.store import open_store
 
@@ -762,72 +763,58 @@ def step_api_checks(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "CREDITGRAPH_API_KEYS"}
-    command = [sys.executable, "-m", "benchmarks.http_server", store_url, str(port)]
-    started = time.perf_counter()
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            ready = None
-            while time.perf_counter() - started < 120:
-                if server.poll() is not None:
-                    raise RuntimeError(f"server exited: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        ready = time.perf_counter() - started
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.05)
-            if ready is None:
-                raise RuntimeError("server did not answer /healthz within 120 s")
-            samples: list[int] = []
-            verdicts: Counter[str] = Counter()
-            errors = 0
-            for k, (person, role, _, day) in enumerate(requests[: warmup + calls]):
-                body = {
-                    "query": _CHECK_QUERY,
-                    "variables": {"p": person, "r": role, "on": day.isoformat()},
-                }
-                t0 = time.perf_counter_ns()
-                response = client.post("/graphql", json=body)
-                elapsed = time.perf_counter_ns() - t0
-                data = response.json()
-                if data.get("errors"):
-                    errors += 1
-                elif k >= warmup:
-                    verdicts[data["data"]["checkAppointment"]["decision"]] += 1
-                if k >= warmup:
-                    samples.append(elapsed)
-            rest_path, rest_body = _rest_route(client, requests[0])
-            timed = requests[warmup : warmup + load_calls]
-            graphql_payloads = [
+    fsync_before = _fsync_latency(Path(data_path).parent)
+    with (
+        served(store_url, port) as (ready, server_pid),
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
+        samples: list[int] = []
+        verdicts: Counter[str] = Counter()
+        errors = 0
+        for k, (person, role, _, day) in enumerate(requests[: warmup + calls]):
+            body = {
+                "query": _CHECK_QUERY,
+                "variables": {"p": person, "r": role, "on": day.isoformat()},
+            }
+            t0 = time.perf_counter_ns()
+            response = client.post("/graphql", json=body)
+            elapsed = time.perf_counter_ns() - t0
+            data = response.json()
+            if data.get("errors"):
+                errors += 1
+            elif k >= warmup:
+                verdicts[data["data"]["checkAppointment"]["decision"]] += 1
+            if k >= warmup:
+                samples.append(elapsed)
+        rest_path, rest_body = _rest_route(client, requests[0])
+        timed = requests[warmup : warmup + load_calls]
+        payloads = {
+            "graphql": [
                 request_bytes("/graphql", orjson.dumps(_check_body(p, r, d)))
                 for p, r, _, d in timed
-            ]
-            rest_payloads = [
+            ],
+            "rest": [
                 request_bytes(rest_path, orjson.dumps(rest_body(p, r, d))) for p, r, _, d in timed
-            ]
-            # warm both paths, then alternate: a busy spell on the machine hits both alike
-            under_load(port, graphql_payloads[:2000], clients=4)
-            under_load(port, rest_payloads[:2000], clients=4)
-            rounds: dict[str, list[dict[str, Any]]] = {"graphql": [], "rest": []}
-            for _round in range(3):
-                rounds["graphql"].append(under_load(port, graphql_payloads, clients=4))
-                rounds["rest"].append(under_load(port, rest_payloads, clients=4))
-            loaded = {name: _load_summary(runs) for name, runs in rounds.items()}
-            loaded["rest"]["route"] = rest_path
-            loaded["graphql_over_rest_throughput"] = (
-                loaded["graphql"]["requests_per_second"] / loaded["rest"]["requests_per_second"]
-            )
-            batch = _api_batch(client, requests[warmup : warmup + 1000])
-            traversal = _api_traversal(client, requests, seed)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            ],
+            # the same service without the audit, limits and roles, and then no work at all:
+            # what the machine allows with the load generator beside the server
+            "plain_route": [
+                request_bytes("/bench/check", orjson.dumps(rest_body(p, r, d)))
+                for p, r, _, d in timed
+            ],
+            "ping": [request_bytes("/bench/ping", b"{}")] * len(timed),
+        }
+        # warm every path, then alternate: a busy spell on the machine hits them alike
+        for sent in payloads.values():
+            under_load(port, sent[:2000], clients=4)
+        rounds: dict[str, list[dict[str, Any]]] = {name: [] for name in payloads}
+        for _round in range(3):
+            for name, sent in payloads.items():
+                rounds[name].append(_with_cpu(server_pid, lambda s=sent: under_load(port, s, 4)))
+        loaded = {name: _load_summary(runs) for name, runs in rounds.items()}
+        loaded["rest"]["route"] = rest_path
+        batch = _api_batch(client, requests[warmup : warmup + 1000])
+        traversal = _api_traversal(client, requests, seed)
     return {
         **population,
         "server_ready_seconds": ready,
@@ -836,10 +823,46 @@ def step_api_checks(
         "errors": errors,
         "under_load": loaded["graphql"],
         "under_load_rest": loaded["rest"],
-        "graphql_over_rest_throughput": loaded["graphql_over_rest_throughput"],
+        "under_load_plain_route": loaded["plain_route"],
+        "under_load_ping": loaded["ping"],
+        "graphql_over_rest_throughput": (
+            loaded["graphql"]["requests_per_second"] / loaded["rest"]["requests_per_second"]
+        ),
+        "fsync_ms_before_after": [fsync_before, _fsync_latency(Path(data_path).parent)],
         "batch_1000": batch,
         **traversal,
     }
+
+
+def _with_cpu(server_pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``run``, with the CPU seconds the server and the load generator (this process) spent
+    on it, per second of wall time: on 2 cores the two together can use at most 2."""
+    clock = os.sysconf("SC_CLK_TCK")
+
+    def server_cpu() -> float:
+        fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / clock  # utime + stime
+
+    server_before, own_before = server_cpu(), time.process_time()
+    result = run()
+    result["server_cpu_share"] = (server_cpu() - server_before) / result["seconds"]
+    result["load_generator_cpu_share"] = (time.process_time() - own_before) / result["seconds"]
+    return result
+
+
+def _fsync_latency(folder: Path, count: int = 200) -> dict[str, float]:
+    """p50/p99 of one small append and fsync beside the store: the floor under an audited
+    check, whose audit entry is durable (one commit, one sync) before the answer leaves."""
+    samples = []
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".fsync-probe-") as probe:
+        for _ in range(count):
+            probe.write(b"x" * 200)
+            probe.flush()
+            started = time.perf_counter_ns()
+            os.fsync(probe.fileno())
+            samples.append(time.perf_counter_ns() - started)
+    summary = latency_summary(samples)
+    return {"p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"]}
 
 
 def _load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -854,6 +877,11 @@ def _load_summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "latency": latency_summary(middle["samples_ns"]),
         "failures": sum(r["failures"] for r in runs),
         "first_failure": next((r["first_failure"] for r in runs if r["first_failure"]), None),
+        **{
+            share: middle[share]
+            for share in ("server_cpu_share", "load_generator_cpu_share")
+            if share in middle
+        },
     }
 
 

@@ -7,15 +7,25 @@ internal error with a traceback in the log."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_support import KEYS, Live, new_store, serving, state_for
+from api_support import BARRED, KEYS, Live, new_store, serving, state_for
 
-from creditgraph.api.guard import MAX_EXPANDED_FIELDS, MAX_VARIABLE_DEPTH, MAX_VARIABLE_LIST
+from creditgraph.api import guard
+from creditgraph.api.context import ApiContext
+from creditgraph.api.guard import (
+    MAX_CACHED_QUERY_CHARS,
+    MAX_EXPANDED_FIELDS,
+    MAX_VARIABLE_DEPTH,
+    MAX_VARIABLE_LIST,
+    SmallQueryParserCache,
+)
+from creditgraph.api.schema import CACHED_DOCUMENTS, _checked_document, _inline_operation, schema
 
 MAX_BODY = 64 * 1024  # a small limit, so the tests send little
 
@@ -262,3 +272,71 @@ def test_the_store_is_untouched_by_hostile_writes(keyed: Live) -> None:
     _post(keyed.url, content=b"x" * (MAX_BODY * 2), key=KEYS["steward"])
 
     assert keyed.store.data_version() == before
+
+
+# item 19: memory returns to its baseline ---------------------------------------------------------
+def test_memory_held_for_a_streamed_body_refused_at_the_limit_is_handed_back(
+    public: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a streamed body is held up to the limit before it is refused; past a megabyte the freed
+    # heap goes back to the system — after a refusal as after an answer
+    released: list[None] = []
+    monkeypatch.setattr(guard, "_release_memory", lambda: released.append(None))
+    limit = 2 * 1024 * 1024
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"query": "{ __typename }", "pad": "'
+        for _ in range(12):
+            yield b"x" * (256 * 1024)
+        yield b'"}'
+
+    with serving(state_for(public.store, keys=KEYS, host="0.0.0.0", max_body_bytes=limit)) as url:
+        small = _post(url, {"query": "{ __typename }"}, key=KEYS["steward"])
+        assert small.status_code == 200 and released == []
+        refused = _post(
+            url, content=chunks(), key=KEYS["steward"], headers={"Content-Type": "application/json"}
+        )
+
+    assert refused.status_code == 413
+    assert released == [None]
+
+
+def _cached_texts() -> dict[str, int]:
+    return {
+        "parsed": SmallQueryParserCache(CACHED_DOCUMENTS).cached_parse_document.cache_info().currsize,
+        "bare check?": _inline_operation.cache_info().currsize,
+        "check documents": _checked_document.cache_info().currsize,
+    }
+
+
+def test_a_query_text_longer_than_any_real_operation_is_answered_but_never_kept(
+    public: Live,
+) -> None:
+    check = f'{{ long: checkAppointment(personId: "{BARRED}", role: DIRECTOR) {{ decision }} }}'
+    other = "{ long: __typename }"  # not a bare check: strawberry's parser cache
+    pad = "# " + "x" * MAX_CACHED_QUERY_CHARS + "\n"  # a comment: no tokens
+    before = _cached_texts()
+    answers = [_post(public.url, {"query": pad + q}, key=KEYS["approval"]) for q in (check, other)]
+
+    assert [a.json()["data"] for a in answers] == [
+        {"long": {"decision": "DENY"}}, {"long": "Query"}]
+    assert _cached_texts() == before
+    # the same operations in texts of ordinary length are kept
+    for query in (check, other):
+        assert _post(public.url, {"query": query}, key=KEYS["approval"]).status_code == 200
+    grown = {name: after - before[name] for name, after in _cached_texts().items()}
+    assert grown == {"parsed": 1, "bare check?": 2, "check documents": 1}
+
+
+def test_distinct_query_texts_past_the_cache_sizes_leave_them_at_their_bound(
+    public: Live,
+) -> None:
+    for n in range(2 * CACHED_DOCUMENTS + 50):  # an alias each: a scanner's endless texts
+        query = f'{{ a{n}: checkAppointment(personId: "{BARRED}", role: DIRECTOR) {{ decision }} }}'
+        context = ApiContext.for_key(public.state, KEYS["approval"])
+        result = asyncio.run(schema.execute(query, context_value=context))
+        assert result.errors is None
+
+    sizes = _cached_texts()
+    assert sizes["parsed"] <= CACHED_DOCUMENTS
+    assert sizes["bare check?"] == sizes["check documents"] == 2 * CACHED_DOCUMENTS

@@ -328,3 +328,19 @@ def test_rest_decisions_agree_on_both_stores(any_live: str) -> None:
     assert barred.json()["decision"] == banned.json()["decision"] == "DENY"
     reason = barred.json()["reasons"][0]
     assert (reason["measure"], reason["until"]) == ("BAR_DIRECTOR", "2027-03-15")
+
+
+def test_a_check_sent_as_plain_text_is_refused_even_when_it_is_json(live: Live) -> None:
+    # text/plain is what a web page may post to another origin without a CORS preflight
+    body = b'{"person": "p:zhang-wei", "role": "DIRECTOR"}'
+    for media in ("text/plain", "application/x-www-form-urlencoded"):
+        response = httpx.post(f"{live.url}/v1/checks/appointment", content=body,
+                              headers={"Authorization": f"Bearer {KEYS['approval']}",
+                                       "Content-Type": media})
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "INVALID_ARGUMENT"
+        assert "application/json" in response.json()["error"]["message"]
+    accepted = httpx.post(f"{live.url}/v1/checks/appointment", content=body,
+                          headers={"Authorization": f"Bearer {KEYS['approval']}",
+                                   "Content-Type": "application/json; charset=utf-8"})
+    assert accepted.status_code == 200, accepted.text

@@ -36,7 +36,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
 )
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import ParserCache, ValidationCache
 
 from creditgraph.api.access import AccessPolicy, key_from_headers
 from creditgraph.service.errors import ServiceError
@@ -61,6 +61,10 @@ MAX_VARIABLE_VALUES = 500_000
 GUARDED_PREFIXES = ("/graphql", "/v1/", "/report/")
 # after a request this large, freed memory is handed back to the system (see below)
 _LARGE_BODY = 1024 * 1024
+# Query texts longer than this are parsed and validated every time, never cached: the caches
+# are bounded in entries, not in bytes, and one text may be as long as the body limit (a
+# string literal is one token). Real operations are a few hundred characters.
+MAX_CACHED_QUERY_CHARS = 16_384
 
 
 class RequestGuard:
@@ -95,19 +99,21 @@ class RequestGuard:
             await self._too_large(scope, send, declared)
             return
         body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.max_body_bytes:
-                await self._too_large(scope, send, None)
-                return
-            if not message.get("more_body", False):
-                break
         try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                if len(body) > self.max_body_bytes:
+                    await self._too_large(scope, send, None)
+                    return
+                if not message.get("more_body", False):
+                    break
             await self.app(scope, _replay(bytes(body), receive), send)
         finally:
+            # also after a refusal: a streamed body is held up to the limit before it is
+            # refused (that was 8 MiB of RSS kept after each hostile round)
             if len(body) > _LARGE_BODY:
                 del body
                 _release_memory()
@@ -223,6 +229,16 @@ def check_variables(variables: Any) -> None:
 
 
 # the operation, expanded ---------------------------------------------------------------------
+class SmallQueryParserCache(ParserCache):
+    """Parsing cached per query text, for texts up to :data:`MAX_CACHED_QUERY_CHARS`."""
+
+    def on_parse(self) -> Iterator[None]:
+        if len(self.execution_context.query or "") > MAX_CACHED_QUERY_CHARS:
+            yield  # strawberry parses it, uncached
+            return
+        yield from super().on_parse()
+
+
 class BudgetedValidation(ValidationCache):
     """Validation (cached), preceded by the budget: each operation's fields counted with every
     fragment expanded (each fragment counted once, so the count takes time linear in the
@@ -234,6 +250,9 @@ class BudgetedValidation(ValidationCache):
         document = context.graphql_document
         error = operation_budget_error(document.definitions) if document is not None else None
         if error is None:
+            if len(context.query or "") > MAX_CACHED_QUERY_CHARS:
+                yield  # strawberry validates it, uncached
+                return
             yield from super().on_validate()
             return
         context.pre_execution_errors = [error]

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import itertools
 import json
 import logging
 import re
+import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
@@ -99,11 +101,24 @@ class Metrics:
             ),
             registry=self.registry,
         )
+        # the children of the request metrics by (operation, code): looked up once, not
+        # through labels() on every request (its validation and lock cost more than the count)
+        self._per_request: dict[tuple[str, str], tuple[Any, Any]] = {}
         self.audit_queue = Gauge(
             "creditgraph_audit_queue_depth",
             "Audit entries accepted and not yet written to the store.",
             registry=self.registry,
         )
+
+    def count_request(self, operation: str, code: str, seconds: float) -> None:
+        children = self._per_request.get((operation, code))
+        if children is None:  # the label set is bounded (see KNOWN_PATHS): so is this dict
+            children = self._per_request[operation, code] = (
+                self.requests.labels(operation, code),
+                self.latency.labels(operation),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def watch_audit(self, audit: AuditWriter) -> None:
         self.audit_queue.set_function(lambda: float(audit.depth()))
@@ -169,7 +184,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         given = _header(scope, REQUEST_ID_HEADER)
-        rid = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        rid = given if given and _REQUEST_ID.fullmatch(given) else _new_request_id()
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
@@ -198,8 +213,7 @@ class RequestMiddleware:
                 else "other"
             )
             code = state.get("creditgraph_code") or ("OK" if status < 400 else f"HTTP_{status}")
-            self.metrics.requests.labels(operation, code).inc()
-            self.metrics.latency.labels(operation).observe(elapsed)
+            self.metrics.count_request(operation, code, elapsed)
             access_log.info(
                 "request",
                 extra={
@@ -215,6 +229,16 @@ class RequestMiddleware:
                 },
             )
             request_id.reset(token)
+
+
+# 32 hex characters like a uuid4: 64 random bits per process, then a counter — unique
+# without a system call per request (os.urandom was 3 % of a check's server time)
+_PROCESS_ID = secrets.token_hex(8)
+_REQUEST_COUNT = itertools.count()
+
+
+def _new_request_id() -> str:
+    return f"{_PROCESS_ID}{next(_REQUEST_COUNT):016x}"
 
 
 def _header(scope: Scope, name: str) -> str | None:
@@ -249,7 +273,12 @@ class JsonFormatter(logging.Formatter):
             entry.update(http)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        # orjson: a tenth of json.dumps' time, on the event loop for every request; json
+        # for what it refuses (a lone surrogate in a message, an integer over 64 bits)
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:

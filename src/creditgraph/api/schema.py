@@ -41,7 +41,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -51,7 +50,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
 from creditgraph.api.context import ApiContext
-from creditgraph.api.guard import BudgetedValidation, operation_budget_error
+from creditgraph.api.guard import (
+    MAX_CACHED_QUERY_CHARS,
+    BudgetedValidation,
+    SmallQueryParserCache,
+    operation_budget_error,
+)
 from creditgraph.api.monitoring import MonitoringMutation, MonitoringQuery, Subscription
 from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
@@ -66,6 +70,8 @@ log = logging.getLogger("creditgraph.api")
 MAX_QUERY_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
+# distinct query texts whose parsed (and validated) documents are kept, each cache
+CACHED_DOCUMENTS = 256
 
 class _CodedContext:
     """The validation context as a limit rule sees it: the rule's error leaves coded as
@@ -201,7 +207,7 @@ def _timeout_result(context: ApiContext) -> ExecutionResult:
 INLINE_FIELDS = frozenset({"checkAppointment", "checkEligibility"})
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2 * CACHED_DOCUMENTS)
 def _inline_operation(query: str, operation_name: str | None) -> bool:
     """Whether the operation asks only for single checks (parsed once per query text)."""
     try:
@@ -224,7 +230,7 @@ def _inline_operation(query: str, operation_name: str | None) -> bool:
     )
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=2 * CACHED_DOCUMENTS)
 def _checked_document(query: str) -> DocumentNode | None:
     """A query parsed and validated once (the schema's own rules and the cost limits);
     None when it is not valid — the regular path then answers it with the errors."""
@@ -290,6 +296,7 @@ class CreditGraphSchema(strawberry.Schema):
         if (
             query is not None
             and getattr(context_value.store, "in_process", False)
+            and len(query) <= MAX_CACHED_QUERY_CHARS  # a longer text is never a bare check
             and _inline_operation(query, operation_name)
         ):
             result = self._execute_check(
@@ -447,8 +454,8 @@ def build_schema() -> CreditGraphSchema:
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
-            lambda: ParserCache(maxsize=256),
-            lambda: BudgetedValidation(maxsize=256),  # the fields budget, then validation
+            lambda: SmallQueryParserCache(maxsize=CACHED_DOCUMENTS),
+            lambda: BudgetedValidation(maxsize=CACHED_DOCUMENTS),  # the fields budget, then validation
             _RootFields,
             OperationLabel,
         ],
