@@ -9,18 +9,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 
-from creditgraph.api import paging
 from creditgraph.api.access import Right
 from creditgraph.api.context import ApiContext
 from creditgraph.api.enums import Measure
-from creditgraph.api.types import _AFTER, _BEFORE, _FIRST, _LAST, PageInfo, Reason
-from creditgraph.api.types import _page_info as page_info
+from creditgraph.api.types import _AFTER, _BEFORE, _FIRST, _LAST, PageInfo, Reason, paged
 from creditgraph.domain.model import Restriction
 from creditgraph.monitoring.grades import CreditGrade as DomainGrade
 from creditgraph.monitoring.grades import Grades
@@ -483,30 +481,6 @@ class NotificationConnection:
     total_count: int = strawberry.field(description="How many notices the whole list holds.")
 
 
-E = TypeVar("E")
-
-
-def _connection(
-    kind: str,
-    items: Sequence[MonitorRecord],
-    make: Callable[[MonitorRecord, str], E],
-    *,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-) -> tuple[list[E], PageInfo, int]:
-    """The page Relay's algorithm gives over ``items`` (api/paging.py), as edges."""
-    w = paging.window(
-        kind, len(items), first=first, after=after, last=last, before=before, default=100
-    )
-    edges = [
-        make(item, paging.cursor(kind, w.start + i + 1))
-        for i, item in enumerate(items[w.start : w.end])
-    ]
-    return edges, page_info(w, edges), w.total
-
-
 @strawberry.type(description="What an approval system did with a decision (反馈).")
 class Feedback:
     id: strawberry.ID = strawberry.field(description="The report's id.")
@@ -827,14 +801,17 @@ class MonitoringQuery:
         ctx = info.context
         ctx.require(Right.CHECK)
         found = _service(ctx).alerts_of(str(watch_id), owner=_owner(ctx))
-        edges, page, total = _connection(
+        edges, page, total = paged(
             "alert",
             found,
-            lambda r, c: AlertEdge(node=Alert.of(r), cursor=c),
+            lambda records, cursors: [
+                AlertEdge(node=Alert.of(r), cursor=c) for r, c in zip(records, cursors, strict=True)
+            ],
             first=first,
             after=after,
             last=last,
             before=before,
+            default=100,
         )
         return AlertConnection(edges=edges, page_info=page, total_count=total)
 
@@ -857,14 +834,17 @@ class MonitoringQuery:
     ) -> WatchConnection:
         ctx = info.context
         ctx.require(Right.CHECK)
-        edges, page, total = _connection(
+        edges, page, total = paged(
             "watch",
             _service(ctx).watches(owner=_owner(ctx)),
-            lambda r, c: WatchEdge(node=Watch.of(r), cursor=c),
+            lambda records, cursors: [
+                WatchEdge(node=Watch.of(r), cursor=c) for r, c in zip(records, cursors, strict=True)
+            ],
             first=first,
             after=after,
             last=last,
             before=before,
+            default=100,
         )
         return WatchConnection(edges=edges, page_info=page, total_count=total)
 
@@ -935,14 +915,18 @@ class MonitoringQuery:
     ) -> NotificationConnection:
         ctx = info.context
         ctx.require(Right.READ)
-        edges, page, total = _connection(
+        edges, page, total = paged(
             "notification",
             _notices(ctx, addressee_id, status, overdue_on),
-            lambda r, c: NotificationEdge(node=Notification.of(r, ctx.today), cursor=c),
+            lambda records, cursors: [
+                NotificationEdge(node=Notification.of(r, ctx.today), cursor=c)
+                for r, c in zip(records, cursors, strict=True)
+            ],
             first=first,
             after=after,
             last=last,
             before=before,
+            default=100,
         )
         return NotificationConnection(edges=edges, page_info=page, total_count=total)
 

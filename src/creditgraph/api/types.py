@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -50,6 +50,8 @@ else:
     Info = strawberry.Info
 
 MAX_LINKS_PER_NODE = 1000
+T = TypeVar("T")
+E = TypeVar("E")
 _FIRST = f"Page forwards: at most this many (max {paging.MAX_PAGE})."
 _AFTER = "Page forwards: the items after this cursor."
 _LAST = f"Page backwards: at most this many, the last ones (max {paging.MAX_PAGE})."
@@ -108,6 +110,27 @@ def _in_display_order(ctx: ApiContext, links: list[model.Link], party_id: str) -
     return links
 
 
+def paged(
+    kind: str,
+    items: Sequence[T],
+    edges_of: Callable[[Sequence[T], list[str]], list[E]],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int,
+) -> tuple[list[E], PageInfo, int]:
+    """The page Relay's algorithm gives over ``items`` (api/paging.py): its edges, made by
+    ``edges_of`` from the page's items and their cursors, the page info and the total."""
+    w = paging.window(
+        kind, len(items), first=first, after=after, last=last, before=before, default=default
+    )
+    cursors = [paging.cursor(kind, position) for position in range(w.start + 1, w.end + 1)]
+    edges = edges_of(items[w.start : w.end], cursors)
+    return edges, _page_info(w, edges), w.total
+
+
 def _links_page(
     info: Info,
     links: Sequence[model.Link],
@@ -116,16 +139,20 @@ def _links_page(
     last: int | None,
     before: str | None,
 ) -> LinkConnection:
-    shown = _visible_links(info.context, links)
-    w = paging.window(
-        "link", len(shown), first=first, after=after, last=last, before=before, default=200
+    edges, page_info, total = paged(
+        "link",
+        _visible_links(info.context, links),
+        lambda page, cursors: [
+            LinkEdge(node=view, cursor=cursor)
+            for view, cursor in zip(links_view(info, page), cursors, strict=False)
+        ],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        default=200,
     )
-    views = links_view(info, shown[w.start : w.end])
-    edges = [
-        LinkEdge(node=view, cursor=paging.cursor("link", w.start + i + 1))
-        for i, view in enumerate(views)
-    ]
-    return LinkConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+    return LinkConnection(edges=edges, page_info=page_info, total_count=total)
 
 
 def _events_page(
@@ -135,14 +162,19 @@ def _events_page(
     last: int | None,
     before: str | None,
 ) -> EventConnection:
-    w = paging.window(
-        "event", len(events), first=first, after=after, last=last, before=before, default=50
+    edges, page_info, total = paged(
+        "event",
+        events,
+        lambda page, cursors: [
+            EventEdge(node=Event(record=e), cursor=c) for e, c in zip(page, cursors, strict=True)
+        ],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        default=50,
     )
-    edges = [
-        EventEdge(node=Event(record=e), cursor=paging.cursor("event", w.start + i + 1))
-        for i, e in enumerate(events[w.start : w.end])
-    ]
-    return EventConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+    return EventConnection(edges=edges, page_info=page_info, total_count=total)
 
 
 def _restrictions_page(
@@ -152,15 +184,20 @@ def _restrictions_page(
     last: int | None,
     before: str | None,
 ) -> RestrictionConnection:
-    kind = "party-restriction"
-    w = paging.window(
-        kind, len(restrictions), first=first, after=after, last=last, before=before, default=50
+    edges, page_info, total = paged(
+        "party-restriction",
+        restrictions,
+        lambda page, cursors: [
+            RestrictionEdge(node=Restriction(record=r), cursor=c)
+            for r, c in zip(page, cursors, strict=True)
+        ],
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        default=50,
     )
-    edges = [
-        RestrictionEdge(node=Restriction(record=r), cursor=paging.cursor(kind, w.start + i + 1))
-        for i, r in enumerate(restrictions[w.start : w.end])
-    ]
-    return RestrictionConnection(edges=edges, page_info=_page_info(w, edges), total_count=w.total)
+    return RestrictionConnection(edges=edges, page_info=page_info, total_count=total)
 
 
 def party_events(ctx: ApiContext, subject: str) -> list[model.Event]:
