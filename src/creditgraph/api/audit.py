@@ -13,6 +13,8 @@ only entries whose answers were never sent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Sequence
@@ -40,7 +42,8 @@ class AuditWriter:
         self.max_batch = max_batch
         self.timeout = timeout
         self._pending: list[AuditEntry] = []
-        self._waiters: list[threading.Event] = []
+        # who waits for the batch being filled: a thread's Event, or an event-loop future
+        self._waiters: list[threading.Event | asyncio.Future[None]] = []
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
@@ -82,6 +85,28 @@ class AuditWriter:
                 "withheld (it showed persons)"
             )
 
+    async def written(self, entries: Sequence[AuditEntry]) -> None:
+        """:meth:`record` for a coroutine on the event loop: returns once the entries are
+        durable, without a worker thread waiting for it. The writer thread wakes the loop
+        once per batch, whatever the number of requests the batch holds."""
+        if not entries:
+            return
+        if self._thread is None:
+            self.append(entries)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        with self._lock:
+            self._pending.extend(entries)
+            self._waiters.append(future)
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except TimeoutError:
+            raise AuditUnavailable(
+                f"the audit log could not be written within {self.timeout:g} s; the answer is "
+                "withheld (it showed persons)"
+            ) from None
+
     def depth(self) -> int:
         """Entries accepted and not yet written."""
         with self._lock:
@@ -100,8 +125,7 @@ class AuditWriter:
                         self._pending[:0] = batch
                         self._waiters[:0] = waiters
                     raise
-            for written in waiters:
-                written.set()
+            _release(waiters)
 
     def stop(self) -> None:
         """Write what is queued and stop the thread (server shutdown)."""
@@ -120,3 +144,23 @@ class AuditWriter:
                 self.flush()
             except Exception:  # the store is unreachable: retry on the next tick
                 log.exception("could not write the audit log; will retry")
+
+
+def _release(waiters: list[threading.Event | asyncio.Future[None]]) -> None:
+    """Tell the waiters of a written batch: threads directly, each event loop with one
+    call, so a batch of N requests costs the loop one wake-up, not N."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future[None]]] = {}
+    for waiter in waiters:
+        if isinstance(waiter, threading.Event):
+            waiter.set()
+        else:
+            by_loop.setdefault(waiter.get_loop(), []).append(waiter)
+    for loop, futures in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits now
+            loop.call_soon_threadsafe(_resolve, futures)
+
+
+def _resolve(futures: list[asyncio.Future[None]]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)

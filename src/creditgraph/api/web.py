@@ -98,7 +98,7 @@ def install(app: FastAPI, state: ApiState, purpose_of: Any) -> None:
                 purpose,
             )
             try:  # durable before the report leaves (see creditgraph.api.audit)
-                await loop.run_in_executor(state.executor, state.audit.record, [entry])
+                await state.audit.written([entry])
             except StoreError as exc:
                 return _error(str(exc), 503, "AUDIT_UNAVAILABLE")
         filename = f"credit-report-{on.isoformat()}.pdf"
