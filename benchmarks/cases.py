@@ -208,6 +208,7 @@ class ApiChecks(Case):
             warmup=min(200, o.api_calls),
             seed=o.seed,
             load_calls=o.api_load_calls,
+            workers=o.api_workers,
         )
 
 

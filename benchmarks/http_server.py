@@ -37,11 +37,28 @@ _PONG = b'{"decision":"ALLOW"}'
 
 def main(argv: list[str]) -> None:
     store_url, port = argv[0], int(argv[1])
+    workers = int(argv[2]) if len(argv) > 2 else 1
+    if workers > 1:  # as `creditgraph serve --workers N`, with the routes below in each
+        from creditgraph.api.serving import run_workers, worker_environment
+
+        with worker_environment(store_url, "127.0.0.1"):
+            run_workers("benchmarks.http_server:bench_app", "127.0.0.1", port, workers)
+        return
     settings = _settings()
     policy = _policy(settings, "127.0.0.1")
     state = create_state(_open(store_url, settings), settings, policy)
-    app = create_app(state, close_store=True)
-    decisions = state.decisions
+    _run_until_stopped(_with_bench_routes(create_app(state, close_store=True)), "127.0.0.1", port)
+
+
+def bench_app() -> Any:
+    """A worker process's app (a uvicorn factory) with the benchmark's routes."""
+    from creditgraph.api.serving import worker_app
+
+    return _with_bench_routes(worker_app())
+
+
+def _with_bench_routes(app: Any) -> Any:
+    decisions = app.state.creditgraph.decisions
 
     @app.post("/bench/check")
     async def check(request: Request) -> Response:
@@ -64,11 +81,13 @@ def main(argv: list[str]) -> None:
             return
         await app(scope, receive, send)
 
-    _run_until_stopped(with_ping, "127.0.0.1", port)
+    return with_ping
 
 
 @contextmanager
-def served(store_url: str, port: int, *, start_within: float = 120) -> Iterator[tuple[float, int]]:
+def served(
+    store_url: str, port: int, *, workers: int = 1, start_within: float = 120
+) -> Iterator[tuple[float, int]]:
     """The benchmark server running on ``port``; yields the seconds it took to answer
     /healthz and its process id. Its log goes to a file, never to an unread pipe: the server writes a line per
     request, and a full pipe would stop it mid-benchmark (it did: 222 requests in)."""
@@ -78,7 +97,7 @@ def served(store_url: str, port: int, *, start_within: float = 120) -> Iterator[
     with tempfile.TemporaryFile(prefix="creditgraph-bench-serve-") as log:
         started = time.perf_counter()
         server = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.http_server", store_url, str(port)],
+            [sys.executable, "-m", "benchmarks.http_server", store_url, str(port), str(workers)],
             env=env,
             cwd=Path(__file__).resolve().parents[1],  # where `benchmarks` is importable
             stdout=subprocess.DEVNULL,

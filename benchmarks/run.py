@@ -65,6 +65,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="requests per round of the 4-client HTTP load (GraphQL and REST, 3 rounds each)",
     )
     p.add_argument(
+        "--api-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes for the HTTP case (`creditgraph serve --workers N`; default: "
+        "one per CPU core)",
+    )
+    p.add_argument(
         "--networkx-max-links",
         type=int,
         default=3_000_000,

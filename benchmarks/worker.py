@@ -745,11 +745,18 @@ _CHECK_QUERY = (
 
 
 def step_api_checks(
-    store_url: str, data_path: str, calls: int, warmup: int, seed: int, load_calls: int = 20_000
+    store_url: str,
+    data_path: str,
+    calls: int,
+    warmup: int,
+    seed: int,
+    load_calls: int = 20_000,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """The app ``creditgraph serve`` runs, in a child process (benchmarks.http_server):
-    checkAppointment over HTTP one at a time, then 4 clients at once from this process —
-    GraphQL and the plain REST route on the same service, interleaved, 3 rounds each."""
+    """The app ``creditgraph serve --workers N`` runs, in a child process
+    (benchmarks.http_server): checkAppointment over HTTP one at a time, then 4 clients at
+    once from this process — GraphQL and the plain REST route on the same service,
+    interleaved, 3 rounds each."""
     import httpx
     import orjson
 
@@ -765,7 +772,7 @@ def step_api_checks(
         port = probe.getsockname()[1]
     fsync_before = _fsync_latency(Path(data_path).parent)
     with (
-        served(store_url, port) as (ready, server_pid),
+        served(store_url, port, workers=workers) as (ready, server_pid),
         httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
     ):
         samples: list[int] = []
@@ -817,6 +824,7 @@ def step_api_checks(
         traversal = _api_traversal(client, requests, seed)
     return {
         **population,
+        "server_workers": workers,
         "server_ready_seconds": ready,
         "checks": latency_summary(samples),
         "decisions": dict(verdicts),
@@ -839,9 +847,21 @@ def _with_cpu(server_pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, A
     on it, per second of wall time: on 2 cores the two together can use at most 2."""
     clock = os.sysconf("SC_CLK_TCK")
 
-    def server_cpu() -> float:
-        fields = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / clock  # utime + stime
+    def server_cpu() -> float:  # the server and its worker processes
+        pids = [server_pid]
+        try:
+            children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text()
+            pids += [int(pid) for pid in children.split()]
+        except OSError:
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a worker that has just ended
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / clock
 
     server_before, own_before = server_cpu(), time.process_time()
     result = run()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from api_support import KEYS, ask, client, free_port, new_store
 from click.testing import CliRunner
 
 from creditgraph.api.commands import demo, serve
+from creditgraph.schema import default_schema
+from creditgraph.store.embedded import EmbeddedStore
 
 _ENV_CLEARED = (
     "CREDITGRAPH_API_KEYS",
@@ -37,7 +40,7 @@ def _env(**values: str) -> dict[str, str]:
 
 @contextmanager
 def _running(
-    command: str, args: list[str], env: dict[str, str]
+    command: str, args: list[str], env: dict[str, str], *, start_within: float = 30
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """The command in a child process, until its /healthz answers; stopped (and checked) after."""
     port = free_port()
@@ -57,7 +60,7 @@ def _running(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         while True:
             if process.poll() is not None:
                 raise AssertionError(f"{command} exited early:\n{process.stdout.read()}")  # type: ignore[union-attr]
@@ -122,6 +125,52 @@ def test_serve_with_keys_requires_a_key_and_stops_on_sigterm(tmp_path: Path) -> 
         assert approval == {"checkAppointment": {"decision": "DENY"}}
         output = _stop(process, signal.SIGTERM)
     assert "API keys required (3 configured: approval, investigator, steward)" in output
+
+
+def test_serve_with_two_workers_answers_from_both_audits_every_answer_and_sums_metrics(
+    tmp_path: Path,
+) -> None:
+    """An approval system's check load spread over two processes: both answer, every answer
+    is in the audit log after a SIGTERM, and /metrics counts the requests of both whichever
+    process answers it."""
+    path = tmp_path / "served.db"
+    new_store(path).close()
+    keys = ",".join(f"{key}={role}" for role, key in KEYS.items())
+    env = _env(CREDITGRAPH_API_KEYS=keys, CREDITGRAPH_TODAY="2026-06-30")
+    approval = {"Authorization": f"Bearer {KEYS['approval']}"}
+    check = {"query": '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }'}
+    with _running(
+        "serve", ["--store", str(path), "--workers", "2"], env, start_within=120
+    ) as (process, url):
+        # a request id starts with its process's own prefix (creditgraph.api.operations)
+        answering: set[str] = set()
+        deadline = time.monotonic() + 120
+        while len(answering) < 2:  # the second worker may still be starting
+            assert time.monotonic() < deadline, "only one worker process answered"
+            answer = httpx.get(f"{url}/healthz", timeout=5)
+            answering.add(answer.headers["x-request-id"][:16])
+
+        def one(_: int) -> str:  # a new connection each: either process may accept it
+            answer = httpx.post(f"{url}/graphql", json=check, headers=approval, timeout=30)
+            return str(answer.json()["data"]["checkAppointment"]["decision"])
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            assert set(pool.map(one, range(60))) == {"DENY"}
+        metrics = httpx.get(f"{url}/metrics", headers=approval, timeout=5).text
+        counted = re.search(
+            r'^creditgraph_requests_total\{code="OK",operation="checkAppointment"\} (\S+)$',
+            metrics,
+            re.MULTILINE,
+        )
+        assert counted is not None, metrics
+        assert float(counted.group(1)) == 60
+        output = _stop(process, signal.SIGTERM)
+    assert "2 worker processes" in output
+    assert "creditgraph: stopped" in output
+    store = EmbeddedStore(path, default_schema(), id_key="test-key")
+    audited = [e for e in store.audit_entries(limit=1000) if e.operation == "checkAppointment"]
+    store.close()
+    assert len(audited) == 60 and {e.ids for e in audited} == {("p:zhang-wei",)}
 
 
 def test_serve_refuses_an_outside_address_without_keys(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from creditgraph.store.base import AuditEntry, GraphStore, StoreError
 
@@ -49,6 +49,8 @@ class AuditWriter:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # told the queue's depth when it changes (the metrics of a multi-process server)
+        self.on_depth: Callable[[int], None] | None = None
 
     def start(self) -> None:
         if self._thread is None:
@@ -117,6 +119,8 @@ class AuditWriter:
             with self._lock:
                 batch, self._pending = self._pending, []
                 waiters, self._waiters = self._waiters, []
+            if self.on_depth is not None and batch:
+                self.on_depth(len(batch))  # being written: still not durable
             if batch:
                 try:
                     self.store.append_audit(batch)
@@ -125,6 +129,8 @@ class AuditWriter:
                         self._pending[:0] = batch
                         self._waiters[:0] = waiters
                     raise
+                if self.on_depth is not None:
+                    self.on_depth(self.depth())
             _release(waiters)
 
     def stop(self) -> None:

@@ -90,21 +90,11 @@ def _serve(
     host: str,
     port: int,
     banner: list[str],
+    *,
+    workers: int = 1,
+    store_url: str | None = None,
 ) -> None:
-    from creditgraph.api.app import create_app, create_state
-    from creditgraph.monitoring.calendar import DailyCalendar, Workers
-    from creditgraph.monitoring.delivery import Deliverer
-
     _check_address(host, port)
-    state = create_state(store, settings, policy)
-    # the outbox: alerts and notices committed with their changes are delivered from here,
-    # including those a previous server left undelivered
-    # and the calendar step (bars that begin or run out) runs now and then once a day
-    state.deliverer = Workers(
-        Deliverer(store, poll_interval=settings.delivery_poll_s),
-        DailyCalendar(store, today=state.today),
-    )
-    app = create_app(state, close_store=True)
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"creditgraph: GraphQL at http://{shown}:{port}/graphql (GraphiQL in a browser), "
@@ -114,7 +104,11 @@ def _serve(
     for line in banner:
         click.echo(line)
     try:
-        _run_until_stopped(app, host, port)
+        if workers > 1 and store_url is not None:
+            click.echo(f"creditgraph: {workers} worker processes")
+            _serve_workers(store, settings, store_url, host, port, workers)
+        else:
+            _run_until_stopped(_single_app(store, settings, policy), host, port)
     except OSError as exc:  # the port is taken, the address is not ours…
         _fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", EXIT_FAILURE)
     except SystemExit as exc:
@@ -123,6 +117,39 @@ def _serve(
             _fail(f"cannot serve on {host}:{port} (see the error above)", EXIT_FAILURE)
         raise
     click.echo("creditgraph: stopped")
+
+
+def _serve_workers(
+    store: GraphStore, settings: Settings, store_url: str, host: str, port: int, workers: int
+) -> None:
+    """``workers`` processes answer (see creditgraph.api.serving); this one delivers the
+    outbox and runs the daily calendar step, once for the whole server."""
+    from creditgraph.api.serving import ParentWorkers, run_workers, worker_environment
+
+    monitoring = ParentWorkers(store, settings)
+    monitoring.start()
+    try:
+        with worker_environment(store_url, host):
+            run_workers("creditgraph.api.serving:worker_app", host, port, workers)
+    finally:
+        monitoring.stop()
+        store.close()
+
+
+def _single_app(store: GraphStore, settings: Settings, policy: AccessPolicy) -> Any:
+    from creditgraph.api.app import create_app, create_state
+    from creditgraph.monitoring.calendar import DailyCalendar, Workers
+    from creditgraph.monitoring.delivery import Deliverer
+
+    state = create_state(store, settings, policy)
+    # the outbox: alerts and notices committed with their changes are delivered from here,
+    # including those a previous server left undelivered
+    # and the calendar step (bars that begin or run out) runs now and then once a day
+    state.deliverer = Workers(
+        Deliverer(store, poll_interval=settings.delivery_poll_s),
+        DailyCalendar(store, today=state.today),
+    )
+    return create_app(state, close_store=True)
 
 
 def _check_address(host: str, port: int) -> None:
@@ -140,35 +167,9 @@ def _check_address(host: str, port: int) -> None:
 
 
 def _run_until_stopped(app: Any, host: str, port: int) -> None:
-    import uvicorn
+    from creditgraph.api.serving import run_one
 
-    class Server(uvicorn.Server):
-        """Ctrl-C or SIGTERM: finish the requests in flight, write the audit log, exit 0.
-
-        (uvicorn would re-raise the signal after its graceful shutdown, ending the process
-        with -15 or a KeyboardInterrupt: an operator's clean stop is not a failure.)"""
-
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            super().handle_exit(sig, frame)
-            captured = getattr(self, "_captured_signals", None)
-            if isinstance(captured, list):
-                captured.clear()
-
-    from creditgraph.api.operations import log_config
-
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="info",
-        log_config=log_config(),  # one JSON object per line, with the request id
-        access_log=False,  # the JSON request line replaces it (and omits query strings)
-        timeout_graceful_shutdown=10,
-    )
-    # after Config, which sets up uvicorn's loggers: should the access log be turned back on,
-    # a GET query may still carry an identity number
-    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
-    Server(config).run()
+    run_one(app, host, port)
 
 
 class WithoutQueryStrings(logging.Filter):
@@ -194,7 +195,15 @@ class WithoutQueryStrings(logging.Filter):
     help="Embedded store path, or bolt://… / neo4j://… for a Neo4j server (env CREDITGRAPH_STORE).",
 )
 @_address_options
-def serve(store_url: str, host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes answering requests (one per CPU core for a heavy check load; see the "
+    "README's performance section).",
+)
+def serve(store_url: str, host: str, port: int, workers: int) -> None:
     """Serve the GraphQL API (/graphql, GraphiQL in a browser) and /healthz.
 
     Callers authenticate with 'Authorization: Bearer KEY' or 'X-API-Key: KEY'; keys and
@@ -214,6 +223,8 @@ def serve(store_url: str, host: str, port: int) -> None:
         [
             f"creditgraph: store {store_url} (data version {store.data_version()})",
         ],
+        workers=workers,
+        store_url=store_url,
     )
 
 

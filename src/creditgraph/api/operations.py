@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import os
 import re
 import secrets
 import time
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -104,10 +106,14 @@ class Metrics:
         # the children of the request metrics by (operation, code): looked up once, not
         # through labels() on every request (its validation and lock cost more than the count)
         self._per_request: dict[tuple[str, str], tuple[Any, Any]] = {}
+        # a worker of `serve --workers N` (creditgraph.api.serving): every process writes its
+        # values to the server's metrics folder, and /metrics sums them
+        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.audit_queue = Gauge(
             "creditgraph_audit_queue_depth",
             "Audit entries accepted and not yet written to the store.",
             registry=self.registry,
+            multiprocess_mode="livesum",
         )
 
     def count_request(self, operation: str, code: str, seconds: float) -> None:
@@ -121,9 +127,16 @@ class Metrics:
         children[1].observe(seconds)
 
     def watch_audit(self, audit: AuditWriter) -> None:
-        self.audit_queue.set_function(lambda: float(audit.depth()))
+        if self.multiprocess:  # read from the files, not asked for: the writer reports it
+            audit.on_depth = self.audit_queue.set
+        else:
+            self.audit_queue.set_function(lambda: float(audit.depth()))
 
     def exposition(self) -> tuple[bytes, str]:
+        if self.multiprocess:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry), CONTENT_TYPE_LATEST
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 

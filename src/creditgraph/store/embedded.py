@@ -12,6 +12,7 @@ is not needed at run time: investigation queries walk the store itself.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import sqlite3
@@ -549,6 +550,7 @@ class EmbeddedStore:
         self._key_file = id_key_file
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._audit_lock: int | None = None  # see _audit_turn
         self._connections: list[sqlite3.Connection] = []
         self._tracked: set[int] = set()
         self._connections_lock = threading.Lock()
@@ -699,6 +701,9 @@ class EmbeddedStore:
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+        if self._audit_lock is not None and self._audit_lock >= 0:
+            os.close(self._audit_lock)
+        self._audit_lock = None
 
     def id_key(self) -> bytes:
         # never a key file beside the store: see creditgraph.identity.keys
@@ -1400,7 +1405,7 @@ class EmbeddedStore:
 
     # audit -------------------------------------------------------------------------
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        with self._writing() as conn:
+        with self._audit_turn(), self._writing() as conn:
             conn.executemany(
                 "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -1408,6 +1413,29 @@ class EmbeddedStore:
                     for e in entries
                 ],
             )
+
+    @contextmanager
+    def _audit_turn(self) -> Iterator[None]:
+        """Server processes sharing the store (``serve --workers N``) append the audit of
+        every answer they give. Waiting behind SQLite's write lock, a writer sleeps 1, 2, 5,
+        10… ms between tries; so they take turns on a lock file beside the store, which the
+        kernel hands to the next waiter the moment it is released. (Without a writable
+        folder, SQLite's lock alone still keeps them apart.)"""
+        if self._audit_lock is None:
+            try:
+                self._audit_lock = os.open(
+                    self.path.with_name(self.path.name + "-audit.lock"), os.O_RDWR | os.O_CREAT
+                )
+            except OSError:
+                self._audit_lock = -1
+        if self._audit_lock < 0:
+            yield
+            return
+        fcntl.flock(self._audit_lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._audit_lock, fcntl.LOCK_UN)
 
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
         rows = self._conn.execute(

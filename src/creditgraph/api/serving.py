@@ -1,0 +1,173 @@
+"""Serving on every core: ``creditgraph serve --workers N``.
+
+One Python process answers on one core at a time; an approval system's check load wants
+the machine. With ``N > 1`` the parent binds the address once and uvicorn's supervisor
+starts N worker processes that accept on that socket, each with its own store connection,
+audit writer and caches — SQLite readers do not block each other, and the Neo4j driver pools
+per process. A worker that dies is replaced by the supervisor.
+
+What must happen once per server stays in the parent: the outbox deliverer and the daily
+calendar step (two workers would each run the day). Metrics are summed over the workers
+(prometheus_client's multiprocess mode, in a folder made for this server and removed when
+it stops), so ``/metrics`` reads the same whichever worker answers it. Every audit entry is
+durable before its answer leaves, as with one process: each worker commits its own.
+
+The workers are started with ``spawn`` (a fresh interpreter: no SQLite connection or thread
+is inherited across ``fork``); they learn the store and the address from the environment the
+parent sets, and build the app with :func:`worker_app`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from creditgraph.api.access import AccessPolicy
+from creditgraph.api.commands import WithoutQueryStrings
+from creditgraph.api.operations import log_config
+from creditgraph.settings import Settings, load_settings
+from creditgraph.store import open_store
+from creditgraph.store.base import GraphStore
+
+STORE_VARIABLE = "CREDITGRAPH_SERVE_STORE"
+HOST_VARIABLE = "CREDITGRAPH_SERVE_HOST"
+METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client at import
+
+
+def worker_app() -> Any:
+    """The app of one worker process (a uvicorn factory): the app ``creditgraph serve``
+    builds, over this process's own connection to the store, without the once-per-server
+    workers (the parent runs those)."""
+    from creditgraph.api.app import create_app, create_state
+
+    settings = load_settings()
+    policy = AccessPolicy.configure(
+        settings.api_keys, public=settings.public_access, host=os.environ[HOST_VARIABLE]
+    )
+    store = open_store(os.environ[STORE_VARIABLE], settings=settings)
+    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
+    return create_app(create_state(store, settings, policy), close_store=True)
+
+
+def multiprocess_metrics() -> bool:
+    """Whether this process's metrics are summed with its siblings' (a worker of
+    ``serve --workers N``)."""
+    return bool(os.environ.get(METRICS_VARIABLE))
+
+
+@contextmanager
+def worker_environment(store_url: str, host: str) -> Iterator[None]:
+    """The environment the workers start from: the store, the address, and a fresh metrics
+    folder of this server's own (removed afterwards)."""
+    folder = tempfile.mkdtemp(prefix="creditgraph-metrics-")
+    saved = {k: os.environ.get(k) for k in (STORE_VARIABLE, HOST_VARIABLE, METRICS_VARIABLE)}
+    os.environ.update({STORE_VARIABLE: store_url, HOST_VARIABLE: host, METRICS_VARIABLE: folder})
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class ParentWorkers:
+    """The deliverer and the daily calendar step in the parent process, on an event loop of
+    their own (the supervisor's main thread only watches the worker processes)."""
+
+    def __init__(self, store: GraphStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="creditgraph-monitoring")
+
+    def start(self) -> None:
+        self._thread.start()
+        self._started.wait()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join()
+
+    def _run(self) -> None:
+        asyncio.run(self._main())
+
+    async def _main(self) -> None:
+        from creditgraph.monitoring.calendar import DailyCalendar, Workers
+        from creditgraph.monitoring.delivery import Deliverer
+
+        settings = self.settings
+        workers = Workers(
+            Deliverer(self.store, poll_interval=settings.delivery_poll_s),
+            DailyCalendar(self.store, today=lambda: settings.today or dt.date.today()),
+        )
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        workers.start()
+        self._started.set()
+        try:
+            await self._stop.wait()
+        finally:
+            workers.stop()
+
+
+class StoppingServer(uvicorn.Server):
+    """Ctrl-C or SIGTERM: finish the requests in flight, write the audit log, exit 0.
+
+    (uvicorn would re-raise the signal after its graceful shutdown, ending the process with
+    -15 or a KeyboardInterrupt: an operator's clean stop is not a failure.)"""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
+
+
+def _config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),  # one JSON object per line, with the request id
+        access_log=False,  # the JSON request line replaces it (and omits query strings)
+        timeout_graceful_shutdown=10,
+        **options,
+    )
+    # after Config, which sets up uvicorn's loggers: should the access log be turned back on,
+    # a GET query may still carry an identity number
+    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
+    return config
+
+
+def run_one(app: Any, host: str, port: int) -> None:
+    """Serve ``app`` from this process until SIGINT/SIGTERM."""
+    StoppingServer(_config(app, host, port)).run()
+
+
+def run_workers(app: str, host: str, port: int, workers: int) -> None:
+    """Serve the app factory ``app`` ("module:function") from ``workers`` processes until
+    SIGINT/SIGTERM; the supervisor stops them gracefully (each writes its audit queue)."""
+    config = _config(app, host, port, factory=True, workers=workers)
+    sock = config.bind_socket()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        sock.close()
