@@ -269,8 +269,9 @@ class CreditGraphApp(FastAPI):
             response = await handler(Request(scope, receive))
             await response(scope, receive, send)
 
-        # an unexpected error: the same 500 answer (and log) as on FastAPI's stack
-        await ServerErrorMiddleware(answer)(scope, receive, send)
+        with self.state.creditgraph.audit.arriving():  # see AuditWriter._gather
+            # an unexpected error: the same 500 answer (and log) as on FastAPI's stack
+            await ServerErrorMiddleware(answer)(scope, receive, send)
 
 
 # The POST endpoints answered through the front door (see CreditGraphApp).

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from creditgraph.store.base import AuditEntry, GraphStore, StoreError
 
@@ -36,11 +39,17 @@ class AuditWriter:
         interval: float = 0.2,
         max_batch: int = 500,
         timeout: float = 30.0,
+        gather: float = 0.001,
     ) -> None:
         self.store = store
         self.interval = interval
         self.max_batch = max_batch
         self.timeout = timeout
+        self.gather = gather
+        # check requests of this process that have not asked for their entries to be written
+        # yet (see arriving): the writer waits up to ``gather`` seconds for them, so that one
+        # disk sync serves them all
+        self.in_flight = 0
         self._pending: list[AuditEntry] = []
         # who waits for the batch being filled: a thread's Event, or an event-loop future
         self._waiters: list[threading.Event | asyncio.Future[None]] = []
@@ -71,6 +80,7 @@ class AuditWriter:
 
     def record(self, entries: Sequence[AuditEntry]) -> None:
         """Write the entries and return once they are durable (see the module's text)."""
+        _arrived(self)
         if not entries:
             return
         if self._thread is None:
@@ -87,10 +97,25 @@ class AuditWriter:
                 "withheld (it showed persons)"
             )
 
+    @contextmanager
+    def arriving(self) -> Iterator[None]:
+        """A check request being answered on the event loop: counted in :attr:`in_flight`
+        until it asks for its entries to be written (:meth:`written`) or ends without."""
+        arrival = _Arrival(self)
+        with self._lock:
+            self.in_flight += 1
+        token = _ARRIVING.set(arrival)
+        try:
+            yield
+        finally:
+            arrival.arrived()
+            _ARRIVING.reset(token)
+
     async def written(self, entries: Sequence[AuditEntry]) -> None:
         """:meth:`record` for a coroutine on the event loop: returns once the entries are
         durable, without a worker thread waiting for it. The writer thread wakes the loop
         once per batch, whatever the number of requests the batch holds."""
+        _arrived(self)
         if not entries:
             return
         if self._thread is None:
@@ -146,10 +171,58 @@ class AuditWriter:
         while not self._stop.is_set():
             self._wake.wait(self.interval)  # woken by every record(): a batch is what queued
             self._wake.clear()  # up while the previous one was being written
+            self._gather()
             try:
                 self.flush()
             except Exception:  # the store is unreachable: retry on the next tick
                 log.exception("could not write the audit log; will retry")
+
+
+    def _gather(self) -> None:
+        """Wait, at most ``gather`` seconds, until every check request in flight waits for
+        the audit (PostgreSQL's commit_delay, with its siblings counted rather than
+        guessed): a request answered meanwhile on the event loop joins this batch instead
+        of paying a disk sync of its own right after."""
+        if self.gather <= 0:
+            return
+        deadline = time.monotonic() + self.gather
+        while True:
+            with self._lock:
+                waiting = len(self._waiters)
+            remaining = deadline - time.monotonic()
+            if waiting == 0 or self.in_flight <= 0 or remaining <= 0:
+                return
+            self._wake.wait(remaining)  # the next record() wakes it
+            self._wake.clear()
+
+
+class _Arrival:
+    """A request counted in its writer's in_flight until it has arrived (once)."""
+
+    __slots__ = ("pending", "writer")
+
+    def __init__(self, writer: AuditWriter) -> None:
+        self.writer = writer
+        self.pending = True
+
+    def arrived(self) -> None:
+        with self.writer._lock:
+            if self.pending:
+                self.pending = False
+                self.writer.in_flight -= 1
+
+
+# the current request's arrival (see AuditWriter.arriving); a worker thread running the
+# request sees the same object through its copy of the request's context
+_ARRIVING: contextvars.ContextVar[_Arrival | None] = contextvars.ContextVar(
+    "creditgraph_audit_arriving", default=None
+)
+
+
+def _arrived(writer: AuditWriter) -> None:
+    arrival = _ARRIVING.get()
+    if arrival is not None and arrival.writer is writer:
+        arrival.arrived()
 
 
 def _release(waiters: list[threading.Event | asyncio.Future[None]]) -> None:
