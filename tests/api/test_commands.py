@@ -164,6 +164,22 @@ def test_serve_with_two_workers_answers_from_both_audits_every_answer_and_sums_m
         )
         assert counted is not None, metrics
         assert float(counted.group(1)) == 60
+        # a worker killed outright is replaced, and the server answers meanwhile
+        workers = [
+            int(pid)
+            for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)
+        replaced: set[str] = set()
+        while len(replaced) < 2 or answering >= replaced:
+            assert time.monotonic() < deadline + 120, "the killed worker was not replaced"
+            try:
+                answer = httpx.get(f"{url}/healthz", timeout=5)
+            except httpx.TransportError:  # handed to the dead worker before it was replaced
+                continue
+            replaced.add(answer.headers["x-request-id"][:16])
         output = _stop(process, signal.SIGTERM)
     assert "2 worker processes" in output
     assert "creditgraph: stopped" in output

@@ -20,18 +20,22 @@ parent sets, and build the app with :func:`worker_app`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import functools
 import logging
+import multiprocessing
 import os
 import shutil
+import signal
+import socket
 import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from creditgraph.api.access import AccessPolicy
 from creditgraph.api.commands import WithoutQueryStrings
@@ -164,10 +168,130 @@ def run_one(app: Any, host: str, port: int) -> None:
 
 def run_workers(app: str, host: str, port: int, workers: int) -> None:
     """Serve the app factory ``app`` ("module:function") from ``workers`` processes until
-    SIGINT/SIGTERM; the supervisor stops them gracefully (each writes its audit queue)."""
-    config = _config(app, host, port, factory=True, workers=workers)
-    sock = config.bind_socket()
+    SIGINT/SIGTERM, which each worker answers by finishing its requests and writing its
+    audit queue. A worker that dies is replaced.
+
+    This process accepts the connections and hands them to the workers in turn (the
+    descriptor passed over a Unix socket). Left to the kernel, the workers race for each
+    connection, and the one that wakes first takes every connection queued: a gateway
+    holding four keep-alive connections was served by one worker in three tries of eight
+    while the other idled. Handed out in turn, connections are spread evenly.
+    """
+    config = _config(app, host, port, factory=True)
+    listener = config.bind_socket()
+    listener.listen(config.backlog)
+    spawn = multiprocessing.get_context("spawn")  # fresh interpreters: nothing inherited
+    stop = threading.Event()
+    channels: list[socket.socket] = []
+    processes: list[Any] = []
+
+    def start(index: int) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        process = spawn.Process(
+            target=_worker_main, args=(theirs, app, host, port), name=f"creditgraph-worker-{index}"
+        )
+        process.start()
+        theirs.close()
+        if index < len(channels):
+            channels[index].close()
+            channels[index], processes[index] = ours, process
+        else:
+            channels.append(ours)
+            processes.append(process)
+
+    for index in range(workers):
+        start(index)
+
+    def hand_out() -> None:
+        turn = 0
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:  # the listener is closed: stopping
+                return
+            with connection:
+                for _ in range(len(channels)):  # the next worker able to take it
+                    channel = channels[turn % len(channels)]
+                    turn += 1
+                    try:
+                        socket.send_fds(channel, [b"c"], [connection.fileno()])
+                        break
+                    except OSError:  # that worker has died; it is being replaced
+                        continue
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    dealer = threading.Thread(target=hand_out, name="creditgraph-accept", daemon=True)
+    dealer.start()
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        while not stop.wait(0.5):
+            for index, process in enumerate(processes):
+                if not process.is_alive():
+                    logging.getLogger("uvicorn.error").warning(
+                        "worker %s exited with %s; starting another", process.pid, process.exitcode
+                    )
+                    start(index)
     finally:
-        sock.close()
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        listener.close()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: a graceful stop, the audit queue written
+        for process in processes:
+            process.join(15)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        for channel in channels:
+            channel.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class _HandedServer(StoppingServer):
+    """A worker's uvicorn server: no listener of its own; it serves the connections the
+    parent hands it over ``channel``."""
+
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config)
+        self.channel = channel
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # the app's lifespan, and no listener
+        if self.should_exit:
+            return
+        loop = asyncio.get_running_loop()
+        protocol = functools.partial(
+            cast(Any, self.config.http_protocol_class),
+            config=self.config,
+            server_state=self.server_state,
+            app_state=self.lifespan.state,
+        )
+        self.channel.setblocking(False)
+        loop.add_reader(self.channel.fileno(), self._take, loop, protocol)
+
+    def _take(self, loop: asyncio.AbstractEventLoop, protocol: Any) -> None:
+        try:
+            message, fds, _, _ = socket.recv_fds(self.channel, 16, 16)
+        except BlockingIOError:
+            return
+        if not message:  # the parent has gone: stop taking connections
+            loop.remove_reader(self.channel.fileno())
+            self.should_exit = True
+            return
+        for fd in fds:
+            connection = socket.socket(fileno=fd)
+            loop.create_task(loop.connect_accepted_socket(protocol, connection))
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        with contextlib.suppress(Exception):
+            asyncio.get_running_loop().remove_reader(self.channel.fileno())
+        await super().shutdown(sockets)
+
+
+def _worker_main(channel: socket.socket, app: str, host: str, port: int) -> None:
+    """A worker process: the app built by the factory, serving handed connections."""
+    _HandedServer(_config(app, host, port, factory=True), channel).run()
