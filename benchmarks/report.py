@@ -374,6 +374,29 @@ METRICS += [
 _BY_KEY = {m.key: m for m in METRICS}
 
 
+def http_summary(api: dict[str, Any]) -> str:
+    """Each path of the HTTP case: throughput, p50/p99, and server CPU per request."""
+    parts = []
+    for key, name in (
+        ("under_load", "GraphQL"),
+        ("under_load_rest", "REST"),
+        ("under_load_plain_route", "plain route (no audit)"),
+        ("under_load_ping", "bare ASGI"),
+    ):
+        run = api.get(key)
+        if not run:
+            continue
+        rps = run["requests_per_second"]
+        cpu = run.get("server_cpu_share")
+        per_request = f", {cpu / rps * 1000:.2f} ms server CPU per request" if cpu else ""
+        parts.append(
+            f"{name} {rps:,.0f} req/s (rounds {', '.join(f'{r:,.0f}' for r in run['rounds_requests_per_second'])}), "
+            f"p50 / p99 {run['latency']['p50_ms']:.2f} / {run['latency']['p99_ms']:.2f} ms{per_request}"
+        )
+    workers = api.get("server_workers", 1)
+    return f"server with {workers} worker process{'es' if workers > 1 else ''}: " + "; ".join(parts)
+
+
 def estimate(results: dict[str, Any], target: str = "L") -> dict[str, Any]:
     """Each metric at ``target`` from the two largest measured sizes, by their log-log slope."""
     from creditgraph.synth import SIZES
@@ -480,6 +503,11 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
                     f"(30 % of calls on sanctioned persons); {len(checks['rounds'])} rounds of "
                     f"{checks['calls_per_round']:,} after warm-up, medians of the rounds."
                 )
+        for label in labels:
+            api = by_size[label].get("api", {})
+            if api.get("under_load"):
+                lines.append("")
+                lines.append(f"{label}: HTTP under 4 clients — {http_summary(api)}")
         for label in labels:
             t = by_size[label].get("traversal", {})
             inv, nx = t.get("investigation"), t.get("networkx")
