@@ -68,11 +68,11 @@ from creditgraph.store.base import (
     MonitorRecord,
     RankedLinks,
     StoreError,
+    TooWide,
     WriteReport,
     rel_ranks,
 )
 from creditgraph.store.cypher import CypherLibrary
-from creditgraph.traversal import levelwise
 
 T = TypeVar("T")
 
@@ -1392,10 +1392,10 @@ class Neo4jStore:
         ]
 
     # === traversal (issue 14) =====================================================
-    # Each operation is one Cypher statement on the server (cypher/traversal/), or one per
-    # breadth-first level where a level's answer decides the next (links_within,
-    # ownership_links: at most depth / levels round trips). A statement run for a request
-    # with a deadline carries the time left as its transaction timeout.
+    # Each operation is one Cypher statement on the server (cypher/traversal/); the
+    # breadth-first ones (links_within, ownership_links) search on the server with the
+    # parties cap inside the statement. A statement run for a request with a deadline
+    # carries the time left as its transaction timeout.
 
     def _read_within(self, statement: str, budget: Budget, **params: Any) -> list[neo4j.Record]:
         budget.check()
@@ -1488,14 +1488,15 @@ class Neo4jStore:
         max_parties: int,
         budget: Budget,
     ) -> list[Link]:
-        return levelwise.links_within(
-            _LevelReads(self, budget),
-            root,
-            depth=depth,
-            rels=rels,
+        if depth == 0:
+            return []  # no party lies less than 0 links away; the root alone is never too wide
+        return self._traversed(
+            self._cypher.render("traversal/links_within", hops=depth),
+            budget,
+            max_parties,
+            root=root,
+            rels=self._rel_list(rels),
             as_of=as_of,
-            max_parties=max_parties,
-            budget=budget,
         )
 
     def ownership_links(
@@ -1508,15 +1509,28 @@ class Neo4jStore:
         max_parties: int,
         budget: Budget,
     ) -> list[Link]:
-        return levelwise.ownership_links(
-            _LevelReads(self, budget),
-            enterprise,
-            rels=rels,
-            levels=levels,
+        if levels == 0:
+            return []
+        return self._traversed(
+            self._cypher.render("traversal/ownership_links", hops=levels),
+            budget,
+            max_parties,
+            enterprise=enterprise,
+            rels=sorted(set(rels)),
             as_of=as_of,
-            max_parties=max_parties,
-            budget=budget,
         )
+
+    def _traversed(
+        self, statement: str, budget: Budget, max_parties: int, **params: Any
+    ) -> list[Link]:
+        """The links of a one-statement breadth-first search that says when it is too wide."""
+        rows = self._read_within(statement, budget, max_parties=max_parties, **params)
+        if not rows:
+            return []  # no such party: the service has said so before asking
+        (row,) = rows
+        if row["too_wide"]:
+            raise TooWide(max_parties)
+        return [_link(r) for r in row["links"]]
 
     def conflict_links(
         self,
@@ -1544,44 +1558,6 @@ class Neo4jStore:
         return ConflictLinks(
             parts["office"], parts["supervision"], parts["kinship"], parts["holding"]
         )
-
-
-class _LevelReads:
-    """The Neo4j store as a breadth-first traversal reads it: a level either way in one
-    statement (``traversal/adjacency_both``), each under the request's deadline."""
-
-    def __init__(self, store: Neo4jStore, budget: Budget) -> None:
-        self.schema = store.schema
-        self._store = store
-        self._budget = budget
-
-    def links(
-        self,
-        node_ids: Iterable[str],
-        *,
-        rels: Iterable[str] | None = None,
-        direction: str = BOTH,
-        as_of: dt.date | None = None,
-    ) -> list[Link]:
-        store = self._store
-        ids = list(dict.fromkeys(node_ids))
-        name = {
-            BOTH: "traversal/adjacency_both",
-            IN: "queries/adjacency_in",
-            OUT: "queries/adjacency_out",
-        }[direction]
-        found: dict[tuple[Any, ...], Link] = {}
-        for chunk in _chunks(ids):
-            for row in store._read_within(
-                store._cypher[name],
-                self._budget,
-                ids=list(chunk),
-                rels=store._rel_list(rels),
-                as_of=as_of,
-            ):
-                link = _link(row)
-                found[link.key] = link
-        return list(found.values())
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
