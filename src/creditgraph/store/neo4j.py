@@ -42,7 +42,7 @@ from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
-from creditgraph.identity import identity_keys
+from creditgraph.identity import identity_keys, is_listed
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.monitoring.react import (
@@ -53,7 +53,7 @@ from creditgraph.monitoring.react import (
     outbox_writes,
     react,
 )
-from creditgraph.rules.engine import derive
+from creditgraph.rules.engine import BRANCH_OF, derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import (
@@ -292,6 +292,9 @@ class _CypherView:
                     self._steps.append({})
                 known = self._steps[depth].get(step.direction, frozenset())
                 self._steps[depth][step.direction] = known | step.rels
+        # the depths at which a rule's path ends and its head office's branches are read
+        self._branch_depths = {len(rule.path) for rule in schema.rules if rule.branches}
+        self._identity = schema.identity_rels()
 
     def _run(self, name: str, **params: Any) -> list[neo4j.Record]:
         return list(self._tx.run(self._cypher[name], params))
@@ -448,23 +451,51 @@ class _CypherView:
         self._load_nodes(e.subject for e in events)
         lifting = self._schema.lifting_kinds()
         frontier = {e.subject for e in events if e.kind not in lifting}
-        for steps in self._steps:
+        if self._identity:
+            # as derive reads them: a person subject's identity links (the rule paths start
+            # from the persons it was resolved to too), and those of listed persons an event
+            # names responsible
+            persons = {
+                i for i in frontier if (n := self._nodes.get(i)) is not None and n.type == "person"
+            }
+            named = {p for e in events for p in e.responsible or () if is_listed(p)}
+            self.ensure_links(persons | named, self._identity, OUT)
+            frontier |= {
+                link.dst
+                for i in persons
+                for link in self._adjacent[(i, OUT)][1]
+                if link.rel in self._identity
+            }
+        for depth in range(len(self._steps) + 1):
+            steps = self._steps[depth] if depth < len(self._steps) else {}
+            for direction, rels in steps.items():
+                extra = (
+                    frozenset({BRANCH_OF})
+                    if direction == IN and depth in self._branch_depths
+                    else frozenset()
+                )
+                self.ensure_links(frontier, rels | extra, direction)
+            if depth in self._branch_depths and IN not in steps:
+                self.ensure_links(frontier, frozenset({BRANCH_OF}), IN)
             following: set[str] = set()
             for direction, rels in steps.items():
-                need: dict[frozenset[str], list[str]] = defaultdict(list)
-                for node_id in frontier:
-                    cached = self._adjacent.get((node_id, direction))
-                    if cached is None:
-                        need[rels].append(node_id)
-                    elif not rels <= cached[0]:
-                        need[rels | cached[0]].append(node_id)
-                for wanted, node_ids in need.items():
-                    self._load_links(node_ids, wanted, direction)
                 for node_id in frontier:
                     for link in self._adjacent[(node_id, direction)][1]:
                         if link.rel in rels:
                             following.add(link.src if direction == IN else link.dst)
             frontier = following
+
+    def ensure_links(self, node_ids: Iterable[str], rels: frozenset[str], direction: str) -> None:
+        """The links of kinds ``rels`` of each node cached, in one statement per set of kinds."""
+        need: dict[frozenset[str], list[str]] = defaultdict(list)
+        for node_id in node_ids:
+            cached = self._adjacent.get((node_id, direction))
+            if cached is None:
+                need[rels].append(node_id)
+            elif not rels <= cached[0]:
+                need[rels | cached[0]].append(node_id)
+        for wanted, missing in need.items():
+            self._load_links(missing, wanted, direction)
 
 
 class Neo4jStore:
@@ -738,6 +769,10 @@ class Neo4jStore:
         version: int,
     ) -> None:
         """The outbox: written in the write's transaction, with the change it reports."""
+        # react reads the offices of each changed subject that is a person, one at a time:
+        # read them all in one statement first (the subjects' types are not needed for that)
+        roles = frozenset(self.schema.roles) & frozenset(self.schema.links)
+        view.ensure_links({r.subject for r in (*old, *new)}, roles, OUT)
         inserts, updates = outbox_writes(
             react(view, self.schema, old, new, version=version, today=self.today())
         )
