@@ -953,8 +953,7 @@ class Neo4jStore:
         if not links:
             return set()
         unique = list({link.key: link for link in links}.values())  # the last one wins
-        unchanged: set[int] = set()
-        stored: dict[int, str] = {}  # position -> element id of a stored link that changed
+        stored: dict[int, tuple[str, dt.date | None, float | None]] = {}
         for start in range(0, len(unique), CHUNK):
             keys = [
                 {
@@ -963,21 +962,18 @@ class Neo4jStore:
                     "src": link.src,
                     "dst": link.dst,
                     "valid_from": link.valid_from,
-                    "valid_to": link.valid_to,
-                    "share": link.share,
                 }
                 for i, link in enumerate(unique[start : start + CHUNK])
             ]
-            (row,) = self._run(tx, "import/links_existing", rows=keys)
-            unchanged.update(row["unchanged"])
-            stored.update((found["i"], found["element_id"]) for found in row["changed"])
+            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
+                stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         ends: set[str] = set()
         for i, link in enumerate(unique):
-            if i in unchanged:
-                continue
             old = stored.get(i)
+            if old is not None and (old[1], old[2]) == (link.valid_to, link.share):
+                continue
             ends.update((link.src, link.dst))
             if old is None:
                 created.append(
@@ -991,7 +987,9 @@ class Neo4jStore:
                     }
                 )
             else:
-                updated.append({"element_id": old, "valid_to": link.valid_to, "share": link.share})
+                updated.append(
+                    {"element_id": old[0], "valid_to": link.valid_to, "share": link.share}
+                )
         report.created["link"] += len(created)
         report.updated["link"] += len(updated)
         report.unchanged["link"] += len(links) - len(created) - len(updated)
