@@ -91,7 +91,10 @@ def reset_store(url: str) -> None:
     settings = load_settings()
     auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_user else None
     with GraphDatabase.driver(url, auth=auth) as driver, driver.session() as session:
-        session.run("CALL { MATCH (n) DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        # 1,000 parties per transaction: the rows batched are the outer MATCH's (a subquery
+        # that matches everything itself is one transaction, which outgrew the harness
+        # server's transaction memory, 537 MiB of a 768 MB heap, after an M import)
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
 
 
 def store_size(url: str) -> int | None:
@@ -634,6 +637,11 @@ class _Handwritten:
         self._store = store
         self._neighborhood = cypher("neighborhood")
         self._paths = cypher("paths")
+        # a user names the link kinds in a variable-length pattern (events hang off parties too)
+        self._exposure = cypher("exposure").replace(
+            "__RELS__", "|".join(sorted(store.schema.links))
+        )
+        self._owners = cypher("owners")
 
     def _run(self, statement: str, **params: Any) -> list[Any]:
         driver = self._store._driver
@@ -647,6 +655,91 @@ class _Handwritten:
     def paths(self, a: str, b: str, first: int) -> int | None:
         rows = self._run(self._paths, source=a, target=b, first=first)
         return len(rows[0]["ids"]) - 1 if rows else None
+
+    def exposure(self, root: str, as_of: dt.date) -> int:
+        rows = self._run(self._exposure, root=root, as_of=as_of)
+        return len(rows[0]["links"]) if rows else 0
+
+    def owners(self, enterprise: str, as_of: dt.date) -> int:
+        rows = self._run(self._owners, enterprise=enterprise, as_of=as_of)
+        return len(rows[0]["links"]) if rows else 0
+
+
+_READS_DAY = dt.date(2026, 6, 30)
+
+
+def _breadth_first_reads(
+    store: Any, handwritten: _Handwritten | None, roots: list[str]
+) -> dict[str, Any]:
+    """What exposure (depth 2) and beneficial owners read — the store's one traversal call
+    each — timed over the same roots, the hand-written statement right after each call on
+    Neo4j, with the number of links each found compared (a refusal counts as no answer)."""
+    from creditgraph.service import investigation as inv
+    from creditgraph.store.base import TooWide
+
+    types = store.node_types(roots)
+    firms = [root for root in roots if types.get(root) == "enterprise"]
+    kinds = ("SHAREHOLDER", "ACTUAL_CONTROLLER")
+    clock = time.perf_counter_ns
+
+    def within(root: str) -> int | None:
+        try:
+            return len(
+                store.links_within(
+                    root,
+                    depth=2,
+                    as_of=_READS_DAY,
+                    max_parties=inv.MAX_PARTIES,
+                    budget=inv.NO_DEADLINE,
+                )
+            )
+        except TooWide:
+            return None
+
+    def owned(firm: str) -> int | None:
+        try:
+            return len(
+                store.ownership_links(
+                    firm,
+                    rels=kinds,
+                    levels=inv.MAX_OWNERSHIP_LEVELS,
+                    as_of=_READS_DAY,
+                    max_parties=inv.MAX_PARTIES,
+                    budget=inv.NO_DEADLINE,
+                )
+            )
+        except TooWide:
+            return None
+
+    out: dict[str, Any] = {"as_of": _READS_DAY.isoformat()}
+    for name, ours, theirs, chosen in (
+        ("exposure2", within, handwritten.exposure if handwritten else None, roots),
+        ("owners", owned, handwritten.owners if handwritten else None, firms),
+    ):
+        for root in chosen[:30]:  # warm both: page cache and query plans
+            ours(root)
+            if theirs:
+                theirs(root, _READS_DAY)
+        samples: list[int] = []
+        hand_samples: list[int] = []
+        same = refused = 0
+        for root in chosen:
+            started = clock()
+            found = ours(root)
+            samples.append(clock() - started)
+            refused += found is None
+            if theirs:
+                started = clock()
+                expected = theirs(root, _READS_DAY)
+                hand_samples.append(clock() - started)
+                same += found == expected
+        out[name] = latency_summary(samples)
+        out[f"{name}_roots"] = len(chosen)
+        out[f"{name}_refused_too_wide"] = refused
+        if theirs:
+            out[f"{name}_handwritten"] = latency_summary(hand_samples)
+            out[f"{name}_same_links_as_handwritten"] = same
+    return out
 
 
 def _investigation(
@@ -714,8 +807,9 @@ def _investigation(
             hand_length = handwritten.paths(a, b, 10)
             hand_path_samples.append(time.perf_counter_ns() - started)
             hand_agree += hand_length == length
+    reads = _breadth_first_reads(store, handwritten, roots)
     store.close()
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"breadth_first_reads": reads}
     if handwritten:
         extra["handwritten"] = {
             "neighborhood2": latency_summary(hand_samples),

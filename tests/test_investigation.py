@@ -307,6 +307,58 @@ def test_beneficial_owners_read_the_chains_in_one_store_call(store: GraphStore) 
     assert counting.calls.count("ownership_links") == 1 and "links" not in counting.calls
 
 
+def test_ownership_is_followed_ten_levels_up_and_no_further(store: GraphStore) -> None:
+    # a chain of wholly owned holding companies, e:l10 holding e:l9 with p:near
+    records: list[dict[str, Any]] = [ent("e:l0")]
+    for level in range(1, 11):
+        share = 0.5 if level == 10 else 1.0
+        records += [
+            ent(f"e:l{level}"),
+            lnk("SHAREHOLDER", f"e:l{level}", f"e:l{level - 1}", share=share),
+        ]
+    records += [
+        per("p:near", "近某"),
+        per("p:far", "远某"),
+        lnk("SHAREHOLDER", "p:near", "e:l9", "2020-01-01", "2025-12-31", share=0.5),
+        lnk("SHAREHOLDER", "p:far", "e:l10", share=1.0),
+    ]
+    given(store, records)
+    # p:near is ten links up: found; p:far, eleven links up, is past the levels read
+    [owner] = inv.beneficial_owners(store, "e:l0", as_of=dt.date(2025, 6, 30))
+    assert owner.person == "p:near" and owner.effective_share == pytest.approx(0.5)
+    # once p:near has sold, nobody within ten levels is a natural person
+    assert inv.beneficial_owners(store, "e:l0", as_of=DAY) == []
+    [owner] = inv.beneficial_owners(store, "e:l1", as_of=DAY)
+    assert owner.person == "p:far"
+
+
+def test_ownership_refuses_at_one_holder_past_the_cap_and_not_before(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given(
+        store,
+        [
+            ent("e:widely-held"),
+            *(per(f"p:{i}", f"股东{i}") for i in range(30)),
+            *(lnk("SHAREHOLDER", f"p:{i}", "e:widely-held", share=0.01) for i in range(25)),
+            # five stakes sold before the day asked about
+            *(
+                lnk(
+                    "SHAREHOLDER", f"p:{i}", "e:widely-held", "2020-01-01", "2025-12-31", share=0.01
+                )
+                for i in range(25, 30)
+            ),
+        ],
+    )
+    monkeypatch.setattr(inv, "MAX_PARTIES", 26)  # the enterprise and 25 holders
+    assert inv.beneficial_owners(store, "e:widely-held", as_of=DAY) == []
+    with pytest.raises(LimitExceeded):
+        inv.beneficial_owners(store, "e:widely-held", as_of=dt.date(2025, 6, 30))
+    monkeypatch.setattr(inv, "MAX_PARTIES", 25)
+    with pytest.raises(LimitExceeded):
+        inv.beneficial_owners(store, "e:widely-held", as_of=DAY)
+
+
 # --- exposure ---------------------------------------------------------------------------------------
 
 
@@ -357,6 +409,34 @@ def test_exposure_refuses_rather_than_silently_skipping_a_huge_neighbourhood(
     monkeypatch.setattr(inv, "MAX_PARTIES", 20)
     with pytest.raises(LimitExceeded):
         inv.exposure(store, "p:hub", depth=1, as_of=DAY)
+
+
+def test_exposure_refuses_at_one_party_past_the_cap_counting_only_links_that_hold(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given(
+        store,
+        [
+            per("p:hub"),
+            *(ent(f"e:{i}") for i in range(30)),
+            *(lnk("DIRECTOR", "p:hub", f"e:{i}") for i in range(25)),
+            *(
+                lnk("DIRECTOR", "p:hub", f"e:{i}", "2020-01-01", "2025-12-31")
+                for i in range(25, 30)
+            ),
+            evt("ev:listed", "DISHONEST_DEBTOR_LISTED", "e:3", "2026-01-10"),
+        ],
+    )
+    monkeypatch.setattr(inv, "MAX_PARTIES", 26)  # the hub and its 25 boards on the day
+    [found] = inv.exposure(store, "p:hub", depth=2, as_of=DAY)
+    assert (found.node, found.distance) == ("e:3", 1)
+    with pytest.raises(LimitExceeded):
+        inv.exposure(store, "p:hub", depth=1, as_of=dt.date(2025, 6, 30))
+    monkeypatch.setattr(inv, "MAX_PARTIES", 25)
+    with pytest.raises(LimitExceeded):
+        inv.exposure(store, "p:hub", depth=1, as_of=DAY)
+    # depth 0 is the party itself: never too wide
+    assert inv.exposure(store, "p:hub", depth=0, as_of=DAY) == []
 
 
 # --- conflicts of interest ------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from creditgraph.store.base import AuditEntry, GraphStore
 from creditgraph.store.cypher import CypherLibrary
 from creditgraph.store.embedded import EmbeddedStore
 from creditgraph.store.neo4j import Neo4jStore, _connection
-from scenario import enterprise, event, lines, link, person
+from scenario import enterprise, event, lines, link, person, restriction_snapshot, uscc
 from store_datasets import DATASETS, E1, E2, E3, Record, credit_scenario, dataset
 from support.stores import TEST_ID_KEY, Neo4jTestServer
 
@@ -136,6 +136,49 @@ def test_changes_are_counted_and_maintained_alike(both: tuple[GraphStore, GraphS
     again = _load(embedded, changes, 50)
     assert again == _load(neo4j, changes, 50)
     assert not again["created"] and not again["updated"]
+
+
+@pytest.mark.neo4j
+def test_listing_many_debtors_reads_their_representatives_and_branches_a_level_at_a_time(
+    both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Thirty enterprises listed as dishonest debtors in one file: the consumption
+    restriction reaches each legal representative, the listing each branch, and the
+    removal notices read each representative's offices — on Neo4j in a few statements per
+    level of the rules, not one per party (a batch of 3,200 changes took 185)."""
+    import creditgraph.store.neo4j as neo4j_module
+
+    registry: list[Record] = []
+    listings: list[Record] = []
+    for i in range(30):
+        head, branch = uscc(f"head{i}"), uscc(f"branch{i}")
+        registry += [
+            enterprise(head, f"某某{i}贸易有限公司"),
+            enterprise(branch, f"某某{i}贸易有限公司分公司"),
+            person(f"p:rep{i}", f"法定代表人{i}"),
+            link("LEGAL_REPRESENTATIVE", f"p:rep{i}", head, "2018-01-01"),
+            link("BRANCH_OF", branch, head, "2019-01-01"),
+            link("DIRECTOR", f"p:rep{i}", uscc(f"head{(i + 1) % 30}"), "2020-01-01"),
+        ]
+        listings.append(event(f"ev:{i}", "DISHONEST_DEBTOR_LISTED", head, "2026-01-10"))
+    embedded, neo4j = both
+    for store in both:
+        _load(store, registry, 1000)
+    statements: list[str] = []
+    run = neo4j_module._CypherView._run
+
+    def counted(view: Any, name: str, **params: Any) -> Any:
+        statements.append(name)
+        return run(view, name, **params)
+
+    monkeypatch.setattr(neo4j_module._CypherView, "_run", counted)
+    assert _load(embedded, listings, 1000) == _load(neo4j, listings, 1000)
+    adjacency = [name for name in statements if "adjacency" in name]
+    assert len(adjacency) <= 6, adjacency
+    snapshot = restriction_snapshot(neo4j)
+    assert snapshot == restriction_snapshot(embedded)
+    reached = {r["subject"] for r in snapshot}
+    assert {"p:rep0", "p:rep29", uscc("branch0"), uscc("branch29")} <= reached
 
 
 @pytest.mark.neo4j

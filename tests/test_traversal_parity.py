@@ -18,7 +18,7 @@ from creditgraph.ingest.loader import load
 from creditgraph.schema import default_schema
 from creditgraph.service import investigation as inv
 from creditgraph.service.errors import ServiceError
-from creditgraph.store.base import GraphStore, display_order, rel_ranks
+from creditgraph.store.base import GraphStore, Link, TooWide, display_order, rel_ranks
 from creditgraph.store.embedded import EmbeddedStore
 from scenario import enterprise, lines, link, person
 from store_datasets import dataset
@@ -80,6 +80,73 @@ def test_investigators_get_the_same_answers_from_both_stores(
             same(inv.beneficial_owners, firm, as_of=on)
         for agency in agencies[:10]:
             same(inv.interest_conflicts, agency=agency, as_of=on)
+
+
+def _read(traversal: Any, *args: Any, **kwargs: Any) -> Any:
+    """The links a breadth-first read gives, in one order, or that it was too wide."""
+    try:
+        found: list[Link] = traversal(*args, budget=inv.NO_DEADLINE, **kwargs)
+    except TooWide as exc:
+        return ("too wide", exc.parties)
+    return sorted(found, key=lambda x: (x.rel, x.src, x.dst, str(x.valid_from)))
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("name", ["credit-scenario", "synthetic-registry"])
+def test_exposure_and_ownership_read_the_same_links_at_every_depth_cap_and_day(
+    name: str, tmp_path: Path, both: tuple[GraphStore, GraphStore]
+) -> None:
+    """What exposure and beneficial owners are computed from, read directly: Neo4j's one
+    statement per search against the embedded store's level-by-level reads, with caps on
+    either side of the number of parties reached (the refusal must come at the same count)."""
+    records = dataset(name, tmp_path)
+    embedded, neo4j = both
+    _given(embedded, records)
+    _given(neo4j, records)
+    rng = random.Random(11)
+    parties = [r["id"] for r in records if r["type"] in ("enterprise", "person", "agency")]
+    firms = [r["id"] for r in records if r["type"] == "enterprise"]
+    refused = answered = 0
+    for day in DAYS:
+        for root in rng.sample(parties, min(15, len(parties))):
+            for depth in (0, 1, 2, 3):
+                for cap in (1, 4, 12, 60, 5000):
+                    expected = _read(
+                        embedded.links_within, root, depth=depth, as_of=day, max_parties=cap
+                    )
+                    got = _read(neo4j.links_within, root, depth=depth, as_of=day, max_parties=cap)
+                    assert got == expected, (root, depth, day, cap)
+                    refused += isinstance(expected, tuple)
+                    answered += bool(expected) and not isinstance(expected, tuple)
+            narrowed = _read(
+                neo4j.links_within, root, depth=2, rels=["SHAREHOLDER"], as_of=day, max_parties=60
+            )
+            assert narrowed == _read(
+                embedded.links_within,
+                root,
+                depth=2,
+                rels=["SHAREHOLDER"],
+                as_of=day,
+                max_parties=60,
+            )
+        for firm in rng.sample(firms, min(15, len(firms))):
+            for levels in (1, 2, 10):
+                for cap in (1, 2, 5, 5000):
+                    kwargs: dict[str, Any] = {
+                        "rels": ("SHAREHOLDER", "ACTUAL_CONTROLLER"),
+                        "levels": levels,
+                        "as_of": day,
+                        "max_parties": cap,
+                    }
+                    expected = _read(embedded.ownership_links, firm, **kwargs)
+                    assert _read(neo4j.ownership_links, firm, **kwargs) == expected, (
+                        firm,
+                        kwargs,
+                    )
+                    refused += isinstance(expected, tuple)
+                    answered += bool(expected) and not isinstance(expected, tuple)
+    # the comparison means something only if both outcomes were seen
+    assert refused and answered, (refused, answered)
 
 
 def _hub(store: GraphStore) -> None:

@@ -18,8 +18,9 @@ from creditgraph.schema import GraphSchema
 _NAME = re.compile(r"^[a-z_]+/[a-z_]+$")
 _IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"__(REL|LABEL|HOPS)__")
-# A quantifier's bound must be a literal in Cypher; the service caps hops at 6.
-_MAX_HOPS = 9
+# A quantifier's bound must be a literal in Cypher; the service caps hops at 6, ownership
+# levels at 10.
+_MAX_HOPS = 10
 _COMMENT = re.compile(r"^\s*//.*$", re.MULTILINE)
 _SCHEMA_NAME = re.compile(r"^\s*CREATE\s+(?:\w+\s+)?(?:INDEX|CONSTRAINT)\s+(\w+)", re.IGNORECASE)
 

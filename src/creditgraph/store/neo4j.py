@@ -42,7 +42,7 @@ from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_name
 from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
-from creditgraph.identity import identity_keys
+from creditgraph.identity import identity_keys, is_listed
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.monitoring.react import (
@@ -53,7 +53,7 @@ from creditgraph.monitoring.react import (
     outbox_writes,
     react,
 )
-from creditgraph.rules.engine import derive
+from creditgraph.rules.engine import BRANCH_OF, derive
 from creditgraph.rules.maintenance import events_to_rederive
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import (
@@ -68,11 +68,11 @@ from creditgraph.store.base import (
     MonitorRecord,
     RankedLinks,
     StoreError,
+    TooWide,
     WriteReport,
     rel_ranks,
 )
 from creditgraph.store.cypher import CypherLibrary
-from creditgraph.traversal import levelwise
 
 T = TypeVar("T")
 
@@ -292,6 +292,9 @@ class _CypherView:
                     self._steps.append({})
                 known = self._steps[depth].get(step.direction, frozenset())
                 self._steps[depth][step.direction] = known | step.rels
+        # the depths at which a rule's path ends and its head office's branches are read
+        self._branch_depths = {len(rule.path) for rule in schema.rules if rule.branches}
+        self._identity = schema.identity_rels()
 
     def _run(self, name: str, **params: Any) -> list[neo4j.Record]:
         return list(self._tx.run(self._cypher[name], params))
@@ -448,23 +451,51 @@ class _CypherView:
         self._load_nodes(e.subject for e in events)
         lifting = self._schema.lifting_kinds()
         frontier = {e.subject for e in events if e.kind not in lifting}
-        for steps in self._steps:
+        if self._identity:
+            # as derive reads them: a person subject's identity links (the rule paths start
+            # from the persons it was resolved to too), and those of listed persons an event
+            # names responsible
+            persons = {
+                i for i in frontier if (n := self._nodes.get(i)) is not None and n.type == "person"
+            }
+            named = {p for e in events for p in e.responsible or () if is_listed(p)}
+            self.ensure_links(persons | named, self._identity, OUT)
+            frontier |= {
+                link.dst
+                for i in persons
+                for link in self._adjacent[(i, OUT)][1]
+                if link.rel in self._identity
+            }
+        for depth in range(len(self._steps) + 1):
+            steps = self._steps[depth] if depth < len(self._steps) else {}
+            for direction, rels in steps.items():
+                extra = (
+                    frozenset({BRANCH_OF})
+                    if direction == IN and depth in self._branch_depths
+                    else frozenset()
+                )
+                self.ensure_links(frontier, rels | extra, direction)
+            if depth in self._branch_depths and IN not in steps:
+                self.ensure_links(frontier, frozenset({BRANCH_OF}), IN)
             following: set[str] = set()
             for direction, rels in steps.items():
-                need: dict[frozenset[str], list[str]] = defaultdict(list)
-                for node_id in frontier:
-                    cached = self._adjacent.get((node_id, direction))
-                    if cached is None:
-                        need[rels].append(node_id)
-                    elif not rels <= cached[0]:
-                        need[rels | cached[0]].append(node_id)
-                for wanted, node_ids in need.items():
-                    self._load_links(node_ids, wanted, direction)
                 for node_id in frontier:
                     for link in self._adjacent[(node_id, direction)][1]:
                         if link.rel in rels:
                             following.add(link.src if direction == IN else link.dst)
             frontier = following
+
+    def ensure_links(self, node_ids: Iterable[str], rels: frozenset[str], direction: str) -> None:
+        """The links of kinds ``rels`` of each node cached, in one statement per set of kinds."""
+        need: dict[frozenset[str], list[str]] = defaultdict(list)
+        for node_id in node_ids:
+            cached = self._adjacent.get((node_id, direction))
+            if cached is None:
+                need[rels].append(node_id)
+            elif not rels <= cached[0]:
+                need[rels | cached[0]].append(node_id)
+        for wanted, missing in need.items():
+            self._load_links(missing, wanted, direction)
 
 
 class Neo4jStore:
@@ -738,6 +769,10 @@ class Neo4jStore:
         version: int,
     ) -> None:
         """The outbox: written in the write's transaction, with the change it reports."""
+        # react reads the offices of each changed subject that is a person, one at a time:
+        # read them all in one statement first (the subjects' types are not needed for that)
+        roles = frozenset(self.schema.roles) & frozenset(self.schema.links)
+        view.ensure_links({r.subject for r in (*old, *new)}, roles, OUT)
         inserts, updates = outbox_writes(
             react(view, self.schema, old, new, version=version, today=self.today())
         )
@@ -1392,10 +1427,10 @@ class Neo4jStore:
         ]
 
     # === traversal (issue 14) =====================================================
-    # Each operation is one Cypher statement on the server (cypher/traversal/), or one per
-    # breadth-first level where a level's answer decides the next (links_within,
-    # ownership_links: at most depth / levels round trips). A statement run for a request
-    # with a deadline carries the time left as its transaction timeout.
+    # Each operation is one Cypher statement on the server (cypher/traversal/); the
+    # breadth-first ones (links_within, ownership_links) search on the server with the
+    # parties cap inside the statement. A statement run for a request with a deadline
+    # carries the time left as its transaction timeout.
 
     def _read_within(self, statement: str, budget: Budget, **params: Any) -> list[neo4j.Record]:
         budget.check()
@@ -1488,14 +1523,15 @@ class Neo4jStore:
         max_parties: int,
         budget: Budget,
     ) -> list[Link]:
-        return levelwise.links_within(
-            _LevelReads(self, budget),
-            root,
-            depth=depth,
-            rels=rels,
+        if depth == 0:
+            return []  # no party lies less than 0 links away; the root alone is never too wide
+        return self._traversed(
+            self._cypher.render("traversal/links_within", hops=depth),
+            budget,
+            max_parties,
+            root=root,
+            rels=self._rel_list(rels),
             as_of=as_of,
-            max_parties=max_parties,
-            budget=budget,
         )
 
     def ownership_links(
@@ -1508,15 +1544,28 @@ class Neo4jStore:
         max_parties: int,
         budget: Budget,
     ) -> list[Link]:
-        return levelwise.ownership_links(
-            _LevelReads(self, budget),
-            enterprise,
-            rels=rels,
-            levels=levels,
+        if levels == 0:
+            return []
+        return self._traversed(
+            self._cypher.render("traversal/ownership_links", hops=levels),
+            budget,
+            max_parties,
+            enterprise=enterprise,
+            rels=sorted(set(rels)),
             as_of=as_of,
-            max_parties=max_parties,
-            budget=budget,
         )
+
+    def _traversed(
+        self, statement: str, budget: Budget, max_parties: int, **params: Any
+    ) -> list[Link]:
+        """The links of a one-statement breadth-first search that says when it is too wide."""
+        rows = self._read_within(statement, budget, max_parties=max_parties, **params)
+        if not rows:
+            return []  # no such party: the service has said so before asking
+        (row,) = rows
+        if row["too_wide"]:
+            raise TooWide(max_parties)
+        return [_link(r) for r in row["links"]]
 
     def conflict_links(
         self,
@@ -1544,44 +1593,6 @@ class Neo4jStore:
         return ConflictLinks(
             parts["office"], parts["supervision"], parts["kinship"], parts["holding"]
         )
-
-
-class _LevelReads:
-    """The Neo4j store as a breadth-first traversal reads it: a level either way in one
-    statement (``traversal/adjacency_both``), each under the request's deadline."""
-
-    def __init__(self, store: Neo4jStore, budget: Budget) -> None:
-        self.schema = store.schema
-        self._store = store
-        self._budget = budget
-
-    def links(
-        self,
-        node_ids: Iterable[str],
-        *,
-        rels: Iterable[str] | None = None,
-        direction: str = BOTH,
-        as_of: dt.date | None = None,
-    ) -> list[Link]:
-        store = self._store
-        ids = list(dict.fromkeys(node_ids))
-        name = {
-            BOTH: "traversal/adjacency_both",
-            IN: "queries/adjacency_in",
-            OUT: "queries/adjacency_out",
-        }[direction]
-        found: dict[tuple[Any, ...], Link] = {}
-        for chunk in _chunks(ids):
-            for row in store._read_within(
-                store._cypher[name],
-                self._budget,
-                ids=list(chunk),
-                rels=store._rel_list(rels),
-                as_of=as_of,
-            ):
-                link = _link(row)
-                found[link.key] = link
-        return list(found.values())
 
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

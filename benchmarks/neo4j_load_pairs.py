@@ -1,0 +1,105 @@
+"""Neo4j bulk load against the hand-written import, in ABBA pairs (issue 14 item 2).
+
+    python -m benchmarks.neo4j_load_pairs registry.jsonl changes.jsonl --pairs 4
+
+Each load gets a fresh test-harness Neo4j (tests/support/neo4j_server.py: 768 MB heap,
+256 MiB page cache — the same settings for both importers): the first load into the empty
+database, the same file again, then the file of changes. Pair 0 runs the competitor first,
+pair 1 creditgraph first, and so on, so neither always meets the warmer machine. One JSON
+line per load (seconds and the load average before/after each step) on stdout and in
+``--out``; then each step's ratio per pair and their median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.competitors import handwritten_import
+
+STEPS = ("first", "again", "changes")
+
+
+def _ours(url: str, path: str) -> float:
+    from creditgraph.ingest.loader import load, read_lines
+    from creditgraph.store import open_store
+
+    store = open_store(url)
+    try:
+        started = time.perf_counter()
+        result = load(read_lines([path]), store)
+        seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    if result.errors:
+        raise SystemExit(f"{path}: {len(result.errors)} record errors, e.g. {result.errors[0]}")
+    return seconds
+
+
+def _hand(url: str, path: str) -> float:
+    return float(handwritten_import(url, path)["seconds"])
+
+
+def one_load(who: str, pair: int, data: str, changes: str) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from support.neo4j_server import start_neo4j
+
+    server = start_neo4j()
+    try:
+        run = _ours if who == "ours" else _hand
+        record: dict[str, Any] = {"who": who, "pair": pair, "started": time.strftime("%H:%M:%S")}
+        for step, path in zip(STEPS, (data, data, changes), strict=True):
+            before = os.getloadavg()[0]
+            record[step] = round(run(server.url, path), 2)
+            record[f"{step}_load"] = [round(before, 1), round(os.getloadavg()[0], 1)]
+        return record
+    finally:
+        server.stop()
+
+
+def summary(records: list[dict[str, Any]]) -> list[str]:
+    pairs: dict[int, dict[str, dict[str, Any]]] = {}
+    for record in records:
+        pairs.setdefault(record["pair"], {})[record["who"]] = record
+    lines = []
+    for step in STEPS:
+        ratios = [p["ours"][step] / p["hand"][step] for p in pairs.values() if len(p) == 2]
+        if ratios:
+            lines.append(
+                f"{step}: median {statistics.median(ratios):.2f}x, "
+                f"{min(ratios):.2f}-{max(ratios):.2f}x over {len(ratios)} pairs "
+                f"({', '.join(f'{r:.2f}' for r in ratios)})"
+            )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("data", help="a registry file (e.g. creditgraph generate --size 100000)")
+    p.add_argument("changes", help="a file of changes to that registry")
+    p.add_argument("--pairs", type=int, default=4)
+    p.add_argument("--out", type=Path, default=Path("benchmarks/out/neo4j-load-pairs.jsonl"))
+    options = p.parse_args(argv)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    records = []
+    with options.out.open("a", encoding="utf-8") as out:
+        for pair in range(options.pairs):
+            for who in ("hand", "ours") if pair % 2 == 0 else ("ours", "hand"):
+                record = one_load(who, pair, options.data, options.changes)
+                records.append(record)
+                line = json.dumps(record)
+                print(line, flush=True)
+                out.write(line + "\n")
+                out.flush()
+    for line in summary(records):
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
