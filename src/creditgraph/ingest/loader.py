@@ -82,6 +82,7 @@ class _Records:
         self.link_pos = array("q")  # pos of each link
         self.events: dict[str, tuple[ParsedRecord, int]] = {}
         self.errors: list[RecordError] = []
+        self.name_keys: dict[str, str] = {}  # see ParsedChunk.name_keys
         # links are told apart by their key (src, rel, dst, valid_from): while no two keys
         # share a hash, a set of hashes is enough to know there is no duplicate
         self._link_hashes: set[int] | None = set()
@@ -93,6 +94,7 @@ class _Records:
 
     def add(self, chunk: ParsedChunk) -> None:
         self.errors.extend(chunk.errors)
+        self.name_keys.update(chunk.name_keys)
         self._add_nodes(chunk.nodes)
         self._add_links(chunk.links, chunk.link_pos)
         for parsed, pos in chunk.events:
@@ -435,11 +437,18 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     shrinks as it is written."""
     nodes = list(records.nodes.values())
     records.nodes.clear()
+    name_keys, records.name_keys = records.name_keys, {}
+
+    def node_rows(rows: list[tuple[Any, ...]]) -> list[Node]:
+        prepared = PreparedRecords(rows, node_from_row)
+        prepared.name_keys = name_keys
+        return cast(list[Node], prepared)
+
     if 0 < len(nodes) + len(records.links) + len(records.events) <= batch_size:
         # everything in one transaction: a call that fits one batch (every importRecords or
         # recordEvent) is written whole or not at all, even if the process dies mid-way
         yield Batch(
-            nodes=cast(list[Node], PreparedRecords([row[:5] for row in nodes], node_from_row)),
+            nodes=node_rows([row[:5] for row in nodes]),
             links=cast(list[Link], PreparedRecords(records.links, link_from_row)),
             events=_in_lifting_order(records),
         )
@@ -448,7 +457,8 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     while nodes:
         rows = [row[:5] for row in nodes[:batch_size]]
         del nodes[:batch_size]
-        yield Batch(nodes=cast(list[Node], PreparedRecords(rows, node_from_row)))
+        yield Batch(nodes=node_rows(rows))
+    del name_keys  # the links' and events' batches need none: its memory can go
     links, records.links, records.link_pos = records.links, [], array("q")
     while links:
         link_rows = links[:batch_size]

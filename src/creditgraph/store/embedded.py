@@ -26,7 +26,7 @@ from typing import Any
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
-from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
+from creditgraph.domain.pinyin import could_be_pinyin, key_text
 from creditgraph.identity import identity_keys
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import (
@@ -472,18 +472,26 @@ def _index_identity(
 
 
 def _index_names(
-    conn: sqlite3.Connection, rows: Sequence[Sequence[Any]], *, fresh: bool = False
+    conn: sqlite3.Connection,
+    rows: Sequence[Sequence[Any]],
+    *,
+    fresh: bool = False,
+    known: Mapping[str, str] | None = None,
 ) -> None:
     """Keep name_keys in step with the node rows just written (id, type, name, norm_name, …);
-    ``fresh`` when none of them has keys yet.
+    ``fresh`` when none of them has keys yet; ``known``: the key texts of normalised names
+    already worked out (a large load's parse workers do it on the other cores).
 
     One "|k1|k2|" row per node: search looks for the text anywhere in a key, which no B-tree
     answers, and a row per key with an index by id (to replace a renamed node's) made the
     store 40 % larger."""
     if not fresh and conn.execute("SELECT 1 FROM name_keys LIMIT 1").fetchone() is not None:
         conn.executemany("DELETE FROM name_keys WHERE id = ?", ((row[0],) for row in rows))
+    known = known or {}
     keyed = sorted(  # in id order: B-tree inserts with locality
-        (row[0], "|" + "|".join(keys) + "|") for row in rows if (keys := pinyin_keys(row[3]))
+        (row[0], keys)
+        for row in rows
+        if (keys := found if (found := known.get(row[3])) is not None else key_text(row[3]))
     )
     conn.executemany("INSERT OR REPLACE INTO name_keys VALUES (?, ?)", keyed)
 
@@ -820,10 +828,11 @@ class EmbeddedStore:
         if written.get("person"):
             persons = by_type["person"]
             _index_identity(conn, persons, all_new=persons_created == len(persons))
+        known = getattr(nodes, "name_keys", None)  # from the loader
         if track and changed:  # only the names of nodes created or changed
-            _index_names(conn, [row for row in rows if row[0] in changed])
+            _index_names(conn, [row for row in rows if row[0] in changed], known=known)
         elif not track and any(written.values()):
-            _index_names(conn, rows)
+            _index_names(conn, rows, known=known)
         return changed, sum(written.values())
 
     def _upsert_links(
