@@ -460,6 +460,11 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
         yield Batch(nodes=node_rows(rows))
     del name_keys  # the links' and events' batches need none: its memory can go
     links, records.links, records.link_pos = records.links, [], array("q")
+    # in key order across the batches, not only within each: every batch then adds to the
+    # end of the links B-tree instead of splitting pages all over it (the store's pages
+    # written per batch no longer grow with what is stored); nothing reads links in the
+    # order they were written
+    links.sort()
     while links:
         link_rows = links[:batch_size]
         del links[:batch_size]
