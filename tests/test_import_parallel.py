@@ -327,7 +327,7 @@ def _contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     try:
         return {
             table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("nodes", "links", "events", "restrictions")
+            for table in ("nodes", "links", "events", "restrictions", "identity_keys", "name_keys")
         }
     finally:
         conn.close()
@@ -728,3 +728,83 @@ def test_a_load_large_enough_for_the_pool_reports_and_stores_what_one_process_do
     ]
     assert load_counts(outputs[0][1])["link"][0] > 10_000
     assert _contents(tmp_path / "pool.db") == _contents(tmp_path / "one.db")
+
+
+# the writing core's share of a large load ------------------------------------------------------
+def test_a_large_load_files_each_name_under_the_pinyin_keys_the_store_would_work_out(
+    tmp_path: Path,
+) -> None:
+    """The parse workers work out the names' pinyin keys; an investigator typing initials
+    must find every node exactly as if the store had read each name itself."""
+    from creditgraph.domain.pinyin import key_text
+    from creditgraph.synth import generate
+
+    data = tmp_path / "registry.jsonl"
+    generate(str(data), 15_000, 5)
+    assert sum(1 for _ in data.open(encoding="utf-8")) > parsing.PARALLEL_MIN_LINES
+    from creditgraph.store import embedded
+
+    worked_out_by_the_store: list[str] = []
+    with mock.patch.object(embedded, "key_text", side_effect=worked_out_by_the_store.append):
+        result = load(tmp_path / "pool.db", data)
+    assert result.exit_code == 0, result.output
+    assert worked_out_by_the_store == []  # the workers had every name's keys
+    conn = sqlite3.connect(tmp_path / "pool.db")
+    try:
+        filed = dict(conn.execute("SELECT id, keys FROM name_keys"))
+        nodes = conn.execute("SELECT id, norm_name FROM nodes").fetchall()
+    finally:
+        conn.close()
+    expected = {node_id: text for node_id, norm in nodes if (text := key_text(norm))}
+    assert len(nodes) > 5_000
+    assert len(expected) > len(nodes) // 2  # most synthetic names are written in Han characters
+    assert filed == expected
+
+
+def test_a_batch_whose_names_were_not_worked_out_ahead_still_files_their_keys(
+    tmp_path: Path,
+) -> None:
+    """A node row whose name the parse did not see (say, one an identity merge rebuilt) is
+    keyed by the store itself: 华信科技 is found as hxkj either way."""
+    store = _store(tmp_path / "keys.db", False)
+    try:
+        rows = [_node_row(Node(E1, "enterprise", "华信科技", {"status": "active"}))]
+        prepared = PreparedRecords(rows, node_from_row)
+        prepared.name_keys = {"别的名字": "|bdmz|"}  # known names, none of them this one
+        store.write(Batch(nodes=prepared))  # type: ignore[arg-type]
+        assert [node.id for node in store.search("hxkj", limit=10)] == [E1]
+    finally:
+        store.close()
+
+
+def test_links_are_handed_to_the_store_in_key_order_across_batches_and_store_the_same(
+    tmp_path: Path,
+) -> None:
+    """Many small batches write what one batch writes; each link batch follows the previous
+    one in key order (so each adds to the end of the links B-tree)."""
+    from creditgraph.synth import generate
+
+    data = tmp_path / "registry.jsonl"
+    generate(str(data), 2_000, 11)
+    written: list[list[tuple[Any, ...]]] = []
+    contents = []
+    for name, batch_size in (("small.db", 97), ("whole.db", 10**6)):
+        store = EmbeddedStore(tmp_path / name, default_schema(), id_key=KEY)
+        original = store.write
+
+        def write(batch: Batch, original: Any = original) -> WriteReport:
+            if batch.links and not batch.nodes:
+                written.append(list(batch.links.rows))  # type: ignore[attr-defined]
+            return original(batch)
+
+        try:
+            with mock.patch.object(store, "write", write):
+                result = loader.load(loader.read_lines([str(data)]), store, batch_size=batch_size)
+            assert not result.errors
+        finally:
+            store.close()
+        contents.append(_contents(tmp_path / name))
+    assert contents[0] == contents[1]
+    assert len(written) > 10
+    keys = [row[:4] for rows in written for row in rows]
+    assert keys == sorted(keys)
