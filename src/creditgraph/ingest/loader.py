@@ -439,16 +439,11 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     records.nodes.clear()
     name_keys, records.name_keys = records.name_keys, {}
 
-    def node_rows(rows: list[tuple[Any, ...]]) -> list[Node]:
-        prepared = PreparedRecords(rows, node_from_row)
-        prepared.name_keys = name_keys
-        return cast(list[Node], prepared)
-
     if 0 < len(nodes) + len(records.links) + len(records.events) <= batch_size:
         # everything in one transaction: a call that fits one batch (every importRecords or
         # recordEvent) is written whole or not at all, even if the process dies mid-way
         yield Batch(
-            nodes=node_rows([row[:5] for row in nodes]),
+            nodes=_node_batch([row[:5] for row in nodes], name_keys),
             links=cast(list[Link], PreparedRecords(records.links, link_from_row)),
             events=_in_lifting_order(records),
         )
@@ -457,8 +452,8 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     while nodes:
         rows = [row[:5] for row in nodes[:batch_size]]
         del nodes[:batch_size]
-        yield Batch(nodes=node_rows(rows))
-    del name_keys  # the links' and events' batches need none: its memory can go
+        yield Batch(nodes=_node_batch(rows, name_keys))
+    name_keys = {}  # the links' and events' batches need none: its memory can go
     links, records.links, records.link_pos = records.links, [], array("q")
     # in key order across the batches, not only within each: every batch then adds to the
     # end of the links B-tree instead of splitting pages all over it (the store's pages
@@ -472,6 +467,12 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     ordered = _in_lifting_order(records)
     for start in range(0, len(ordered), batch_size):
         yield Batch(events=ordered[start : start + batch_size])
+
+
+def _node_batch(rows: list[tuple[Any, ...]], name_keys: dict[str, str]) -> list[Node]:
+    prepared = PreparedRecords(rows, node_from_row)
+    prepared.name_keys = name_keys
+    return cast(list[Node], prepared)
 
 
 def _in_lifting_order(records: _Records) -> list[Event]:
