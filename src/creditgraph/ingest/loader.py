@@ -565,6 +565,10 @@ def _load(
         file=sys.stderr,
         mininterval=0.5,
     )
+    # a store may defer work across a large load's batches (the embedded store: a first
+    # load's indexes); it is done once they are written, or, should one fail, by the store's
+    # next write
+    settle = getattr(store, "settle", None)
     with bar:
         for batch in plan_batches(records, batch_size):
             report = store.write(batch)
@@ -572,6 +576,8 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
+    if settle is not None:
+        settle()
     if stored_merges:
         report = merge_stored(store, stored_merges)
         result.report.add(report)
