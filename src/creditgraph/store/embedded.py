@@ -772,12 +772,17 @@ class EmbeddedStore:
 
     def write(self, batch: Batch) -> WriteReport:
         report = WriteReport()
-        bulk = (
-            not (batch.events or batch.retracted or batch.deleted_nodes)
-            and len(batch) >= BULK_MIN_ROWS
-        )
-        with self._writing(bulk=bulk) as conn:
-            if bulk and not _indexes_deferred(conn) and _holds_no_graph(conn):
+        # nodes and links alone may go in without the deferrable indexes: a large first batch
+        # into an empty store starts that, the batches after it (the last one may be small)
+        # go on with it, anything else ends it
+        graph_only = not (batch.events or batch.retracted or batch.deleted_nodes)
+        with self._writing(bulk=graph_only) as conn:
+            if (
+                graph_only
+                and len(batch) >= BULK_MIN_ROWS
+                and not _indexes_deferred(conn)
+                and _holds_no_graph(conn)
+            ):
                 _defer_indexes(conn)
             # with no event stored or given, there is nothing a change could re-derive
             track = bool(batch.events) or (
