@@ -458,7 +458,7 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     # in key order across the batches, not only within each: every batch then adds to the
     # end of the links B-tree instead of splitting pages all over it (the store's pages
     # written per batch no longer grow with what is stored); nothing reads links in the
-    # order they were written
+    # order they were written. (Keys are unique by now, so rows compare on their keys alone.)
     links.sort()
     while links:
         link_rows = links[:batch_size]
