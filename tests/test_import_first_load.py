@@ -19,6 +19,7 @@ from creditgraph.schema import default_schema
 from creditgraph.store import embedded
 from creditgraph.store.base import Batch, WriteReport
 from creditgraph.store.embedded import EmbeddedStore
+from helpers_import import store_contents
 
 KEY = "first-load-test-key"
 DEFERRED = {"nodes_by_norm_name", "links_by_dst", "identity_keys_by_id"}
@@ -63,17 +64,6 @@ def _owed(path: Path) -> bool:
         conn.close()
 
 
-def _contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("nodes", "links", "events", "restrictions", "identity_keys", "name_keys")
-        }
-    finally:
-        conn.close()
-
-
 def _reference(tmp_path: Path, registry: Path) -> dict[str, list[tuple[Any, ...]]]:
     """The same load with every index kept throughout (the way before the deferral)."""
     with mock.patch.object(embedded, "BULK_MIN_ROWS", 10**9):
@@ -83,7 +73,7 @@ def _reference(tmp_path: Path, registry: Path) -> dict[str, list[tuple[Any, ...]
         finally:
             store.close()
     assert not result.errors and result.report.restrictions > 0
-    return _contents(tmp_path / "reference.db")
+    return store_contents(tmp_path / "reference.db")
 
 
 def test_a_first_load_writes_without_the_indexes_and_ends_with_all_of_them(
@@ -113,7 +103,7 @@ def test_a_first_load_writes_without_the_indexes_and_ends_with_all_of_them(
     events = [(owed, made) for kind, owed, made in seen if kind == "events"]
     assert events and all(state == (False, DEFERRED) for state in events)
     assert _indexes(path) >= DEFERRED and not _owed(path)
-    assert _contents(path) == _reference(tmp_path, registry)
+    assert store_contents(path) == _reference(tmp_path, registry)
 
 
 def test_a_first_load_without_events_makes_its_indexes_when_its_batches_are_written(
@@ -154,7 +144,7 @@ def test_a_first_load_killed_among_its_link_batches_keeps_them_and_a_second_run_
     store.close()
     # what was committed is there and answers correctly without the indexes
     assert _owed(path) and not DEFERRED & _indexes(path)
-    kept = _contents(path)
+    kept = store_contents(path)
     assert len(kept["links"]) == 2 * BATCH and kept["nodes"] and not kept["events"]
     store = _open(path)  # as the next process would
     try:
@@ -169,7 +159,7 @@ def test_a_first_load_killed_among_its_link_batches_keeps_them_and_a_second_run_
         store.close()
     assert not result.errors
     assert _indexes(path) >= DEFERRED and not _owed(path)
-    assert _contents(path) == _reference(tmp_path, registry)
+    assert store_contents(path) == _reference(tmp_path, registry)
 
 
 def test_a_small_first_load_keeps_its_indexes_throughout(tmp_path: Path) -> None:

@@ -39,7 +39,15 @@ from creditgraph.ingest.records import (
 from creditgraph.schema import default_schema
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 from creditgraph.store.embedded import EmbeddedStore
-from helpers_import import ID_NUMBER_A, load, load_counts, record_errors, resident_id, uscc
+from helpers_import import (
+    ID_NUMBER_A,
+    load,
+    load_counts,
+    record_errors,
+    resident_id,
+    store_contents,
+    uscc,
+)
 
 KEY = "parallel-test-key"
 E1, E2, E3 = uscc("parallel one"), uscc("parallel two"), uscc("parallel three")
@@ -322,17 +330,6 @@ def _store(path: Path, base: bool) -> EmbeddedStore:
     return store
 
 
-def _contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("nodes", "links", "events", "restrictions", "identity_keys", "name_keys")
-        }
-    finally:
-        conn.close()
-
-
 @contextlib.contextmanager
 def _blocks_of(size: int, *, parallel: bool) -> Iterator[None]:
     """Tiny blocks, so that block boundaries fall everywhere; a pool however small the load."""
@@ -376,7 +373,7 @@ def _compare(
             assert result.accepted == len(live)
             expected_report = _reference_write(expected_store, live)
             assert result.report == expected_report
-        assert _contents(folder / "actual.db") == _contents(folder / "expected.db")
+        assert store_contents(folder / "actual.db") == store_contents(folder / "expected.db")
     finally:
         expected_store.close()
         actual_store.close()
@@ -553,7 +550,8 @@ def test_line_numbers_and_messages_follow_text_mode_reading(
     assert [str(e) for e in result.errors] == expected
     assert [e.line for e in result.errors] == [5, 6, 7, 8, 9, 11]
     assert (
-        _contents(tmp_path / "actual.db")["nodes"] == _contents(tmp_path / "expected.db")["nodes"]
+        store_contents(tmp_path / "actual.db")["nodes"]
+        == store_contents(tmp_path / "expected.db")["nodes"]
     )
 
 
@@ -659,7 +657,7 @@ def test_rows_and_objects_write_the_same_and_count_the_same(tmp_path: Path) -> N
                     batch.nodes, batch.links = list(step_nodes), list(step_links)
                 reports.append(store.write(batch))
             assert reports[0] == reports[1]
-        assert _contents(tmp_path / "rows.db") == _contents(tmp_path / "obj.db")
+        assert store_contents(tmp_path / "rows.db") == store_contents(tmp_path / "obj.db")
         report = reports[0]
         assert (report.created["person"], report.updated["person"]) == (0, 1)
         assert (report.updated["link"], report.unchanged["link"]) == (1, 1)
@@ -727,7 +725,7 @@ def test_a_load_large_enough_for_the_pool_reports_and_stores_what_one_process_do
         (lines, "json"),
     ]
     assert load_counts(outputs[0][1])["link"][0] > 10_000
-    assert _contents(tmp_path / "pool.db") == _contents(tmp_path / "one.db")
+    assert store_contents(tmp_path / "pool.db") == store_contents(tmp_path / "one.db")
 
 
 # the writing core's share of a large load ------------------------------------------------------
@@ -803,7 +801,7 @@ def test_links_are_handed_to_the_store_in_key_order_across_batches_and_store_the
             assert not result.errors
         finally:
             store.close()
-        contents.append(_contents(tmp_path / name))
+        contents.append(store_contents(tmp_path / name))
     assert contents[0] == contents[1]
     assert len(written) > 10
     keys = [row[:4] for rows in written for row in rows]
