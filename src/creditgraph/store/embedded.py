@@ -733,7 +733,11 @@ class EmbeddedStore:
                 raise
             try:
                 if not bulk and self._laid_out and _indexes_deferred(conn):
+                    # in a transaction of their own: built inside the write, their hundreds of
+                    # MB of new pages crowd its cache, and derivation then reads from disk
                     _make_deferred_indexes(conn)
+                    conn.execute("COMMIT")
+                    conn.execute("BEGIN IMMEDIATE")
                 yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
