@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,16 @@ def load_counts(stdout: str) -> dict[str, tuple[int, int, int]]:
     ):
         counts[match[1]] = (int(match[2]), int(match[3]), int(match[4]))
     return counts
+
+
+def store_contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row an embedded store holds of the graph, its derivations and its search keys,
+    sorted: two stores answer alike when these are equal."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+            for table in ("nodes", "links", "events", "restrictions", "identity_keys", "name_keys")
+        }
+    finally:
+        conn.close()

@@ -19,11 +19,14 @@ from typing import Any
 import pytest
 
 from creditgraph.store import open_store
+from creditgraph.store.embedded import BULK_MIN_ROWS
 from helpers_import import load_counts, uscc
 
 pytestmark = pytest.mark.slow
 
-BATCH = 2_000
+# small batches; and batches large enough for a first load to defer the embedded store's
+# secondary indexes (store.embedded.BULK_MIN_ROWS): killed then, it still holds whole batches
+BATCHES = (2_000, 10_000)
 ENTERPRISES = 20_000
 PERSONS = 40_000
 LINKS = 200_000
@@ -61,15 +64,15 @@ def _records() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return nodes, links
 
 
-def _batch_states(nodes: int, links: int) -> list[tuple[int, int]]:
+def _batch_states(nodes: int, links: int, batch: int) -> list[tuple[int, int]]:
     """(nodes, links) committed after each batch of loader.plan_batches: nodes, then links."""
     states = [(0, 0)]
-    states += [(min(done, nodes), 0) for done in range(BATCH, nodes + BATCH, BATCH)]
-    states += [(nodes, min(done, links)) for done in range(BATCH, links + BATCH, BATCH)]
+    states += [(min(done, nodes), 0) for done in range(batch, nodes + batch, batch)]
+    states += [(nodes, min(done, links)) for done in range(batch, links + batch, batch)]
     return states
 
 
-def _load_command(data: Path, db: Path) -> list[str]:
+def _load_command(data: Path, db: Path, batch: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -77,7 +80,7 @@ def _load_command(data: Path, db: Path) -> list[str]:
         "load",
         str(data),
         "--batch-size",
-        str(BATCH),
+        str(batch),
         "--store",
         str(db),
     ]
@@ -96,8 +99,9 @@ def _committed_links(db: Path) -> int:
         reader.close()
 
 
+@pytest.mark.parametrize("batch", BATCHES)
 def test_load_killed_mid_way_keeps_whole_batches_and_is_completed_by_running_it_again(
-    tmp_path: Path,
+    tmp_path: Path, batch: int
 ) -> None:
     nodes, links = _records()
     data = tmp_path / "registry.jsonl"
@@ -110,11 +114,11 @@ def test_load_killed_mid_way_keeps_whole_batches_and_is_completed_by_running_it_
     log = tmp_path / "load.log"
     with log.open("wb") as stderr:
         loading = subprocess.Popen(
-            _load_command(data, db), env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            _load_command(data, db, batch), env=env, stdout=subprocess.DEVNULL, stderr=stderr
         )
     try:
         started = time.monotonic()
-        while _committed_links(db) < KILL_AFTER_LINK_BATCHES * BATCH:
+        while _committed_links(db) < KILL_AFTER_LINK_BATCHES * batch:
             assert loading.poll() is None, (
                 "the load ended before it could be killed: "
                 + (log.read_text("utf-8", "replace")[-2000:])
@@ -139,21 +143,31 @@ def test_load_killed_mid_way_keeps_whole_batches_and_is_completed_by_running_it_
         assert check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         stored_nodes = {row[0] for row in check.execute("SELECT id FROM nodes")}
         stored_links = set(check.execute("SELECT rel, src, dst, valid_from FROM links"))
+        owed = check.execute("SELECT 1 FROM meta WHERE key = 'indexes_deferred'").fetchone()
     finally:
         check.close()
+    # large batches went in without the secondary indexes, and the store says they are owed
+    assert (owed is not None) == (batch >= BULK_MIN_ROWS)
 
-    # it holds whole batches, in load order: a prefix of the nodes, then a prefix of the links
+    # it holds whole batches: a prefix of the nodes in load order, then a prefix of the links
+    # in key order (the loader writes them so, each batch adding to the end of the B-tree)
     committed = (sum(counts["nodes"].values()), sum(counts["links"].values()))
-    assert committed in _batch_states(len(nodes), len(links))
+    assert committed in _batch_states(len(nodes), len(links), batch)
     assert 0 < committed[1] < len(links), "the kill should land in the middle of the links"
     assert stored_nodes == {r["id"] for r in nodes[: committed[0]]}
+    in_key_order = sorted(links, key=lambda r: (r["from"], r["rel"], r["to"], r["valid_from"]))
     assert stored_links == {
-        (r["rel"], r["from"], r["to"], r["valid_from"]) for r in links[: committed[1]]
+        (r["rel"], r["from"], r["to"], r["valid_from"]) for r in in_key_order[: committed[1]]
     }
 
     # running the same load again completes it, finding the committed records unchanged
     rerun = subprocess.run(
-        _load_command(data, db), env=env, capture_output=True, text=True, timeout=120, check=False
+        _load_command(data, db, batch),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
 
@@ -168,5 +182,13 @@ def test_load_killed_mid_way_keeps_whole_batches_and_is_completed_by_running_it_
         final = store.stats(dt.date.today())
     finally:
         store.close()
+    check = sqlite3.connect(db)
+    try:
+        indexes = {row[0] for row in check.execute("SELECT name FROM sqlite_master")}
+        owed = check.execute("SELECT 1 FROM meta WHERE key = 'indexes_deferred'").fetchone()
+    finally:
+        check.close()
+    assert {"links_by_dst", "nodes_by_norm_name", "identity_keys_by_id"} <= indexes
+    assert owed is None
     assert final["nodes"] == {"enterprise": ENTERPRISES, "person": PERSONS}
     assert final["links"] == dict(Counter(r["rel"] for r in links))

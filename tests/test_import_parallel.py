@@ -39,7 +39,15 @@ from creditgraph.ingest.records import (
 from creditgraph.schema import default_schema
 from creditgraph.store.base import Batch, GraphStore, WriteReport
 from creditgraph.store.embedded import EmbeddedStore
-from helpers_import import ID_NUMBER_A, load, load_counts, record_errors, resident_id, uscc
+from helpers_import import (
+    ID_NUMBER_A,
+    load,
+    load_counts,
+    record_errors,
+    resident_id,
+    store_contents,
+    uscc,
+)
 
 KEY = "parallel-test-key"
 E1, E2, E3 = uscc("parallel one"), uscc("parallel two"), uscc("parallel three")
@@ -322,17 +330,6 @@ def _store(path: Path, base: bool) -> EmbeddedStore:
     return store
 
 
-def _contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    conn = sqlite3.connect(path)
-    try:
-        return {
-            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
-            for table in ("nodes", "links", "events", "restrictions")
-        }
-    finally:
-        conn.close()
-
-
 @contextlib.contextmanager
 def _blocks_of(size: int, *, parallel: bool) -> Iterator[None]:
     """Tiny blocks, so that block boundaries fall everywhere; a pool however small the load."""
@@ -376,7 +373,7 @@ def _compare(
             assert result.accepted == len(live)
             expected_report = _reference_write(expected_store, live)
             assert result.report == expected_report
-        assert _contents(folder / "actual.db") == _contents(folder / "expected.db")
+        assert store_contents(folder / "actual.db") == store_contents(folder / "expected.db")
     finally:
         expected_store.close()
         actual_store.close()
@@ -553,7 +550,8 @@ def test_line_numbers_and_messages_follow_text_mode_reading(
     assert [str(e) for e in result.errors] == expected
     assert [e.line for e in result.errors] == [5, 6, 7, 8, 9, 11]
     assert (
-        _contents(tmp_path / "actual.db")["nodes"] == _contents(tmp_path / "expected.db")["nodes"]
+        store_contents(tmp_path / "actual.db")["nodes"]
+        == store_contents(tmp_path / "expected.db")["nodes"]
     )
 
 
@@ -659,7 +657,7 @@ def test_rows_and_objects_write_the_same_and_count_the_same(tmp_path: Path) -> N
                     batch.nodes, batch.links = list(step_nodes), list(step_links)
                 reports.append(store.write(batch))
             assert reports[0] == reports[1]
-        assert _contents(tmp_path / "rows.db") == _contents(tmp_path / "obj.db")
+        assert store_contents(tmp_path / "rows.db") == store_contents(tmp_path / "obj.db")
         report = reports[0]
         assert (report.created["person"], report.updated["person"]) == (0, 1)
         assert (report.updated["link"], report.unchanged["link"]) == (1, 1)
@@ -727,4 +725,84 @@ def test_a_load_large_enough_for_the_pool_reports_and_stores_what_one_process_do
         (lines, "json"),
     ]
     assert load_counts(outputs[0][1])["link"][0] > 10_000
-    assert _contents(tmp_path / "pool.db") == _contents(tmp_path / "one.db")
+    assert store_contents(tmp_path / "pool.db") == store_contents(tmp_path / "one.db")
+
+
+# the writing core's share of a large load ------------------------------------------------------
+def test_a_large_load_files_each_name_under_the_pinyin_keys_the_store_would_work_out(
+    tmp_path: Path,
+) -> None:
+    """The parse workers work out the names' pinyin keys; an investigator typing initials
+    must find every node exactly as if the store had read each name itself."""
+    from creditgraph.domain.pinyin import key_text
+    from creditgraph.synth import generate
+
+    data = tmp_path / "registry.jsonl"
+    generate(str(data), 15_000, 5)
+    assert sum(1 for _ in data.open(encoding="utf-8")) > parsing.PARALLEL_MIN_LINES
+    from creditgraph.store import embedded
+
+    worked_out_by_the_store: list[str] = []
+    with mock.patch.object(embedded, "key_text", side_effect=worked_out_by_the_store.append):
+        result = load(tmp_path / "pool.db", data)
+    assert result.exit_code == 0, result.output
+    assert worked_out_by_the_store == []  # the workers had every name's keys
+    conn = sqlite3.connect(tmp_path / "pool.db")
+    try:
+        filed = dict(conn.execute("SELECT id, keys FROM name_keys"))
+        nodes = conn.execute("SELECT id, norm_name FROM nodes").fetchall()
+    finally:
+        conn.close()
+    expected = {node_id: text for node_id, norm in nodes if (text := key_text(norm))}
+    assert len(nodes) > 5_000
+    assert len(expected) > len(nodes) // 2  # most synthetic names are written in Han characters
+    assert filed == expected
+
+
+def test_a_batch_whose_names_were_not_worked_out_ahead_still_files_their_keys(
+    tmp_path: Path,
+) -> None:
+    """A node row whose name the parse did not see (say, one an identity merge rebuilt) is
+    keyed by the store itself: 华信科技 is found as hxkj either way."""
+    store = _store(tmp_path / "keys.db", False)
+    try:
+        rows = [_node_row(Node(E1, "enterprise", "华信科技", {"status": "active"}))]
+        prepared = PreparedRecords(rows, node_from_row)
+        prepared.name_keys = {"别的名字": "|bdmz|"}  # known names, none of them this one
+        store.write(Batch(nodes=prepared))  # type: ignore[arg-type]
+        assert [node.id for node in store.search("hxkj", limit=10)] == [E1]
+    finally:
+        store.close()
+
+
+def test_links_are_handed_to_the_store_in_key_order_across_batches_and_store_the_same(
+    tmp_path: Path,
+) -> None:
+    """Many small batches write what one batch writes; each link batch follows the previous
+    one in key order (so each adds to the end of the links B-tree)."""
+    from creditgraph.synth import generate
+
+    data = tmp_path / "registry.jsonl"
+    generate(str(data), 2_000, 11)
+    written: list[list[tuple[Any, ...]]] = []
+    contents = []
+    for name, batch_size in (("small.db", 97), ("whole.db", 10**6)):
+        store = EmbeddedStore(tmp_path / name, default_schema(), id_key=KEY)
+        original = store.write
+
+        def write(batch: Batch, original: Any = original) -> WriteReport:
+            if batch.links and not batch.nodes:
+                written.append(list(batch.links.rows))  # type: ignore[attr-defined]
+            return original(batch)
+
+        try:
+            with mock.patch.object(store, "write", write):
+                result = loader.load(loader.read_lines([str(data)]), store, batch_size=batch_size)
+            assert not result.errors
+        finally:
+            store.close()
+        contents.append(store_contents(tmp_path / name))
+    assert contents[0] == contents[1]
+    assert len(written) > 10
+    keys = [row[:4] for rows in written for row in rows]
+    assert keys == sorted(keys)

@@ -133,10 +133,17 @@ def pinyin_keys(normalised_name: str) -> tuple[str, ...]:
     return tuple(sorted(key.lower() for key in keys))
 
 
+def key_text(normalised_name: str) -> str:
+    """The name's keys as stored beside it, ``|k1|k2|`` ("" for a name with none): search
+    looks for a typed text anywhere in one row rather than in a row per key."""
+    keys = pinyin_keys(normalised_name)
+    return "|" + "|".join(keys) + "|" if keys else ""
+
+
 def could_be_pinyin(normalised_text: str) -> bool:
     """Whether a search text may be read as pinyin (Latin letters, perhaps with digits, as
     in ``tclkj``): only then are the keys worth looking at."""
     return normalised_text.isascii() and normalised_text.isalnum() and not normalised_text.isdigit()
 
 
-__all__ = ["MAX_NAME_READ", "could_be_pinyin", "pinyin_keys"]
+__all__ = ["MAX_NAME_READ", "could_be_pinyin", "key_text", "pinyin_keys"]

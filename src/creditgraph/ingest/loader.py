@@ -82,6 +82,7 @@ class _Records:
         self.link_pos = array("q")  # pos of each link
         self.events: dict[str, tuple[ParsedRecord, int]] = {}
         self.errors: list[RecordError] = []
+        self.name_keys: dict[str, str] = {}  # see ParsedChunk.name_keys
         # links are told apart by their key (src, rel, dst, valid_from): while no two keys
         # share a hash, a set of hashes is enough to know there is no duplicate
         self._link_hashes: set[int] | None = set()
@@ -93,6 +94,7 @@ class _Records:
 
     def add(self, chunk: ParsedChunk) -> None:
         self.errors.extend(chunk.errors)
+        self.name_keys.update(chunk.name_keys)
         self._add_nodes(chunk.nodes)
         self._add_links(chunk.links, chunk.link_pos)
         for parsed, pos in chunk.events:
@@ -435,11 +437,13 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     shrinks as it is written."""
     nodes = list(records.nodes.values())
     records.nodes.clear()
+    name_keys, records.name_keys = records.name_keys, {}
+
     if 0 < len(nodes) + len(records.links) + len(records.events) <= batch_size:
         # everything in one transaction: a call that fits one batch (every importRecords or
         # recordEvent) is written whole or not at all, even if the process dies mid-way
         yield Batch(
-            nodes=cast(list[Node], PreparedRecords([row[:5] for row in nodes], node_from_row)),
+            nodes=_node_batch([row[:5] for row in nodes], name_keys),
             links=cast(list[Link], PreparedRecords(records.links, link_from_row)),
             events=_in_lifting_order(records),
         )
@@ -448,8 +452,14 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     while nodes:
         rows = [row[:5] for row in nodes[:batch_size]]
         del nodes[:batch_size]
-        yield Batch(nodes=cast(list[Node], PreparedRecords(rows, node_from_row)))
+        yield Batch(nodes=_node_batch(rows, name_keys))
+    name_keys = {}  # the links' and events' batches need none: its memory can go
     links, records.links, records.link_pos = records.links, [], array("q")
+    # in key order across the batches, not only within each: every batch then adds to the
+    # end of the links B-tree instead of splitting pages all over it (the store's pages
+    # written per batch no longer grow with what is stored); nothing reads links in the
+    # order they were written. (Keys are unique by now, so rows compare on their keys alone.)
+    links.sort()
     while links:
         link_rows = links[:batch_size]
         del links[:batch_size]
@@ -457,6 +467,12 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
     ordered = _in_lifting_order(records)
     for start in range(0, len(ordered), batch_size):
         yield Batch(events=ordered[start : start + batch_size])
+
+
+def _node_batch(rows: list[tuple[Any, ...]], name_keys: dict[str, str]) -> list[Node]:
+    prepared = PreparedRecords(rows, node_from_row)
+    prepared.name_keys = name_keys
+    return cast(list[Node], prepared)
 
 
 def _in_lifting_order(records: _Records) -> list[Event]:
@@ -549,6 +565,10 @@ def _load(
         file=sys.stderr,
         mininterval=0.5,
     )
+    # a store may defer work across a large load's batches (the embedded store: a first
+    # load's indexes); it is done once they are written, or, should one fail, by the store's
+    # next write
+    settle = getattr(store, "settle", None)
     with bar:
         for batch in plan_batches(records, batch_size):
             report = store.write(batch)
@@ -556,6 +576,8 @@ def _load(
             bar.update(len(batch))
             if on_batch:
                 on_batch(report)
+    if settle is not None:
+        settle()
     if stored_merges:
         report = merge_stored(store, stored_merges)
         result.report.add(report)

@@ -26,6 +26,7 @@ from creditgraph.domain.identifiers import (
 )
 from creditgraph.domain.model import RESTRICTION_ID_PREFIX, Event, Link, Node
 from creditgraph.domain.names import display_name, normalise_names
+from creditgraph.domain.pinyin import key_text
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey
 from creditgraph.identity.masks import (
     blind_indexes,
@@ -622,6 +623,8 @@ class PreparedRecords(UserList[T], Generic[T]):
         self._rows = rows
         self._build = build
         self._records: list[T] | None = None
+        # nodes: their names' pinyin keys by normalised name where known (ParsedChunk.name_keys)
+        self.name_keys: Mapping[str, str] | None = None
 
     @property
     def rows(self) -> list[tuple[Any, ...]] | None:
@@ -651,6 +654,10 @@ class ParsedChunk:
     link_pos: list[int] = field(default_factory=list)
     events: list[tuple[ParsedRecord, int]] = field(default_factory=list)  # with pos
     errors: list[RecordError] = field(default_factory=list)
+    # normalised name → its pinyin keys as the embedded store keeps them (pinyin.key_text),
+    # for the names of ``nodes``: worked out where the parsing is, on every core, rather
+    # than in the one process writing
+    name_keys: dict[str, str] = field(default_factory=dict)
 
 
 _PLAIN_PERSON = frozenset(
@@ -772,6 +779,7 @@ class RecordParser:
         if missing:
             for name, norm in zip(missing, normalise_names(missing), strict=True):
                 norms[name] = name if norm == name else norm  # one string when they agree
+        chunk.name_keys = {norm: key_text(norm) for norm in map(norms.__getitem__, names)}
         chunk.nodes += [
             (node_id, node_type, name, norms[name], props, pos)
             for node_id, node_type, name, props, pos in self._pending
