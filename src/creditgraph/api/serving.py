@@ -29,6 +29,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -44,6 +45,12 @@ from creditgraph.settings import Settings, load_settings
 from creditgraph.store import open_store
 from creditgraph.store.base import GraphStore
 
+# How long the event loop may keep the GIL while the audit writer thread waits for it, its disk
+# sync done (Python's default is 5 ms: a check waited that long for its audit entry to be
+# called written). At 0.5 ms, measured over HTTP with 2 workers, 4 clients, alternated:
+# GraphQL checks 876 / 689 req/s against 478 / 608, REST 781 / 952 against 491 / 842.
+SWITCH_INTERVAL_S = 0.0005
+
 STORE_VARIABLE = "CREDITGRAPH_SERVE_STORE"
 HOST_VARIABLE = "CREDITGRAPH_SERVE_HOST"
 METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client at import
@@ -55,6 +62,7 @@ def worker_app() -> Any:
     workers (the parent runs those)."""
     from creditgraph.api.app import create_app, create_state
 
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = load_settings()
     policy = AccessPolicy.configure(
         settings.api_keys, public=settings.public_access, host=os.environ[HOST_VARIABLE]
@@ -163,6 +171,7 @@ def _config(app: Any, host: str, port: int, **options: Any) -> uvicorn.Config:
 
 def run_one(app: Any, host: str, port: int) -> None:
     """Serve ``app`` from this process until SIGINT/SIGTERM."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     StoppingServer(_config(app, host, port)).run()
 
 
