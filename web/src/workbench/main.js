@@ -440,15 +440,21 @@ async function graphPage(id, params) {
       graphToolbar(`关系图谱-${id}`), h("button", { id: "report", onclick: () => report(id) }, t("report"))),
     legend(), h("div", { class: "graph-area" }, canvas, side), status));
   details(side, null);
-  cy = createGraph(canvas);
+  const graph = createGraph(canvas);
+  cy = graph;
   document.body.dataset.graphReady = "";
   const variables = { id, depth, rels: rels.length ? rels : null, asOf: asOf || null, limit: HUB_LIMIT, on: asOf || null };
+  // A newer view (another hash change) may replace this one while its data is on the way:
+  // this one then stops, or both would draw into, and listen on, the newer graph.
+  const replaced = () => cy !== graph;
   try {
     const data = await gql(api.NEIGHBORHOOD, variables);
+    if (replaced()) return;
     performance.mark("graph-data");
     addSubgraph(data.neighborhood, id);
     distances(id);
     await layout("concentric", id);
+    if (replaced()) return;
     fitView();
     performance.mark("graph-interactive");
     performance.measure("open-to-interactive", "party-open", "graph-interactive");
