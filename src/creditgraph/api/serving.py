@@ -1,10 +1,11 @@
 """Serving on every core: ``creditgraph serve --workers N``.
 
 One Python process answers on one core at a time; an approval system's check load wants
-the machine. With ``N > 1`` the parent binds the address once and uvicorn's supervisor
-starts N worker processes that accept on that socket, each with its own store connection,
-audit writer and caches — SQLite readers do not block each other, and the Neo4j driver pools
-per process. A worker that dies is replaced by the supervisor.
+the machine. With ``N > 1`` the parent binds the address, starts N worker processes and
+hands each connection it accepts to the next worker in turn (:func:`run_workers` says why
+not let the workers accept); each worker has its own store connection, audit writer and
+caches — SQLite readers do not block each other, and the Neo4j driver pools per process. A
+worker that dies is replaced.
 
 What must happen once per server stays in the parent: the outbox deliverer and the daily
 calendar step (two workers would each run the day). Metrics are summed over the workers
@@ -98,7 +99,7 @@ def worker_environment(store_url: str, host: str) -> Iterator[None]:
 
 class ParentWorkers:
     """The deliverer and the daily calendar step in the parent process, on an event loop of
-    their own (the supervisor's main thread only watches the worker processes)."""
+    their own (the parent's main thread only watches the worker processes)."""
 
     def __init__(self, store: GraphStore, settings: Settings) -> None:
         self.store = store
