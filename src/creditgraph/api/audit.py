@@ -92,10 +92,7 @@ class AuditWriter:
             self._waiters.append(written)
         self._wake.set()
         if not written.wait(self.timeout):
-            raise AuditUnavailable(
-                f"the audit log could not be written within {self.timeout:g} s; the answer is "
-                "withheld (it showed persons)"
-            )
+            raise self._timed_out()
 
     @contextmanager
     def arriving(self) -> Iterator[None]:
@@ -129,10 +126,13 @@ class AuditWriter:
         try:
             await asyncio.wait_for(asyncio.shield(future), self.timeout)
         except TimeoutError:
-            raise AuditUnavailable(
-                f"the audit log could not be written within {self.timeout:g} s; the answer is "
-                "withheld (it showed persons)"
-            ) from None
+            raise self._timed_out() from None
+
+    def _timed_out(self) -> AuditUnavailable:
+        return AuditUnavailable(
+            f"the audit log could not be written within {self.timeout:g} s; the answer is "
+            "withheld (it showed persons)"
+        )
 
     def depth(self) -> int:
         """Entries accepted and not yet written."""
@@ -176,7 +176,6 @@ class AuditWriter:
                 self.flush()
             except Exception:  # the store is unreachable: retry on the next tick
                 log.exception("could not write the audit log; will retry")
-
 
     def _gather(self) -> None:
         """Wait, at most ``gather`` seconds, until every check request in flight waits for

@@ -41,6 +41,9 @@ request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "creditgraph_request_id", default=None
 )
 access_log = logging.getLogger("creditgraph.http")
+# Set for the workers of `serve --workers N` (creditgraph.api.serving): prometheus_client
+# reads it at import and keeps every process's values in files in that folder.
+MULTIPROCESS_METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 # Paths answered by the server itself; anything else is counted as "other" so that a
 # scanner's random paths cannot grow the label set.
@@ -108,7 +111,7 @@ class Metrics:
         self._per_request: dict[tuple[str, str], tuple[Any, Any]] = {}
         # a worker of `serve --workers N` (creditgraph.api.serving): every process writes its
         # values to the server's metrics folder, and /metrics sums them
-        self.multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        self.multiprocess = bool(os.environ.get(MULTIPROCESS_METRICS_VARIABLE))
         self.audit_queue = Gauge(
             "creditgraph_audit_queue_depth",
             "Audit entries accepted and not yet written to the store.",

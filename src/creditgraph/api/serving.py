@@ -41,7 +41,7 @@ import uvicorn
 
 from creditgraph.api.access import AccessPolicy
 from creditgraph.api.commands import WithoutQueryStrings
-from creditgraph.api.operations import log_config
+from creditgraph.api.operations import MULTIPROCESS_METRICS_VARIABLE, log_config
 from creditgraph.settings import Settings, load_settings
 from creditgraph.store import open_store
 from creditgraph.store.base import GraphStore
@@ -54,7 +54,6 @@ SWITCH_INTERVAL_S = 0.0005
 
 STORE_VARIABLE = "CREDITGRAPH_SERVE_STORE"
 HOST_VARIABLE = "CREDITGRAPH_SERVE_HOST"
-METRICS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # read by prometheus_client at import
 
 
 def worker_app() -> Any:
@@ -63,20 +62,12 @@ def worker_app() -> Any:
     workers (the parent runs those)."""
     from creditgraph.api.app import create_app, create_state
 
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
     settings = load_settings()
     policy = AccessPolicy.configure(
         settings.api_keys, public=settings.public_access, host=os.environ[HOST_VARIABLE]
     )
     store = open_store(os.environ[STORE_VARIABLE], settings=settings)
-    logging.getLogger("uvicorn.access").addFilter(WithoutQueryStrings())
     return create_app(create_state(store, settings, policy), close_store=True)
-
-
-def multiprocess_metrics() -> bool:
-    """Whether this process's metrics are summed with its siblings' (a worker of
-    ``serve --workers N``)."""
-    return bool(os.environ.get(METRICS_VARIABLE))
 
 
 @contextmanager
@@ -84,8 +75,13 @@ def worker_environment(store_url: str, host: str) -> Iterator[None]:
     """The environment the workers start from: the store, the address, and a fresh metrics
     folder of this server's own (removed afterwards)."""
     folder = tempfile.mkdtemp(prefix="creditgraph-metrics-")
-    saved = {k: os.environ.get(k) for k in (STORE_VARIABLE, HOST_VARIABLE, METRICS_VARIABLE)}
-    os.environ.update({STORE_VARIABLE: store_url, HOST_VARIABLE: host, METRICS_VARIABLE: folder})
+    given = {
+        STORE_VARIABLE: store_url,
+        HOST_VARIABLE: host,
+        MULTIPROCESS_METRICS_VARIABLE: folder,
+    }
+    saved = {k: os.environ.get(k) for k in given}
+    os.environ.update(given)
     try:
         yield
     finally:
@@ -304,4 +300,5 @@ class _HandedServer(StoppingServer):
 
 def _worker_main(channel: socket.socket, app: str, host: str, port: int) -> None:
     """A worker process: the app built by the factory, serving handed connections."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     _HandedServer(_config(app, host, port, factory=True), channel).run()
