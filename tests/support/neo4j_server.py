@@ -27,6 +27,10 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import DriverError, Neo4jError, ServiceUnavailable
 
 URL_ENV_VAR = "CREDITGRAPH_TEST_NEO4J_URL"
+# Memory of the throw-away server: small for the test suite; a benchmark at size L sets more
+# (e.g. HEAP=4g, PAGE_CACHE_MIB=6144), as a real deployment sizes its page cache to the store.
+HEAP_ENV_VAR = "CREDITGRAPH_TEST_NEO4J_HEAP"
+PAGE_CACHE_ENV_VAR = "CREDITGRAPH_TEST_NEO4J_PAGE_CACHE_MIB"
 
 HARNESS_DIR = Path(__file__).resolve().parent.parent / "neo4j_harness"
 POM = HARNESS_DIR / "pom.xml"
@@ -38,7 +42,6 @@ MAIN_CLASS = "creditgraph.harness.Neo4jHarnessMain"
 
 JVM_OPTIONS = [
     "-Xms256m",
-    "-Xmx768m",
     "-XX:+ExitOnOutOfMemoryError",
     # As the packaged Neo4j does: lets the page cache and Netty use JDK internals (no fallbacks).
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
@@ -180,7 +183,15 @@ def _launch(java: str, timeout: float) -> Neo4jServer:
     # Private java.io.tmpdir: the harness puts its store there and log4j leaves files behind.
     workdir = Path(tempfile.mkdtemp(prefix="creditgraph-neo4j-"))
     classpath = os.pathsep.join([str(JAR), *_classpath_entries()])
-    command = [java, *JVM_OPTIONS, f"-Djava.io.tmpdir={workdir}", "-cp", classpath, MAIN_CLASS]
+    command = [
+        java,
+        *JVM_OPTIONS,
+        *_memory_options(),
+        f"-Djava.io.tmpdir={workdir}",
+        "-cp",
+        classpath,
+        MAIN_CLASS,
+    ]
     try:
         process = subprocess.Popen(
             command,
@@ -287,3 +298,14 @@ def _tail(output: str, lines: int = OUTPUT_TAIL_LINES) -> str:
     output = _ANSI_ESCAPE.sub("", output)
     text = "\n".join(output.rstrip().splitlines()[-lines:])
     return text or "(no output)"
+
+
+def _memory_options() -> list[str]:
+    """The heap and page cache asked for in the environment (see HEAP_ENV_VAR)."""
+    heap = os.environ.get(HEAP_ENV_VAR, "768m")
+    if not re.fullmatch(r"[1-9][0-9]*[mMgG]", heap):
+        raise Neo4jUnavailable(f"{HEAP_ENV_VAR}={heap!r}: expected a size such as 768m or 4g")
+    page_cache = os.environ.get(PAGE_CACHE_ENV_VAR, "256")
+    if not page_cache.isdigit() or int(page_cache) < 8:
+        raise Neo4jUnavailable(f"{PAGE_CACHE_ENV_VAR}={page_cache!r}: expected MiB, at least 8")
+    return [f"-Xmx{heap}", f"-Dcreditgraph.pagecache.mib={int(page_cache)}"]

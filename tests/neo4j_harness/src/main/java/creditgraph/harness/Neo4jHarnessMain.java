@@ -27,6 +27,9 @@ import sun.misc.Signal; // jdk.unsupported; javac warns about it, which is expec
  * EOF or SIGTERM/SIGINT arrives, shuts the database down (deleting its temporary directory) and exits 0.
  */
 public final class Neo4jHarnessMain {
+    // Small for the test suite; a benchmark at size L asks for more (tests/support/neo4j_server.py).
+    private static final long PAGE_CACHE_MIB = Long.getLong("creditgraph.pagecache.mib", 256L);
+
     private static final String HOST = "127.0.0.1";
 
     private Neo4jHarnessMain() {}
@@ -59,7 +62,7 @@ public final class Neo4jHarnessMain {
                     // Anonymous usage reporting is on by default and phones home to udc.neo4j.com.
                     .withConfig(GraphDatabaseSettings.udc_enabled, false)
                     .withConfig(GraphDatabaseInternalSettings.udc_network_enabled, false)
-                    .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                    .withConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(PAGE_CACHE_MIB))
                     // Tx logs are otherwise preallocated in 256 MiB chunks per database.
                     .withConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                     .withConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(16))
