@@ -20,6 +20,7 @@ its own writes).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -498,6 +499,20 @@ class _CypherView:
             self._load_links(missing, wanted, direction)
 
 
+# A batch this large is followed by a full garbage collection (see below).
+_COLLECT_AFTER_RECORDS = 5_000
+
+
+def _collect_statement_parameters() -> None:
+    """Free the parameters of a large write's statements now. The driver keeps each
+    statement's parameters in its result's summary, and a result sits in reference cycles
+    (its error handler is bound to it), so they are freed only by a full collection — which
+    Python runs rarely while a load holds millions of parsed records. Without this a load
+    kept every batch's rows: measured at 200,000 links, the loader's peak grew from 503 to
+    660 MiB, and at size M it needed 2.4 KB a link, twice the embedded store's."""
+    gc.collect()
+
+
 class Neo4jStore:
     """A :class:`~creditgraph.store.base.GraphStore` on a Neo4j 5 server (bolt:// or neo4j://)."""
 
@@ -757,7 +772,10 @@ class Neo4jStore:
                     self._react(tx, view, old, new, version=int(row["version"]))
             return report
 
-        return self._write_transaction(work)
+        report = self._write_transaction(work)
+        if len(batch.nodes) + len(batch.links) + len(batch.events) >= _COLLECT_AFTER_RECORDS:
+            _collect_statement_parameters()
+        return report
 
     def _react(
         self,
