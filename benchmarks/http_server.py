@@ -86,14 +86,21 @@ def _with_bench_routes(app: Any) -> Any:
 
 @contextmanager
 def served(
-    store_url: str, port: int, *, workers: int = 1, start_within: float = 120
+    store_url: str,
+    port: int,
+    *,
+    workers: int = 1,
+    start_within: float = 120,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[tuple[float, int]]:
-    """The benchmark server running on ``port``; yields the seconds it took to answer
-    /healthz and its process id. Its log goes to a file, never to an unread pipe: the server writes a line per
-    request, and a full pipe would stop it mid-benchmark (it did: 222 requests in)."""
+    """The benchmark server running on ``port`` (with the ``CREDITGRAPH_*`` variables of
+    ``settings``); yields the seconds it took to answer /healthz and its process id. Its log
+    goes to a file, never to an unread pipe: the server writes a line per request, and a
+    full pipe would stop it mid-benchmark (it did: 222 requests in)."""
     import httpx
 
     env = {k: v for k, v in os.environ.items() if k != "CREDITGRAPH_API_KEYS"}
+    env.update(settings or {})
     with tempfile.TemporaryFile(prefix="creditgraph-bench-serve-") as log:
         started = time.perf_counter()
         server = subprocess.Popen(

@@ -380,6 +380,8 @@ def http_summary(api: dict[str, Any]) -> str:
     for key, name in (
         ("under_load", "GraphQL"),
         ("under_load_rest", "REST"),
+        ("under_load_audit_sync_1s", "GraphQL, audit synced within 1 s"),
+        ("under_load_rest_audit_sync_1s", "REST, audit synced within 1 s"),
         ("under_load_plain_route", "plain route (no audit)"),
         ("under_load_ping", "bare ASGI"),
     ):

@@ -63,6 +63,9 @@ def _one_line_error(result: Result) -> str:
         ("CREDITGRAPH_API_KEYS", "secret-key-without-role", "KEY=ROLE"),
         ("CREDITGRAPH_PUBLIC", "maybe", "1/true/yes"),
         ("CREDITGRAPH_MAX_BODY_BYTES", "lots", "number of bytes"),
+        ("CREDITGRAPH_AUDIT_SYNC", "61", "every answer waits for its audit's disk sync"),
+        ("CREDITGRAPH_AUDIT_SYNC", "-1", "seconds"),
+        ("CREDITGRAPH_AUDIT_SYNC", "nan", "seconds"),
     ],
 )
 def test_a_bad_setting_is_refused_in_one_line_naming_the_variable_and_the_form(

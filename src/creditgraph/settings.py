@@ -46,6 +46,11 @@ class Settings:
     delivery_poll_s: float = 0.2
     # extra folders of source mapping files (read after the built-in one)
     source_dirs: tuple[Path, ...] = ()
+    # 0: an answer leaves once the audit of the persons it shows is on disk. Above 0: once
+    # it is committed to the operating system (a crash of the server cannot lose it), and
+    # the audit log is synced to disk within this many seconds (a power failure or a crash
+    # of the operating system can lose at most that much of it). See creditgraph.api.audit.
+    audit_sync_s: float = 0.0
 
 
 class SettingsError(ValueError):
@@ -67,6 +72,7 @@ EXPECTED = {
     "CREDITGRAPH_CORS_ORIGINS": "origins separated by commas (https://a.example,…) or *",
     "CREDITGRAPH_SOURCES": f"folders of source mapping files separated by {os.pathsep!r}",
     "CREDITGRAPH_DELIVERY_POLL": "seconds between outbox polls, a number above 0 and at most 60",
+    "CREDITGRAPH_AUDIT_SYNC": "seconds, 0 (every answer waits for its audit's disk sync) to 60",
     "NEO4J_USER": "a user name",
     "NEO4J_PASSWORD": "a password",
 }
@@ -108,6 +114,7 @@ class _Environment(BaseSettings):
     delivery_poll: float = Field(
         0.2, validation_alias=_alias("CREDITGRAPH_DELIVERY_POLL"), gt=0, le=60
     )
+    audit_sync: float = Field(0.0, validation_alias=_alias("CREDITGRAPH_AUDIT_SYNC"), ge=0, le=60)
     neo4j_user: str | None = Field(None, validation_alias=_alias("NEO4J_USER"))
     neo4j_password: str | None = Field(None, validation_alias=_alias("NEO4J_PASSWORD"))
 
@@ -134,7 +141,7 @@ class _Environment(BaseSettings):
                 raise ValueError("not an origin")
         return value
 
-    @field_validator("request_timeout", "write_timeout", "delivery_poll")
+    @field_validator("request_timeout", "write_timeout", "delivery_poll", "audit_sync")
     @classmethod
     def _finite(cls, value: float) -> float:
         if not math.isfinite(value):
@@ -176,6 +183,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cors_origins=tuple(o.strip() for o in raw.cors_origins.split(",") if o.strip()),
         source_dirs=tuple(Path(p) for p in raw.sources.split(os.pathsep) if p),
         delivery_poll_s=raw.delivery_poll,
+        audit_sync_s=raw.audit_sync,
     )
 
 

@@ -9,6 +9,13 @@ entries cannot be written in time (the store unreachable, or another process hol
 write lock past ``CREDITGRAPH_WRITE_TIMEOUT``), :class:`AuditUnavailable` is raised and the
 answer is withheld: a person is never shown without the record of it. A crash can lose
 only entries whose answers were never sent.
+
+``CREDITGRAPH_AUDIT_SYNC=S`` (seconds, above 0) trades the disk sync of every batch for
+throughput: a batch is committed without it (on the embedded store: SQLite's
+synchronous=NORMAL), so the answer leaves once its entries are with the operating system —
+a crash or kill of the server still loses none of them — and the writer syncs the log to
+disk at most S seconds after the first entry not yet on disk. What a power failure or a
+crash of the operating system can lose is bounded by S seconds of entries.
 """
 
 from __future__ import annotations
@@ -40,8 +47,17 @@ class AuditWriter:
         max_batch: int = 500,
         timeout: float = 30.0,
         gather: float = 0.001,
+        sync_within: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        # 0: every batch synced to disk before its answers leave; above 0: see the module
+        self.sync_within = sync_within
+        self._clock = clock
+        self._unsynced_since: float | None = None
+        # without a sync per batch, the thread also wakes often enough to sync within the
+        # bound: at most a quarter of it after the sync fell due (half of it)
+        self.tick = min(interval, sync_within / 4) if sync_within > 0 else interval
         self.interval = interval
         self.max_batch = max_batch
         self.timeout = timeout
@@ -74,7 +90,8 @@ class AuditWriter:
             self._pending.extend(entries)
             full = len(self._pending) >= self.max_batch
         if self._thread is None:
-            self.flush()  # no writer thread (in-process use): write at once
+            self.flush()  # no writer thread (in-process use): write at once, and sync, as
+            self.sync()  # there is no thread to do it later
         elif full:
             self._wake.set()
 
@@ -148,7 +165,12 @@ class AuditWriter:
                 self.on_depth(len(batch))  # being written: still not durable
             if batch:
                 try:
-                    self.store.append_audit(batch)
+                    if self.sync_within > 0:
+                        self.store.append_audit(batch, sync=False)
+                        if self._unsynced_since is None:
+                            self._unsynced_since = self._clock()
+                    else:
+                        self.store.append_audit(batch)
                 except Exception:
                     with self._lock:  # keep them for the next attempt
                         self._pending[:0] = batch
@@ -158,6 +180,16 @@ class AuditWriter:
                     self.on_depth(self.depth())
             _release(waiters)
 
+    def sync(self, *, due_only: bool = False) -> None:
+        """Put the entries committed without a disk sync on disk (see the module) — when
+        ``due_only``, only once the oldest of them has waited half of ``sync_within``."""
+        with self._write_lock:
+            since = self._unsynced_since
+            if since is None or (due_only and self._clock() - since < self.sync_within / 2):
+                return
+            self.store.sync_audit()
+            self._unsynced_since = None
+
     def stop(self) -> None:
         """Write what is queued and stop the thread (server shutdown)."""
         self._stop.set()
@@ -166,14 +198,16 @@ class AuditWriter:
             self._thread.join(timeout=10)
             self._thread = None
         self.flush()
+        self.sync()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self.interval)  # woken by every record(): a batch is what queued
+            self._wake.wait(self.tick)  # woken by every record(): a batch is what queued
             self._wake.clear()  # up while the previous one was being written
             self._gather()
             try:
                 self.flush()
+                self.sync(due_only=True)
             except Exception:  # the store is unreachable: retry on the next tick
                 log.exception("could not write the audit log; will retry")
 

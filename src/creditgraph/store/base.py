@@ -265,7 +265,16 @@ class GraphStore(Protocol):
         ...
 
     # audit -----------------------------------------------------------------------
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
+    def append_audit(self, entries: Sequence[AuditEntry], *, sync: bool = True) -> None:
+        """Commit the entries. With ``sync`` (the default) they are on disk when this
+        returns; without, they are committed to the operating system — a crash of this
+        process cannot lose them, a power failure before the next :meth:`sync_audit` can
+        (``CREDITGRAPH_AUDIT_SYNC``; a store whose every commit is on disk ignores it)."""
+        ...
+
+    def sync_audit(self) -> None:
+        """Put every committed audit entry on disk (after ``append_audit(sync=False)``)."""
+        ...
 
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]: ...
 

@@ -714,16 +714,22 @@ class EmbeddedStore:
         return conn
 
     @contextmanager
-    def _writing(self, *, bulk: bool = False) -> Iterator[sqlite3.Connection]:
+    def _writing(
+        self, *, bulk: bool = False, synced: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         """The write transaction. Unless ``bulk`` (a first load's node and link batches), it
         first makes the indexes such a load deferred: every other write (events and their
-        derivation, merges, a later load, a load's end) finds them in place."""
+        derivation, merges, a later load, a load's end) finds them in place. Unless
+        ``synced``, its commit leaves its pages with the operating system, not yet synced
+        to disk (see append_audit)."""
         # a write has a deadline: behind another writer (a load, a server's mutation) it
         # gives up with a clear error instead of hanging its caller
         if not self._write_lock.acquire(timeout=self._write_timeout):
             raise self._busy()
+        conn = self._conn
+        if not synced:  # for this transaction only: set back below, before anyone else writes
+            conn.execute("PRAGMA synchronous = NORMAL")
         try:
-            conn = self._conn
             if id(conn) not in self._tracked:
                 conn.executescript(_CHANGE_TRACKING)  # outside any transaction: it commits
                 self._tracked.add(id(conn))
@@ -746,6 +752,8 @@ class EmbeddedStore:
                 raise
             conn.execute("COMMIT")
         finally:
+            if not synced:
+                conn.execute("PRAGMA synchronous = FULL")
             self._write_lock.release()
 
     def _busy(self) -> StoreError:
@@ -1482,8 +1490,10 @@ class EmbeddedStore:
         ]
 
     # audit -------------------------------------------------------------------------
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        with self._audit_turn(), self._writing() as conn:
+    def append_audit(self, entries: Sequence[AuditEntry], *, sync: bool = True) -> None:
+        # without sync: WAL frames written, not synced (SQLite's synchronous=NORMAL); a
+        # killed process leaves them to the operating system, which keeps them
+        with self._audit_turn(), self._writing(synced=sync) as conn:
             conn.executemany(
                 "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
                 [
@@ -1491,6 +1501,18 @@ class EmbeddedStore:
                     for e in entries
                 ],
             )
+
+    def sync_audit(self) -> None:
+        # What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
+        # log before it copies pages out of it): syncing the log's file puts it on disk.
+        try:
+            fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
+        except FileNotFoundError:  # no log: everything is in the synced database file
+            return
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _audit_turn(self) -> Iterator[None]:

@@ -1414,7 +1414,8 @@ class Neo4jStore:
             tx.rollback()  # the lock is all this transaction wrote
 
     # audit -----------------------------------------------------------------------------
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+    def append_audit(self, entries: Sequence[AuditEntry], *, sync: bool = True) -> None:
+        # every Neo4j commit is on disk when it returns: ``sync`` changes nothing here
         if not entries:
             return
         rows = [
@@ -1430,6 +1431,8 @@ class Neo4jStore:
         ]
         self._write_transaction(lambda tx: self._run(tx, "import/audit_append", entries=rows))
 
+    def sync_audit(self) -> None:
+        """Nothing to do: see append_audit."""
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
         rows = self._read(self._cypher["queries/audit_entries"], limit=limit, offset=offset)
         return [
