@@ -430,8 +430,11 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
 
 
-def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
-    """Nodes, then links, then events (each lifting event after what it lifts), in batches.
+def plan_batches(
+    records: _Records, batch_size: int, events_per_batch: int | None = None
+) -> Iterator[Batch]:
+    """Nodes, then links, then events (each lifting event after what it lifts), in batches
+    — of events, at most ``events_per_batch`` when the store asks for fewer (see Batch).
 
     The rows leave ``records`` as their batches are made, so that a large load's memory
     shrinks as it is written."""
@@ -465,8 +468,9 @@ def plan_batches(records: _Records, batch_size: int) -> Iterator[Batch]:
         del links[:batch_size]
         yield Batch(links=cast(list[Link], PreparedRecords(link_rows, link_from_row)))
     ordered = _in_lifting_order(records)
-    for start in range(0, len(ordered), batch_size):
-        yield Batch(events=ordered[start : start + batch_size])
+    step = min(batch_size, events_per_batch or batch_size)
+    for start in range(0, len(ordered), step):
+        yield Batch(events=ordered[start : start + step])
 
 
 def _node_batch(rows: list[tuple[Any, ...]], name_keys: dict[str, str]) -> list[Node]:
@@ -570,7 +574,7 @@ def _load(
     # next write
     settle = getattr(store, "settle", None)
     with bar:
-        for batch in plan_batches(records, batch_size):
+        for batch in plan_batches(records, batch_size, getattr(store, "events_per_write", None)):
             report = store.write(batch)
             result.report.add(report)
             bar.update(len(batch))

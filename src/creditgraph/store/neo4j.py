@@ -516,6 +516,13 @@ def _collect_statement_parameters() -> None:
 class Neo4jStore:
     """A :class:`~creditgraph.store.base.GraphStore` on a Neo4j 5 server (bolt:// or neo4j://)."""
 
+    # A large load's events come in writes of at most this many (see Batch): Neo4j holds a
+    # transaction's changes and its statements' working memory on the heap, up to
+    # dbms.memory.transaction.total.max (70 % of it by default), and deriving 50,000 events of
+    # a 9.8-million-link registry in one transaction went past 2.1 GiB, where a chunk of
+    # DERIVE_CHUNK, as recompute uses, stays far below it.
+    events_per_write: int = DERIVE_CHUNK
+
     def __init__(
         self,
         url: str,
