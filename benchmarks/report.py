@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -683,13 +683,19 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
         from matplotlib.ticker import FuncFormatter
     except ImportError:
         return False
-    columns = 2
-    rows = math.ceil(len(PANELS) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(13, 6.4 * rows), squeeze=False)
-    for ax in axes.flat[len(PANELS) :]:
+    # a panel none of the runs measured (e.g. runs without the traversal case) is left out,
+    # not drawn empty
+    panels = [panel for panel in PANELS if _measured(results, panel[2])]
+    if not panels:
+        return False
+    columns = 2 if len(panels) > 1 else 1
+    rows = math.ceil(len(panels) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(6.5 * columns, 6.4 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
         ax.set_visible(False)
-    for ax, (title, unit, keys) in zip(axes.flat, PANELS, strict=False):
+    for ax, (title, unit, keys) in zip(axes.flat, panels, strict=False):
         drawn: set[tuple[str, str]] = set()
+        labelled: list[tuple[float, float]] = []  # the end labels placed, to keep them apart
         for store in results["runs"]:
             for index, key in enumerate(keys):
                 metric = _EXTRA.get(key) or _BY_KEY[key]
@@ -715,12 +721,20 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                     label=name,
                 )
                 x_last, y_last = points[-1]
+                near = [
+                    y
+                    for x, y in labelled
+                    if x == x_last and abs(math.log10(y) - math.log10(y_last)) < 0.03
+                ]
+                # a label already close by: this one goes above it if its figure is larger
+                shift = 9 * len(near) * (1 if near and y_last > max(near) else -1)
+                labelled.append((x_last, y_last))
                 ax.annotate(  # the largest size's figure, readable without the grid
                     _value(y_last),
                     (x_last, y_last),
                     fontsize=7,
                     color=colour,
-                    xytext=(5, -3),
+                    xytext=(5, -3 + shift),
                     textcoords="offset points",
                 )
                 est = results.get("estimates", {}).get(store)
@@ -772,6 +786,15 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return True
+
+
+def _measured(results: dict[str, Any], keys: Sequence[str]) -> bool:
+    return any(
+        (v := (_EXTRA.get(key) or _BY_KEY[key]).get(run)) is not None and v > 0
+        for store in results["runs"]
+        for key in keys
+        for _n, run in merged_runs(results, store)
+    )
 
 
 def _import_loads(results: dict[str, Any]) -> str:
