@@ -22,7 +22,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,16 +35,12 @@ from typing import Any
 
 import httpx
 
+from benchmarks.load import free_port
+
 KEYS = "k-approval=approval,k-investigator=investigator,k-steward=steward"
 STEWARD = {"Authorization": "Bearer k-steward"}
 DEMO = Path(__file__).resolve().parents[1] / "src" / "creditgraph" / "demo" / "scenario.jsonl"
 HANG_SECONDS = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _rss_kib(pid: int) -> int:
@@ -61,7 +56,7 @@ def _status(pid: int, field: str) -> int:
 
 class Server:
     def __init__(self, store: Path, **env: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # a line per request: to a file, since a pipe read only at the end fills and stops
         # the server mid-run (see benchmarks.http_server.served)

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 from typing import Any
 
 _LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 nobody listens on now, for a server the benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def request_bytes(path: str, body: bytes) -> bytes:

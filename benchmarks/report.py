@@ -702,11 +702,7 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
                 owner = metric.by or store
                 if (owner, key) in drawn:
                     continue  # a competitor measured once per run, not once per store
-                points = [
-                    (n, v)
-                    for n, run in merged_runs(results, store)
-                    if (v := metric.get(run)) is not None and v > 0
-                ]
+                points = _points(results, store, metric)
                 if not points:
                     continue
                 drawn.add((owner, key))
@@ -788,12 +784,20 @@ def write_plot(results: dict[str, Any], path: Path) -> bool:
     return True
 
 
+def _points(results: dict[str, Any], store: str, metric: Metric) -> list[tuple[int, float]]:
+    """(links, value) of every size where ``store`` measured ``metric``."""
+    return [
+        (n, v)
+        for n, run in merged_runs(results, store)
+        if (v := metric.get(run)) is not None and v > 0
+    ]
+
+
 def _measured(results: dict[str, Any], keys: Sequence[str]) -> bool:
     return any(
-        (v := (_EXTRA.get(key) or _BY_KEY[key]).get(run)) is not None and v > 0
+        _points(results, store, _EXTRA.get(key) or _BY_KEY[key])
         for store in results["runs"]
         for key in keys
-        for _n, run in merged_runs(results, store)
     )
 
 

@@ -79,14 +79,13 @@ def sample_parties(store: Any, count: int, seed: int) -> list[str]:
 @contextmanager
 def serving(store_path: Path) -> Iterator[str]:
     """`creditgraph serve` in its own process, as a user runs it (open local mode)."""
-    import socket
     import subprocess
     import sys
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from benchmarks.load import free_port
+
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "creditgraph.cli", "serve", "--store", str(store_path),
          "--port", str(port)],

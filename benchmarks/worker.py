@@ -19,7 +19,6 @@ import os
 import pstats
 import random
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -856,19 +855,14 @@ def step_api_checks(
     import orjson
 
     from benchmarks.http_server import served
-    from benchmarks.load import request_bytes, under_load
+    from benchmarks.load import free_port, request_bytes, under_load
     from creditgraph.store import open_store
 
     store = open_store(store_url)
     requests, population = _check_requests(store, data_path, warmup + max(calls, load_calls), seed)
     store.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port, synced_port = free_port(), free_port()
     fsync_before = _fsync_latency(Path(data_path).parent)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        synced_port = probe.getsockname()[1]
     # beside it, the same server with its audit synced to disk within a second rather than
     # before every answer (CREDITGRAPH_AUDIT_SYNC): what that trade buys
     within_1s = {"CREDITGRAPH_AUDIT_SYNC": "1"}

@@ -165,12 +165,10 @@ class AuditWriter:
                 self.on_depth(len(batch))  # being written: still not durable
             if batch:
                 try:
-                    if self.sync_within > 0:
-                        self.store.append_audit(batch, sync=False)
-                        if self._unsynced_since is None:
-                            self._unsynced_since = self._clock()
-                    else:
-                        self.store.append_audit(batch)
+                    deferred = self.sync_within > 0
+                    self.store.append_audit(batch, sync=not deferred)
+                    if deferred and self._unsynced_since is None:
+                        self._unsynced_since = self._clock()
                 except Exception:
                     with self._lock:  # keep them for the next attempt
                         self._pending[:0] = batch

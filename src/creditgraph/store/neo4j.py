@@ -1440,6 +1440,7 @@ class Neo4jStore:
 
     def sync_audit(self) -> None:
         """Nothing to do: see append_audit."""
+
     def audit_entries(self, *, limit: int, offset: int = 0) -> list[AuditEntry]:
         rows = self._read(self._cypher["queries/audit_entries"], limit=limit, offset=offset)
         return [
