@@ -1,10 +1,11 @@
 """Neo4j bulk load against the hand-written import, in ABBA pairs (issue 14 item 2).
 
-    python -m benchmarks.neo4j_load_pairs registry.jsonl changes.jsonl --pairs 4
+    python -m benchmarks.neo4j_load_pairs registry.jsonl [changes.jsonl] --pairs 4
 
 Each load gets a fresh test-harness Neo4j (tests/support/neo4j_server.py: 768 MB heap,
 256 MiB page cache — the same settings for both importers): the first load into the empty
-database, the same file again, then the file of changes. Pair 0 runs the competitor first,
+database, the same file again, then the file of changes (without one, :mod:`benchmarks.changes` writes 3,200 beside the
+registry: ended and new offices, status changes, new events). Pair 0 runs the competitor first,
 pair 1 creditgraph first, and so on, so neither always meets the warmer machine. One JSON
 line per load (seconds and the load average before/after each step) on stdout and in
 ``--out``; then each step's ratio per pair and their median.
@@ -21,6 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.changes import registry_changes
 from benchmarks.competitors import handwritten_import
 
 STEPS = ("first", "again", "changes")
@@ -82,11 +84,20 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("data", help="a registry file (e.g. creditgraph generate --size 100000)")
-    p.add_argument("changes", help="a file of changes to that registry")
+    p.add_argument(
+        "changes",
+        nargs="?",
+        help="a file of changes to that registry (default: benchmarks.changes makes one)",
+    )
     p.add_argument("--pairs", type=int, default=4)
     p.add_argument("--out", type=Path, default=Path("benchmarks/out/neo4j-load-pairs.jsonl"))
     options = p.parse_args(argv)
     options.out.parent.mkdir(parents=True, exist_ok=True)
+    if options.changes is None:
+        data = Path(options.data)
+        options.changes = str(data.with_name(data.stem + ".changes.jsonl"))
+        written = registry_changes(data, Path(options.changes))
+        print(f"{options.changes}: {written} changes (benchmarks.changes)", flush=True)
     records = []
     with options.out.open("a", encoding="utf-8") as out:
         for pair in range(options.pairs):

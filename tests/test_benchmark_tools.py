@@ -127,3 +127,60 @@ def test_a_size_measured_by_both_runs_is_taken_from_the_later_one(tmp_path: Path
 
     assert combined["runs"]["embedded"]["M"]["import"]["seconds"] == 45.0
     assert " ; " in combined["command"]  # both commands kept: the table says where it came from
+
+
+def test_the_changes_file_loads_after_its_registry_and_each_kind_of_change_lands(
+    tmp_path: Path,
+) -> None:
+    """benchmarks.changes writes the incremental load the Neo4j pairs measure: it must be
+    valid against the registry alone, the same bytes for the same seed, and really change
+    what it says (ended offices, new directors, statuses, events)."""
+    from benchmarks.changes import registry_changes
+
+    from creditgraph.ingest.loader import load, read_lines
+    from creditgraph.synth import generate
+
+    registry = tmp_path / "registry.jsonl"
+    generate(registry, "S", 11)
+    changes, again = tmp_path / "changes.jsonl", tmp_path / "again.jsonl"
+    assert registry_changes(registry, changes, count=200, seed=3) == 200
+    registry_changes(registry, again, count=200, seed=3)
+    assert changes.read_bytes() == again.read_bytes()
+    records = [json.loads(line) for line in changes.read_text(encoding="utf-8").splitlines()]
+    kinds = {
+        "ended": [r for r in records if r["type"] == "link" and r.get("valid_to")],
+        "appointed": [r for r in records if r["type"] == "link" and not r.get("valid_to")],
+        "status": [r for r in records if r["type"] == "enterprise"],
+        "events": [r for r in records if r["type"] == "event"],
+    }
+    assert {name: len(found) for name, found in kinds.items()} == {
+        "ended": 80,
+        "appointed": 50,
+        "status": 40,
+        "events": 30,
+    }
+
+    store = open_store(str(tmp_path / "store.db"))
+    try:
+        assert not load(read_lines([str(registry)]), store).errors
+        before = {r["id"]: store.node(r["id"]) for r in kinds["status"]}
+        result = load(read_lines([str(changes)]), store)
+        assert not result.errors
+        assert result.report.created["event"] == 30
+        for record in kinds["status"]:
+            node = store.node(record["id"])
+            assert node is not None and node.props["status"] == record["status"]
+            assert before[record["id"]].props.get("status", "active") != record["status"]
+        ended = kinds["ended"][0]
+        held = store.links([ended["from"]], rels=[ended["rel"]])
+        assert any(
+            link.dst == ended["to"]
+            and link.valid_to is not None
+            and str(link.valid_to) == ended["valid_to"]
+            for link in held
+        )
+        for event in kinds["events"]:
+            stored = store.event(event["id"])
+            assert stored is not None and stored.subject == event["subject"]
+    finally:
+        store.close()

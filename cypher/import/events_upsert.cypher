@@ -10,14 +10,17 @@ CALL (e) {
 }
 CALL (e, row) {
   MATCH (s:Entity {id: row.subject})
+  USING INDEX SEEK s:Entity(id)
   CREATE (e)-[:CONCERNS]->(s)
 }
 CALL (e, row) {
   MATCH (t:Event {id: row.lifts})
+  USING INDEX SEEK t:Event(id)
   CREATE (e)-[:LIFTS]->(t)
 }
 // a lift written before the event it lifts
 CALL (e) {
   MATCH (l:Event {lifts: e.id})
+  USING INDEX SEEK l:Event(lifts)
   MERGE (l)-[:LIFTS]->(e)
 }

@@ -1,7 +1,9 @@
 // New links (their natural keys were checked under the writer lock: CREATE cannot duplicate).
 UNWIND $rows AS row
 MATCH (a:Entity {id: row.src})
+USING INDEX SEEK a:Entity(id)
 MATCH (b:Entity {id: row.dst})
+USING INDEX SEEK b:Entity(id)
 CREATE (a)-[r:$(row.rel)]->(b)
 SET r.valid_from = row.valid_from, r.valid_to = row.valid_to, r.share = row.share
 RETURN count(r) AS created

@@ -1,6 +1,10 @@
-// Links retracted by identity resolution, by their natural key (rel, from, to, valid_from).
+// Links retracted by identity resolution, by their natural key (rel, from, to, valid_from);
+// planned as links_existing is, and for the same reason.
 UNWIND $rows AS row
-MATCH (a:Entity {id: row.src})-[r:$(row.rel)]->(b:Entity {id: row.dst})
-WHERE r.valid_from = row.valid_from OR (r.valid_from IS NULL AND row.valid_from IS NULL)
+MATCH (a:Entity {id: row.src})
+USING INDEX SEEK a:Entity(id)
+MATCH (a)-[r:$(row.rel)]->(b)
+WHERE b.id = row.dst
+  AND (r.valid_from = row.valid_from OR (r.valid_from IS NULL AND row.valid_from IS NULL))
 DELETE r
 RETURN a.id AS src, b.id AS dst

@@ -2,6 +2,7 @@
 // in this transaction; what is left (its restrictions) goes with it.
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
+USING INDEX SEEK n:Entity(id)
 OPTIONAL MATCH (r:Restriction {subject: id})
 DETACH DELETE r
 WITH DISTINCT n, id

@@ -3,4 +3,5 @@
 // row per node (issue 14: 2.4x on a reload of 10,000 rows).
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
+USING INDEX SEEK n:Entity(id)
 RETURN collect({id: n.id, type: n.type, name: n.name, props: n.props}) AS found

@@ -1,4 +1,5 @@
 // Nodes one link away from $ids, in either direction, over the link kinds $rels (one row).
 UNWIND $ids AS id
-MATCH (:Entity {id: id})-[:$any($rels)]-(m:Entity)
+MATCH (n:Entity {id: id})-[:$any($rels)]-(m:Entity)
+USING INDEX SEEK n:Entity(id)
 RETURN collect(DISTINCT m.id) AS found

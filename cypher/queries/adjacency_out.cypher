@@ -2,6 +2,7 @@
 // those holding that day (an unknown start counts as held, as in the embedded store).
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})-[r:$any($rels)]->(m:Entity)
+USING INDEX SEEK n:Entity(id)
 WHERE $as_of IS NULL
    OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
        AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
