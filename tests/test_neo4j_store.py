@@ -27,7 +27,7 @@ from creditgraph.store import StoreError
 from creditgraph.store.base import AuditEntry, GraphStore
 from creditgraph.store.cypher import CypherLibrary
 from creditgraph.store.embedded import EmbeddedStore
-from creditgraph.store.neo4j import Neo4jStore, _connection
+from creditgraph.store.neo4j import DEFERRABLE_INDEXES, Neo4jStore, _connection
 from scenario import enterprise, event, lines, link, person, restriction_snapshot, uscc
 from store_datasets import DATASETS, E1, E2, E3, Record, credit_scenario, dataset
 from support.stores import TEST_ID_KEY, Neo4jTestServer
@@ -284,6 +284,68 @@ def test_a_large_load_gives_neo4j_its_events_in_small_transactions_and_derives_t
     _load(neo4j, changes, 50)
     assert written == [(1, 0, 2)]
     assert_same_answers(embedded, neo4j)
+
+
+def _index_names(store: Neo4jStore) -> set[str]:
+    return {row["name"] for row in store._read("SHOW INDEXES YIELD name RETURN name")}
+
+
+@pytest.mark.neo4j
+def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
+    both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Keeping the TEXT indexes while a first load's nodes went in cost half its node
+    # batches' time; they are made once, after, and every answer is the embedded store's.
+    embedded, neo4j = both
+    assert isinstance(neo4j, Neo4jStore)
+    deferrable = set(DEFERRABLE_INDEXES)
+    assert deferrable <= _index_names(neo4j)
+    monkeypatch.setattr(neo4j, "bulk_min_rows", 5)  # the scenario's batches of 10 count as large
+    seen: list[tuple[bool, bool, set[str]]] = []  # (events?, graph-only?, indexes at the write)
+    store_write = neo4j.write
+
+    def watching_write(batch: Any) -> Any:
+        report = store_write(batch)
+        graph_only = not (batch.events or batch.retracted or batch.deleted_nodes)
+        seen.append((bool(batch.events), graph_only, _index_names(neo4j)))
+        return report
+
+    monkeypatch.setattr(neo4j, "write", watching_write)
+    records = credit_scenario()
+    _load(embedded, records, 10)
+    _load(neo4j, records, 10)
+    graph_writes = [names for events, graph_only, names in seen if graph_only]
+    event_writes = [names for events, graph_only, names in seen if events]
+    assert graph_writes and event_writes
+    assert all(not (deferrable & names) for names in graph_writes)  # written without them
+    assert all(deferrable <= names for names in event_writes)  # made before any event
+    assert deferrable <= _index_names(neo4j)
+    assert_same_answers(embedded, neo4j)  # search included: the indexes are back and filled
+
+    # a load into a store that holds a graph keeps them throughout
+    seen.clear()
+    _load(neo4j, [person(f"p:more{i}", f"新人{i}") for i in range(12)], 10)
+    assert seen and all(deferrable <= names for _, _, names in seen)
+
+
+@pytest.mark.neo4j
+def test_indexes_a_stopped_first_load_left_out_are_made_by_the_next_connection(
+    neo4j_server: Neo4jTestServer,
+) -> None:
+    neo4j_server.empty()
+    store = neo4j_server.open()
+    assert isinstance(store, Neo4jStore)
+    store._defer_indexes()  # as a first load's first batch does; then the process dies
+    assert not (set(DEFERRABLE_INDEXES) & _index_names(store))
+    store.close()
+    again = neo4j_server.open()
+    try:
+        assert isinstance(again, Neo4jStore)
+        assert set(DEFERRABLE_INDEXES) <= _index_names(again)
+        online = again._read("SHOW INDEXES YIELD name, state RETURN name, state")
+        assert {row["state"] for row in online if row["name"] in DEFERRABLE_INDEXES} == {"ONLINE"}
+    finally:
+        again.close()
 
 
 # ---- connection and statements, no server needed ----------------------------------------
