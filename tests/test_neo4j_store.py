@@ -329,6 +329,22 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
 
 
 @pytest.mark.neo4j
+def test_a_first_load_that_fails_puts_its_search_indexes_back(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from creditgraph.domain.model import Link, Node
+    from creditgraph.store.base import Batch
+
+    assert isinstance(neo4j_store, Neo4jStore)
+    monkeypatch.setattr(neo4j_store, "bulk_min_rows", 2)
+    nodes = [Node(f"p:n{i}", "person", f"某{i}") for i in range(3)]
+    with pytest.raises(StoreError, match="refer to nodes that are not in the store"):
+        neo4j_store.write(Batch(nodes=nodes, links=[Link("DIRECTOR", "p:n0", E1)]))
+    assert neo4j_store.node("p:n0") is None  # nothing written, and no index left out:
+    assert set(DEFERRABLE_INDEXES) <= _index_names(neo4j_store)
+
+
+@pytest.mark.neo4j
 def test_indexes_a_stopped_first_load_left_out_are_made_by_the_next_connection(
     neo4j_server: Neo4jTestServer,
 ) -> None:

@@ -24,7 +24,7 @@ import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -41,8 +41,8 @@ from neo4j.time import Date as Neo4jDate
 
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
-from creditgraph.domain.names import normalise_name
-from creditgraph.domain.pinyin import could_be_pinyin, pinyin_keys
+from creditgraph.domain.names import normalise_names
+from creditgraph.domain.pinyin import could_be_pinyin, key_text, pinyin_keys
 from creditgraph.identity import identity_keys, is_listed
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
@@ -518,6 +518,18 @@ DEFERRABLE_INDEXES = (
 SETTLE_WAIT_S = 3_600
 
 
+def _normalised_names(nodes: Sequence[Node], latest: Mapping[str, Node]) -> dict[str, str]:
+    """Node id → normalised name: from the loader's rows, which its parse workers completed
+    with them, else converted here all at once (OpenCC costs far more per call than per
+    name: one call a node took most of a first load's node batches)."""
+    rows: Sequence[Sequence[Any]] | None = getattr(nodes, "rows", None)
+    if rows is not None:
+        return {row[0]: row[3] for row in rows}
+    names = list(dict.fromkeys(node.name for node in latest.values()))
+    by_name = dict(zip(names, normalise_names(names), strict=True))
+    return {node_id: by_name[node.name] for node_id, node in latest.items()}
+
+
 def _collect_statement_parameters() -> None:
     """Free the parameters of a large write's statements now. The driver keeps each
     statement's parameters in its result's summary, and a result sits in reference cycles
@@ -831,7 +843,13 @@ class Neo4jStore:
                     self._react(tx, view, old, new, version=int(row["version"]))
             return report
 
-        report = self._write_transaction(work)
+        try:
+            report = self._write_transaction(work)
+        except Exception:
+            if self._indexes_deferred:  # a load that failed: its indexes back, then its error
+                with suppress(Exception):  # (unreachable: the next connection makes them)
+                    self.settle()
+            raise
         if len(batch.nodes) + len(batch.links) + len(batch.events) >= _COLLECT_AFTER_RECORDS:
             _collect_statement_parameters()
         return report
@@ -973,6 +991,8 @@ class Neo4jStore:
             for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
+        norms = _normalised_names(nodes, latest)
+        known = getattr(nodes, "name_keys", None) or {}  # from the loader's parse workers
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         report.unchanged.update(node.type for node in nodes)
@@ -992,13 +1012,15 @@ class Neo4jStore:
                 "id": node.id,
                 "type": node.type,
                 "name": node.name,
-                "norm_name": normalise_name(node.name),
+                "norm_name": norms[node_id],
                 "props": props,
             }
-            name_keys = pinyin_keys(properties["norm_name"])
+            # one delimited string for the TEXT index queries/search uses (pinyin.key_text)
+            name_keys = known.get(norms[node_id])
+            if name_keys is None:
+                name_keys = key_text(norms[node_id])
             if name_keys:
-                # one delimited string for the TEXT index queries/search uses
-                properties["name_keys"] = "|" + "|".join(name_keys) + "|"
+                properties["name_keys"] = name_keys
             keys = identity_keys(node.props) if node.type == "person" else []
             if keys:
                 # one delimited string for the TEXT index queries/persons_by_identity uses
