@@ -329,6 +329,38 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
 
 
 @pytest.mark.neo4j
+def test_a_first_load_still_finds_a_link_it_wrote_in_an_earlier_batch(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first load looks for earlier copies only of links whose start already has a link
+    # out; a link written by an earlier batch of the same load is updated, never doubled.
+    from creditgraph.domain.model import Link, Node
+    from creditgraph.store.base import Batch
+
+    assert isinstance(neo4j_store, Neo4jStore)
+    monkeypatch.setattr(neo4j_store, "bulk_min_rows", 3)
+    nodes = [Node(f"p:n{i}", "person", f"某{i}") for i in range(3)]
+    nodes.append(Node(E1, "enterprise", "甲公司"))
+    first = [Link("DIRECTOR", f"p:n{i}", E1, dt.date(2020, 1, 1)) for i in range(2)]
+    neo4j_store.write(Batch(nodes=nodes, links=first))
+    assert neo4j_store._indexes_deferred  # the first batch of a first load
+    again = [
+        Link("DIRECTOR", "p:n0", E1, dt.date(2020, 1, 1), dt.date(2024, 1, 1)),  # ended
+        Link("DIRECTOR", "p:n1", E1, dt.date(2020, 1, 1)),  # unchanged
+        Link("SUPERVISOR", "p:n2", E1, dt.date(2021, 1, 1)),  # new, from a start without
+    ]
+    report = neo4j_store.write(Batch(links=again))
+    assert (report.created["link"], report.updated["link"], report.unchanged["link"]) == (1, 1, 1)
+    held = neo4j_store.links(["p:n0", "p:n1", "p:n2"])
+    assert sorted((k.src, k.rel, str(k.valid_to)) for k in held) == [
+        ("p:n0", "DIRECTOR", "2024-01-01"),
+        ("p:n1", "DIRECTOR", "None"),
+        ("p:n2", "SUPERVISOR", "None"),
+    ]
+    neo4j_store.settle()
+
+
+@pytest.mark.neo4j
 def test_a_first_load_that_fails_puts_its_search_indexes_back(
     neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
