@@ -21,10 +21,11 @@ from typing import Any
 
 import pytest
 
+from creditgraph.domain.model import Link, Node
 from creditgraph.ingest.loader import load
 from creditgraph.schema import default_schema
 from creditgraph.store import StoreError
-from creditgraph.store.base import AuditEntry, GraphStore
+from creditgraph.store.base import AuditEntry, Batch, GraphStore
 from creditgraph.store.cypher import CypherLibrary
 from creditgraph.store.embedded import EmbeddedStore
 from creditgraph.store.neo4j import DEFERRABLE_INDEXES, Neo4jStore, _connection
@@ -236,9 +237,6 @@ def test_constraints_and_indexes_are_created_once(neo4j_store: Neo4jStore) -> No
 
 @pytest.mark.neo4j
 def test_a_link_to_a_missing_node_fails_the_whole_batch(neo4j_store: GraphStore) -> None:
-    from creditgraph.domain.model import Link, Node
-    from creditgraph.store.base import Batch
-
     with pytest.raises(StoreError, match="refer to nodes that are not in the store"):
         neo4j_store.write(
             Batch(nodes=[Node("p:a", "person", "甲")], links=[Link("DIRECTOR", "p:a", E1)])
@@ -328,18 +326,22 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
     assert seen and all(deferrable <= names for _, _, names in seen)
 
 
+def _first_load_of_persons(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch, min_rows: int
+) -> list[Node]:
+    """Three persons for an empty store that counts a batch of ``min_rows`` as a first load's."""
+    assert isinstance(store, Neo4jStore)
+    monkeypatch.setattr(store, "bulk_min_rows", min_rows)
+    return [Node(f"p:n{i}", "person", f"某{i}") for i in range(3)]
+
+
 @pytest.mark.neo4j
 def test_a_first_load_still_finds_a_link_it_wrote_in_an_earlier_batch(
     neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A first load looks for earlier copies only of links whose start already has a link
     # out; a link written by an earlier batch of the same load is updated, never doubled.
-    from creditgraph.domain.model import Link, Node
-    from creditgraph.store.base import Batch
-
-    assert isinstance(neo4j_store, Neo4jStore)
-    monkeypatch.setattr(neo4j_store, "bulk_min_rows", 3)
-    nodes = [Node(f"p:n{i}", "person", f"某{i}") for i in range(3)]
+    nodes = _first_load_of_persons(neo4j_store, monkeypatch, 3)
     nodes.append(Node(E1, "enterprise", "甲公司"))
     first = [Link("DIRECTOR", f"p:n{i}", E1, dt.date(2020, 1, 1)) for i in range(2)]
     neo4j_store.write(Batch(nodes=nodes, links=first))
@@ -364,12 +366,7 @@ def test_a_first_load_still_finds_a_link_it_wrote_in_an_earlier_batch(
 def test_a_first_load_that_fails_puts_its_search_indexes_back(
     neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from creditgraph.domain.model import Link, Node
-    from creditgraph.store.base import Batch
-
-    assert isinstance(neo4j_store, Neo4jStore)
-    monkeypatch.setattr(neo4j_store, "bulk_min_rows", 2)
-    nodes = [Node(f"p:n{i}", "person", f"某{i}") for i in range(3)]
+    nodes = _first_load_of_persons(neo4j_store, monkeypatch, 2)
     with pytest.raises(StoreError, match="refer to nodes that are not in the store"):
         neo4j_store.write(Batch(nodes=nodes, links=[Link("DIRECTOR", "p:n0", E1)]))
     assert neo4j_store.node("p:n0") is None  # nothing written, and no index left out:
