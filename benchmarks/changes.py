@@ -80,16 +80,16 @@ def registry_changes(data: Path, out: Path, *, count: int = 3200, seed: int = 7)
         status = _NEXT_STATUS.get(enterprise.get("status", "active"), "active")
         changes.append({**enterprise, "status": status})
     person_ids = set(persons)
-    subjects = {True: persons, False: [e["id"] for e in enterprises]}
-    enterprise_ids = set(subjects[False])
+    enterprise_ids = [e["id"] for e in enterprises]
+    known = person_ids.union(enterprise_ids)
     # on a person or an enterprise (not an official's agency): another of the same type
-    events = [e for e in events if e["subject"] in person_ids or e["subject"] in enterprise_ids]
+    events = [e for e in events if e["subject"] in known]
     for number in range(wanted["events"]):
         template = pick.choice(events)
         event_id = f"ev:change-{seed}-{number:06d}"
         while event_id in event_ids:
             event_id += "x"
-        others = subjects[template["subject"] in person_ids]
+        others = persons if template["subject"] in person_ids else enterprise_ids
         event = {**template, "id": event_id, "subject": pick.choice(others)}
         changes.append(event)
     with out.open("wb") as handle:

@@ -42,7 +42,7 @@ from neo4j.time import Date as Neo4jDate
 from creditgraph import migrations
 from creditgraph.domain.model import Event, Link, Node, Restriction
 from creditgraph.domain.names import normalise_names
-from creditgraph.domain.pinyin import could_be_pinyin, key_text, pinyin_keys
+from creditgraph.domain.pinyin import could_be_pinyin, key_text
 from creditgraph.identity import identity_keys, is_listed
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
@@ -778,9 +778,7 @@ class Neo4jStore:
         after = ""
         while rows := self._read(self._cypher["queries/names_to_index"], after=after, limit=5000):
             keyed = [
-                {"id": row["id"], "name_keys": "|" + "|".join(keys) + "|" if keys else None}
-                for row in rows
-                for keys in [pinyin_keys(row["norm_name"])]
+                {"id": row["id"], "name_keys": key_text(row["norm_name"]) or None} for row in rows
             ]
 
             def write(tx: neo4j.Transaction, keyed: list[dict[str, Any]] = keyed) -> None:
@@ -1059,8 +1057,7 @@ class Neo4jStore:
             # order, so a batch's starts are new but for the one it shares with the last)
             linked: set[str] = set()
             for chunk in _chunks(sorted({link.src for link in unique})):
-                for row in self._run(tx, "import/links_sources_linked", ids=list(chunk)):
-                    linked.update(row["found"])
+                linked.update(_found(self._run(tx, "import/links_sources_linked", ids=list(chunk))))
             looked_up = [i for i in looked_up if unique[i].src in linked]
         for start in range(0, len(looked_up), CHUNK):
             keys = [
