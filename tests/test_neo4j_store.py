@@ -317,6 +317,9 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
     assert graph_writes and event_writes
     assert all(not (deferrable & names) for names in graph_writes)  # written without them
     assert all(deferrable <= names for names in event_writes)  # made before any event
+    # and online once the load is over
+    states = neo4j._read("SHOW INDEXES YIELD name, state RETURN name, state")
+    assert {row["state"] for row in states if row["name"] in deferrable} == {"ONLINE"}
     assert deferrable <= _index_names(neo4j)
     assert_same_answers(embedded, neo4j)  # search included: the indexes are back and filled
 
@@ -360,6 +363,30 @@ def test_a_first_load_still_finds_a_link_it_wrote_in_an_earlier_batch(
         ("p:n2", "SUPERVISOR", "None"),
     ]
     neo4j_store.settle()
+
+
+@pytest.mark.neo4j
+def test_a_node_a_first_load_brings_twice_is_updated_not_refused(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first load creates its nodes without looking for stored ones; a node it brings a
+    # second time (here: renamed) is caught by the id's constraint and the batch written
+    # again the careful way — one node, the new name, counted as updated.
+    nodes = _first_load_of_persons(neo4j_store, monkeypatch, 3)
+    neo4j_store.write(Batch(nodes=nodes))
+    assert neo4j_store._indexes_deferred
+    renamed = Node("p:n1", "person", "某某")
+    report = neo4j_store.write(Batch(nodes=[renamed, Node("p:n3", "person", "新")]))
+    assert (report.created["person"], report.updated["person"]) == (1, 1)
+    assert neo4j_store._indexes_deferred  # still a first load
+    found = neo4j_store.nodes(["p:n0", "p:n1", "p:n3"])
+    assert {node_id: node.name for node_id, node in found.items()} == {
+        "p:n0": "某0",
+        "p:n1": "某某",
+        "p:n3": "新",
+    }
+    neo4j_store.settle()
+    assert [n.id for n in neo4j_store.search("某某", limit=5)] == ["p:n1"]
 
 
 @pytest.mark.neo4j

@@ -32,6 +32,7 @@ import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
     AuthError,
+    ConstraintError,
     DriverError,
     Neo4jError,
     ServiceUnavailable,
@@ -811,13 +812,13 @@ class Neo4jStore:
         ):
             self._defer_indexes()
 
-        def work(tx: neo4j.Transaction) -> WriteReport:
+        def work(tx: neo4j.Transaction, nodes_are_new: bool) -> WriteReport:
             report = WriteReport()
             if not self._run(tx, "import/lock_writer"):
                 # the database was emptied since we connected
                 self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
                 self._run(tx, "import/lock_writer")
-            changed_nodes = self._upsert_nodes(tx, batch.nodes, report)
+            changed_nodes = self._upsert_nodes(tx, batch.nodes, report, nodes_are_new)
             link_ends = self._upsert_links(tx, batch.links, report)
             if batch.retracted:
                 link_ends |= self._retract_links(tx, batch.retracted, report)
@@ -841,8 +842,18 @@ class Neo4jStore:
                     self._react(tx, view, old, new, version=int(row["version"]))
             return report
 
+        # During a first load the loader brings each node once, into a database that had
+        # none: its nodes are created without looking for stored ones. Should one be stored
+        # after all (a second batch of the same node, another writer), the id's uniqueness
+        # constraint refuses the transaction, and the batch is written again the careful way.
+        assume_new = self._indexes_deferred
         try:
-            report = self._write_transaction(work)
+            try:
+                report = self._write_transaction(lambda tx: work(tx, assume_new))
+            except StoreError as exc:
+                if not (assume_new and isinstance(exc.__cause__, ConstraintError)):
+                    raise
+                report = self._write_transaction(lambda tx: work(tx, False))
         except Exception:
             if self._indexes_deferred:  # a load that failed: its indexes back, then its error
                 with suppress(Exception):  # (unreachable: the next connection makes them)
@@ -979,13 +990,15 @@ class Neo4jStore:
         return int(row["nodes_from"])
 
     def _upsert_nodes(
-        self, tx: neo4j.Transaction, nodes: list[Node], report: WriteReport
+        self, tx: neo4j.Transaction, nodes: list[Node], report: WriteReport, all_new: bool = False
     ) -> set[str]:
+        """Create or update ``nodes``; with ``all_new`` none is stored (see write), so none is
+        looked up."""
         if not nodes:
             return set()
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
-        for chunk in _chunks(list(latest)):
+        for chunk in [] if all_new else _chunks(list(latest)):
             for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                 existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
