@@ -9,7 +9,9 @@ seconds after the first entry not yet synced (the tests with a stopped clock bel
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import signal
 import sqlite3
 import threading
@@ -24,6 +26,7 @@ from test_commands import _env, _running
 
 from creditgraph.api.audit import AuditWriter
 from creditgraph.schema import default_schema
+from creditgraph.store import embedded
 from creditgraph.store.base import AuditEntry, GraphStore
 from creditgraph.store.embedded import EmbeddedStore
 
@@ -167,3 +170,83 @@ def test_a_killed_server_has_every_answered_check_in_its_audit(tmp_path: Path) -
     finally:
         store.close()
     assert len(audited) == 40 and {e.ids for e in audited} == {("p:zhang-wei",)}
+
+
+# ---- the event loop's own commits (with a bound, on the embedded store) ------------------
+
+
+def test_a_loop_turns_requests_share_one_commit_made_by_the_loop(store: EmbeddedStore) -> None:
+    threads: list[int] = []
+    sizes: list[int] = []
+    appended = store.append_audit_now
+
+    def watched(entries: Sequence[AuditEntry]) -> bool:
+        threads.append(threading.get_ident())
+        sizes.append(len(entries))
+        return appended(entries)
+
+    store.append_audit_now = watched
+    writer = AuditWriter(store, sync_within=30, clock=StoppedClock())
+    writer.start()  # the thread is there, and is not needed
+
+    async def three_requests() -> None:
+        await asyncio.gather(*(writer.written(_entries(1)) for _ in range(3)))
+
+    try:
+        asyncio.run(three_requests())
+        assert threads == [threading.get_ident()]  # on the loop (this thread), not the writer's
+        assert sizes == [3]  # the three requests of the turn, in one commit
+        assert _on_file(store.path) == 3  # committed: another process reads them
+    finally:
+        writer.stop()
+
+
+def test_behind_another_writer_the_loop_hands_its_entries_to_the_thread(
+    store: EmbeddedStore,
+) -> None:
+    # A load (here: another connection holding SQLite's write lock) must not stall the loop:
+    # the commit is not attempted twice on it, the thread waits for the store instead.
+    writer = AuditWriter(store, sync_within=30, clock=StoppedClock())
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    writer.start()
+    try:
+
+        async def one_request() -> float:
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            waiting = asyncio.ensure_future(writer.written(_entries(2)))
+            await asyncio.sleep(0)  # the loop turn: its commit finds the store busy
+            await asyncio.sleep(0)
+            assert not waiting.done()
+            turned = loop.time() - started  # the loop was not held up by the busy store
+            loop.call_later(0.05, other.execute, "ROLLBACK")  # the other writer is done
+            await waiting
+            return turned
+
+        assert asyncio.run(one_request()) < 1.0
+        assert _on_file(store.path) == 2
+    finally:
+        writer.stop()
+        other.close()
+
+
+def test_the_loops_commits_are_folded_into_the_store_by_the_next_sync(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The loop's commits leave the write-ahead log to grow (no checkpoint on the loop); the
+    # writer's sync folds it into the store once it is past its limit (here: at once).
+    monkeypatch.setattr(embedded, "WAL_LIMIT_BYTES", 0)
+    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the new store's own pages
+    assert store.append_audit_now(_entries(50))
+    assert _in_store_file(store.path, tmp_path) == 0  # only in the log so far
+    store.sync_audit()
+    assert _in_store_file(store.path, tmp_path) == 50
+    assert _on_file(store.path) == 50
+
+
+def _in_store_file(path: Path, tmp_path: Path) -> int:
+    """Audit entries in the store's own file, without its write-ahead log."""
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(path, copy)
+    return _on_file(copy)

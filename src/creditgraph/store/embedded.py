@@ -131,6 +131,14 @@ _DEFERRED_INDEXES = {
     if statement.startswith(f"CREATE INDEX IF NOT EXISTS {name} ")
 }
 BULK_MIN_ROWS = 10_000  # below this, dropping and making the indexes costs more than it saves
+# The write-ahead log: folded into the store once it holds this many pages (see _connect), and
+# cut back to this size when it starts over.
+WAL_AUTOCHECKPOINT_PAGES = 16_384
+WAL_LIMIT_BYTES = 64 * 2**20
+
+
+class _WouldWait(Exception):
+    """A write asked not to wait (``_writing(wait=False)``) found the store busy."""
 
 
 def _lay_out_version_1(conn: sqlite3.Connection) -> None:
@@ -693,11 +701,11 @@ class EmbeddedStore:
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         # the WAL file is cut back to this size whenever a checkpoint resets it
-        conn.execute("PRAGMA journal_size_limit = 67108864")
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
         # fold the WAL into the store every 64 MiB rather than every 4 MiB (SQLite's default):
         # a load's 50,000-row batch passes 4 MiB, so each commit checkpointed, copying the
         # index pages every batch touches again and again; readers scan at most this much WAL
-        conn.execute("PRAGMA wal_autocheckpoint = 16384")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
@@ -715,17 +723,22 @@ class EmbeddedStore:
 
     @contextmanager
     def _writing(
-        self, *, bulk: bool = False, synced: bool = True
+        self, *, bulk: bool = False, synced: bool = True, wait: bool = True
     ) -> Iterator[sqlite3.Connection]:
         """The write transaction. Unless ``bulk`` (a first load's node and link batches), it
         first makes the indexes such a load deferred: every other write (events and their
         derivation, merges, a later load, a load's end) finds them in place. Unless
         ``synced``, its commit leaves its pages with the operating system, not yet synced
-        to disk (see append_audit)."""
+        to disk (see append_audit). Unless ``wait``, :class:`_WouldWait` is raised rather
+        than waiting for another writer or making those indexes (see append_audit_now)."""
         # a write has a deadline: behind another writer (a load, a server's mutation) it
         # gives up with a clear error instead of hanging its caller
-        if not self._write_lock.acquire(timeout=self._write_timeout):
-            raise self._busy()
+        if not (
+            self._write_lock.acquire(timeout=self._write_timeout)
+            if wait
+            else self._write_lock.acquire(blocking=False)
+        ):
+            raise self._busy() if wait else _WouldWait()
         conn = self._conn
         if not synced:  # for this transaction only: set back below, before anyone else writes
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -734,13 +747,22 @@ class EmbeddedStore:
                 conn.executescript(_CHANGE_TRACKING)  # outside any transaction: it commits
                 self._tracked.add(id(conn))
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                if wait:
+                    conn.execute("BEGIN IMMEDIATE")
+                else:  # SQLite's lock taken now or never: no busy wait
+                    conn.execute("PRAGMA busy_timeout = 0")
+                    try:
+                        conn.execute("BEGIN IMMEDIATE")
+                    finally:
+                        conn.execute(f"PRAGMA busy_timeout = {int(self._write_timeout * 1000)}")
             except sqlite3.OperationalError as exc:
                 if "locked" in str(exc) or "busy" in str(exc):
-                    raise self._busy() from exc
+                    raise (self._busy() if wait else _WouldWait()) from exc
                 raise
             try:
                 if not bulk and self._laid_out and _indexes_deferred(conn):
+                    if not wait:
+                        raise _WouldWait()
                     # in a transaction of their own: built inside the write, their hundreds of
                     # MB of new pages crowd its cache, and derivation then reads from disk
                     _make_deferred_indexes(conn)
@@ -1494,13 +1516,34 @@ class EmbeddedStore:
         # without sync: WAL frames written, not synced (SQLite's synchronous=NORMAL); a
         # killed process leaves them to the operating system, which keeps them
         with self._audit_turn(), self._writing(synced=sync) as conn:
-            conn.executemany(
-                "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (e.at, e.principal, e.role, e.operation, json.dumps(list(e.ids)), e.purpose)
-                    for e in entries
-                ],
-            )
+            self._insert_audit(conn, entries)
+
+    def append_audit_now(self, entries: Sequence[AuditEntry]) -> bool:
+        """``append_audit(entries, sync=False)`` if the store takes the write at once; else
+        False, and nothing is written. For a caller that must not wait, a server's event
+        loop (creditgraph.api.audit): behind a load, a mutation or another process's audit
+        commit it hands the entries to its writer thread rather than stall every request.
+        Nor does its commit fold the write-ahead log into the store (a checkpoint copies up
+        to 64 MiB): :meth:`sync_audit`, on the writer thread, does that."""
+        conn = self._conn
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        try:
+            with self._audit_turn(wait=False), self._writing(synced=False, wait=False) as tx:
+                self._insert_audit(tx, entries)
+        except _WouldWait:
+            return False
+        finally:
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        return True
+
+    def _insert_audit(self, conn: sqlite3.Connection, entries: Sequence[AuditEntry]) -> None:
+        conn.executemany(
+            "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (e.at, e.principal, e.role, e.operation, json.dumps(list(e.ids)), e.purpose)
+                for e in entries
+            ],
+        )
 
     def sync_audit(self) -> None:
         # What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
@@ -1511,16 +1554,23 @@ class EmbeddedStore:
             return
         try:
             os.fsync(fd)
+            size = os.fstat(fd).st_size
         finally:
             os.close(fd)
+        if size > WAL_LIMIT_BYTES:
+            # grown past its limit: commits of append_audit_now do not fold it into the store
+            # (every other write's commit does, past wal_autocheckpoint); a passive
+            # checkpoint waits for no reader or writer
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
-    def _audit_turn(self) -> Iterator[None]:
+    def _audit_turn(self, *, wait: bool = True) -> Iterator[None]:
         """Server processes sharing the store (``serve --workers N``) append the audit of
         every answer they give. Waiting behind SQLite's write lock, a writer sleeps 1, 2, 5,
         10… ms between tries; so they take turns on a lock file beside the store, which the
         kernel hands to the next waiter the moment it is released. (Without a writable
-        folder, SQLite's lock alone still keeps them apart.)"""
+        folder, SQLite's lock alone still keeps them apart.) Unless ``wait``, the turn is
+        taken now or :class:`_WouldWait` is raised."""
         if self._audit_lock is None:
             try:
                 self._audit_lock = os.open(
@@ -1531,7 +1581,10 @@ class EmbeddedStore:
         if self._audit_lock < 0:
             yield
             return
-        fcntl.flock(self._audit_lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._audit_lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _WouldWait() from None
         try:
             yield
         finally:
