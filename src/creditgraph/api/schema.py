@@ -49,6 +49,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
+from creditgraph.api.check_execution import CheckPlan, execute_plan, plan_checks
 from creditgraph.api.context import ApiContext
 from creditgraph.api.guard import (
     MAX_CACHED_QUERY_CHARS,
@@ -72,6 +73,7 @@ MAX_ALIASES = 20
 MAX_TOKENS = 2000
 # distinct query texts whose parsed (and validated) documents are kept, each cache
 CACHED_DOCUMENTS = 256
+
 
 class _CodedContext:
     """The validation context as a limit rule sees it: the rule's error leaves coded as
@@ -124,10 +126,12 @@ def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -
 
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
-            MAX_QUERY_DEPTH),
-    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
-            MAX_ALIASES),
+    *_coded(
+        QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth", MAX_QUERY_DEPTH
+    ),
+    *_coded(
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases", MAX_ALIASES
+    ),
 ]
 
 # graphql-core's parser stops a document over the token budget with a syntax error, the only
@@ -351,6 +355,23 @@ class CreditGraphSchema(strawberry.Schema):
             )
         _note_root_fields(context_value, document)
         context_value.operation_label = ",".join(sorted(set(context_value.root_fields.values())))
+        plan = _check_plan(query, operation_name)
+        planned = (
+            None
+            if plan is None
+            else execute_plan(
+                plan,
+                self._schema,
+                variable_values,
+                context_value,
+                root_value,
+                cast(Any, optimized_is_awaitable),
+            )
+        )
+        if planned is not None:  # else variables that graphql-core words the errors of
+            if planned.errors:
+                self.process_errors(list(planned.errors))
+            return ExecutionResult(data=planned.data, errors=planned.errors)
         result = execute(
             self._schema,
             document,
@@ -413,6 +434,16 @@ class _RootFields(SchemaExtension):
         yield
 
 
+@lru_cache(maxsize=2 * CACHED_DOCUMENTS)
+def _check_plan(query: str, operation_name: str | None) -> CheckPlan | None:
+    """How a valid single-check document runs without graphql-core's executor (see
+    creditgraph.api.check_execution); None for any other document."""
+    document = _checked_document(query)
+    if document is None:
+        return None
+    return plan_checks(schema._schema, document, operation_name, INLINE_FIELDS)
+
+
 def _note_root_fields(context: ApiContext, document: DocumentNode) -> None:
     """Which root field each response key answers (for the audit); on the fast path, where
     no extension runs, also the request's metrics label (as :class:`OperationLabel`)."""
@@ -467,7 +498,9 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: SmallQueryParserCache(maxsize=CACHED_DOCUMENTS),
-            lambda: BudgetedValidation(maxsize=CACHED_DOCUMENTS),  # the fields budget, then validation
+            lambda: BudgetedValidation(
+                maxsize=CACHED_DOCUMENTS
+            ),  # the fields budget, then validation
             _RootFields,
             OperationLabel,
         ],
