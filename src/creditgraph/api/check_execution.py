@@ -240,22 +240,15 @@ def execute_plan(
     query_type = schema.query_type
     data: dict[str, Any] | None = {}
     errors: list[GraphQLError] = []
+    # every root field's arguments first: a request handed to graphql-core must not have
+    # run a resolver (a check notes its persons for the audit) before
+    arguments = []
     for root in plan.roots:
-        args = {}
-        for argument in root.arguments:
-            if argument.variable is None:
-                args[argument.out_name] = argument.literal
-                continue
-            value = coerced.get(argument.variable, Undefined)
-            if value is Undefined:
-                if argument.default is not Undefined:
-                    args[argument.out_name] = argument.default
-                elif argument.required:
-                    return None
-                continue
-            if value is None and argument.required:
-                return None
-            args[argument.out_name] = value
+        args = _arguments(root, coerced)
+        if args is None:
+            return None
+        arguments.append(args)
+    for root, args in zip(plan.roots, arguments, strict=True):
         path = Path(None, root.key, query_type.name if query_type else None)
         info = _info(root.name, root.node, root.field, query_type, path, schema, plan, root_value,
                      coerced, context_value, is_awaitable)  # fmt: skip
@@ -280,6 +273,25 @@ def execute_plan(
         assert data is not None
         data[root.key] = completed
     return ExecutionResult(data=data, errors=errors or None)
+
+
+def _arguments(root: _RootField, coerced: Mapping[str, Any]) -> dict[str, Any] | None:
+    args = {}
+    for argument in root.arguments:
+        if argument.variable is None:
+            args[argument.out_name] = argument.literal
+            continue
+        value = coerced.get(argument.variable, Undefined)
+        if value is Undefined:
+            if argument.default is not Undefined:
+                args[argument.out_name] = argument.default
+            elif argument.required:
+                return None
+            continue
+        if value is None and argument.required:
+            return None
+        args[argument.out_name] = value
+    return args
 
 
 def _complete(
