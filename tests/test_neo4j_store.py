@@ -284,8 +284,13 @@ def test_a_large_load_gives_neo4j_its_events_in_small_transactions_and_derives_t
     assert_same_answers(embedded, neo4j)
 
 
+def _index_states(store: Neo4jStore) -> dict[str, str]:
+    rows = store._read("SHOW INDEXES YIELD name, state RETURN name, state")
+    return {row["name"]: row["state"] for row in rows}
+
+
 def _index_names(store: Neo4jStore) -> set[str]:
-    return {row["name"] for row in store._read("SHOW INDEXES YIELD name RETURN name")}
+    return set(_index_states(store))
 
 
 @pytest.mark.neo4j
@@ -318,8 +323,8 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
     assert all(not (deferrable & names) for names in graph_writes)  # written without them
     assert all(deferrable <= names for names in event_writes)  # made before any event
     # and online once the load is over
-    states = neo4j._read("SHOW INDEXES YIELD name, state RETURN name, state")
-    assert {row["state"] for row in states if row["name"] in deferrable} == {"ONLINE"}
+    states = _index_states(neo4j)
+    assert {states[name] for name in deferrable} == {"ONLINE"}
     assert deferrable <= _index_names(neo4j)
     assert_same_answers(embedded, neo4j)  # search included: the indexes are back and filled
 
@@ -414,8 +419,8 @@ def test_indexes_a_stopped_first_load_left_out_are_made_by_the_next_connection(
     try:
         assert isinstance(again, Neo4jStore)
         assert set(DEFERRABLE_INDEXES) <= _index_names(again)
-        online = again._read("SHOW INDEXES YIELD name, state RETURN name, state")
-        assert {row["state"] for row in online if row["name"] in DEFERRABLE_INDEXES} == {"ONLINE"}
+        states = _index_states(again)
+        assert {states[name] for name in DEFERRABLE_INDEXES} == {"ONLINE"}
     finally:
         again.close()
 

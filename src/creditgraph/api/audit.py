@@ -185,8 +185,8 @@ class AuditWriter:
                 written = self._append_now(entries)
                 if written and self._unsynced_since is None:
                     self._unsynced_since = self._clock()
-            except Exception:  # the thread retries it, and logs why it cannot
-                written = False
+            except Exception:  # not written: the thread retries it, and logs why it cannot
+                pass
             finally:
                 self._write_lock.release()
         if written:

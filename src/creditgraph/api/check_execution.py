@@ -42,6 +42,7 @@ from graphql import (
     Undefined,
     VariableNode,
     default_field_resolver,
+    get_nullable_type,
     located_error,
     type_from_ast,
     value_from_ast,
@@ -100,6 +101,22 @@ class CheckPlan:
     roots: tuple[_RootField, ...]
 
 
+def single_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation a request runs, when the document holds operations only (no fragments)
+    and exactly one of them is the one named (or, unnamed, the only one)."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if len(operations) != len(document.definitions):
+        return None
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    return chosen[0] if len(chosen) == 1 else None
+
+
 def plan_checks(
     schema: GraphQLSchema,
     document: DocumentNode,
@@ -107,21 +124,16 @@ def plan_checks(
     root_fields: frozenset[str],
 ) -> CheckPlan | None:
     """The plan of a validated document of the shape above, or None (graphql-core runs it)."""
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != len(document.definitions):
-        return None  # fragments
-    chosen = [
-        op
-        for op in operations
-        if operation_name is None or (op.name is not None and op.name.value == operation_name)
-    ]
-    if len(chosen) != 1 or (operation_name is None and len(operations) != 1):
-        return None
-    operation = chosen[0]
+    operation = single_operation(document, operation_name)
     query_type = schema.query_type
-    if operation.operation != OperationType.QUERY or operation.directives or query_type is None:
+    if (
+        operation is None
+        or operation.operation != OperationType.QUERY
+        or operation.directives
+        or query_type is None
+    ):
         return None
-    variables = []
+    variables: list[_Variable] = []
     for definition in operation.variable_definitions or ():
         if definition.default_value is not None or definition.directives:
             return None
@@ -151,9 +163,8 @@ def _root_field(
     field = query_type.fields.get(name)
     if name not in root_fields or field is None:
         return None
-    returned = field.type
-    required = isinstance(returned, GraphQLNonNull)
-    object_type = returned.of_type if isinstance(returned, GraphQLNonNull) else returned
+    required = isinstance(field.type, GraphQLNonNull)
+    object_type = get_nullable_type(field.type)
     if not isinstance(object_type, GraphQLObjectType):
         return None
     arguments = []
@@ -204,7 +215,7 @@ def _leaf_field(object_type: GraphQLObjectType, node: Any) -> _LeafField | None:
     if field is None:
         return None
     required = isinstance(field.type, GraphQLNonNull)
-    leaf_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+    leaf_type = get_nullable_type(field.type)
     if not isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType):
         return None
     return _LeafField(key, name, node, field, leaf_type, required)

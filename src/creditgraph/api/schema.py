@@ -49,7 +49,12 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext, ExecutionResult
 
-from creditgraph.api.check_execution import CheckPlan, execute_plan, plan_checks
+from creditgraph.api.check_execution import (
+    CheckPlan,
+    execute_plan,
+    plan_checks,
+    single_operation,
+)
 from creditgraph.api.context import ApiContext
 from creditgraph.api.guard import (
     MAX_CACHED_QUERY_CHARS,
@@ -73,7 +78,6 @@ MAX_ALIASES = 20
 MAX_TOKENS = 2000
 # distinct query texts whose parsed (and validated) documents are kept, each cache
 CACHED_DOCUMENTS = 256
-
 
 class _CodedContext:
     """The validation context as a limit rule sees it: the rule's error leaves coded as
@@ -126,12 +130,10 @@ def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -
 
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *_coded(
-        QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth", MAX_QUERY_DEPTH
-    ),
-    *_coded(
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases", MAX_ALIASES
-    ),
+    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
+            MAX_QUERY_DEPTH),
+    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
+            MAX_ALIASES),
 ]
 
 # graphql-core's parser stops a document over the token budget with a syntax error, the only
@@ -218,17 +220,10 @@ def _inline_operation(query: str, operation_name: str | None) -> bool:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLSyntaxError:
         return False  # the regular path reports it
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != len(document.definitions):
-        return False  # fragments: not a bare check
-    chosen = [
-        op
-        for op in operations
-        if operation_name is None or (op.name is not None and op.name.value == operation_name)
-    ]
-    if len(chosen) != 1 or chosen[0].operation.value != "query":
+    operation = single_operation(document, operation_name)  # None with fragments too
+    if operation is None or operation.operation.value != "query":
         return False
-    selections = chosen[0].selection_set.selections
+    selections = operation.selection_set.selections
     return bool(selections) and all(
         isinstance(node, FieldNode) and node.name.value in INLINE_FIELDS for node in selections
     )
@@ -498,9 +493,7 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: SmallQueryParserCache(maxsize=CACHED_DOCUMENTS),
-            lambda: BudgetedValidation(
-                maxsize=CACHED_DOCUMENTS
-            ),  # the fields budget, then validation
+            lambda: BudgetedValidation(maxsize=CACHED_DOCUMENTS),  # the fields budget, then validation
             _RootFields,
             OperationLabel,
         ],

@@ -998,9 +998,10 @@ class Neo4jStore:
             return set()
         latest = {node.id: node for node in nodes}  # the last one wins
         existing: dict[str, tuple[str, str, str]] = {}
-        for chunk in [] if all_new else _chunks(list(latest)):
-            for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
-                existing[row["id"]] = (row["type"], row["name"], row["props"])
+        if not all_new:
+            for chunk in _chunks(list(latest)):
+                for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
+                    existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         norms = _normalised_names(nodes, latest)
         known = getattr(nodes, "name_keys", None) or {}  # from the loader's parse workers
@@ -1072,7 +1073,7 @@ class Neo4jStore:
             for chunk in _chunks(sorted({link.src for link in unique})):
                 linked.update(_found(self._run(tx, "import/links_sources_linked", ids=list(chunk))))
             looked_up = [i for i in looked_up if unique[i].src in linked]
-        for start in range(0, len(looked_up), CHUNK):
+        for looked in _chunks(looked_up):
             keys = [
                 {
                     "i": i,
@@ -1081,7 +1082,7 @@ class Neo4jStore:
                     "dst": unique[i].dst,
                     "valid_from": unique[i].valid_from,
                 }
-                for i in looked_up[start : start + CHUNK]
+                for i in looked
             ]
             for row in _found(self._run(tx, "import/links_existing", rows=keys)):
                 stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
