@@ -24,6 +24,7 @@ import pytest
 from api_support import KEYS, new_store
 from test_commands import _env, _running
 
+from creditgraph.api import audit
 from creditgraph.api.audit import AuditWriter
 from creditgraph.schema import default_schema
 from creditgraph.store import embedded
@@ -205,7 +206,7 @@ def test_behind_another_writer_the_loop_hands_its_entries_to_the_thread(
     store: EmbeddedStore,
 ) -> None:
     # A load (here: another connection holding SQLite's write lock) must not stall the loop:
-    # the commit is not attempted twice on it, the thread waits for the store instead.
+    # after a few tries a fraction of a millisecond apart, the thread waits for the store.
     writer = AuditWriter(store, sync_within=30, clock=StoppedClock())
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
@@ -250,3 +251,97 @@ def _in_store_file(path: Path, tmp_path: Path) -> int:
     copy = tmp_path / "copy.db"
     shutil.copyfile(path, copy)
     return _on_file(copy)
+
+
+# ---- the default durability, on the event loop (the embedded store) ----------------------
+
+
+def test_by_default_the_loop_commits_a_turns_requests_and_syncs_the_log_before_they_leave(
+    store: EmbeddedStore,
+) -> None:
+    calls: list[tuple[str, int]] = []
+    appended, synced = store.append_audit_now, store.sync_audit_log
+
+    def watched_append(entries: Sequence[AuditEntry]) -> bool:
+        calls.append(("commit", threading.get_ident()))
+        return appended(entries)
+
+    def watched_sync() -> int:
+        calls.append(("sync", threading.get_ident()))
+        return synced()
+
+    store.append_audit_now = watched_append
+    store.sync_audit_log = watched_sync
+    writer = AuditWriter(store, clock=StoppedClock())  # no bound: every answer synced
+    writer.start()
+
+    async def three_requests() -> list[tuple[str, int]]:
+        await asyncio.gather(*(writer.written(_entries(1)) for _ in range(3)))
+        return list(calls)  # what had happened when the answers were let go
+
+    try:
+        loop_thread = threading.get_ident()
+        assert asyncio.run(three_requests()) == [("commit", loop_thread), ("sync", loop_thread)]
+        assert _on_file(store.path) == 3
+    finally:
+        writer.stop()
+
+
+def test_while_the_disk_syncs_slowly_the_thread_syncs_until_the_pause_is_over(
+    store: EmbeddedStore,
+) -> None:
+    clock = StoppedClock()
+    synced = store.sync_audit_log
+    took = [audit.LOOP_SYNC_LIMIT * 10, 0.0, 0.0, 0.0]  # how long each loop sync takes
+    on_loop: list[int] = []
+    loop_thread = threading.get_ident()  # asyncio.run's loop runs in this thread
+
+    def timed_sync() -> int:
+        if threading.get_ident() == loop_thread:  # (the writer thread folds the log too)
+            on_loop.append(loop_thread)
+            clock.now += took[len(on_loop) - 1] if len(on_loop) <= len(took) else 0.0
+        return synced()
+
+    def appends() -> list[tuple[str, int, bool]]:
+        return [call for call in recording.calls if call[0] == "append"]
+
+    store.sync_audit_log = timed_sync
+    recording = Recording(store)
+    recording.append_audit_now = store.append_audit_now  # type: ignore[attr-defined]
+    recording.sync_audit_log = timed_sync  # type: ignore[attr-defined]
+    writer = AuditWriter(cast(GraphStore, recording), clock=clock)
+    writer.start()
+    try:
+        # one slow sync among fast ones (behind a checkpoint, say) is no slow disk
+        for _ in range(4):
+            asyncio.run(writer.written(_entries(1)))
+        assert len(on_loop) == 4 and appends() == []
+
+        # syncs that stay slow: after a few the loop leaves them to the thread
+        took[:] = [audit.LOOP_SYNC_LIMIT * 10] * 20
+        for _ in range(20):
+            asyncio.run(writer.written(_entries(1)))
+        slow_on_loop = len(on_loop) - 4
+        assert 1 <= slow_on_loop < 20
+        assert appends() == [("append", 1, True)] * (20 - slow_on_loop)  # synced commits
+
+        clock.now += audit.LOOP_SYNC_PAUSE  # the pause is over: the loop tries again
+        asyncio.run(writer.written(_entries(2)))
+        assert len(on_loop) == 4 + slow_on_loop + 1
+    finally:
+        writer.stop()
+    assert _on_file(store.path) == 26
+
+
+def test_a_failed_sync_on_the_loop_withholds_the_answers(store: EmbeddedStore) -> None:
+    def failing_sync() -> int:
+        raise OSError(5, "Input/output error")
+
+    store.sync_audit_log = failing_sync
+    writer = AuditWriter(store, clock=StoppedClock())
+    writer.start()
+    try:
+        with pytest.raises(audit.AuditUnavailable, match="could not be synced"):
+            asyncio.run(writer.written(_entries(1)))
+    finally:
+        writer.stop()

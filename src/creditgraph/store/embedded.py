@@ -1536,6 +1536,22 @@ class EmbeddedStore:
             conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
         return True
 
+    def sync_audit_log(self) -> int:
+        """Put what commits without a sync left in the write-ahead log on disk, and nothing
+        more (no checkpoint: an event loop may call it); the log's size in bytes.
+
+        What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
+        log before it copies pages out of it): syncing the log's file puts it on disk."""
+        try:
+            fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
+        except FileNotFoundError:  # no log: everything is in the synced database file
+            return 0
+        try:
+            os.fsync(fd)
+            return os.fstat(fd).st_size
+        finally:
+            os.close(fd)
+
     def _insert_audit(self, conn: sqlite3.Connection, entries: Sequence[AuditEntry]) -> None:
         conn.executemany(
             "INSERT INTO audit (at, principal, role, operation, ids, purpose) VALUES (?, ?, ?, ?, ?, ?)",
@@ -1546,17 +1562,7 @@ class EmbeddedStore:
         )
 
     def sync_audit(self) -> None:
-        # What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
-        # log before it copies pages out of it): syncing the log's file puts it on disk.
-        try:
-            fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
-        except FileNotFoundError:  # no log: everything is in the synced database file
-            return
-        try:
-            os.fsync(fd)
-            size = os.fstat(fd).st_size
-        finally:
-            os.close(fd)
+        size = self.sync_audit_log()
         if size > WAL_LIMIT_BYTES:
             # grown past its limit: commits of append_audit_now do not fold it into the store
             # (every other write's commit does, past wal_autocheckpoint); a passive
