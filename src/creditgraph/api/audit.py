@@ -51,7 +51,7 @@ log = logging.getLogger("creditgraph.audit")
 # LOOP_SYNC_PAUSE seconds before the loop tries again.
 LOOP_SYNC_LIMIT = 0.005
 LOOP_SYNC_WEIGHT = 0.2
-LOOP_SYNC_PAUSE = 10.0
+LOOP_SYNC_PAUSE = 1.0
 # A loop's commit that finds the store busy is tried again this many times, this many
 # seconds apart, before its batch goes to the writer thread.
 LOOP_COMMIT_TRIES = 10
