@@ -184,3 +184,37 @@ def test_the_changes_file_loads_after_its_registry_and_each_kind_of_change_lands
             assert stored is not None and stored.subject == event["subject"]
     finally:
         store.close()
+
+
+def test_the_second_http_server_gets_a_copy_of_an_embedded_store_removed_afterwards(
+    tmp_path: Path,
+) -> None:
+    """Two servers on one store file would each sync the other's unsynced log pages, which
+    is what the HTTP case compares: the server with the deferred sync runs on a copy."""
+    from benchmarks import worker
+
+    from creditgraph.store.base import AuditEntry
+
+    path = str(tmp_path / "store.db")
+    store = open_store(path)
+    entry = AuditEntry("2026-12-04T08:00:00+00:00", "k", "approval", "checkAppointment",
+                       ("p:1",), "bench")  # fmt: skip
+    store.append_audit([entry])
+    store.close()
+
+    with worker._store_copy(path) as copy:
+        assert copy != path
+        copied = open_store(copy)
+        try:
+            assert copied.audit_entries(limit=10) == [entry]
+            copied.append_audit([entry])  # the copy's writes are its own
+        finally:
+            copied.close()
+        original = open_store(path)
+        try:
+            assert original.audit_entries(limit=10) == [entry]
+        finally:
+            original.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if "copy" in p.name) == []
+    with worker._store_copy("bolt://127.0.0.1:7687") as url:
+        assert url == "bolt://127.0.0.1:7687"
