@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from pathlib import Path
@@ -41,6 +41,15 @@ class MaskPattern:
         return itemgetter(*sorted(self.visible))
 
     @cached_property
+    def byte_getter(self) -> Callable[[bytes], Any]:
+        """The visible bytes of an ASCII text's bytes, as ``bytes()`` takes them: a tuple
+        of ints, or for one position a one-byte slice."""
+        positions = sorted(self.visible)
+        if len(positions) == 1:
+            return itemgetter(slice(positions[0], positions[0] + 1))
+        return itemgetter(*positions)
+
+    @cached_property
     def prefix(self) -> bytes:
         return f"blind\x00{self.name}\x00".encode("ascii")
 
@@ -55,6 +64,10 @@ class IdentityRules:
     display: frozenset[int]
     patterns: tuple[MaskPattern, ...]
     provinces: Mapping[str, str]  # code → name as lists write it (河南, 内蒙古)
+    # key → every pattern keyed (see _keyed_patterns): what a full number's indexes use
+    keyed_all: dict[bytes, tuple[tuple[str, Callable[[bytes], Any], Any], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def province_code(self, text: str) -> str | None:
         """A province as a list writes it (河南, 河南省, 41) → its two-digit code."""
@@ -187,11 +200,17 @@ def blind_indexes(key: bytes, text: str, rules: IdentityRules | None = None) -> 
     """Pattern name → keyed index of its visible positions, for every declared pattern the
     text shows in full: all of them for a full number, those a mask covers for a mask."""
     rules = rules or identity_rules()
-    patterns = rules.covered(visible_positions(text)) if HIDDEN in text else rules.patterns
+    if HIDDEN in text:
+        keyed_patterns = _keyed_patterns(key, rules.covered(visible_positions(text)))
+    else:  # a full number, hundreds of thousands in an import: no cache key to hash
+        keyed_patterns = rules.keyed_all.get(key) or rules.keyed_all.setdefault(
+            key, _keyed_patterns(key, rules.patterns)
+        )
+    data = text.encode("ascii")
     found = {}
-    for name, getter, keyed in _keyed_patterns(key, patterns):
+    for name, getter, keyed in keyed_patterns:
         mac = keyed.copy()
-        mac.update("".join(getter(text)).encode("ascii"))
+        mac.update(bytes(getter(data)))
         found[name] = mac.hexdigest()
     return found
 
@@ -199,7 +218,7 @@ def blind_indexes(key: bytes, text: str, rules: IdentityRules | None = None) -> 
 @lru_cache(maxsize=16)
 def _keyed_patterns(
     key: bytes, patterns: tuple[MaskPattern, ...]
-) -> tuple[tuple[str, Callable[[str], Any], Any], ...]:
+) -> tuple[tuple[str, Callable[[bytes], Any], Any], ...]:
     """Per pattern, keyed BLAKE2b (a MAC in one C call; 8 bytes) that has already absorbed the
     key and the pattern's prefix: an import computes six per person, and copying this state
     costs less than keying a new one — the indexes are the same bytes either way."""
@@ -207,7 +226,7 @@ def _keyed_patterns(
     for p in patterns:
         mac = hashlib.blake2b(key=key[:64], digest_size=BLIND_HEX // 2)
         mac.update(p.prefix)
-        keyed.append((p.name, p.getter, mac))
+        keyed.append((p.name, p.byte_getter, mac))
     return tuple(keyed)
 
 
