@@ -48,3 +48,21 @@ def test_benchmark_server_answers_past_a_pipe_full_of_access_log_lines(
             ping = client.post("/bench/ping", content=b"{}")
     assert statuses == {200}
     assert ping.json() == {"decision": "ALLOW"}
+
+
+def test_one_server_alone_answers_every_check_of_each_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """benchmarks/http_alone.py, with which alternated runs compare two server versions."""
+    from benchmarks.http_alone import measure
+
+    monkeypatch.setenv("CREDITGRAPH_ID_KEY", TEST_ID_KEY)  # the served child inherits it
+    store = tmp_path / "bench.db"
+    loaded = CliRunner().invoke(main, ["load", str(DEMO), "--store", str(store)])
+    assert loaded.exit_code == 0, loaded.output
+
+    rounds = measure(str(store), str(DEMO), requests=120, warmup=20, rounds=2, workers=1)
+
+    assert len(rounds) == 2
+    assert [r["failures"] for r in rounds] == [0, 0]
+    assert all(r["requests_per_second"] > 0 and r["p50_ms"] <= r["p99_ms"] for r in rounds)
