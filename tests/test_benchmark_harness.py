@@ -32,13 +32,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_benchmark_server_answers_past_a_pipe_full_of_access_log_lines(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CREDITGRAPH_ID_KEY", TEST_ID_KEY)  # the served child inherits it
+@pytest.fixture
+def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo scenario loaded into a store; the served child inherits the identity key."""
+    monkeypatch.setenv("CREDITGRAPH_ID_KEY", TEST_ID_KEY)
     store = tmp_path / "bench.db"
     loaded = CliRunner().invoke(main, ["load", str(DEMO), "--store", str(store)])
     assert loaded.exit_code == 0, loaded.output
+    return store
+
+
+def test_benchmark_server_answers_past_a_pipe_full_of_access_log_lines(demo_store: Path) -> None:
+    store = demo_store
     port = _free_port()
     # 600 log lines of ~250 bytes: more than twice what a pipe holds
     with served(str(store), port) as (_ready, pid):
@@ -50,18 +55,11 @@ def test_benchmark_server_answers_past_a_pipe_full_of_access_log_lines(
     assert ping.json() == {"decision": "ALLOW"}
 
 
-def test_one_server_alone_answers_every_check_of_each_round(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_one_server_alone_answers_every_check_of_each_round(demo_store: Path) -> None:
     """benchmarks/http_alone.py, with which alternated runs compare two server versions."""
     from benchmarks.http_alone import measure
 
-    monkeypatch.setenv("CREDITGRAPH_ID_KEY", TEST_ID_KEY)  # the served child inherits it
-    store = tmp_path / "bench.db"
-    loaded = CliRunner().invoke(main, ["load", str(DEMO), "--store", str(store)])
-    assert loaded.exit_code == 0, loaded.output
-
-    rounds = measure(str(store), str(DEMO), requests=120, warmup=20, rounds=2, workers=1)
+    rounds = measure(str(demo_store), str(DEMO), requests=120, warmup=20, rounds=2, workers=1)
 
     assert len(rounds) == 2
     assert [r["failures"] for r in rounds] == [0, 0]
