@@ -19,7 +19,7 @@ import orjson
 
 from benchmarks.http_server import served
 from benchmarks.load import free_port, request_bytes, under_load
-from benchmarks.worker import _check_body, _check_requests
+from benchmarks.worker import _check_body, _check_requests, latency_summary
 from creditgraph.store import open_store
 
 
@@ -54,12 +54,12 @@ def measure(
         under_load(port, payloads[:warmup], clients)
         for _ in range(rounds):
             result = under_load(port, payloads[warmup:], clients)
-            samples = result["samples_ns"]
+            latency = latency_summary(result["samples_ns"])
             found.append(
                 {
                     "requests_per_second": result["requests_per_second"],
-                    "p50_ms": samples[len(samples) // 2] / 1e6,
-                    "p99_ms": samples[int(len(samples) * 0.99)] / 1e6,
+                    "p50_ms": latency["p50_ms"],
+                    "p99_ms": latency["p99_ms"],
                     "failures": result["failures"],
                 }
             )

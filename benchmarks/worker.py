@@ -81,9 +81,7 @@ def latency_summary(samples_ns: list[int]) -> dict[str, float]:
 def reset_store(url: str) -> None:
     """An empty store at ``url``: files removed (embedded) or every node deleted (Neo4j)."""
     if "://" not in url:
-        for suffix in ("", "-wal", "-shm", "-journal", ".key"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(url + suffix)
+        _remove_store_files(url)
         return
     from neo4j import GraphDatabase
 
@@ -96,6 +94,13 @@ def reset_store(url: str) -> None:
         # that matches everything itself is one transaction, which outgrew the harness
         # server's transaction memory, 537 MiB of a 768 MB heap, after an M import)
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
+
+
+def _remove_store_files(path: str) -> None:
+    """An embedded store's file and the files SQLite and the server keep beside it."""
+    for suffix in ("", "-wal", "-shm", "-journal", ".key", "-audit.lock"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path + suffix)
 
 
 def store_size(url: str) -> int | None:
@@ -974,9 +979,7 @@ def _store_copy(store_url: str) -> Iterator[str]:
     try:
         yield copy
     finally:
-        for suffix in ("", "-wal", "-shm", "-audit.lock"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(copy + suffix)
+        _remove_store_files(copy)
 
 
 def _with_cpu(server_pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
