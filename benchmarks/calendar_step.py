@@ -27,6 +27,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from creditgraph.monitoring.calendar import Calendar
 from creditgraph.monitoring.react import WATCH
@@ -58,7 +59,7 @@ def main() -> None:
         calendar = Calendar(store)
         calendar.run(first - dt.timedelta(days=1))  # the cursor: the day before the first
         decisions = Decisions(store)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for n in range(args.days):
             day = first + dt.timedelta(days=n)
             started = time.perf_counter()

@@ -111,9 +111,11 @@ def handwritten_import(url: str, data_path: str, auth: Any = None) -> dict[str, 
 
                 session.execute_write(work)
             else:
-                session.execute_write(
-                    lambda tx, b=batch, k=kind: tx.run(statements[k], rows=b).consume()
-                )
+
+                def write_rows(tx: Any, rows: list[dict[str, Any]] = batch, k: str = kind) -> None:
+                    tx.run(statements[k], rows=rows).consume()
+
+                session.execute_write(write_rows)
             seconds[kind] += time.perf_counter() - t0
             rows += len(batch)
     return {"seconds": time.perf_counter() - started, "rows": rows, "phase_seconds": seconds}

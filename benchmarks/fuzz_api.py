@@ -152,8 +152,7 @@ def fuzz_graphql(url: str, examples: int) -> dict[str, Any]:
         except ValueError:
             codes["NOT JSON"] += 1
 
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    for operation in _operations(schema):
         for headers in (STEWARD, {}):
             _fuzz_operation(operation, headers, examples, record)
     return {
@@ -199,8 +198,7 @@ def fuzz_rest(url: str, examples: int) -> dict[str, Any] | None:
     schema = schemathesis.openapi.from_url(f"{url}/openapi.json", headers=STEWARD)
     statuses: Counter[str] = Counter()
     hangs = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    for operation in _operations(schema):
 
         @settings(
             max_examples=examples,
@@ -458,6 +456,16 @@ def kill_trials(folder: Path, demo: Path, trials: int, size: int) -> dict[str, A
         "acknowledged_calls_lost": acknowledged_lost,
         "calls_half_applied": half_applied,
     }
+
+
+def _operations(schema: Any) -> Iterator[Any]:
+    """The schema's operations; one the schema cannot describe stops the run with its error."""
+    from schemathesis.core.result import Err
+
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        yield result.ok()
 
 
 def main() -> None:

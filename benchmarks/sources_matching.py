@@ -255,10 +255,10 @@ def evaluate(store: EmbeddedStore, truth_path: Path) -> dict[str, dict[str, Any]
                 counts["confirmed_right" if right else "confirmed_wrong"] += 1
             elif not right:
                 counts["review_wrong"] += 1
-        found = reached.get(row["truth"])
-        if found is Certainty.CONFIRMED:
+        certainty_of_truth = reached.get(row["truth"])
+        if certainty_of_truth is Certainty.CONFIRMED:
             counts["recall_confirmed"] += 1
-        elif found is not None:
+        elif certainty_of_truth is not None:
             counts["recall_review"] += 1
     report: dict[str, dict[str, Any]] = {}
     for pattern, c in sorted(stats.items()):

@@ -87,8 +87,16 @@ def serving(store_path: Path) -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "creditgraph.cli", "serve", "--store", str(store_path),
-         "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "creditgraph.cli",
+            "serve",
+            "--store",
+            str(store_path),
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -118,15 +126,11 @@ def measure(url: str, parties: list[str], chromium: str) -> dict[str, Any]:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 1400, "height": 900})
-        context.add_init_script(
-            "sessionStorage.setItem('creditgraph.purpose', 'benchmark');"
-        )
+        context.add_init_script("sessionStorage.setItem('creditgraph.purpose', 'benchmark');")
         page = context.new_page()
         page.goto(f"{url}/#/graph/{parties[0]}?depth=2")
         page.wait_for_selector("body[data-graph-ready='1']", timeout=60_000)
-        cold = page.evaluate(
-            "performance.getEntriesByName('open-to-interactive')[0].duration"
-        )
+        cold = page.evaluate("performance.getEntriesByName('open-to-interactive')[0].duration")
         for party in parties[1:]:
             page.evaluate("document.body.dataset.graphReady = ''")
             page.evaluate(f"location.hash = '#/graph/{party}?depth=2'")
@@ -148,7 +152,9 @@ def measure(url: str, parties: list[str], chromium: str) -> dict[str, Any]:
         "p95_ms": round(p95, 1),
         "max_ms": round(ordered[-1], 1),
         "fetch_p50_ms": round(statistics.median(fetches), 1),
-        "fetch_p95_ms": round(sorted(fetches)[min(len(fetches) - 1, round(0.95 * (len(fetches) - 1)))], 1),
+        "fetch_p95_ms": round(
+            sorted(fetches)[min(len(fetches) - 1, round(0.95 * (len(fetches) - 1)))], 1
+        ),
         "nodes_median": statistics.median(sizes),
         "nodes_max": max(sizes),
         "goal_p95_ms": GOAL_P95_MS,

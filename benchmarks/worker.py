@@ -88,7 +88,7 @@ def reset_store(url: str) -> None:
     from creditgraph.settings import load_settings
 
     settings = load_settings()
-    auth = (settings.neo4j_user, settings.neo4j_password) if settings.neo4j_user else None
+    auth = (settings.neo4j_user, settings.neo4j_password or "") if settings.neo4j_user else None
     with GraphDatabase.driver(url, auth=auth) as driver, driver.session() as session:
         # 1,000 parties per transaction: the rows batched are the outer MATCH's (a subquery
         # that matches everything itself is one transaction, which outgrew the harness
@@ -541,7 +541,7 @@ class _Adjacency:
         return [(node, len(others)) for node, others in self._succ.items()]
 
 
-class _NoLinks(dict):  # type: ignore[type-arg]
+class _NoLinks(dict[str, tuple[()]]):
     def __missing__(self, key: str) -> tuple[()]:
         return ()
 

@@ -34,17 +34,27 @@ REVOKED_CASE = [
     person("p:zhang-san-1", "张三"),
     agency("g:sh-amr"),
     link("LEGAL_REPRESENTATIVE", "p:zhang-san-1", USCC_A, "2016-01-01", valid_to=None),
-    event("ev:1", "LICENSE_REVOKED", USCC_A, "2021-06-30", authority="g:sh-amr",
-          responsible=["p:zhang-san-1"]),
+    event(
+        "ev:1",
+        "LICENSE_REVOKED",
+        USCC_A,
+        "2021-06-30",
+        authority="g:sh-amr",
+        responsible=["p:zhang-san-1"],
+    ),
 ]
 
 
-@pytest.mark.parametrize("record", [
-    enterprise("r:0123456789abcdef0123", "上海冒名有限公司"),
-    person("r:zhang", "张三"),
-    agency("r:amr", "某市场监督管理局"),
-    event("r:ev-1", "ADMINISTRATIVE_PENALTY", USCC_A, "2021-01-05", severity="minor"),
-], ids=["enterprise", "person", "agency", "event"])
+@pytest.mark.parametrize(
+    "record",
+    [
+        enterprise("r:0123456789abcdef0123", "上海冒名有限公司"),
+        person("r:zhang", "张三"),
+        agency("r:amr", "某市场监督管理局"),
+        event("r:ev-1", "ADMINISTRATIVE_PENALTY", USCC_A, "2021-01-05", severity="minor"),
+    ],
+    ids=["enterprise", "person", "agency", "event"],
+)
 def test_an_id_in_the_restrictions_prefix_is_refused_at_its_line(
     tmp_path: Path, store_cli: StoreCli, record: dict[str, object]
 ) -> None:
@@ -59,25 +69,21 @@ def test_an_id_in_the_restrictions_prefix_is_refused_at_its_line(
     assert store_cli.stats()["nodes"] == {}
 
 
-def test_an_event_reusing_a_stored_party_id_is_refused(
-    tmp_path: Path, store_cli: StoreCli
-) -> None:
+def test_an_event_reusing_a_stored_party_id_is_refused(tmp_path: Path, store_cli: StoreCli) -> None:
     assert store_cli.load(write_jsonl(tmp_path / "a.jsonl", REVOKED_CASE)).exit_code == 0
-    clash = event("p:zhang-san-1", "ADMINISTRATIVE_PENALTY", USCC_A, "2022-01-05",
-                  severity="minor")
+    clash = event("p:zhang-san-1", "ADMINISTRATIVE_PENALTY", USCC_A, "2022-01-05", severity="minor")
 
     result = store_cli.load(write_jsonl(tmp_path / "b.jsonl", [clash]))
 
     assert result.exit_code == 2
     errors = record_errors(result)
     assert [(line, field, reason) for _, line, field, reason in errors] == [
-        (1, "id", "'p:zhang-san-1' is already a person in the store")]
+        (1, "id", "'p:zhang-san-1' is already a person in the store")
+    ]
     assert store_cli.stats()["events"] == {"LICENSE_REVOKED": 1}
 
 
-def test_a_party_reusing_a_stored_event_id_is_refused(
-    tmp_path: Path, store_cli: StoreCli
-) -> None:
+def test_a_party_reusing_a_stored_event_id_is_refused(tmp_path: Path, store_cli: StoreCli) -> None:
     assert store_cli.load(write_jsonl(tmp_path / "a.jsonl", REVOKED_CASE)).exit_code == 0
 
     result = store_cli.load(write_jsonl(tmp_path / "b.jsonl", [enterprise("ev:1", "上海同号")]))
@@ -85,7 +91,8 @@ def test_a_party_reusing_a_stored_event_id_is_refused(
     assert result.exit_code == 2
     errors = record_errors(result)
     assert [(line, field, reason) for _, line, field, reason in errors] == [
-        (1, "id", "'ev:1' is already an event in the store")]
+        (1, "id", "'ev:1' is already an event in the store")
+    ]
     assert store_cli.stats()["nodes"] == {"agency": 1, "enterprise": 1, "person": 1}
 
 

@@ -36,8 +36,8 @@ class ThreadNoting:
         return call
 
 
-CHECK = "{ checkAppointment(personId: \"" + BARRED + "\", role: DIRECTOR) { decision } }"
-HOOD = "{ neighborhood(id: \"" + BARRED + "\", depth: 1) { nodes { id } } }"
+CHECK = '{ checkAppointment(personId: "' + BARRED + '", role: DIRECTOR) { decision } }'
+HOOD = '{ neighborhood(id: "' + BARRED + '", depth: 1) { nodes { id } } }'
 
 
 def test_a_director_check_runs_on_the_event_loop_and_a_neighbourhood_in_a_worker(
@@ -69,19 +69,19 @@ def test_a_check_on_a_store_across_the_network_still_goes_to_a_worker(tmp_path: 
 def test_only_operations_made_of_single_checks_skip_the_worker() -> None:
     assert _inline_operation(CHECK, None)
     assert _inline_operation(
-        "query A { checkEligibility(subjectId: \"x\", activity: BIDDING) { decision } } "
-        "query B { neighborhood(id: \"x\") { root } }",
+        'query A { checkEligibility(subjectId: "x", activity: BIDDING) { decision } } '
+        'query B { neighborhood(id: "x") { root } }',
         "A",
     )
     assert not _inline_operation(
-        "query A { checkEligibility(subjectId: \"x\", activity: BIDDING) { decision } } "
-        "query B { neighborhood(id: \"x\") { root } }",
+        'query A { checkEligibility(subjectId: "x", activity: BIDDING) { decision } } '
+        'query B { neighborhood(id: "x") { root } }',
         "B",
     )
     assert not _inline_operation(CHECK.replace("{ decision } }", "{ decision } } ") + HOOD, None)
     assert not _inline_operation("{ checkAppointment(personId: ", None)
     assert not _inline_operation(
-        "{ ...F } fragment F on Query { checkAppointment(personId: \"x\", role: DIRECTOR) "
+        '{ ...F } fragment F on Query { checkAppointment(personId: "x", role: DIRECTOR) '
         "{ decision } }",
         None,
     )

@@ -139,9 +139,10 @@ def test_serve_with_two_workers_answers_from_both_audits_every_answer_and_sums_m
     env = _env(CREDITGRAPH_API_KEYS=keys, CREDITGRAPH_TODAY="2026-06-30")
     approval = {"Authorization": f"Bearer {KEYS['approval']}"}
     check = {"query": '{ checkAppointment(personId: "p:zhang-wei", role: DIRECTOR) { decision } }'}
-    with _running(
-        "serve", ["--store", str(path), "--workers", "2"], env, start_within=120
-    ) as (process, url):
+    with _running("serve", ["--store", str(path), "--workers", "2"], env, start_within=120) as (
+        process,
+        url,
+    ):
         # a request id starts with its process's own prefix (creditgraph.api.operations)
         answering: set[str] = set()
         deadline = time.monotonic() + 120

@@ -53,13 +53,20 @@ def state(demo_store: EmbeddedStore) -> Any:
 
 
 def test_node_fetches_each_kind_of_party_by_its_id(state: Any) -> None:
-    answer = data(run(state, f"""{{
+    answer = data(
+        run(
+            state,
+            f"""{{
         e: node(id: "{REVOKED}") {{ __typename id }}
         p: node(id: "{BARRED}") {{ __typename id }}
-        g: node(id: "{DISTRICT_AMR}") {{ __typename id }} }}"""))
-    assert answer == {"e": {"__typename": "Enterprise", "id": REVOKED},
-                      "p": {"__typename": "Person", "id": BARRED},
-                      "g": {"__typename": "Agency", "id": DISTRICT_AMR}}
+        g: node(id: "{DISTRICT_AMR}") {{ __typename id }} }}""",
+        )
+    )
+    assert answer == {
+        "e": {"__typename": "Enterprise", "id": REVOKED},
+        "p": {"__typename": "Person", "id": BARRED},
+        "g": {"__typename": "Agency", "id": DISTRICT_AMR},
+    }
 
 
 def test_node_of_an_unknown_id_is_null_not_an_error(state: Any) -> None:
@@ -67,17 +74,31 @@ def test_node_of_an_unknown_id_is_null_not_an_error(state: Any) -> None:
 
 
 def test_nodes_answers_in_the_order_asked_with_null_for_the_unknown(state: Any) -> None:
-    answer = data(run(state, f"""{{ nodes(ids: ["{BARRED}", "e:nowhere", "{REVOKED}"]) {{
-        __typename id }} }}"""))
-    assert answer["nodes"] == [{"__typename": "Person", "id": BARRED}, None,
-                               {"__typename": "Enterprise", "id": REVOKED}]
+    answer = data(
+        run(
+            state,
+            f"""{{ nodes(ids: ["{BARRED}", "e:nowhere", "{REVOKED}"]) {{
+        __typename id }} }}""",
+        )
+    )
+    assert answer["nodes"] == [
+        {"__typename": "Person", "id": BARRED},
+        None,
+        {"__typename": "Enterprise", "id": REVOKED},
+    ]
 
 
-def test_public_caller_gets_null_for_a_person_exactly_as_for_nobody(demo_store: EmbeddedStore
-                                                                    ) -> None:
+def test_public_caller_gets_null_for_a_person_exactly_as_for_nobody(
+    demo_store: EmbeddedStore,
+) -> None:
     state = state_for(demo_store, keys=KEYS, public=True)
-    answer = data(run(state, f'{{ a: node(id: "{BARRED}") {{ id }} '
-                             f'b: nodes(ids: ["{BARRED}", "p:nobody"]) {{ id }} }}'))
+    answer = data(
+        run(
+            state,
+            f'{{ a: node(id: "{BARRED}") {{ id }} '
+            f'b: nodes(ids: ["{BARRED}", "p:nobody"]) {{ id }} }}',
+        )
+    )
     assert answer == {"a": None, "b": [None, None]}
 
 
@@ -89,10 +110,18 @@ def test_identity_number_given_as_node_id_is_an_error_not_null(state: Any) -> No
 
 
 def test_event_by_id_and_unknown_event_is_null(state: Any) -> None:
-    answer = data(run(state, """{ a: event(id: "ev:hx-2024-revoked") { kind subject document }
-                                 b: event(id: "ev:none") { id } }"""))
-    assert answer["a"] == {"kind": "LICENSE_REVOKED", "subject": REVOKED,
-                           "document": "沪市监案〔2024〕45号"}
+    answer = data(
+        run(
+            state,
+            """{ a: event(id: "ev:hx-2024-revoked") { kind subject document }
+                                 b: event(id: "ev:none") { id } }""",
+        )
+    )
+    assert answer["a"] == {
+        "kind": "LICENSE_REVOKED",
+        "subject": REVOKED,
+        "document": "沪市监案〔2024〕45号",
+    }
     assert answer["b"] is None
 
 
@@ -115,14 +144,19 @@ def test_every_id_names_one_type_across_events_reasons_restrictions_and_parties(
 ) -> None:
     # what a Relay store normalises: the same event reached as a party's event and as the
     # source of a decision's reason must be one object of one type
-    answer = data(run(state, f"""{{
+    answer = data(
+        run(
+            state,
+            f"""{{
       enterprise(id: "{REVOKED}") {{ __typename id
         events {{ __typename id }}
         restrictions {{ __typename id event {{ __typename id }} }} }}
       checkAppointment(personId: "{BARRED}", role: DIRECTOR) {{
         reasons {{ event {{ __typename id kind date }} }} }}
       person(id: "{BARRED}") {{ __typename id
-        restrictions {{ __typename id event {{ __typename id }} }} }} }}"""))
+        restrictions {{ __typename id event {{ __typename id }} }} }} }}""",
+        )
+    )
     found: dict[str, set[str]] = defaultdict(set)
     _typed_ids(answer, found)
     assert "ev:hx-2024-revoked" in found
@@ -130,8 +164,13 @@ def test_every_id_names_one_type_across_events_reasons_restrictions_and_parties(
 
 
 def test_reason_event_gives_the_recorded_event_in_full(state: Any) -> None:
-    answer = data(run(state, f"""{{ checkAppointment(personId: "{BARRED}", role: DIRECTOR) {{
-        reasons {{ event {{ id authority document responsible }} }} }} }}"""))
+    answer = data(
+        run(
+            state,
+            f"""{{ checkAppointment(personId: "{BARRED}", role: DIRECTOR) {{
+        reasons {{ event {{ id authority document responsible }} }} }} }}""",
+        )
+    )
     event = answer["checkAppointment"]["reasons"][0]["event"]
     assert event["id"] == "ev:hx-2024-revoked"
     assert event["document"] == "沪市监案〔2024〕45号"
@@ -194,8 +233,13 @@ def test_first_and_last_together_are_refused(state: Any) -> None:
 
 
 def test_cursor_of_another_list_is_refused(state: Any) -> None:
-    events = data(run(state, f"""{{ node(id: "{REVOKED}") {{ eventsConnection(first: 1) {{
-        pageInfo {{ endCursor }} }} }} }}"""))
+    events = data(
+        run(
+            state,
+            f"""{{ node(id: "{REVOKED}") {{ eventsConnection(first: 1) {{
+        pageInfo {{ endCursor }} }} }} }}""",
+        )
+    )
     cursor = events["node"]["eventsConnection"]["pageInfo"]["endCursor"]
     result = run(state, LINKS_PAGE.format(party=NOMINEE), {"first": 5, "after": cursor})
     assert codes(result) == ["INVALID_ARGUMENT"]
@@ -217,13 +261,19 @@ def test_restrictions_page_backwards_and_forwards_to_the_same_list(state: Any) -
 
 
 def test_party_events_and_restrictions_as_connections(state: Any) -> None:
-    answer = data(run(state, f"""{{ enterprise(id: "{REVOKED}") {{
+    answer = data(
+        run(
+            state,
+            f"""{{ enterprise(id: "{REVOKED}") {{
         eventsConnection {{ totalCount edges {{ node {{ id kind }} }} }}
         restrictionsConnection(last: 1) {{ totalCount edges {{ node {{ measure }} }}
                                            pageInfo {{ hasPreviousPage }} }}
-        restrictions {{ measure }} }} }}"""))["enterprise"]
+        restrictions {{ measure }} }} }}""",
+        )
+    )["enterprise"]
     assert answer["eventsConnection"]["edges"] == [
-        {"node": {"id": "ev:hx-2024-revoked", "kind": "LICENSE_REVOKED"}}]
+        {"node": {"id": "ev:hx-2024-revoked", "kind": "LICENSE_REVOKED"}}
+    ]
     total = answer["restrictionsConnection"]["totalCount"]
     assert total == len(answer["restrictions"])
     assert len(answer["restrictionsConnection"]["edges"]) == min(1, total)
@@ -239,8 +289,9 @@ def test_audit_log_pages_backwards_to_newer_entries(demo_store: EmbeddedStore) -
     steward = KEYS["steward"]
     newest_first = data(run(state, query, {"first": 4}, key=steward))["auditLog"]["edges"]
     assert len(newest_first) == 4
-    back = data(run(state, query, {"last": 2, "before": newest_first[3]["cursor"]},
-                    key=steward))["auditLog"]
+    back = data(run(state, query, {"last": 2, "before": newest_first[3]["cursor"]}, key=steward))[
+        "auditLog"
+    ]
     assert [e["cursor"] for e in back["edges"]] == [e["cursor"] for e in newest_first[1:3]]
     assert back["pageInfo"]["hasPreviousPage"]
 
@@ -248,49 +299,101 @@ def test_audit_log_pages_backwards_to_newer_entries(demo_store: EmbeddedStore) -
 # --- mutations --------------------------------------------------------------------------------
 
 
-NEW_ENTERPRISE = {"type": "enterprise", "id": "e:new-shop", "name": "上海新开小店",
-                  "status": "active", "kind": "individual_business"}
+NEW_ENTERPRISE = {
+    "type": "enterprise",
+    "id": "e:new-shop",
+    "name": "上海新开小店",
+    "status": "active",
+    "kind": "individual_business",
+}
 
 
 def test_import_with_input_returns_client_mutation_id_and_the_written_parties(state: Any) -> None:
-    answer = data(run(state, """mutation($input: ImportRecordsInput!) {
+    answer = data(
+        run(
+            state,
+            """mutation($input: ImportRecordsInput!) {
         importRecords(input: $input) { ok clientMutationId
           nodes { __typename id name ... on Enterprise { status kind } } } }""",
-                      {"input": {"records": [NEW_ENTERPRISE], "clientMutationId": "m-1"}}))
+            {"input": {"records": [NEW_ENTERPRISE], "clientMutationId": "m-1"}},
+        )
+    )
     assert answer["importRecords"] == {
-        "ok": True, "clientMutationId": "m-1",
-        "nodes": [{"__typename": "Enterprise", "id": "e:new-shop", "name": "上海新开小店",
-                   "status": "active", "kind": "individual_business"}]}
+        "ok": True,
+        "clientMutationId": "m-1",
+        "nodes": [
+            {
+                "__typename": "Enterprise",
+                "id": "e:new-shop",
+                "name": "上海新开小店",
+                "status": "active",
+                "kind": "individual_business",
+            }
+        ],
+    }
 
 
 def test_deprecated_import_arguments_still_work(state: Any) -> None:
-    answer = data(run(state, """mutation($records: [JSON!]) {
+    answer = data(
+        run(
+            state,
+            """mutation($records: [JSON!]) {
         importRecords(records: $records, skipInvalid: true) { ok accepted clientMutationId
           errors { index field } } }""",
-                      {"records": [NEW_ENTERPRISE, {"type": "enterprise", "id": "e:x"}]}))
+            {"records": [NEW_ENTERPRISE, {"type": "enterprise", "id": "e:x"}]},
+        )
+    )
     result = answer["importRecords"]
     assert (result["ok"], result["accepted"], result["clientMutationId"]) == (False, 1, None)
     assert [e["index"] for e in result["errors"]] == [1]
 
 
 def test_rejected_import_returns_no_written_objects(state: Any) -> None:
-    answer = data(run(state, """mutation($input: ImportRecordsInput!) {
+    answer = data(
+        run(
+            state,
+            """mutation($input: ImportRecordsInput!) {
         importRecords(input: $input) { ok written nodes { id } } }""",
-                      {"input": {"records": [NEW_ENTERPRISE, {"type": "enterprise"}]}}))
+            {"input": {"records": [NEW_ENTERPRISE, {"type": "enterprise"}]}},
+        )
+    )
     assert answer["importRecords"] == {"ok": False, "written": False, "nodes": []}
 
 
 def test_record_event_with_input_and_with_the_deprecated_argument(state: Any) -> None:
-    penalty = {"id": "ev:new-penalty", "kind": "ADMINISTRATIVE_PENALTY", "subject": REVOKED,
-               "date": "2026-05-01", "details": {"severity": "minor"}}
-    answer = data(run(state, """mutation($input: RecordEventInput!) {
+    penalty = {
+        "id": "ev:new-penalty",
+        "kind": "ADMINISTRATIVE_PENALTY",
+        "subject": REVOKED,
+        "date": "2026-05-01",
+        "details": {"severity": "minor"},
+    }
+    answer = data(
+        run(
+            state,
+            """mutation($input: RecordEventInput!) {
         recordEvent(input: $input) { ok clientMutationId events { id kind details } } }""",
-                      {"input": {"event": penalty, "clientMutationId": "m-2"}}))
-    assert answer["recordEvent"] == {"ok": True, "clientMutationId": "m-2", "events": [
-        {"id": "ev:new-penalty", "kind": "ADMINISTRATIVE_PENALTY",
-         "details": {"severity": "minor"}}]}
-    old = data(run(state, """mutation($event: EventInput) { recordEvent(event: $event) { ok } }""",
-                   {"event": {**penalty, "id": "ev:new-penalty-2"}}))
+            {"input": {"event": penalty, "clientMutationId": "m-2"}},
+        )
+    )
+    assert answer["recordEvent"] == {
+        "ok": True,
+        "clientMutationId": "m-2",
+        "events": [
+            {
+                "id": "ev:new-penalty",
+                "kind": "ADMINISTRATIVE_PENALTY",
+                "details": {"severity": "minor"},
+            }
+        ],
+    }
+    old = data(
+        run(
+            state,
+            """mutation($event: EventInput) { recordEvent(event: $event) { ok } }""",
+            {"event": {**penalty, "id": "ev:new-penalty-2"}},
+        )
+    )
     assert old == {"recordEvent": {"ok": True}}
 
 
@@ -311,22 +414,45 @@ def test_old_mutation_arguments_are_marked_deprecated_in_the_schema() -> None:
 @pytest.mark.parametrize(
     ("type_name", "field", "enum", "values"),
     [
-        ("Enterprise", "status", "EnterpriseStatus",
-         {"active", "revoked", "closed", "cancelled", "bankrupt"}),
-        ("Enterprise", "kind", "EnterpriseKind",
-         {"company", "soe", "public_institution", "social_organization", "individual_business",
-          "other"}),
-        ("Agency", "level", "AgencyLevel",
-         {"national", "province", "city", "county", "township", "other"}),
+        (
+            "Enterprise",
+            "status",
+            "EnterpriseStatus",
+            {"active", "revoked", "closed", "cancelled", "bankrupt"},
+        ),
+        (
+            "Enterprise",
+            "kind",
+            "EnterpriseKind",
+            {
+                "company",
+                "soe",
+                "public_institution",
+                "social_organization",
+                "individual_business",
+                "other",
+            },
+        ),
+        (
+            "Agency",
+            "level",
+            "AgencyLevel",
+            {"national", "province", "city", "county", "township", "other"},
+        ),
         ("Reason", "effect", "Effect", {"BAR", "REVIEW", "INCENTIVE", "VETO", "GRADE"}),
     ],
 )
 def test_closed_vocabularies_are_enums_with_the_contract_values(
     state: Any, type_name: str, field: str, enum: str, values: set[str]
 ) -> None:
-    answer = data(run(state, f"""{{ t: __type(name: "{type_name}") {{
+    answer = data(
+        run(
+            state,
+            f"""{{ t: __type(name: "{type_name}") {{
         fields {{ name type {{ name kind ofType {{ name kind }} }} }} }}
-        e: __type(name: "{enum}") {{ enumValues {{ name }} }} }}"""))
+        e: __type(name: "{enum}") {{ enumValues {{ name }} }} }}""",
+        )
+    )
     field_type = next(f["type"] for f in answer["t"]["fields"] if f["name"] == field)
     named = field_type["ofType"] or field_type
     assert (named["name"], named["kind"]) == (enum, "ENUM")
@@ -356,8 +482,12 @@ def test_page_size_over_the_limit_gives_the_limit_and_the_size_asked(state: Any)
 
 
 def test_every_error_has_a_code(state: Any) -> None:
-    for query in ('{ node(id: "x") { nosuchfield } }', "{ node(", '{ nodes(ids: {a: 1}) { id } }',
-                  '{ restrictions(after: "bogus") { totalCount } }'):
+    for query in (
+        '{ node(id: "x") { nosuchfield } }',
+        "{ node(",
+        "{ nodes(ids: {a: 1}) { id } }",
+        '{ restrictions(after: "bogus") { totalCount } }',
+    ):
         result = run(state, query)
         assert result.errors, query
         assert all(e.extensions and e.extensions.get("code") for e in result.errors), query
@@ -366,25 +496,39 @@ def test_every_error_has_a_code(state: Any) -> None:
 def test_query_limits_are_coded_where_they_are_raised_with_the_maximum(state: Any) -> None:
     aliases = "{ " + " ".join(f"a{i}: viewer {{ role }}" for i in range(25)) + " }"
     result = run(state, aliases)
-    assert result.errors[0].extensions == {"code": "LIMIT_EXCEEDED", "limit": "aliases",
-                                           "max": 20, "value": 25}
+    assert result.errors[0].extensions == {
+        "code": "LIMIT_EXCEEDED",
+        "limit": "aliases",
+        "max": 20,
+        "value": 25,
+    }
     deep = '{ node(id: "p:zhang-wei") { ' + "links { source { " * 5 + "name" + " } }" * 5 + " } }"
     extensions = run(state, deep).errors[0].extensions
     assert (extensions["code"], extensions["limit"], extensions["max"]) == (
-        "LIMIT_EXCEEDED", "depth", 10)
+        "LIMIT_EXCEEDED",
+        "depth",
+        10,
+    )
 
 
 # --- node for everything: parties, events, restrictions (Relay's global object identification) --
 
 
 CONVICTED = "p:huang-lei"  # legal rep of the closed 恒通建材; convicted in the scenario below
-CONVICTION = {"type": "event", "id": "ev:hl-2023-conviction", "kind": "CRIMINAL_CONVICTION",
-              "subject": CONVICTED, "date": "2023-01-10", "category": "economic_order",
-              "sentence_end": "2024-01-10"}
+CONVICTION = {
+    "type": "event",
+    "id": "ev:hl-2023-conviction",
+    "kind": "CRIMINAL_CONVICTION",
+    "subject": CONVICTED,
+    "date": "2023-01-10",
+    "category": "economic_order",
+    "sentence_end": "2024-01-10",
+}
 # persons whose names contain the shells' word: matches of a search the public role must not
 # be told about (they rank before the shells: shorter names)
-SHELL_NAMESAKES = [{"type": "person", "id": f"p:kongke-{i}", "name": f"空壳{'甲乙丙丁戊'[i]}"}
-                   for i in range(5)]
+SHELL_NAMESAKES = [
+    {"type": "person", "id": f"p:kongke-{i}", "name": f"空壳{'甲乙丙丁戊'[i]}"} for i in range(5)
+]
 
 
 @pytest.fixture
@@ -399,12 +543,23 @@ def _restriction_ids(store: GraphStore, **where: Any) -> list[str]:
 
 
 def test_node_round_trips_the_id_of_a_party_an_event_and_a_restriction(state: Any) -> None:
-    restriction = data(run(state, f"""{{ person(id: "{BARRED}") {{
-        restrictions {{ id }} }} }}"""))["person"]["restrictions"][0]["id"]
-    for object_id, typename in ((REVOKED, "Enterprise"), ("ev:hx-2024-revoked", "Event"),
-                                (restriction, "Restriction")):
-        answer = data(run(state, 'query($id: ID!) { node(id: $id) { __typename id type } }',
-                          {"id": object_id}))["node"]
+    restriction = data(
+        run(
+            state,
+            f"""{{ person(id: "{BARRED}") {{
+        restrictions {{ id }} }} }}""",
+        )
+    )["person"]["restrictions"][0]["id"]
+    for object_id, typename in (
+        (REVOKED, "Enterprise"),
+        ("ev:hx-2024-revoked", "Event"),
+        (restriction, "Restriction"),
+    ):
+        answer = data(
+            run(
+                state, "query($id: ID!) { node(id: $id) { __typename id type } }", {"id": object_id}
+            )
+        )["node"]
         assert answer["__typename"] == typename
         assert answer["id"] == object_id
         assert answer["type"] == typename.upper()
@@ -416,19 +571,32 @@ def test_no_two_objects_of_different_types_share_an_id_across_parties_events_res
     # the Relay/Apollo store invariant, over one response holding every kind of object with an
     # id, reached each way a client reaches them
     restriction_ids = [r.id for r in state.store.restrictions()]
-    ids = [REVOKED, BARRED, DISTRICT_AMR, "ev:hx-2024-revoked", "ev:dh-2026-bidding",
-           *restriction_ids]
-    answer = data(run(state, """query($ids: [ID!]!) {
+    ids = [
+        REVOKED,
+        BARRED,
+        DISTRICT_AMR,
+        "ev:hx-2024-revoked",
+        "ev:dh-2026-bidding",
+        *restriction_ids,
+    ]
+    answer = data(
+        run(
+            state,
+            """query($ids: [ID!]!) {
       nodes(ids: $ids) { __typename id
         ... on Party { events { __typename id }
                        restrictions { __typename id event { __typename id } } }
         ... on Event { restrictions { __typename id } }
-        ... on Restriction { events { __typename id } } } }""", {"ids": ids}))
+        ... on Restriction { events { __typename id } } } }""",
+            {"ids": ids},
+        )
+    )
     assert [n["id"] for n in answer["nodes"]] == ids
     found: dict[str, set[str]] = defaultdict(set)
     _typed_ids(answer, found)
     assert {"Enterprise", "Person", "Agency", "Event", "Restriction"} <= set().union(
-        *found.values())
+        *found.values()
+    )
     assert {i: t for i, t in found.items() if len(t) > 1} == {}
 
 
@@ -437,9 +605,13 @@ def test_restriction_of_a_barred_legal_representative_by_id_with_its_path_and_ev
 ) -> None:
     # 公司法 第一百七十八条第一款第四项: the bar reaches 张伟 through his LEGAL_REPRESENTATIVE link
     # to the revoked 华信; as a Node, its links are that path and its events the revocation
-    restriction = next(r for r in state.store.restrictions(subject=BARRED)
-                       if r.measure == "BAR_DIRECTOR")
-    answer = data(run(state, """query($id: ID!) {
+    restriction = next(
+        r for r in state.store.restrictions(subject=BARRED) if r.measure == "BAR_DIRECTOR"
+    )
+    answer = data(
+        run(
+            state,
+            """query($id: ID!) {
       restriction(id: $id) { id measure subject }
       node(id: $id) { name ... on Restriction {
         links { rel from to } linkCount
@@ -447,9 +619,14 @@ def test_restriction_of_a_barred_legal_representative_by_id_with_its_path_and_ev
         backwards: links(direction: IN) { rel }
         events { id kind } restrictions { id }
         linksConnection(last: 1) { totalCount edges { node { rel } } } } } }""",
-                        {"id": restriction.id}))
-    assert answer["restriction"] == {"id": restriction.id, "measure": "BAR_DIRECTOR",
-                                     "subject": BARRED}
+            {"id": restriction.id},
+        )
+    )
+    assert answer["restriction"] == {
+        "id": restriction.id,
+        "measure": "BAR_DIRECTOR",
+        "subject": BARRED,
+    }
     node = answer["node"]
     assert node["name"] == f"不得担任董事 {restriction.start} 至 {restriction.until}"
     assert node["links"] == [{"rel": "LEGAL_REPRESENTATIVE", "from": BARRED, "to": REVOKED}]
@@ -461,9 +638,14 @@ def test_restriction_of_a_barred_legal_representative_by_id_with_its_path_and_ev
 
 
 def test_event_as_a_node_names_itself_and_lists_the_restrictions_it_caused(state: Any) -> None:
-    answer = data(run(state, """{ node(id: "ev:hx-2024-revoked") { name type
+    answer = data(
+        run(
+            state,
+            """{ node(id: "ev:hx-2024-revoked") { name type
         ... on Event { kind links { rel } linkCount events { id } restrictions { id }
-                       restrictionsConnection(first: 1) { totalCount } } } }"""))["node"]
+                       restrictionsConnection(first: 1) { totalCount } } } }""",
+        )
+    )["node"]
     caused = _restriction_ids(state.store, event_id="ev:hx-2024-revoked")
     assert answer["name"] == "吊销营业执照 2024-03-15 沪市监案〔2024〕45号"
     assert answer["type"] == "EVENT"
@@ -478,9 +660,14 @@ def test_voided_listing_restriction_lists_the_upheld_objection_among_its_events(
     # 异议成立: the listing of 远航物流 is void; its restriction names both events
     voided = state.store.restrictions(subject=OBJECTION)[0]
     assert voided.voided_by == "ev:yh-2025-objection"
-    answer = data(run(state, 'query($id: ID!) { node(id: $id) { ... on Restriction { status '
-                             'events { id } eventsConnection { totalCount } } } }',
-                      {"id": voided.id}))["node"]
+    answer = data(
+        run(
+            state,
+            "query($id: ID!) { node(id: $id) { ... on Restriction { status "
+            "events { id } eventsConnection { totalCount } } } }",
+            {"id": voided.id},
+        )
+    )["node"]
     assert answer["status"] == "VOID"
     assert [e["id"] for e in answer["events"]] == ["ev:yh-2025-listed", "ev:yh-2025-objection"]
     assert answer["eventsConnection"]["totalCount"] == 2
@@ -495,11 +682,19 @@ def test_public_caller_gets_null_for_a_conviction_and_a_bar_on_a_person(
     query = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }"""
     ids = ["ev:hl-2023-conviction", on_person, on_enterprise, "ev:hx-2024-revoked"]
     public = data(run(state, query, {"ids": ids}))["nodes"]
-    assert public == [None, None, {"__typename": "Restriction", "id": on_enterprise},
-                      {"__typename": "Event", "id": "ev:hx-2024-revoked"}]
+    assert public == [
+        None,
+        None,
+        {"__typename": "Restriction", "id": on_enterprise},
+        {"__typename": "Event", "id": "ev:hx-2024-revoked"},
+    ]
     investigator = data(run(state, query, {"ids": ids}, key=KEYS["investigator"]))["nodes"]
     assert [n["__typename"] for n in investigator] == [
-        "Event", "Restriction", "Restriction", "Event"]
+        "Event",
+        "Restriction",
+        "Restriction",
+        "Event",
+    ]
 
 
 def test_investigator_reading_a_conviction_or_a_bar_by_id_is_audited(
@@ -507,10 +702,19 @@ def test_investigator_reading_a_conviction_or_a_bar_by_id_is_audited(
 ) -> None:
     state = state_for(relay_store, keys=KEYS)
     bar = relay_store.restrictions(subject=BARRED)[0].id
-    run(state, f'{{ conviction: node(id: "ev:hl-2023-conviction") {{ id }} '
-               f'bar: restriction(id: "{bar}") {{ id }} }}', key=KEYS["investigator"])
-    log = data(run(state, "{ auditLog(first: 10) { edges { node { operation ids } } } }",
-                   key=KEYS["steward"]))["auditLog"]["edges"]
+    run(
+        state,
+        f'{{ conviction: node(id: "ev:hl-2023-conviction") {{ id }} '
+        f'bar: restriction(id: "{bar}") {{ id }} }}',
+        key=KEYS["investigator"],
+    )
+    log = data(
+        run(
+            state,
+            "{ auditLog(first: 10) { edges { node { operation ids } } } }",
+            key=KEYS["steward"],
+        )
+    )["auditLog"]["edges"]
     shown = {e["node"]["operation"]: set(e["node"]["ids"]) for e in log}
     assert shown["node"] == {CONVICTED}
     assert shown["restriction"] == {BARRED}
@@ -533,17 +737,27 @@ def test_repaired_penalty_is_null_by_id_except_for_stewards(demo_store: Embedded
 
 
 def test_unknown_restriction_id_is_null(state: Any) -> None:
-    assert data(run(state, '{ a: node(id: "r:0000000000") { id } '
-                           'b: restriction(id: "r:0000000000") { id } }')) == {"a": None,
-                                                                               "b": None}
+    assert data(
+        run(
+            state,
+            '{ a: node(id: "r:0000000000") { id } b: restriction(id: "r:0000000000") { id } }',
+        )
+    ) == {"a": None, "b": None}
 
 
 def test_party_fields_on_node_are_deprecated_in_favour_of_party() -> None:
     node = schema._schema.type_map["Node"]
     party = schema._schema.type_map["Party"]
     deprecated = {name for name, f in node.fields.items() if f.deprecation_reason}
-    assert deprecated == {"links", "linkCount", "events", "restrictions", "linksConnection",
-                          "eventsConnection", "restrictionsConnection"}
+    assert deprecated == {
+        "links",
+        "linkCount",
+        "events",
+        "restrictions",
+        "linksConnection",
+        "eventsConnection",
+        "restrictionsConnection",
+    }
     assert all("... on Party" in node.fields[n].deprecation_reason for n in deprecated)
     assert not any(f.deprecation_reason for f in party.fields.values())
     assert set(party.fields) == set(node.fields)
@@ -555,8 +769,13 @@ def test_party_fields_on_node_are_deprecated_in_favour_of_party() -> None:
 
 def test_workbench_party_query_through_node_still_works(state: Any) -> None:
     # the workbench's and README's shape, written before Party existed
-    answer = data(run(state, f"""{{ node(id: "{REVOKED}") {{ id name type
-        links {{ rel from to }} linkCount events {{ id }} restrictions {{ measure }} }} }}"""))
+    answer = data(
+        run(
+            state,
+            f"""{{ node(id: "{REVOKED}") {{ id name type
+        links {{ rel from to }} linkCount events {{ id }} restrictions {{ measure }} }} }}""",
+        )
+    )
     node = answer["node"]
     assert (node["name"], node["type"]) == ("上海华信贸易有限公司", "ENTERPRISE")
     assert node["linkCount"] == len(node["links"]) >= 3
@@ -601,8 +820,10 @@ def _search_backwards(state: Any, key: str | None, size: int) -> list[str]:
 def _positions(page: Any) -> list[int]:
     import base64
 
-    return [int(base64.urlsafe_b64decode(e["cursor"] + "==").decode().split(":")[1])
-            for e in page["edges"]]
+    return [
+        int(base64.urlsafe_b64decode(e["cursor"] + "==").decode().split(":")[1])
+        for e in page["edges"]
+    ]
 
 
 def test_shell_company_search_pages_forwards_and_backwards_to_the_same_list(
@@ -643,7 +864,8 @@ def test_public_search_cursors_and_counts_do_not_reveal_hidden_persons(
 
 
 def test_public_search_answers_equal_those_of_a_store_without_the_hidden_persons(
-    relay_store: EmbeddedStore, tmp_path: Path,
+    relay_store: EmbeddedStore,
+    tmp_path: Path,
 ) -> None:
     without = new_store(tmp_path / "without.db", [*nominee_hub(), CONVICTION])
     try:
@@ -662,18 +884,32 @@ def test_public_links_page_is_full_though_links_to_persons_come_first(
     # the display order; a page of the public role's `links` must not come back short because
     # of them (that would tell how many were hidden)
     state = state_for(demo_store, keys=KEYS, public=True)
-    answer = data(run(state, f"""{{ enterprise(id: "{OPERATING}") {{
+    answer = data(
+        run(
+            state,
+            f"""{{ enterprise(id: "{OPERATING}") {{
         two: links(first: 2) {{ rel from to }} all: links(first: 1000) {{ rel from to }}
         linkCount linksConnection(first: 2) {{ totalCount edges {{ node {{ rel from to }} }} }}
-        }} }}"""))["enterprise"]
+        }} }}""",
+        )
+    )["enterprise"]
     visible_ends = {OPERATING, HOLDING, DISTRICT_AMR}
     assert all({link["from"], link["to"]} <= visible_ends for link in answer["all"])
     assert len(answer["two"]) == 2
-    assert answer["two"] == answer["all"][:2] == [
-        e["node"] for e in answer["linksConnection"]["edges"]]
+    assert (
+        answer["two"]
+        == answer["all"][:2]
+        == [e["node"] for e in answer["linksConnection"]["edges"]]
+    )
     assert answer["linkCount"] == len(answer["all"]) == answer["linksConnection"]["totalCount"]
-    investigator = data(run(state, f"""{{ enterprise(id: "{OPERATING}") {{
-        links(first: 2) {{ from }} }} }}""", key=KEYS["investigator"]))["enterprise"]
+    investigator = data(
+        run(
+            state,
+            f"""{{ enterprise(id: "{OPERATING}") {{
+        links(first: 2) {{ from }} }} }}""",
+            key=KEYS["investigator"],
+        )
+    )["enterprise"]
     assert any(link["from"].startswith("p:") for link in investigator["links"])
 
 
@@ -690,11 +926,19 @@ def test_nodes_of_many_parties_events_and_restrictions_reads_each_kind_once(
     ids = [*party_ids, *event_ids, *restriction_ids, "r:unknown", "ev:unknown"]
     for key in (KEYS["investigator"], KEYS["steward"]):
         counting.reset()
-        answer = data(run(state, 'query($ids: [ID!]!) { nodes(ids: $ids) { __typename } }',
-                          {"ids": ids}, key=key))["nodes"]
-        assert [n and n["__typename"] for n in answer[:len(party_ids)]] == ["Enterprise"] * 20
-        assert {n["__typename"] for n in answer[len(party_ids):-2] if n} == {"Event",
-                                                                             "Restriction"}
+        answer = data(
+            run(
+                state,
+                "query($ids: [ID!]!) { nodes(ids: $ids) { __typename } }",
+                {"ids": ids},
+                key=key,
+            )
+        )["nodes"]
+        assert [n and n["__typename"] for n in answer[: len(party_ids)]] == ["Enterprise"] * 20
+        assert {n["__typename"] for n in answer[len(party_ids) : -2] if n} == {
+            "Event",
+            "Restriction",
+        }
         assert answer[-2:] == [None, None]
         calls = counting.calls
         assert calls[:3] == ["nodes", "events_by_id", "restrictions_by_id"], calls
@@ -717,12 +961,20 @@ def test_node_round_trips_a_party_an_event_and_a_restriction_on_either_store(
         ... on Restriction { links { rel from to } events { id } } } }"""
     investigator = data(run(state, query, {"ids": ids}, key=KEYS["investigator"]))["nodes"]
     assert [(n["__typename"], n["id"]) for n in investigator] == [
-        ("Enterprise", REVOKED), ("Event", "ev:hx-2024-revoked"), ("Restriction", bar.id),
-        ("Restriction", on_enterprise.id)]
-    assert investigator[2]["links"] == [{"rel": "LEGAL_REPRESENTATIVE", "from": BARRED,
-                                         "to": REVOKED}]
+        ("Enterprise", REVOKED),
+        ("Event", "ev:hx-2024-revoked"),
+        ("Restriction", bar.id),
+        ("Restriction", on_enterprise.id),
+    ]
+    assert investigator[2]["links"] == [
+        {"rel": "LEGAL_REPRESENTATIVE", "from": BARRED, "to": REVOKED}
+    ]
     assert investigator[2]["events"] == [{"id": "ev:hx-2024-revoked"}]
     assert investigator[2]["name"] == f"不得担任董事 {bar.start} 至 {bar.until}"
     public = data(run(state, query, {"ids": ids}))["nodes"]
-    assert [n and n["id"] for n in public] == [REVOKED, "ev:hx-2024-revoked", None,
-                                               on_enterprise.id]
+    assert [n and n["id"] for n in public] == [
+        REVOKED,
+        "ev:hx-2024-revoked",
+        None,
+        on_enterprise.id,
+    ]

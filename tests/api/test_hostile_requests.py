@@ -303,7 +303,9 @@ def test_memory_held_for_a_streamed_body_refused_at_the_limit_is_handed_back(
 
 def _cached_texts() -> dict[str, int]:
     return {
-        "parsed": SmallQueryParserCache(CACHED_DOCUMENTS).cached_parse_document.cache_info().currsize,
+        "parsed": SmallQueryParserCache(CACHED_DOCUMENTS)
+        .cached_parse_document.cache_info()
+        .currsize,
         "bare check?": _inline_operation.cache_info().currsize,
         "check documents": _checked_document.cache_info().currsize,
     }
@@ -319,7 +321,9 @@ def test_a_query_text_longer_than_any_real_operation_is_answered_but_never_kept(
     answers = [_post(public.url, {"query": pad + q}, key=KEYS["approval"]) for q in (check, other)]
 
     assert [a.json()["data"] for a in answers] == [
-        {"long": {"decision": "DENY"}}, {"long": "Query"}]
+        {"long": {"decision": "DENY"}},
+        {"long": "Query"},
+    ]
     assert _cached_texts() == before
     # the same operations in texts of ordinary length are kept
     for query in (check, other):

@@ -102,13 +102,20 @@ def test_readyz_is_503_while_the_store_is_unreachable(tmp_path: Path) -> None:
 
 def test_metrics_count_requests_by_operation_and_code(live: Live) -> None:
     before = samples(live.url)
-    httpx.post(f"{live.url}/v1/checks/appointment", json={"person": BARRED, "role": "DIRECTOR"},
-               headers=APPROVAL)
-    httpx.post(f"{live.url}/v1/checks/appointment", json={"person": "p:nobody",
-                                                          "role": "DIRECTOR"}, headers=APPROVAL)
+    httpx.post(
+        f"{live.url}/v1/checks/appointment",
+        json={"person": BARRED, "role": "DIRECTOR"},
+        headers=APPROVAL,
+    )
+    httpx.post(
+        f"{live.url}/v1/checks/appointment",
+        json={"person": "p:nobody", "role": "DIRECTOR"},
+        headers=APPROVAL,
+    )
     httpx.post(f"{live.url}/graphql", json={"query": CHECK}, headers=APPROVAL)
-    httpx.post(f"{live.url}/graphql", json={"query": CHECK},
-               headers={"Authorization": "Bearer wrong"})
+    httpx.post(
+        f"{live.url}/graphql", json={"query": CHECK}, headers={"Authorization": "Bearer wrong"}
+    )
     after = samples(live.url)
     rest_op = "POST /v1/checks/appointment"
     for name, labels in [
@@ -117,13 +124,13 @@ def test_metrics_count_requests_by_operation_and_code(live: Live) -> None:
         ("creditgraph_requests_total", {"operation": "checkAppointment", "code": "OK"}),
         # a bad key is refused before the body is parsed (creditgraph.api.guard): counted
         # under the path, as no operation has been read
-        ("creditgraph_requests_total", {"operation": "POST /graphql",
-                                        "code": "UNAUTHENTICATED"}),
+        ("creditgraph_requests_total", {"operation": "POST /graphql", "code": "UNAUTHENTICATED"}),
         ("creditgraph_request_seconds_count", {"operation": rest_op}),
     ]:
         assert value(after, name, **labels) - value(before, name, **labels) >= 1, (name, labels)
     assert value(after, "creditgraph_store_seconds_count", call="restrictions") > value(
-        before, "creditgraph_store_seconds_count", call="restrictions")
+        before, "creditgraph_store_seconds_count", call="restrictions"
+    )
     assert ("creditgraph_audit_queue_depth", frozenset()) in after
 
 
@@ -134,11 +141,21 @@ def test_scanner_paths_and_methods_do_not_grow_the_metric_labels(live: Live) -> 
         httpx.get(f"{live.url}/wp-admin/{i}.php")
         httpx.request(method, f"{live.url}/healthz")
     found = samples(live.url)
-    operations = {dict(labels).get("operation") for name, labels in found
-                  if name == "creditgraph_requests_total"}
+    operations = {
+        dict(labels).get("operation")
+        for name, labels in found
+        if name == "creditgraph_requests_total"
+    }
     assert not any(op and ("wp-admin" in op or "PROPFIND" in op) for op in operations)
-    assert value(found, "creditgraph_requests_total", operation="OTHER /healthz",
-                 code="METHOD_NOT_ALLOWED") >= 5
+    assert (
+        value(
+            found,
+            "creditgraph_requests_total",
+            operation="OTHER /healthz",
+            code="METHOD_NOT_ALLOWED",
+        )
+        >= 5
+    )
     assert value(found, "creditgraph_requests_total", operation="other", code="NOT_FOUND") >= 5
 
 
@@ -148,10 +165,12 @@ def test_scanner_paths_and_methods_do_not_grow_the_metric_labels(live: Live) -> 
 def test_every_response_carries_a_request_id(live: Live) -> None:
     ids = {
         httpx.get(f"{live.url}/healthz").headers["x-request-id"],
-        httpx.post(f"{live.url}/graphql", json={"query": CHECK},
-                   headers=APPROVAL).headers["x-request-id"],
-        httpx.post(f"{live.url}/v1/checks/eligibility", json={"subject": OPERATING},
-                   headers=APPROVAL).headers["x-request-id"],  # a 422 too
+        httpx.post(f"{live.url}/graphql", json={"query": CHECK}, headers=APPROVAL).headers[
+            "x-request-id"
+        ],
+        httpx.post(
+            f"{live.url}/v1/checks/eligibility", json={"subject": OPERATING}, headers=APPROVAL
+        ).headers["x-request-id"],  # a 422 too
     }
     assert len(ids) == 3 and all(ids)
 
@@ -181,10 +200,11 @@ def test_request_log_line_is_json_with_the_request_id_and_no_query_string(live: 
     logger.setLevel(logging.INFO)
     number = "11010519491231002X"
     try:
-        response = httpx.get(f"{live.url}/graphql",
-                             params={"query": f'{{ search(query: "{number}") '
-                                              '{ edges { cursor } } }'},
-                             headers={"X-Request-Id": "trace-42", **APPROVAL})
+        response = httpx.get(
+            f"{live.url}/graphql",
+            params={"query": f'{{ search(query: "{number}") {{ edges {{ cursor }} }} }}'},
+            headers={"X-Request-Id": "trace-42", **APPROVAL},
+        )
     finally:
         logger.removeHandler(captured)
         logger.setLevel(level)
@@ -210,16 +230,24 @@ def test_log_lines_from_a_request_carry_its_id() -> None:
 
 
 def _preflight(url: str, origin: str) -> httpx.Response:
-    return httpx.options(f"{url}/graphql", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})
+    return httpx.options(
+        f"{url}/graphql",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
 
 
 def test_cors_is_off_by_default(live: Live) -> None:
     response = _preflight(live.url, "https://workbench.example")
     assert "access-control-allow-origin" not in response.headers
-    post = httpx.post(f"{live.url}/graphql", json={"query": CHECK},
-                      headers={"Origin": "https://workbench.example", **APPROVAL})
+    post = httpx.post(
+        f"{live.url}/graphql",
+        json={"query": CHECK},
+        headers={"Origin": "https://workbench.example", **APPROVAL},
+    )
     assert "access-control-allow-origin" not in post.headers
 
 
@@ -230,9 +258,11 @@ def test_cors_preflight_is_answered_for_a_configured_origin_only(tmp_path: Path)
         with serving(state_for(store, keys=KEYS, cors_origins=(allowed,))) as url:
             ok = _preflight(url, allowed)
             other = _preflight(url, "https://evil.example")
-            post = httpx.post(f"{url}/v1/checks/appointment",
-                              json={"person": NAMESAKE, "role": "DIRECTOR"},
-                              headers={"Origin": allowed, **APPROVAL})
+            post = httpx.post(
+                f"{url}/v1/checks/appointment",
+                json={"person": NAMESAKE, "role": "DIRECTOR"},
+                headers={"Origin": allowed, **APPROVAL},
+            )
     finally:
         store.close()
     assert ok.status_code == 200
@@ -264,9 +294,11 @@ def test_stopping_the_server_loses_no_audit_entry(tmp_path: Path) -> None:
     try:
         with serving(state) as url:
             for _ in range(3):
-                response = httpx.post(f"{url}/v1/checks/appointment",
-                                      json={"person": BARRED, "role": "DIRECTOR"},
-                                      headers={**APPROVAL, "X-Purpose": "shutdown-test"})
+                response = httpx.post(
+                    f"{url}/v1/checks/appointment",
+                    json={"person": BARRED, "role": "DIRECTOR"},
+                    headers={**APPROVAL, "X-Purpose": "shutdown-test"},
+                )
                 assert response.status_code == 200
             assert state.audit.depth() == 0
             answered = [e for e in store.audit_entries(limit=100) if e.purpose == "shutdown-test"]

@@ -35,8 +35,9 @@ from creditgraph.ingest.loader import load
 from creditgraph.store.base import GraphStore
 
 
-def rest(url: str, path: str, body: Any, key: str | None = KEYS["approval"],
-         **headers: str) -> httpx.Response:
+def rest(
+    url: str, path: str, body: Any, key: str | None = KEYS["approval"], **headers: str
+) -> httpx.Response:
     sent = dict(headers)
     if key is not None:
         sent["Authorization"] = f"Bearer {key}"
@@ -45,8 +46,11 @@ def rest(url: str, path: str, body: Any, key: str | None = KEYS["approval"],
 
 def cli_json(store: Path, *args: str) -> Any:
     # the key the test stores were made with (api_support.new_store)
-    result = CliRunner().invoke(main, [*args, "--on", TODAY, "--json", "--store", str(store)],
-                                env={"CREDITGRAPH_ID_KEY": "test-key"})
+    result = CliRunner().invoke(
+        main,
+        [*args, "--on", TODAY, "--json", "--store", str(store)],
+        env={"CREDITGRAPH_ID_KEY": "test-key"},
+    )
     assert result.exit_code == 0, result.output
     return json.loads(result.output)
 
@@ -68,13 +72,17 @@ def test_appointment_of_barred_legal_representative_is_the_cli_decision(live: Li
 
 def test_appointment_with_responsibility_unknown_is_review_as_in_cli(live: Live) -> None:
     # the legal representative of the enterprise ordered closed, responsibility not established
-    person = next(r["from"] for r in demo_records() if r.get("rel") == "LEGAL_REPRESENTATIVE"
-                  and r.get("to") == CLOSED)
+    person = next(
+        r["from"]
+        for r in demo_records()
+        if r.get("rel") == "LEGAL_REPRESENTATIVE" and r.get("to") == CLOSED
+    )
     body = {"person": person, "role": "LEGAL_REPRESENTATIVE", "enterprise": MINGYUAN, "on": TODAY}
     response = rest(live.url, "appointment", body)
     assert response.status_code == 200, response.text
-    expected = cli_json(live.path, "check", person, "--role", "LEGAL_REPRESENTATIVE",
-                        "--enterprise", MINGYUAN)
+    expected = cli_json(
+        live.path, "check", person, "--role", "LEGAL_REPRESENTATIVE", "--enterprise", MINGYUAN
+    )
     assert response.json() == expected
     assert expected["decision"] == "REVIEW"
 
@@ -83,14 +91,17 @@ def test_eligibility_under_bidding_ban_is_the_cli_decision(live: Live) -> None:
     body = {"subject": OPERATING, "activity": "BIDDING", "on": TODAY}
     response = rest(live.url, "eligibility", body)
     assert response.status_code == 200, response.text
-    assert response.json() == cli_json(live.path, "eligibility", OPERATING, "--activity",
-                                       "BIDDING")
+    assert response.json() == cli_json(live.path, "eligibility", OPERATING, "--activity", "BIDDING")
     assert response.json()["decision"] == "DENY"
 
 
 def test_batch_of_appointments_keeps_the_order_asked(live: Live) -> None:
-    asked = [(NAMESAKE, "DIRECTOR"), (BARRED, "DIRECTOR"), (BARRED, "SUPERVISOR"),
-             (NAMESAKE, "MANAGER")]
+    asked = [
+        (NAMESAKE, "DIRECTOR"),
+        (BARRED, "DIRECTOR"),
+        (BARRED, "SUPERVISOR"),
+        (NAMESAKE, "MANAGER"),
+    ]
     body = {"requests": [{"person": p, "role": r, "on": TODAY} for p, r in asked]}
     response = rest(live.url, "appointments", body)
     assert response.status_code == 200, response.text
@@ -111,8 +122,7 @@ def test_default_day_is_the_servers_today(live: Live) -> None:
 
 @pytest.mark.parametrize("role", ["approval", "investigator", "steward"])
 def test_every_role_that_may_check_gets_the_decision(live: Live, role: str) -> None:
-    response = rest(live.url, "appointment", {"person": BARRED, "role": "DIRECTOR"},
-                    key=KEYS[role])
+    response = rest(live.url, "appointment", {"person": BARRED, "role": "DIRECTOR"}, key=KEYS[role])
     assert response.status_code == 200, response.text
     assert response.json()["decision"] == "DENY"
 
@@ -125,8 +135,9 @@ def test_anonymous_public_caller_may_not_check_a_person(live: Live) -> None:
 
 
 def test_unknown_key_is_unauthenticated(live: Live) -> None:
-    response = rest(live.url, "eligibility", {"subject": OPERATING, "activity": "BIDDING"},
-                    key="not-a-key")
+    response = rest(
+        live.url, "eligibility", {"subject": OPERATING, "activity": "BIDDING"}, key="not-a-key"
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "UNAUTHENTICATED"
 
@@ -135,8 +146,12 @@ def test_unknown_key_is_unauthenticated(live: Live) -> None:
 
 
 def test_unknown_person_is_not_found_and_names_the_request_in_a_batch(live: Live) -> None:
-    body = {"requests": [{"person": BARRED, "role": "DIRECTOR"},
-                         {"person": "p:nobody", "role": "DIRECTOR"}]}
+    body = {
+        "requests": [
+            {"person": BARRED, "role": "DIRECTOR"},
+            {"person": "p:nobody", "role": "DIRECTOR"},
+        ]
+    }
     response = rest(live.url, "appointments", body)
     assert response.status_code == 404
     error = response.json()["error"]
@@ -152,7 +167,11 @@ def test_batch_over_the_limit_gives_the_limit_and_the_size_asked(live: Live) -> 
     assert response.status_code == 422
     error = response.json()["error"]
     assert (error["code"], error["limit"], error["max"], error["value"]) == (
-        "LIMIT_EXCEEDED", "requests", MAX_BATCH_CHECKS, size)
+        "LIMIT_EXCEEDED",
+        "requests",
+        MAX_BATCH_CHECKS,
+        size,
+    )
 
 
 @pytest.mark.parametrize(
@@ -176,17 +195,21 @@ def test_invalid_appointment_body_is_a_coded_422_naming_the_field(
 
 
 def test_body_that_is_not_json_is_a_coded_422(live: Live) -> None:
-    response = httpx.post(f"{live.url}/v1/checks/appointment", content=b"{not json",
-                          headers={"Authorization": f"Bearer {KEYS['approval']}",
-                                   "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{live.url}/v1/checks/appointment",
+        content=b"{not json",
+        headers={"Authorization": f"Bearer {KEYS['approval']}", "Content-Type": "application/json"},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "INVALID_ARGUMENT"
 
 
 def test_body_that_is_not_utf8_is_a_coded_400(live: Live) -> None:
-    response = httpx.post(f"{live.url}/v1/checks/eligibility", content=b"\xff\xfe{",
-                          headers={"Authorization": f"Bearer {KEYS['approval']}",
-                                   "Content-Type": "application/json"})
+    response = httpx.post(
+        f"{live.url}/v1/checks/eligibility",
+        content=b"\xff\xfe{",
+        headers={"Authorization": f"Bearer {KEYS['approval']}", "Content-Type": "application/json"},
+    )
     assert response.status_code in {400, 422}
     assert response.json()["error"]["code"] in {"BAD_REQUEST", "INVALID_ARGUMENT"}
 
@@ -194,8 +217,7 @@ def test_body_that_is_not_utf8_is_a_coded_400(live: Live) -> None:
 def test_openapi_says_exactly_one_of_person_and_id_number(live: Live) -> None:
     document = httpx.get(f"{live.url}/openapi.json").json()
     body = document["components"]["schemas"]["AppointmentCheck"]
-    assert [alternative["required"] for alternative in body["oneOf"]] == [["person"],
-                                                                          ["idNumber"]]
+    assert [alternative["required"] for alternative in body["oneOf"]] == [["person"], ["idNumber"]]
 
 
 BARRED_NUMBER = "310101197805120138"  # p:zhang-wei's number in the demo scenario
@@ -204,11 +226,15 @@ BARRED_NUMBER = "310101197805120138"  # p:zhang-wei's number in the demo scenari
 def test_check_by_identity_number_is_the_cli_decision_and_never_echoes_the_number(
     live: Live,
 ) -> None:
-    response = rest(live.url, "appointment",
-                    {"idNumber": BARRED_NUMBER, "name": "张伟", "role": "DIRECTOR", "on": TODAY})
+    response = rest(
+        live.url,
+        "appointment",
+        {"idNumber": BARRED_NUMBER, "name": "张伟", "role": "DIRECTOR", "on": TODAY},
+    )
     assert response.status_code == 200, response.text
-    assert response.json() == cli_json(live.path, "check", "--id-number", BARRED_NUMBER,
-                                       "--name", "张伟", "--role", "DIRECTOR")
+    assert response.json() == cli_json(
+        live.path, "check", "--id-number", BARRED_NUMBER, "--name", "张伟", "--role", "DIRECTOR"
+    )
     assert response.json()["person"] == BARRED
     assert response.json()["decision"] == "DENY"
     assert BARRED_NUMBER not in response.text
@@ -217,9 +243,16 @@ def test_check_by_identity_number_is_the_cli_decision_and_never_echoes_the_numbe
 
 def test_number_no_person_holds_answers_with_person_null(live: Live) -> None:
     number = "11010519491231002X"
-    response = rest(live.url, "appointments",
-                    {"requests": [{"idNumber": number, "role": "DIRECTOR"},
-                                  {"person": NAMESAKE, "role": "DIRECTOR"}]})
+    response = rest(
+        live.url,
+        "appointments",
+        {
+            "requests": [
+                {"idNumber": number, "role": "DIRECTOR"},
+                {"person": NAMESAKE, "role": "DIRECTOR"},
+            ]
+        },
+    )
     assert response.status_code == 200, response.text
     first, second = response.json()["decisions"]
     assert (first["person"], first["decision"]) == (None, "ALLOW")
@@ -229,13 +262,17 @@ def test_number_no_person_holds_answers_with_person_null(live: Live) -> None:
 
 def test_check_by_identity_number_is_audited_as_such_without_the_number(live: Live) -> None:
     purpose = "按身份证号审批"
-    response = rest(live.url, "appointment",
-                    {"idNumber": BARRED_NUMBER, "role": "DIRECTOR"},
-                    **{"X-Purpose": quote(purpose)})
+    response = rest(
+        live.url,
+        "appointment",
+        {"idNumber": BARRED_NUMBER, "role": "DIRECTOR"},
+        **{"X-Purpose": quote(purpose)},
+    )
     assert response.status_code == 200, response.text
     entries = audited(live, purpose)
     assert [(e.operation, e.ids) for e in entries] == [
-        ("POST /v1/checks/appointment by identity number", (BARRED,))]
+        ("POST /v1/checks/appointment by identity number", (BARRED,))
+    ]
     assert BARRED_NUMBER not in repr(entries)
 
 
@@ -254,10 +291,17 @@ def test_invalid_identity_number_is_refused_without_quoting_it(live: Live) -> No
 
 def test_rest_checks_are_audited_like_graphql_with_the_purpose(live: Live) -> None:
     purpose = "审批 2026-0042 董事任职"
-    response = rest(live.url, "appointments",
-                    {"requests": [{"person": BARRED, "role": "DIRECTOR"},
-                                  {"person": NAMESAKE, "role": "DIRECTOR"}]},
-                    **{"X-Purpose": quote(purpose)})
+    response = rest(
+        live.url,
+        "appointments",
+        {
+            "requests": [
+                {"person": BARRED, "role": "DIRECTOR"},
+                {"person": NAMESAKE, "role": "DIRECTOR"},
+            ]
+        },
+        **{"X-Purpose": quote(purpose)},
+    )
     assert response.status_code == 200, response.text
     entries = audited(live, purpose)
     assert len(entries) == 1
@@ -269,16 +313,25 @@ def test_rest_checks_are_audited_like_graphql_with_the_purpose(live: Live) -> No
 
 def test_eligibility_of_an_enterprise_leaves_no_audit_entry(live: Live) -> None:
     purpose = "投标资格 enterprise only"
-    response = rest(live.url, "eligibility", {"subject": OPERATING, "activity": "BIDDING"},
-                    **{"X-Purpose": quote(purpose)})
+    response = rest(
+        live.url,
+        "eligibility",
+        {"subject": OPERATING, "activity": "BIDDING"},
+        **{"X-Purpose": quote(purpose)},
+    )
     assert response.status_code == 200
     assert audited(live, purpose) == []
 
 
 def test_refused_check_leaves_no_audit_entry(live: Live) -> None:
     purpose = "refused check"
-    response = rest(live.url, "appointment", {"person": BARRED, "role": "DIRECTOR"}, key=None,
-                    **{"X-Purpose": quote(purpose)})
+    response = rest(
+        live.url,
+        "appointment",
+        {"person": BARRED, "role": "DIRECTOR"},
+        key=None,
+        **{"X-Purpose": quote(purpose)},
+    )
     assert response.status_code == 403
     assert audited(live, purpose) == []
 
@@ -322,8 +375,9 @@ def any_live(any_store: GraphStore) -> Iterator[str]:
 
 def test_rest_decisions_agree_on_both_stores(any_live: str) -> None:
     barred = rest(any_live, "appointment", {"person": BARRED, "role": "DIRECTOR", "on": TODAY})
-    banned = rest(any_live, "eligibility", {"subject": OPERATING, "activity": "BIDDING",
-                                            "on": TODAY})
+    banned = rest(
+        any_live, "eligibility", {"subject": OPERATING, "activity": "BIDDING", "on": TODAY}
+    )
     assert barred.status_code == banned.status_code == 200
     assert barred.json()["decision"] == banned.json()["decision"] == "DENY"
     reason = barred.json()["reasons"][0]
@@ -334,13 +388,20 @@ def test_a_check_sent_as_plain_text_is_refused_even_when_it_is_json(live: Live) 
     # text/plain is what a web page may post to another origin without a CORS preflight
     body = b'{"person": "p:zhang-wei", "role": "DIRECTOR"}'
     for media in ("text/plain", "application/x-www-form-urlencoded"):
-        response = httpx.post(f"{live.url}/v1/checks/appointment", content=body,
-                              headers={"Authorization": f"Bearer {KEYS['approval']}",
-                                       "Content-Type": media})
+        response = httpx.post(
+            f"{live.url}/v1/checks/appointment",
+            content=body,
+            headers={"Authorization": f"Bearer {KEYS['approval']}", "Content-Type": media},
+        )
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "INVALID_ARGUMENT"
         assert "application/json" in response.json()["error"]["message"]
-    accepted = httpx.post(f"{live.url}/v1/checks/appointment", content=body,
-                          headers={"Authorization": f"Bearer {KEYS['approval']}",
-                                   "Content-Type": "application/json; charset=utf-8"})
+    accepted = httpx.post(
+        f"{live.url}/v1/checks/appointment",
+        content=body,
+        headers={
+            "Authorization": f"Bearer {KEYS['approval']}",
+            "Content-Type": "application/json; charset=utf-8",
+        },
+    )
     assert accepted.status_code == 200, accepted.text

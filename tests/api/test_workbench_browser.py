@@ -68,7 +68,9 @@ def browser(playwright: Any) -> Iterator[Any]:
 
 def launch(p: Any, *args: str) -> Any:
     if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM} (scripts/test installs it: apt-get install chromium)"
+        message = (
+            f"Chromium not found at {CHROMIUM} (scripts/test installs it: apt-get install chromium)"
+        )
         if IN_CI:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
@@ -178,15 +180,29 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.click("header nav a:has-text('关系图谱')")
     graph_ready(tab)
     assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').nonempty();")
-    assert cy(tab, f"return cy.edges('[rel = \"LEGAL_REPRESENTATIVE\"][source = \"{ZHANG_WEI}\"]').length;") == 1
-    assert cy(tab, f"return cy.edges('[rel = \"DIRECTOR\"][source = \"{ZHANG_WEI}\"][target = \"{MINGYUAN}\"]').length;") == 1
+    assert (
+        cy(
+            tab,
+            f'return cy.edges(\'[rel = "LEGAL_REPRESENTATIVE"][source = "{ZHANG_WEI}"]\').length;',
+        )
+        == 1
+    )
+    assert (
+        cy(
+            tab,
+            f'return cy.edges(\'[rel = "DIRECTOR"][source = "{ZHANG_WEI}"][target = "{MINGYUAN}"]\').length;',
+        )
+        == 1
+    )
     assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').hasClass('sanctioned');")
     shot(tab, "graph")
 
     # clicking 明远 expands it: its own legal representative (the other 张伟) appears
     assert not cy(tab, "return cy.getElementById('p:zhang-wei-2').nonempty();")
     box = tab.locator("#cy").bounding_box()
-    x, y = cy(tab, f"const p = cy.getElementById('{MINGYUAN}').renderedPosition(); return [p.x, p.y];")
+    x, y = cy(
+        tab, f"const p = cy.getElementById('{MINGYUAN}').renderedPosition(); return [p.x, p.y];"
+    )
     tab.mouse.click(box["x"] + x, box["y"] + y)
     tab.wait_for_selector("body[data-expanded='1']")
     assert cy(tab, "return cy.getElementById('p:zhang-wei-2').nonempty();")
@@ -315,11 +331,16 @@ def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
     graph_ready(tab)
     shown = cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;")
     assert shown == 30
-    assert cy(tab, f"return cy.getElementById('more:{NOMINEE}').data('label');") == f"+{HUB_SIZE - 30} 更多"
+    assert (
+        cy(tab, f"return cy.getElementById('more:{NOMINEE}').data('label');")
+        == f"+{HUB_SIZE - 30} 更多"
+    )
     shot(tab, "graph-hub")
     # a click on "+90 更多" draws the rest of the hub's links
     box = tab.locator("#cy").bounding_box()
-    x, y = cy(tab, f"const p = cy.getElementById('more:{NOMINEE}').renderedPosition(); return [p.x, p.y];")
+    x, y = cy(
+        tab, f"const p = cy.getElementById('more:{NOMINEE}').renderedPosition(); return [p.x, p.y];"
+    )
     tab.mouse.click(box["x"] + x, box["y"] + y)
     tab.wait_for_selector("body[data-expanded='1']")
     assert cy(tab, "return cy.nodes('[type = \"ENTERPRISE\"]').length;") == HUB_SIZE
@@ -343,7 +364,10 @@ def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
     assert exported["export-png"].startswith(b"\x89PNG")
     csv_text = exported["export-csv"].decode("utf-8-sig")
     assert csv_text.splitlines()[0] == "from,from_name,rel,to,to_name,valid_from,valid_to,share"
-    assert f"{ZHANG_WEI},张伟,LEGAL_REPRESENTATIVE,{HUAXIN},上海华信贸易有限公司,2020-01-01,," in csv_text
+    assert (
+        f"{ZHANG_WEI},张伟,LEGAL_REPRESENTATIVE,{HUAXIN},上海华信贸易有限公司,2020-01-01,,"
+        in csv_text
+    )
     from xml.etree import ElementTree
 
     ns = {"g": "http://graphml.graphdrawing.org/xmlns"}

@@ -65,9 +65,7 @@ def create_state(
 ) -> ApiState:
     workers = workers or min(32, (os.cpu_count() or 2) * 4)
     metrics = Metrics()
-    audit = AuditWriter(
-        store, timeout=settings.write_timeout_s, sync_within=settings.audit_sync_s
-    )
+    audit = AuditWriter(store, timeout=settings.write_timeout_s, sync_within=settings.audit_sync_s)
     metrics.watch_audit(audit)
     return ApiState(
         store=cast(GraphStore, TimedStore(store, metrics)),

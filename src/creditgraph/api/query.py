@@ -184,9 +184,7 @@ def objects_by_id(info: Info, ids: Sequence[str]) -> list[Node | None]:
     events = ctx.store.events_by_id(unread) if unread else {}
     restrictions = ctx.store.restrictions_by_id(restriction_ids) if restriction_ids else {}
     shown_events = {e.id: e for e in _shown_events(info, list(events.values()))}
-    shown_restrictions = {
-        r.id: r for r in _shown_restrictions(info, list(restrictions.values()))
-    }
+    shown_restrictions = {r.id: r for r in _shown_restrictions(info, list(restrictions.values()))}
     found: list[Node | None] = []
     for i in ids:
         if i in parties:

@@ -79,6 +79,7 @@ MAX_TOKENS = 2000
 # distinct query texts whose parsed (and validated) documents are kept, each cache
 CACHED_DOCUMENTS = 256
 
+
 class _CodedContext:
     """The validation context as a limit rule sees it: the rule's error leaves coded as
     LIMIT_EXCEEDED with the limit's name, its maximum and the value found, set where the
@@ -130,10 +131,12 @@ def _coded(rules: Iterable[type[ASTValidationRule]], limit: str, maximum: int) -
 
 # The rules are built once: a fresh rule class per request would defeat the validation cache.
 _LIMIT_RULES = [
-    *_coded(QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth",
-            MAX_QUERY_DEPTH),
-    *_coded(MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases",
-            MAX_ALIASES),
+    *_coded(
+        QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH).validation_rules, "depth", MAX_QUERY_DEPTH
+    ),
+    *_coded(
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules, "aliases", MAX_ALIASES
+    ),
 ]
 
 # graphql-core's parser stops a document over the token budget with a syntax error, the only
@@ -493,7 +496,9 @@ def build_schema() -> CreditGraphSchema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: SmallQueryParserCache(maxsize=CACHED_DOCUMENTS),
-            lambda: BudgetedValidation(maxsize=CACHED_DOCUMENTS),  # the fields budget, then validation
+            lambda: BudgetedValidation(
+                maxsize=CACHED_DOCUMENTS
+            ),  # the fields budget, then validation
             _RootFields,
             OperationLabel,
         ],

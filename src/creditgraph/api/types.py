@@ -452,9 +452,7 @@ class Party(Node):
     links = strawberry.field(resolver=_party_links, description=_D_LINKS)
     link_count = strawberry.field(resolver=_party_link_count, description=_D_LINK_COUNT)
     events = strawberry.field(resolver=_party_events, description=_D_EVENTS)
-    restrictions = strawberry.field(
-        resolver=_party_restrictions, description=_D_RESTRICTIONS
-    )
+    restrictions = strawberry.field(resolver=_party_restrictions, description=_D_RESTRICTIONS)
     links_connection = strawberry.field(
         resolver=_party_links_connection, description=_D_LINKS_CONNECTION
     )

@@ -41,4 +41,3 @@ def _shifted(day: dt.date, days: int) -> dt.date:
     if ordinal < 1:
         return dt.date.min
     return dt.date.fromordinal(ordinal)
-

@@ -845,7 +845,11 @@ class RecordParser:
         node_id = obj["id"]
         if node_id.__class__ is not str or not node_id:
             return None
-        if node_id[0].isspace() or node_id[-1].isspace() or node_id.startswith(RESTRICTION_ID_PREFIX):
+        if (
+            node_id[0].isspace()
+            or node_id[-1].isspace()
+            or node_id.startswith(RESTRICTION_ID_PREFIX)
+        ):
             return None
         if uscc_preferred and ":" not in node_id:
             validate_uscc(node_id)

@@ -308,9 +308,7 @@ class Decisions:
                     reasons.append(Reason(unconfirmed, "review", identity, on))
         reasons.sort(key=_reason_order)
         # incentives are the registry person's own; a published entry grants none
-        incentives, withheld = (
-            self._incentives(in_force, tuple(reasons)) if holder else ((), ())
-        )
+        incentives, withheld = self._incentives(in_force, tuple(reasons)) if holder else ((), ())
         return Decision(
             _verdict(reasons),
             holder.id if holder else None,
