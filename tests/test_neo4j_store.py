@@ -334,6 +334,35 @@ def test_a_first_load_makes_its_search_indexes_once_its_nodes_and_links_are_in(
     assert seen and all(deferrable <= names for _, _, names in seen)
 
 
+@pytest.mark.neo4j
+def test_a_registry_person_is_found_by_number_through_its_hash_alone(
+    neo4j_store: GraphStore,
+) -> None:
+    # A number's hash is looked up through the id_hash index; the "|k|" string the TEXT index
+    # answers CONTAINS on holds only the other keys (a published entry's blind indexes, alias
+    # ids), so a registry person with a number and no alias carries no such string at all.
+    numbered = person("p:numbered", "王芳", id_number="11010519491231002X")
+    entry = person("lp:wang", "王芳", id_number_masked="110105********002X")
+    # the same number twice: the second record becomes the first one's alias
+    aliased = person("p:aliased", "李雷", id_number="110105198001010016")
+    again = person("p:old-li", "李雷", id_number="110105198001010016")
+    result = load(lines([numbered, entry, aliased, again]), neo4j_store)
+    assert not result.errors, result.errors
+    assert isinstance(neo4j_store, Neo4jStore)
+    stored = {
+        row["id"]: (row["hash"], row["keys"])
+        for row in neo4j_store._read(
+            "MATCH (n:Person) RETURN n.id AS id, n.id_hash AS hash, n.id_keys AS keys"
+        )
+    }
+    number_hash = stored["p:numbered"][0]
+    assert number_hash and stored["p:numbered"][1] is None
+    assert stored["p:aliased"][1] == "|a:p:old-li|"
+    assert stored["lp:wang"][1].startswith("|l:listed|b:")
+    assert [n.id for n in neo4j_store.persons_by_identity(["h:" + number_hash])] == ["p:numbered"]
+    assert [n.id for n in neo4j_store.persons_by_identity(["a:p:old-li"])] == ["p:aliased"]
+
+
 def _first_load_of_persons(
     store: GraphStore, monkeypatch: pytest.MonkeyPatch, min_rows: int
 ) -> list[Node]:

@@ -1,7 +1,7 @@
-// Persons holding any of the identity keys (a number's keyed hash, a masking pattern's blind
-// index, an alias id, the listed-entry marker). `id_keys` holds them as one "|k1|k2|" string
-// so that the TEXT index person_id_keys answers CONTAINS: no Neo4j 5 index serves
-// membership in a list property.
+// Persons holding any of the identity keys (a masking pattern's blind index, an alias id,
+// the listed-entry marker; a number's keyed hash is looked up through id_hash, see
+// persons_by_hash). `id_keys` holds them as one "|k1|k2|" string so that the TEXT index
+// person_id_keys answers CONTAINS: no Neo4j 5 index serves membership in a list property.
 UNWIND $keys AS key
 MATCH (n:Person)
 WHERE n.id_keys CONTAINS ('|' + key + '|')

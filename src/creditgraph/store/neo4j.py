@@ -1033,9 +1033,16 @@ class Neo4jStore:
                 name_keys = key_text(norms[node_id])
             if name_keys:
                 properties["name_keys"] = name_keys
-            keys = identity_keys(node.props) if node.type == "person" else []
+            # one delimited string for the TEXT index queries/persons_by_identity uses, of the
+            # keys looked up there: a number's hash is found through id_hash instead
+            # (queries/persons_by_hash), so a registry person with a number and no alias has
+            # no such string (a stored one that still holds its hash is never read for it)
+            keys = (
+                [k for k in identity_keys(node.props) if not k.startswith("h:")]
+                if node.type == "person"
+                else []
+            )
             if keys:
-                # one delimited string for the TEXT index queries/persons_by_identity uses
                 properties["id_keys"] = "|" + "|".join(keys) + "|"
             if old is None:
                 created.append({"label": label, "properties": properties})
