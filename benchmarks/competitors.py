@@ -112,8 +112,8 @@ def handwritten_import(url: str, data_path: str, auth: Any = None) -> dict[str, 
                 session.execute_write(work)
             else:
 
-                def write_rows(tx: Any, rows: list[dict[str, Any]] = batch, k: str = kind) -> None:
-                    tx.run(statements[k], rows=rows).consume()
+                def write_rows(tx: Any, part: list[dict[str, Any]] = batch, k: str = kind) -> None:
+                    tx.run(statements[k], rows=part).consume()
 
                 session.execute_write(write_rows)
             seconds[kind] += time.perf_counter() - t0
