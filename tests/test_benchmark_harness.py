@@ -22,14 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.http_server import served  # noqa: E402
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from benchmarks.load import free_port  # noqa: E402
 
 
 @pytest.fixture
@@ -44,7 +37,7 @@ def demo_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_benchmark_server_answers_past_a_pipe_full_of_access_log_lines(demo_store: Path) -> None:
     store = demo_store
-    port = _free_port()
+    port = free_port()
     # 600 log lines of ~250 bytes: more than twice what a pipe holds
     with served(str(store), port) as (_ready, pid):
         assert pid > 0
