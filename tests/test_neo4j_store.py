@@ -400,6 +400,31 @@ def test_a_first_load_still_finds_a_link_it_wrote_in_an_earlier_batch(
 
 
 @pytest.mark.neo4j
+def test_a_first_load_finds_a_link_another_writer_wrote_between_its_batches(
+    neo4j_server: Neo4jTestServer, neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between two batches of a first load, another process writes a link the load also
+    # brings. The load knows only the links it wrote itself; seeing that the store changed
+    # since its last batch, it looks the link up, and ends it rather than doubling it.
+    nodes = _first_load_of_persons(neo4j_store, monkeypatch, 3)
+    neo4j_store.write(Batch(nodes=[*nodes, Node(E1, "enterprise", "甲公司")]))
+    assert neo4j_store._indexes_deferred
+    other = neo4j_server.open()
+    try:
+        other.write(Batch(links=[Link("DIRECTOR", "p:n0", E1, dt.date(2020, 1, 1))]))
+    finally:
+        other.close()
+    ended = Link("DIRECTOR", "p:n0", E1, dt.date(2020, 1, 1), dt.date(2024, 1, 1))
+    report = neo4j_store.write(Batch(links=[ended, Link("DIRECTOR", "p:n1", E1)]))
+    assert (report.created["link"], report.updated["link"]) == (1, 1)
+    held = neo4j_store.links(["p:n0"])
+    assert [(k.rel, k.valid_from, k.valid_to) for k in held] == [
+        ("DIRECTOR", dt.date(2020, 1, 1), dt.date(2024, 1, 1))
+    ]
+    neo4j_store.settle()
+
+
+@pytest.mark.neo4j
 def test_a_node_a_first_load_brings_twice_is_updated_not_refused(
     neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

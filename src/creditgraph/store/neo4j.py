@@ -25,10 +25,13 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import neo4j
+import orjson
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import (
     AuthError,
@@ -100,6 +103,10 @@ def _day(value: Any) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(value)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
 
 
 def _json(value: Mapping[str, Any]) -> str:
@@ -534,11 +541,42 @@ def _normalised_names(nodes: Sequence[Node], latest: Mapping[str, Node]) -> dict
 def _collect_statement_parameters() -> None:
     """Free the parameters of a large write's statements now. The driver keeps each
     statement's parameters in its result's summary, and a result sits in reference cycles
-    (its error handler is bound to it), so they are freed only by a full collection — which
-    Python runs rarely while a load holds millions of parsed records. Without this a load
-    kept every batch's rows: measured at 200,000 links, the loader's peak grew from 503 to
-    660 MiB, and at size M it needed 2.4 KB a link, twice the embedded store's."""
-    gc.collect()
+    (its error handler is bound to it), so they are freed only by a garbage collection —
+    which Python runs rarely while a load holds millions of parsed records, and never while
+    the loader has the collector off. Without this a load kept every batch's rows: measured
+    at 200,000 links, the loader's peak grew from 503 to 660 MiB, and at size M it needed
+    2.4 KB a link, twice the embedded store's.
+
+    With the collector off (the loader), everything made since the last collection is in
+    the youngest generation, this batch's results with it: collecting that generation
+    alone frees them without walking again every record the load holds (a full collection
+    took 0.2-0.4 s a batch at size M)."""
+    gc.collect(2 if gc.isenabled() else 0)
+
+
+@dataclass
+class _FirstLoad:
+    """What this connection's first load has written (see write): the store's version after
+    its last write, and the starts of the links it created. While the version at the start
+    of a write is still that one, no other writer has written since, so the batch's links
+    can have earlier copies only among those this load wrote."""
+
+    version: int | None = None
+    sources: set[str] = field(default_factory=set)
+    # the write under way: whether it follows this load's own, what it created, its version
+    own: bool = False
+    written: set[str] = field(default_factory=set)
+    pending: int | None = None
+
+    def begin(self, version: int) -> None:
+        self.own = version == self.version
+        self.written = set()
+        self.pending = version
+
+    def committed(self) -> None:
+        self.sources |= self.written
+        self.version = self.pending
+        self.written = set()
 
 
 class Neo4jStore:
@@ -573,6 +611,7 @@ class Neo4jStore:
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
         self._indexes_deferred = False  # by this connection's first load (see write)
+        self._first_load: _FirstLoad | None = None  # its writes, while they are deferred
         self._cypher = CypherLibrary(schema)
         target, auth, self._database, self.url = _connection(url, user, password)
         try:
@@ -712,12 +751,14 @@ class Neo4jStore:
         if self._indexes_deferred:
             self.ensure_schema(wait_s=SETTLE_WAIT_S)
             self._indexes_deferred = False
+            self._first_load = None
 
     def _defer_indexes(self) -> None:
         with self._errors():
             for name in DEFERRABLE_INDEXES:
                 self._driver.execute_query(f"DROP INDEX {name} IF EXISTS", database_=self._database)
         self._indexes_deferred = True
+        self._first_load = _FirstLoad()
 
     def _holds_no_graph(self) -> bool:
         rows = self._read(self._cypher["queries/graph_exists"])
@@ -812,14 +853,26 @@ class Neo4jStore:
         ):
             self._defer_indexes()
 
+        first_load = self._first_load
+
         def work(tx: neo4j.Transaction, nodes_are_new: bool) -> WriteReport:
             report = WriteReport()
-            if not self._run(tx, "import/lock_writer"):
-                # the database was emptied since we connected
+            locked = self._run(tx, "import/lock_writer")
+            if not locked:  # the database was emptied since we connected
                 self._run(tx, "import/meta_init", schema_version=migrations.CURRENT)
-                self._run(tx, "import/lock_writer")
+                locked = self._run(tx, "import/lock_writer")
+            if first_load is not None:
+                first_load.begin(int(locked[0]["version"]))
+            # whether any event is stored, asked of a large batch before its nodes and links
+            # are written: Neo4j answers it from its count store, but with 50,000 new nodes
+            # in the transaction it took 0.1 s (it counts those too)
+            events_stored = (
+                self._run(tx, "propagation/events_exist")[0]["any"]
+                if not batch.events and len(batch) >= self.bulk_min_rows
+                else None
+            )
             changed_nodes = self._upsert_nodes(tx, batch.nodes, report, nodes_are_new)
-            link_ends = self._upsert_links(tx, batch.links, report)
+            link_ends = self._upsert_links(tx, batch.links, report, first_load)
             if batch.retracted:
                 link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
@@ -828,15 +881,19 @@ class Neo4jStore:
                     report.updated["person merged"] += 1
                     changed_nodes.add(row["id"])
             if changed_nodes or link_ends or changed_events:
+                if events_stored is None and not changed_events:
+                    events_stored = self._run(tx, "propagation/events_exist")[0]["any"]
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
                 to_derive = (
                     events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
-                    if changed_events or self._run(tx, "propagation/events_exist")[0]["any"]
+                    if changed_events or events_stored
                     else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
                 old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
                 (row,) = self._run(tx, "import/bump_version")
+                if first_load is not None:
+                    first_load.pending = int(row["version"])
                 if old or new:
                     # the outbox: written in this transaction, with the change it reports
                     self._react(tx, view, old, new, version=int(row["version"]))
@@ -854,6 +911,8 @@ class Neo4jStore:
                 if not (assume_new and isinstance(exc.__cause__, ConstraintError)):
                     raise
                 report = self._write_transaction(lambda tx: work(tx, False))
+            if first_load is not None:
+                first_load.committed()
         except Exception:
             if self._indexes_deferred:  # a load that failed: its indexes back, then its error
                 with suppress(Exception):  # (unreachable: the next connection makes them)
@@ -996,41 +1055,54 @@ class Neo4jStore:
         looked up."""
         if not nodes:
             return set()
-        latest = {node.id: node for node in nodes}  # the last one wins
+        # id → (type, name, normalised name, props as stored JSON, props); the last one wins.
+        # The loader's rows carry their props in that JSON already (orjson's sorted compact
+        # form is json.dumps's here, as _json writes it), and their normalised names.
+        rows: Sequence[Sequence[Any]] | None = getattr(nodes, "rows", None)
+        latest: dict[str, tuple[str, str, str, str, Mapping[str, Any]]]
+        if rows is not None:
+            latest = {r[0]: (r[1], r[2], r[3], r[4], orjson.loads(r[4])) for r in rows}
+        else:
+            by_id = {node.id: node for node in nodes}
+            norms = _normalised_names(nodes, by_id)
+            latest = {
+                node_id: (node.type, node.name, norms[node_id], _json(node.props), node.props)
+                for node_id, node in by_id.items()
+            }
         existing: dict[str, tuple[str, str, str]] = {}
         if not all_new:
             for chunk in _chunks(list(latest)):
                 for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
                     existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
-        norms = _normalised_names(nodes, latest)
+        node_label = self.schema.node_label
         known = getattr(nodes, "name_keys", None) or {}  # from the loader's parse workers
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
-        report.unchanged.update(node.type for node in nodes)
+        # every record given counts once (duplicates too), less those written below
+        report.unchanged.update(
+            map(itemgetter(1), rows) if rows is not None else (node.type for node in nodes)
+        )
         # in id order: a new node's first-load number follows its id within the batch, as
         # the embedded store's rowids do (it inserts a batch in key order)
         for node_id in sorted(latest):
-            node = latest[node_id]
-            props = _json(node.props)
+            node_type, name, norm, props_text, props = latest[node_id]
             old = existing.get(node_id)
-            if old == (node.type, node.name, props):
+            if old == (node_type, name, props_text):
                 continue
-            report.unchanged[node.type] -= 1
-            (report.updated if old else report.created)[node.type] += 1
-            label = self.schema.node_label(node.type)
-            properties = {
-                **_readable(node.props, _NODE_RESERVED),
-                "id": node.id,
-                "type": node.type,
-                "name": node.name,
-                "norm_name": norms[node_id],
-                "props": props,
-            }
+            report.unchanged[node_type] -= 1
+            (report.updated if old else report.created)[node_type] += 1
+            label = node_label(node_type)
+            properties = _readable(props, _NODE_RESERVED)
+            properties["id"] = node_id
+            properties["type"] = node_type
+            properties["name"] = name
+            properties["norm_name"] = norm
+            properties["props"] = props_text
             # one delimited string for the TEXT index queries/search uses (pinyin.key_text)
-            name_keys = known.get(norms[node_id])
+            name_keys = known.get(norm)
             if name_keys is None:
-                name_keys = key_text(norms[node_id])
+                name_keys = key_text(norm)
             if name_keys:
                 properties["name_keys"] = name_keys
             # one delimited string for the TEXT index queries/persons_by_identity uses, of the
@@ -1038,8 +1110,8 @@ class Neo4jStore:
             # (queries/persons_by_hash), so a registry person with a number and no alias has
             # no such string (a stored one that still holds its hash is never read for it)
             keys = (
-                [k for k in identity_keys(node.props) if not k.startswith("h:")]
-                if node.type == "person"
+                [k for k in identity_keys(props) if not k.startswith("h:")]
+                if node_type == "person"
                 else []
             )
             if keys:
@@ -1049,7 +1121,7 @@ class Neo4jStore:
             else:
                 updated.append(
                     {
-                        "id": node.id,
+                        "id": node_id,
                         "label": label,
                         "drop_labels": sorted(labels - {label}),
                         "properties": properties,
@@ -1066,56 +1138,87 @@ class Neo4jStore:
         return {row["properties"]["id"] for row in created + updated}
 
     def _upsert_links(
-        self, tx: neo4j.Transaction, links: list[Link], report: WriteReport
+        self,
+        tx: neo4j.Transaction,
+        links: list[Link],
+        report: WriteReport,
+        first_load: _FirstLoad | None = None,
     ) -> set[str]:
+        """Create or update ``links``. Dates travel as ISO text and become Neo4j dates in
+        the statements: the driver's own conversion of a Python date took longer than the
+        server's writing of the link (10 µs a date, two a link). With ``first_load`` (see
+        write), a batch's earlier copies are looked for only among the links of its
+        sources this connection wrote itself, when no other writer has written since."""
         if not links:
             return set()
-        unique = list({link.key: link for link in links}.values())  # the last one wins
-        stored: dict[int, tuple[str, dt.date | None, float | None]] = {}
+        # (src, rel, dst, valid_from, valid_to, share), dates in ISO form or None; the last
+        # of one natural key wins
+        rows: list[tuple[Any, ...]] | None = getattr(links, "rows", None)
+        if rows is not None:  # the loader's rows: valid_from "" when unknown
+            unique = list({(r[1], r[0], r[2], r[3]): r for r in rows}.values())
+        else:
+            unique = list(
+                {
+                    link.key: (
+                        link.src,
+                        link.rel,
+                        link.dst,
+                        _iso(link.valid_from),
+                        _iso(link.valid_to),
+                        link.share,
+                    )
+                    for link in links
+                }.values()
+            )
+        stored: dict[int, tuple[str, str | None, float | None]] = {}
         looked_up = list(range(len(unique)))
         if self._indexes_deferred:
             # a first load: most starts have no link out yet (the loader writes links in key
             # order, so a batch's starts are new but for the one it shares with the last)
-            linked: set[str] = set()
-            for chunk in _chunks(sorted({link.src for link in unique})):
-                linked.update(_found(self._run(tx, "import/links_sources_linked", ids=list(chunk))))
-            looked_up = [i for i in looked_up if unique[i].src in linked]
+            sources = {row[0] for row in unique}
+            if first_load is not None and first_load.own:
+                linked = sources & first_load.sources
+            else:
+                linked = set()
+                for chunk in _chunks(sorted(sources)):
+                    found = self._run(tx, "import/links_sources_linked", ids=list(chunk))
+                    linked.update(_found(found))
+            looked_up = [i for i in looked_up if unique[i][0] in linked]
         for looked in _chunks(looked_up):
             keys = [
                 {
                     "i": i,
-                    "rel": unique[i].rel,
-                    "src": unique[i].src,
-                    "dst": unique[i].dst,
-                    "valid_from": unique[i].valid_from,
+                    "rel": unique[i][1],
+                    "src": unique[i][0],
+                    "dst": unique[i][2],
+                    "valid_from": unique[i][3] or None,
                 }
                 for i in looked
             ]
             for row in _found(self._run(tx, "import/links_existing", rows=keys)):
-                stored[row["i"]] = (row["element_id"], _day(row["valid_to"]), row["share"])
+                stored[row["i"]] = (row["element_id"], _iso(_day(row["valid_to"])), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
         ends: set[str] = set()
-        for i, link in enumerate(unique):
+        for i, (src, rel, dst, valid_from, valid_to, share) in enumerate(unique):
             old = stored.get(i)
-            if old is not None and (old[1], old[2]) == (link.valid_to, link.share):
+            if old is not None and (old[1], old[2]) == (valid_to, share):
                 continue
-            ends.update((link.src, link.dst))
+            ends.add(src)
+            ends.add(dst)
             if old is None:
                 created.append(
                     {
-                        "rel": link.rel,
-                        "src": link.src,
-                        "dst": link.dst,
-                        "valid_from": link.valid_from,
-                        "valid_to": link.valid_to,
-                        "share": link.share,
+                        "rel": rel,
+                        "src": src,
+                        "dst": dst,
+                        "valid_from": valid_from or None,
+                        "valid_to": valid_to,
+                        "share": share,
                     }
                 )
             else:
-                updated.append(
-                    {"element_id": old[0], "valid_to": link.valid_to, "share": link.share}
-                )
+                updated.append({"element_id": old[0], "valid_to": valid_to, "share": share})
         report.created["link"] += len(created)
         report.updated["link"] += len(updated)
         report.unchanged["link"] += len(links) - len(created) - len(updated)
@@ -1130,6 +1233,8 @@ class Neo4jStore:
             )
         for part in _chunks(updated):
             self._run(tx, "import/links_update", rows=list(part))
+        if first_load is not None:
+            first_load.written.update(row["src"] for row in created)
         return ends
 
     def _retract_links(
