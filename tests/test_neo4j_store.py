@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -361,6 +362,31 @@ def test_a_registry_person_is_found_by_number_through_its_hash_alone(
     assert stored["lp:wang"][1].startswith("|l:listed|b:")
     assert [n.id for n in neo4j_store.persons_by_identity(["h:" + number_hash])] == ["p:numbered"]
     assert [n.id for n in neo4j_store.persons_by_identity(["a:p:old-li"])] == ["p:aliased"]
+
+
+@pytest.mark.neo4j
+def test_the_drivers_debug_log_names_a_writes_rows_without_their_contents(
+    neo4j_store: GraphStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The driver formats each statement's parameters for its debug log: a batch's rows are
+    # written there as their count, so an operator who turns the log on finds neither a
+    # number's hash and blind indexes nor the cost of spelling out 50,000 rows.
+    numbered = person("p:numbered", "王芳", id_number="11010519491231002X")
+    with caplog.at_level(logging.DEBUG, logger="neo4j"):
+        records = [numbered, enterprise(E1, "甲公司"), link("DIRECTOR", "p:numbered", E1)]
+        result = load(lines(records), neo4j_store)
+    assert not result.errors, result.errors
+    stored = neo4j_store.node("p:numbered")
+    assert stored is not None and stored.props["id_hash"]
+    runs = [r.getMessage() for r in caplog.records if " C: RUN " in r.getMessage()]
+    assert any("CREATE (n:Entity" in m for m in runs)
+    assert any("<1 rows>" in m for m in runs)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert stored.props["id_hash"] not in logged
+    assert not any(blind in logged for blind in stored.props["id_blind"].values())
+    assert [(k.src, k.rel) for k in neo4j_store.links(["p:numbered"])] == [
+        ("p:numbered", "DIRECTOR")
+    ]
 
 
 def _first_load_of_persons(
