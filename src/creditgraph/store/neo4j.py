@@ -136,9 +136,17 @@ def _storable(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
+_SCALARS = frozenset({str, bool, int, float})
+
+
 def _readable(props: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
     """The record's properties spelled out for Neo4j Browser (``props`` JSON is what is read)."""
-    return {k: v for k, v in props.items() if k not in reserved and _storable(v)}
+    # (the values of parsed JSON are of these exact types: _storable is asked of the others)
+    return {
+        k: v
+        for k, v in props.items()
+        if (type(v) in _SCALARS or _storable(v)) and k not in reserved
+    }
 
 
 def _node(row: Mapping[str, Any]) -> Node:
