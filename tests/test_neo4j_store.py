@@ -26,10 +26,11 @@ from creditgraph.domain.model import Link, Node
 from creditgraph.ingest.loader import load
 from creditgraph.schema import default_schema
 from creditgraph.store import StoreError
+from creditgraph.store import neo4j as neo4j_module
 from creditgraph.store.base import AuditEntry, Batch, GraphStore
 from creditgraph.store.cypher import CypherLibrary
 from creditgraph.store.embedded import EmbeddedStore
-from creditgraph.store.neo4j import DEFERRABLE_INDEXES, Neo4jStore, _connection
+from creditgraph.store.neo4j import DEFERRABLE_INDEXES, Neo4jStore, _connection, _made_ahead
 from scenario import enterprise, event, lines, link, person, restriction_snapshot, uscc
 from store_datasets import DATASETS, E1, E2, E3, Record, credit_scenario, dataset
 from support.stores import TEST_ID_KEY, Neo4jTestServer
@@ -362,6 +363,43 @@ def test_a_registry_person_is_found_by_number_through_its_hash_alone(
     assert stored["lp:wang"][1].startswith("|l:listed|b:")
     assert [n.id for n in neo4j_store.persons_by_identity(["h:" + number_hash])] == ["p:numbered"]
     assert [n.id for n in neo4j_store.persons_by_identity(["a:p:old-li"])] == ["p:aliased"]
+
+
+def test_rows_made_ahead_come_in_order_and_a_failure_reaches_the_caller() -> None:
+    # the next part's rows are made in a worker thread while the caller sends this part's
+    made = list(_made_ahead(lambda start: list(range(start, start + 3)), range(0, 9, 3)))
+    assert made == [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+
+    def fails_at_the_second(start: int) -> int:
+        if start == 1:
+            raise ValueError("a bad row")
+        return start
+
+    rows = _made_ahead(fails_at_the_second, range(3))
+    assert next(rows) == 0
+    with pytest.raises(ValueError, match="a bad row"):
+        next(rows)
+
+
+@pytest.mark.neo4j
+def test_nodes_written_in_many_parts_keep_their_first_load_order_and_updates(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Parts of two rows (CHUNK), each built while the one before is sent: every node is
+    # written once, numbered in id order across the parts, and a second batch's changes
+    # (a rename, a new label) reach every part.
+    monkeypatch.setattr(neo4j_module, "CHUNK", 2)
+    persons = [Node(f"p:n{i}", "person", f"某{i}") for i in (4, 0, 3, 1, 2)]
+    report = neo4j_store.write(Batch(nodes=persons))
+    assert report.created["person"] == 5
+    assert isinstance(neo4j_store, Neo4jStore)
+    numbered = neo4j_store._read("MATCH (n:Person) RETURN n.id AS id ORDER BY n.seq")
+    assert [row["id"] for row in numbered] == [f"p:n{i}" for i in range(5)]
+    renamed = [Node(f"p:n{i}", "person", f"某某{i}") for i in range(5)]
+    report = neo4j_store.write(Batch(nodes=renamed))
+    assert (report.created["person"], report.updated["person"]) == (0, 5)
+    found = neo4j_store.nodes([f"p:n{i}" for i in range(5)])
+    assert sorted(node.name for node in found.values()) == [f"某某{i}" for i in range(5)]
 
 
 @pytest.mark.neo4j

@@ -24,6 +24,7 @@ import gc
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -120,6 +121,27 @@ class _Rows(list[Any]):
 
 def _parameters(params: dict[str, Any]) -> dict[str, Any]:
     return {k: _Rows(v) if type(v) is list else v for k, v in params.items()}
+
+
+R = TypeVar("R")
+
+
+def _made_ahead(make: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``make(item)`` for each item, in order, the next one made in a worker thread while
+    the caller sends this one: the driver waits for the server without holding the GIL, so
+    a batch's rows are built while the server writes the ones before (at size M a first
+    load's node rows took a few seconds to build, the server tens to write)."""
+    pending = list(items)
+    if len(pending) < 2:
+        yield from map(make, pending)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="creditgraph-rows") as pool:
+        following = pool.submit(make, pending[0])
+        for item in pending[1:]:
+            made = following.result()
+            following = pool.submit(make, item)
+            yield made
+        yield following.result()
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -1102,65 +1124,74 @@ class Neo4jStore:
         labels = {kind.label for kind in self.schema.nodes.values()}
         node_label = self.schema.node_label
         known = getattr(nodes, "name_keys", None) or {}  # from the loader's parse workers
-        created: list[dict[str, Any]] = []
-        updated: list[dict[str, Any]] = []
         # every record given counts once (duplicates too), less those written below
         report.unchanged.update(
             map(itemgetter(1), rows) if rows is not None else (node.type for node in nodes)
         )
         # in id order: a new node's first-load number follows its id within the batch, as
         # the embedded store's rowids do (it inserts a batch in key order)
+        created: list[str] = []
+        updated: list[str] = []
         for node_id in sorted(latest):
-            node_type, name, norm, props_text, props = latest[node_id]
+            node_type, name, _, props_text, _ = latest[node_id]
             old = existing.get(node_id)
             if old == (node_type, name, props_text):
                 continue
             report.unchanged[node_type] -= 1
             (report.updated if old else report.created)[node_type] += 1
-            label = node_label(node_type)
-            properties = _readable(props, _NODE_RESERVED)
-            properties["id"] = node_id
-            properties["type"] = node_type
-            properties["name"] = name
-            properties["norm_name"] = norm
-            properties["props"] = props_text
+            (updated if old else created).append(node_id)
+
+        def properties(node_id: str) -> dict[str, Any]:
+            node_type, name, norm, props_text, props = latest[node_id]
+            spelled = _readable(props, _NODE_RESERVED)
+            spelled["id"] = node_id
+            spelled["type"] = node_type
+            spelled["name"] = name
+            spelled["norm_name"] = norm
+            spelled["props"] = props_text
             # one delimited string for the TEXT index queries/search uses (pinyin.key_text)
             name_keys = known.get(norm)
             if name_keys is None:
                 name_keys = key_text(norm)
             if name_keys:
-                properties["name_keys"] = name_keys
+                spelled["name_keys"] = name_keys
             # one delimited string for the TEXT index queries/persons_by_identity uses, of the
             # keys looked up there: a number's hash is found through id_hash instead
             # (queries/persons_by_hash), so a registry person with a number and no alias has
             # no such string (a stored one that still holds its hash is never read for it)
-            keys = (
-                [k for k in identity_keys(props) if not k.startswith("h:")]
-                if node_type == "person"
-                else []
-            )
-            if keys:
-                properties["id_keys"] = "|" + "|".join(keys) + "|"
-            if old is None:
-                created.append({"label": label, "properties": properties})
-            else:
-                updated.append(
-                    {
-                        "id": node_id,
-                        "label": label,
-                        "drop_labels": sorted(labels - {label}),
-                        "properties": properties,
-                    }
-                )
-        if created:
-            first = self._allocate(tx, nodes=len(created)) + 1
-            for seq, new in enumerate(created, start=first):
-                new["properties"]["seq"] = seq
-        for part in _chunks(created):
-            self._run(tx, "import/nodes_create", rows=list(part))
-        for part in _chunks(updated):
-            self._run(tx, "import/nodes_update", rows=list(part))
-        return {row["properties"]["id"] for row in created + updated}
+            if node_type == "person":
+                keys = [k for k in identity_keys(props) if not k.startswith("h:")]
+                if keys:
+                    spelled["id_keys"] = "|" + "|".join(keys) + "|"
+            return spelled
+
+        first = self._allocate(tx, nodes=len(created)) + 1 if created else 0
+
+        def created_rows(start: int) -> list[dict[str, Any]]:
+            part = created[start : start + CHUNK]
+            made = []
+            for seq, node_id in enumerate(part, start=first + start):
+                spelled = properties(node_id)
+                spelled["seq"] = seq
+                made.append({"label": node_label(latest[node_id][0]), "properties": spelled})
+            return made
+
+        def updated_rows(start: int) -> list[dict[str, Any]]:
+            return [
+                {
+                    "id": node_id,
+                    "label": (label := node_label(latest[node_id][0])),
+                    "drop_labels": sorted(labels - {label}),
+                    "properties": properties(node_id),
+                }
+                for node_id in updated[start : start + CHUNK]
+            ]
+
+        for part in _made_ahead(created_rows, range(0, len(created), CHUNK)):
+            self._run(tx, "import/nodes_create", rows=part)
+        for part in _made_ahead(updated_rows, range(0, len(updated), CHUNK)):
+            self._run(tx, "import/nodes_update", rows=part)
+        return {*created, *updated}
 
     def _upsert_links(
         self,
