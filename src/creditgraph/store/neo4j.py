@@ -130,7 +130,7 @@ def _made_ahead(make: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     """``make(item)`` for each item, in order, the next one made in a worker thread while
     the caller sends this one: the driver waits for the server without holding the GIL, so
     a batch's rows are built while the server writes the ones before (at size M a first
-    load's node rows took a few seconds to build, the server tens to write)."""
+    load's node rows took seconds to build, and the server tens of seconds to write)."""
     pending = list(items)
     if len(pending) < 2:
         yield from map(make, pending)
