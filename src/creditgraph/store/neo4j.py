@@ -1104,11 +1104,12 @@ class Neo4jStore:
             return set()
         # id → (type, name, normalised name, props as stored JSON, props); the last one wins.
         # The loader's rows carry their props in that JSON already (orjson's sorted compact
-        # form is json.dumps's here, as _json writes it), and their normalised names.
+        # form is json.dumps's here, as _json writes it), and their normalised names; their
+        # props are decoded (None here) only for the nodes written, as their rows are built
         rows: Sequence[Sequence[Any]] | None = getattr(nodes, "rows", None)
-        latest: dict[str, tuple[str, str, str, str, Mapping[str, Any]]]
+        latest: dict[str, tuple[str, str, str, str, Mapping[str, Any] | None]]
         if rows is not None:
-            latest = {r[0]: (r[1], r[2], r[3], r[4], orjson.loads(r[4])) for r in rows}
+            latest = {r[0]: (r[1], r[2], r[3], r[4], None) for r in rows}
         else:
             by_id = {node.id: node for node in nodes}
             norms = _normalised_names(nodes, by_id)
@@ -1142,7 +1143,8 @@ class Neo4jStore:
             (updated if old else created).append(node_id)
 
         def properties(node_id: str) -> dict[str, Any]:
-            node_type, name, norm, props_text, props = latest[node_id]
+            node_type, name, norm, props_text, given = latest[node_id]
+            props = given if given is not None else orjson.loads(props_text)
             spelled = _readable(props, _NODE_RESERVED)
             spelled["id"] = node_id
             spelled["type"] = node_type
