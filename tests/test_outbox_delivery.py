@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,14 +24,8 @@ from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
 from creditgraph.store.embedded import EmbeddedStore
 from scenario import agency, enterprise, event, link, load_records, person, uscc
+from support.ports import free_port
 from support.stores import TEST_ID_KEY
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 SECRET = "a-shared-secret-for-tests"
 E = uscc("outbox-enterprise")

@@ -4,7 +4,6 @@ loopback port, and clients that talk to it the way approval systems and investig
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -169,12 +168,6 @@ def post(
         headers=headers,
         timeout=timeout,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class CountingStore:

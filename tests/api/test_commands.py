@@ -15,12 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from api_support import KEYS, ask, client, free_port, new_store
+from api_support import KEYS, ask, client, new_store
 from click.testing import CliRunner
 
 from creditgraph.api.commands import demo, serve
 from creditgraph.schema import default_schema
 from creditgraph.store.embedded import EmbeddedStore
+from support.ports import free_port
 
 _ENV_CLEARED = (
     "CREDITGRAPH_API_KEYS",

@@ -431,10 +431,14 @@ def _a(kind: str) -> str:
 
 
 def plan_batches(
-    records: _Records, batch_size: int, events_per_batch: int | None = None
+    records: _Records,
+    batch_size: int,
+    events_per_batch: int | None = None,
+    rows_per_batch: int | None = None,
 ) -> Iterator[Batch]:
     """Nodes, then links, then events (each lifting event after what it lifts), in batches
-    — of events, at most ``events_per_batch`` when the store asks for fewer (see Batch).
+    — of nodes or links, at most ``rows_per_batch``, of events, at most ``events_per_batch``,
+    when the store asks for fewer (see Batch).
 
     The rows leave ``records`` as their batches are made, so that a large load's memory
     shrinks as it is written."""
@@ -452,9 +456,14 @@ def plan_batches(
         )
         records.links, records.link_pos = [], array("q")
         return
+    rows_step = min(batch_size, rows_per_batch or batch_size)
+    # in id order across the batches, as the links below: the order the nodes are created in
+    # (the order export gives them back) is then the same whatever the size of the batches a
+    # store takes, and each batch adds to the end of the id index
+    nodes.sort(key=itemgetter(0))
     while nodes:
-        rows = [row[:5] for row in nodes[:batch_size]]
-        del nodes[:batch_size]
+        rows = [row[:5] for row in nodes[:rows_step]]
+        del nodes[:rows_step]
         yield Batch(nodes=_node_batch(rows, name_keys))
     name_keys = {}  # the links' and events' batches need none: its memory can go
     links, records.links, records.link_pos = records.links, [], array("q")
@@ -464,8 +473,8 @@ def plan_batches(
     # order they were written. (Keys are unique by now, so rows compare on their keys alone.)
     links.sort()
     while links:
-        link_rows = links[:batch_size]
-        del links[:batch_size]
+        link_rows = links[:rows_step]
+        del links[:rows_step]
         yield Batch(links=cast(list[Link], PreparedRecords(link_rows, link_from_row)))
     ordered = _in_lifting_order(records)
     step = min(batch_size, events_per_batch or batch_size)
@@ -574,7 +583,12 @@ def _load(
     # next write
     settle = getattr(store, "settle", None)
     with bar:
-        for batch in plan_batches(records, batch_size, getattr(store, "events_per_write", None)):
+        for batch in plan_batches(
+            records,
+            batch_size,
+            getattr(store, "events_per_write", None),
+            getattr(store, "rows_per_write", None),
+        ):
             report = store.write(batch)
             result.report.add(report)
             bar.update(len(batch))

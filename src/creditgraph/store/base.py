@@ -25,7 +25,8 @@ class Batch:
 
     A load that does not fit one batch is written in several (nodes, then links, then
     events); a store whose transactions must stay small declares ``events_per_write``, the
-    most events such a load gives it in one batch (Neo4j: see Neo4jStore)."""
+    most events such a load gives it in one batch, and ``rows_per_write``, the most nodes or
+    links (Neo4j: see Neo4jStore)."""
 
     nodes: list[Node] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
