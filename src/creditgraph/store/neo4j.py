@@ -666,6 +666,7 @@ class Neo4jStore:
         self._key_file = id_key_file
         self.pinned_today: dt.date | None = None
         self._indexes_deferred = False  # by this connection's first load (see write)
+        self._indexes_filling = False  # its indexes created since, being filled (see settle)
         self._first_load: _FirstLoad | None = None  # its writes, while they are deferred
         self._cypher = CypherLibrary(schema)
         target, auth, self._database, self.url = _connection(url, user, password)
@@ -775,9 +776,10 @@ class Neo4jStore:
         self._driver.close()
 
     # setup ---------------------------------------------------------------------------
-    def ensure_schema(self, *, wait_s: int = 300) -> list[str]:
+    def ensure_schema(self, *, wait_s: int | None = 300) -> list[str]:
         """Create the constraints and indexes that are missing (every connection does: those
-        of a first load that stopped before its end, too); the names created, once online."""
+        of a first load that stopped before its end, too); the names created, once online —
+        or, with ``wait_s`` None, at once, while Neo4j fills them."""
         wanted = self._cypher.statements("schema/constraints") + self._cypher.statements(
             "schema/indexes"
         )
@@ -794,25 +796,42 @@ class Neo4jStore:
                 if name not in existing:
                     self._driver.execute_query(statement, database_=self._database)
                     created.append(name)
-            if created:
+            if created and wait_s is not None:
                 self._driver.execute_query(
                     self._cypher["schema/await_indexes"], timeout=wait_s, database_=self._database
                 )
         return created
 
     def settle(self) -> None:
-        """Make the indexes a first load deferred (see write): the loader calls this once its
-        batches are written, and any write of more than nodes and links does it first."""
+        """Make the indexes a first load deferred (see write), and wait until they are
+        online: the loader calls this once its batches are written, and any write of more
+        than nodes and links does it first."""
         if self._indexes_deferred:
-            self.ensure_schema(wait_s=SETTLE_WAIT_S)
+            self._fill_deferred_indexes()
+            with self._errors():
+                self._driver.execute_query(
+                    self._cypher["schema/await_indexes"],
+                    timeout=SETTLE_WAIT_S,
+                    database_=self._database,
+                )
             self._indexes_deferred = False
             self._first_load = None
+
+    def _fill_deferred_indexes(self) -> None:
+        """Create the indexes a first load deferred without waiting for them: Neo4j fills
+        them from the stored nodes in the background. A first load's link batches start
+        this, so that the filling runs on the core the link writes leave free (they change
+        no property an index holds), rather than after them."""
+        if not self._indexes_filling:
+            self.ensure_schema(wait_s=None)
+            self._indexes_filling = True
 
     def _defer_indexes(self) -> None:
         with self._errors():
             for name in DEFERRABLE_INDEXES:
                 self._driver.execute_query(f"DROP INDEX {name} IF EXISTS", database_=self._database)
         self._indexes_deferred = True
+        self._indexes_filling = False
         self._first_load = _FirstLoad()
 
     def _holds_no_graph(self) -> bool:
@@ -907,6 +926,8 @@ class Neo4jStore:
             and self._holds_no_graph()
         ):
             self._defer_indexes()
+        elif self._indexes_deferred and batch.links and not batch.nodes:
+            self._fill_deferred_indexes()  # the first load's nodes are in
 
         first_load = self._first_load
 
