@@ -246,6 +246,26 @@ def test_a_link_to_a_missing_node_fails_the_whole_batch(neo4j_store: GraphStore)
     assert neo4j_store.node("p:a") is None  # one transaction: nothing was written
 
 
+def _recording_writes(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> list[tuple[int, int, int]]:
+    """(nodes, links, events) of each write the store is given from now on."""
+    written: list[tuple[int, int, int]] = []
+    store_write = store.write
+
+    def recording_write(batch: Any) -> Any:
+        written.append((len(batch.nodes), len(batch.links), len(batch.events)))
+        return store_write(batch)
+
+    monkeypatch.setattr(store, "write", recording_write)
+    return written
+
+
+def _in_parts(total: int, size: int) -> list[int]:
+    """The sizes of ``total`` records written ``size`` at a time."""
+    return [size] * (total // size) + [total % size] * (total % size > 0)
+
+
 @pytest.mark.neo4j
 def test_a_large_load_gives_neo4j_its_events_in_small_transactions_and_derives_the_same(
     both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
@@ -258,19 +278,12 @@ def test_a_large_load_gives_neo4j_its_events_in_small_transactions_and_derives_t
     records = credit_scenario()
     events = sum(1 for r in records if r["type"] == "event")
     monkeypatch.setattr(neo4j, "events_per_write", 2)
-    written: list[tuple[int, int, int]] = []
-    store_write = neo4j.write
-
-    def recording_write(batch: Any) -> Any:
-        written.append((len(batch.nodes), len(batch.links), len(batch.events)))
-        return store_write(batch)
-
-    monkeypatch.setattr(neo4j, "write", recording_write)
+    written = _recording_writes(neo4j, monkeypatch)
     # a load of several batches: its events come two at a time, in lifting order
     _load(embedded, records, 10)
     _load(neo4j, records, 10)
     event_batches = [e for n, k, e in written if e]
-    assert event_batches == [2] * (events // 2) + [events % 2] * (events % 2)
+    assert event_batches == _in_parts(events, 2)
     assert all(n == 0 and k == 0 for n, k, e in written if e)
     assert_same_answers(embedded, neo4j)
     # a call that fits one batch (every importRecords) stays one transaction, whole or not
@@ -301,20 +314,13 @@ def test_a_large_load_gives_neo4j_its_nodes_and_links_in_smaller_writes_and_stor
     nodes = sum(1 for r in records if r["type"] not in ("link", "event"))
     links = sum(1 for r in records if r["type"] == "link")
     monkeypatch.setattr(neo4j, "rows_per_write", 3)
-    written: list[tuple[int, int, int]] = []
-    store_write = neo4j.write
-
-    def recording_write(batch: Any) -> Any:
-        written.append((len(batch.nodes), len(batch.links), len(batch.events)))
-        return store_write(batch)
-
-    monkeypatch.setattr(neo4j, "write", recording_write)
+    written = _recording_writes(neo4j, monkeypatch)
     _load(embedded, records, 10)
     _load(neo4j, records, 10)
     node_writes = [n for n, k, e in written if n]
     link_writes = [k for n, k, e in written if k]
-    assert node_writes == [3] * (nodes // 3) + [nodes % 3] * (nodes % 3 > 0)
-    assert link_writes == [3] * (links // 3) + [links % 3] * (links % 3 > 0)
+    assert node_writes == _in_parts(nodes, 3)
+    assert link_writes == _in_parts(links, 3)
     assert all(sum(1 for count in write if count) == 1 for write in written)  # one kind each
     assert_same_answers(embedded, neo4j)
 
