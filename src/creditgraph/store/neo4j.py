@@ -796,11 +796,16 @@ class Neo4jStore:
                 if name not in existing:
                     self._driver.execute_query(statement, database_=self._database)
                     created.append(name)
-            if created and wait_s is not None:
-                self._driver.execute_query(
-                    self._cypher["schema/await_indexes"], timeout=wait_s, database_=self._database
-                )
+        if created and wait_s is not None:
+            self._await_indexes(wait_s)
         return created
+
+    def _await_indexes(self, wait_s: int) -> None:
+        """Wait until every index is online (at once when all are)."""
+        with self._errors():
+            self._driver.execute_query(
+                self._cypher["schema/await_indexes"], timeout=wait_s, database_=self._database
+            )
 
     def settle(self) -> None:
         """Make the indexes a first load deferred (see write), and wait until they are
@@ -808,12 +813,7 @@ class Neo4jStore:
         than nodes and links does it first."""
         if self._indexes_deferred:
             self._fill_deferred_indexes()
-            with self._errors():
-                self._driver.execute_query(
-                    self._cypher["schema/await_indexes"],
-                    timeout=SETTLE_WAIT_S,
-                    database_=self._database,
-                )
+            self._await_indexes(SETTLE_WAIT_S)
             self._indexes_deferred = False
             self._first_load = None
 
