@@ -144,6 +144,19 @@ def test_keys_hold_initials_and_full_pinyin_of_simplified_names() -> None:
     assert pinyin_keys("hxkj") == ()  # no Han character: the name itself is matched
 
 
+def test_each_second_reading_is_a_key_in_its_place_alone_never_combined() -> None:
+    # 单 also reads chán, 强 also jiàng: a variant per character, at that character only
+    # (a Latin run keeps its letters, in lower case, whole in the initials)
+    assert set(pinyin_keys("TCL单强")) == {
+        "tcldanqiang",
+        "tcldq",
+        "tclchanqiang",
+        "tclcq",
+        "tcldanjiang",
+        "tcldj",
+    }
+
+
 def test_migrate_fills_the_pinyin_keys_of_a_store_written_before_them(
     any_store: GraphStore, request: pytest.FixtureRequest
 ) -> None:

@@ -27,8 +27,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-# Only a name's first characters are read: nobody types the pinyin of the 65th (and the
-# suffix cache below recurses once per unit).
+# Only a name's first characters are read: nobody types the pinyin of the 65th.
 MAX_NAME_READ = 64
 # Readings indexed per character outside a phrase (see the module text).
 _READINGS_KEPT = 2
@@ -65,72 +64,100 @@ def _readings(char: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_toneless(r) for r in found.split(",")))[:_READINGS_KEPT]
 
 
-def _head(name: str) -> tuple[int, list[tuple[str, ...]]]:
-    """How many characters the name's first unit takes, and its readings per token: a phrase
-    (one reading per character), a Han character (its readings, the most common first), a
-    Latin/digit run (itself, in upper case, so that its initial is the whole run) or a sign
-    (nothing)."""
-    readings = _readings(name[0])
-    if not readings:
-        run = 0
-        while run < len(name) and name[run].isalnum() and not _readings(name[run]):
-            run += 1
-        return (run, [(name[:run].upper(),)]) if run else (1, [])
-    _, phrases, starts = _dictionaries()
-    if name[:2] not in starts:
-        return 1, [readings]
-    for size in range(min(_MAX_PHRASE, len(name)), 1, -1):
-        phrase = phrases.get(name[:size])
-        if phrase is not None and len(phrase) == size:
-            return size, [(_toneless(heard[0]),) for heard in phrase]
-    return 1, [readings]
-
-
 @lru_cache(maxsize=4096)
 def _initial(reading: str) -> str:
     return reading[0] if reading.islower() else reading
 
 
-# (full pinyin, initials) in the first reading, then the variants differing in one token
-_Keys = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+@lru_cache(maxsize=65536)
+def _character(char: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | None:
+    """A Han character outside a phrase: (its most common reading, that reading's initial,
+    (reading, initial) of the other readings indexed); None for any other character."""
+    readings = _readings(char)
+    if not readings:
+        return None
+    first = readings[0]
+    return first, _initial(first), tuple((other, _initial(other)) for other in readings[1:])
 
 
 @lru_cache(maxsize=65536)
-def _suffix_keys(name: str) -> _Keys:
-    # Forward maximum matching reads a name's rest the same whatever came before it, so the
-    # keys of a suffix are those of every name ending with it: company names share long
-    # ones (…房地产开发有限公司), and the cache makes an import read each once.
-    if not name:
-        return "", "", (), ()
-    size, tokens = _head(name)
-    full, initials, full_variants, initials_variants = _suffix_keys(name[size:])
-    if len(tokens) == 1:  # most units: one character, no phrase
-        readings = tokens[0]
-        best = readings[0]
-        head_full, head_initials = best, _initial(best)
-        other_full = [other + full for other in readings[1:]]
-        other_initials = [_initial(other) + initials for other in readings[1:]]
-    else:
-        head_full = "".join(readings[0] for readings in tokens)
-        head_initials = "".join(_initial(readings[0]) for readings in tokens)
-        other_full, other_initials = [], []  # a phrase has one reading
-    return (
-        head_full + full,
-        head_initials + initials,
-        (*other_full, *(head_full + v for v in full_variants)),
-        (*other_initials, *(head_initials + v for v in initials_variants)),
-    )
+def _phrase(text: str) -> tuple[str, str] | None:
+    """(full pinyin, initials) of a phrase of pypinyin's phrase dictionary: one reading."""
+    heard = _dictionaries()[1].get(text)
+    if heard is None or len(heard) != len(text):
+        return None
+    readings = [_toneless(syllable[0]) for syllable in heard]
+    return "".join(readings), "".join(_initial(reading) for reading in readings)
 
 
 @lru_cache(maxsize=65536)
 def pinyin_keys(normalised_name: str) -> tuple[str, ...]:
     """The keys a name is found under (see the module text); () for a name without Han
     characters, which search already matches as it is written."""
-    full, initials, full_variants, initials_variants = _suffix_keys(normalised_name[:MAX_NAME_READ])
+    name = normalised_name[:MAX_NAME_READ]
+    starts = _dictionaries()[2]
+    # The name is read left to right in units, by forward maximum matching: a phrase of the
+    # dictionary, else a Han character, a Latin/digit run, or a sign (which reads as
+    # nothing). Each unit adds its first reading to the full pinyin and the initials; a
+    # character with a second reading adds a variant: that reading in the unit's place.
+    fulls: list[str] = []
+    initials: list[str] = []
+    # (where the unit is in the full pinyin, its end there, the same in the initials,
+    # the other reading, its initial)
+    variants: list[tuple[int, int, int, int, str, str]] = []
+    full_at = initials_at = 0
+    latin = False
+    i, size = 0, len(name)
+    while i < size:
+        character = _character(name[i])
+        if character is None:
+            end = i
+            while end < size and name[end].isalnum() and not _readings(name[end]):
+                end += 1
+            if end == i:  # a sign
+                i += 1
+                continue
+            run = name[i:end].upper()  # its initial is the whole run
+            reading, initial = run, _initial(run)
+            i, latin = end, True
+        else:
+            phrase = None
+            if name[i : i + 2] in starts:
+                for length in range(min(_MAX_PHRASE, size - i), 1, -1):
+                    phrase = _phrase(name[i : i + length])
+                    if phrase is not None:
+                        i += length
+                        break
+            if phrase is not None:
+                reading, initial = phrase
+            else:
+                reading, initial, others = character
+                for other, other_initial in others:
+                    variants.append(
+                        (
+                            full_at,
+                            full_at + len(reading),
+                            initials_at,
+                            initials_at + len(initial),
+                            other,
+                            other_initial,
+                        )
+                    )
+                i += 1
+        fulls.append(reading)
+        initials.append(initial)
+        full_at += len(reading)
+        initials_at += len(initial)
+    full, initial = "".join(fulls), "".join(initials)
     if full == full.upper():  # readings are lower case, Latin runs upper: no Han character
         return ()
-    keys = {full, initials, *full_variants, *initials_variants}
-    return tuple(sorted(key.lower() for key in keys))
+    keys = {full, initial}
+    for start, end, initial_start, initial_end, other, other_initial in variants:
+        keys.add(full[:start] + other + full[end:])
+        keys.add(initial[:initial_start] + other_initial + initial[initial_end:])
+    if latin:  # readings are lower case already
+        keys = {key.lower() for key in keys}
+    return tuple(sorted(keys))
 
 
 def key_text(normalised_name: str) -> str:
