@@ -325,6 +325,59 @@ def test_a_large_load_gives_neo4j_its_nodes_and_links_in_smaller_writes_and_stor
     assert_same_answers(embedded, neo4j)
 
 
+@pytest.mark.neo4j
+def test_a_batch_looks_up_what_is_stored_in_two_halves_at_once_and_writes_the_same(
+    both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reload is nearly all lookups of what is stored: a batch of one kind reads half of
+    # them in a session beside its transaction, so the server answers on two cores. Every
+    # stored node and link must still be found (none created twice, none missed as changed).
+    embedded, neo4j = both
+    assert isinstance(neo4j, Neo4jStore)
+    records = credit_scenario()
+    monkeypatch.setattr(neo4j, "rows_per_write", 4)
+    monkeypatch.setattr(neo4j, "lookup_split_min", 2)
+    beside: list[str] = []
+    by_text = {
+        neo4j._cypher[name]: name for name in ("import/nodes_existing", "import/links_existing")
+    }
+    store_read = neo4j._read
+
+    def recording_read(statement: str, **params: Any) -> Any:
+        if statement in by_text:
+            beside.append(by_text[statement])
+        return store_read(statement, **params)
+
+    monkeypatch.setattr(neo4j, "_read", recording_read)
+    _load(embedded, records, 10)
+    _load(neo4j, records, 10)
+    # the same file again, with a link ended and an enterprise renamed
+    changed = [dict(r) for r in records]
+    first_link = next(r for r in changed if r["type"] == "link" and not r.get("valid_to"))
+    first_link["valid_to"] = "2025-12-31"
+    first_enterprise = next(r for r in changed if r["type"] == "enterprise")
+    first_enterprise["name"] += "（更名）"
+    beside.clear()
+    assert _load(neo4j, changed, 10) == _load(embedded, changed, 10)
+    assert {"import/nodes_existing", "import/links_existing"} <= set(beside)
+    assert_same_answers(embedded, neo4j)
+    # once more, unchanged: every record is found as stored
+    report = _load(neo4j, changed, 10)
+    assert report["created"] == {} and report["updated"] == {}
+    assert sum(report["unchanged"].values()) == len(changed)
+    # a write of nodes and links together looks its links up after writing its nodes: in
+    # its own transaction only, where the new nodes are seen
+    beside.clear()
+    together = [
+        person("p:together", "同批"),
+        link("DIRECTOR", "p:together", E1, "2024-01-01"),
+        link("MANAGER", "p:together", E2, "2024-01-01"),
+    ]
+    assert _load(neo4j, together, 50) == _load(embedded, together, 50)
+    assert beside == []
+    assert_same_answers(embedded, neo4j)
+
+
 def _index_states(store: Neo4jStore) -> dict[str, str]:
     rows = store._read("SHOW INDEXES YIELD name, state RETURN name, state")
     return {row["name"]: row["state"] for row in rows}

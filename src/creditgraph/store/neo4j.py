@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -646,6 +647,9 @@ class Neo4jStore:
     # A first load's node and link batches go in without the search indexes (see write); a
     # batch this large into an empty database starts that, as on the embedded store.
     bulk_min_rows: int = BULK_MIN_ROWS
+    # A batch's lookup of what is stored (its nodes, its links) of at least this many rows is
+    # read in two halves at once, on two of the server's cores (see _lookup).
+    lookup_split_min: int = 2_000
 
     def __init__(
         self,
@@ -729,6 +733,46 @@ class Neo4jStore:
             ) as session,
         ):
             return list(session.run(statement, _parameters(params)))
+
+    def _lookup(
+        self,
+        tx: neo4j.Transaction,
+        name: str,
+        param: str,
+        rows: Sequence[Any],
+        *,
+        beside: bool,
+    ) -> list[Any]:
+        """The rows statement ``name`` finds (``_found``) for ``rows``, its ``$param``.
+
+        With ``beside`` — the write has written nothing this lookup reads: a batch of nodes
+        only, or of links only, looks up what is stored before it writes — a lookup of at
+        least ``lookup_split_min`` rows is split in two, and the second half is read at the
+        same time in a read session of its own, so that the server answers both halves on two
+        cores where one statement runs on one. That session sees what the transaction sees:
+        the transaction took the writer lock first (import/lock_writer), so no other writer
+        commits until it ends. A reload of a registry is nearly all such lookups."""
+        if not beside or len(rows) < self.lookup_split_min:
+            return _found(self._run(tx, name, **{param: list(rows)}))
+        half = len(rows) // 2
+        outside: list[Any] = []
+        failed: list[BaseException] = []
+
+        def read_second_half() -> None:
+            try:
+                outside.extend(_found(self._read(self._cypher[name], **{param: list(rows[half:])})))
+            except BaseException as exc:  # raised in the caller's thread, below
+                failed.append(exc)
+
+        reader = threading.Thread(target=read_second_half, name="creditgraph-lookup")
+        reader.start()
+        try:
+            inside = _found(self._run(tx, name, **{param: list(rows[:half])}))
+        finally:
+            reader.join()
+        if failed:
+            raise failed[0]
+        return inside + outside
 
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
@@ -947,8 +991,13 @@ class Neo4jStore:
                 if not batch.events and len(batch) >= self.bulk_min_rows
                 else None
             )
-            changed_nodes = self._upsert_nodes(tx, batch.nodes, report, nodes_are_new)
-            link_ends = self._upsert_links(tx, batch.links, report, first_load)
+            # a batch of one kind looks up what is stored before writing anything it reads
+            changed_nodes = self._upsert_nodes(
+                tx, batch.nodes, report, nodes_are_new, beside=graph_only and not batch.links
+            )
+            link_ends = self._upsert_links(
+                tx, batch.links, report, first_load, beside=graph_only and not batch.nodes
+            )
             if batch.retracted:
                 link_ends |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
@@ -1125,10 +1174,16 @@ class Neo4jStore:
         return int(row["nodes_from"])
 
     def _upsert_nodes(
-        self, tx: neo4j.Transaction, nodes: list[Node], report: WriteReport, all_new: bool = False
+        self,
+        tx: neo4j.Transaction,
+        nodes: list[Node],
+        report: WriteReport,
+        all_new: bool = False,
+        *,
+        beside: bool = False,
     ) -> set[str]:
         """Create or update ``nodes``; with ``all_new`` none is stored (see write), so none is
-        looked up."""
+        looked up; ``beside``: see _lookup."""
         if not nodes:
             return set()
         # id → (type, name, normalised name, props as stored JSON, props); the last one wins.
@@ -1149,7 +1204,7 @@ class Neo4jStore:
         existing: dict[str, tuple[str, str, str]] = {}
         if not all_new:
             for chunk in _chunks(list(latest)):
-                for row in _found(self._run(tx, "import/nodes_existing", ids=list(chunk))):
+                for row in self._lookup(tx, "import/nodes_existing", "ids", chunk, beside=beside):
                     existing[row["id"]] = (row["type"], row["name"], row["props"])
         labels = {kind.label for kind in self.schema.nodes.values()}
         node_label = self.schema.node_label
@@ -1230,8 +1285,10 @@ class Neo4jStore:
         links: list[Link],
         report: WriteReport,
         first_load: _FirstLoad | None = None,
+        *,
+        beside: bool = False,
     ) -> set[str]:
-        """Create or update ``links``. Dates travel as ISO text and become Neo4j dates in
+        """Create or update ``links`` (``beside``: see _lookup). Dates travel as ISO text and become Neo4j dates in
         the statements: the driver's own conversion of a Python date took longer than the
         server's writing of the link (10 µs a date, two a link). With ``first_load`` (see
         write), a batch's earlier copies are looked for only among the links of its
@@ -1268,8 +1325,9 @@ class Neo4jStore:
             else:
                 linked = set()
                 for chunk in _chunks(sorted(sources)):
-                    found = self._run(tx, "import/links_sources_linked", ids=list(chunk))
-                    linked.update(_found(found))
+                    linked.update(
+                        self._lookup(tx, "import/links_sources_linked", "ids", chunk, beside=beside)
+                    )
             looked_up = [i for i in looked_up if unique[i][0] in linked]
         for looked in _chunks(looked_up):
             keys = [
@@ -1282,7 +1340,7 @@ class Neo4jStore:
                 }
                 for i in looked
             ]
-            for row in _found(self._run(tx, "import/links_existing", rows=keys)):
+            for row in self._lookup(tx, "import/links_existing", "rows", keys, beside=beside):
                 stored[row["i"]] = (row["element_id"], _iso(_day(row["valid_to"])), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
