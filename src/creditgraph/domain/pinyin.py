@@ -148,13 +148,13 @@ def pinyin_keys(normalised_name: str) -> tuple[str, ...]:
         initials.append(initial)
         full_at += len(reading)
         initials_at += len(initial)
-    full, initial = "".join(fulls), "".join(initials)
-    if full == full.upper():  # readings are lower case, Latin runs upper: no Han character
+    whole, whole_initials = "".join(fulls), "".join(initials)
+    if whole == whole.upper():  # readings are lower case, Latin runs upper: no Han character
         return ()
-    keys = {full, initial}
+    keys = {whole, whole_initials}
     for start, end, initial_start, initial_end, other, other_initial in variants:
-        keys.add(full[:start] + other + full[end:])
-        keys.add(initial[:initial_start] + other_initial + initial[initial_end:])
+        keys.add(whole[:start] + other + whole[end:])
+        keys.add(whole_initials[:initial_start] + other_initial + whole_initials[initial_end:])
     if latin:  # readings are lower case already
         keys = {key.lower() for key in keys}
     return tuple(sorted(keys))

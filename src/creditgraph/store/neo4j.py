@@ -748,8 +748,8 @@ class Neo4jStore:
         With ``beside`` — the write has written nothing this lookup reads: a batch of nodes
         only, or of links only, looks up what is stored before it writes — a lookup of at
         least ``lookup_split_min`` rows is split in two, and the second half is read at the
-        same time in a read session of its own, so that the server answers both halves on two
-        cores where one statement runs on one. That session sees what the transaction sees:
+        same time in a session of its own (_read_beside), so that the server answers both halves
+        on two cores where one statement runs on one. That session sees what the transaction sees:
         the transaction took the writer lock first (import/lock_writer), so no other writer
         commits until it ends. A reload of a registry is nearly all such lookups."""
         if not beside or len(rows) < self.lookup_split_min:
@@ -760,7 +760,8 @@ class Neo4jStore:
 
         def read_second_half() -> None:
             try:
-                outside.extend(_found(self._read(self._cypher[name], **{param: list(rows[half:])})))
+                found = self._read_beside(self._cypher[name], **{param: list(rows[half:])})
+                outside.extend(_found(found))
             except BaseException as exc:  # raised in the caller's thread, below
                 failed.append(exc)
 
@@ -773,6 +774,13 @@ class Neo4jStore:
         if failed:
             raise failed[0]
         return inside + outside
+
+    def _read_beside(self, statement: str, **params: Any) -> list[neo4j.Record]:
+        """A read beside a write transaction (see _lookup), on the server that transaction
+        writes to: in a cluster the leader, which holds every commit (a secondary may not
+        have another writer's last one yet)."""
+        with self._errors(), self._session() as session:
+            return list(session.run(statement, _parameters(params)))
 
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
