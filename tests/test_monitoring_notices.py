@@ -3,8 +3,10 @@ gone: its event voided (异议成立, 决定撤销) or the restriction ended ear
 
 from __future__ import annotations
 
+import pytest
+
 from creditgraph.monitoring.delivery import Deliverer
-from creditgraph.monitoring.react import CHANGE, NOTICE, PENDING, WITHDRAWN
+from creditgraph.monitoring.react import CHANGE, FAILED, NOTICE, PENDING, SENT, WITHDRAWN
 from creditgraph.monitoring.service import Monitoring
 from creditgraph.store.base import GraphStore
 from scenario import agency, day, enterprise, event, link, load_records, person, uscc
@@ -115,6 +117,27 @@ def test_acknowledged_notice_stays_acknowledged_when_its_restriction_is_voided(
     )
     (kept,) = monitoring.notices(addressee="g:superior")
     assert kept.status == "ACKNOWLEDGED" and "withdrawn_reason" not in kept.data
+
+
+@pytest.mark.parametrize("delivered", [SENT, FAILED])
+def test_a_delivered_or_undeliverable_notice_is_withdrawn_when_its_restriction_is_voided(
+    any_store: GraphStore, delivered: str
+) -> None:
+    # the superior received it (SENT), or its webhook never answered (FAILED): either way it
+    # is still due, so a voided penalty withdraws it
+    monitoring = _pin(any_store)
+    _penalised_bureau(any_store)
+    (notice,) = monitoring.notices(addressee="g:superior")
+    any_store.update_monitor_records(
+        [(NOTICE, notice.id, delivered, notice.data)], expected_status=PENDING
+    )
+    load_records(
+        any_store,
+        [event("ev:obj", "OBJECTION_UPHELD", "g:bureau", "2026-05-20", lifts="ev:p")],
+    )
+    (withdrawn,) = monitoring.notices(addressee="g:superior")
+    assert withdrawn.status == WITHDRAWN and withdrawn.data["status_before"] == delivered
+    assert "voided by ev:obj" in withdrawn.data["withdrawn_reason"]
 
 
 def test_notice_withdrawn_while_its_delivery_is_under_way_stays_withdrawn(

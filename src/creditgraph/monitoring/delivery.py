@@ -30,10 +30,9 @@ from typing import Any
 
 import httpx
 
-from creditgraph.monitoring.react import ALERT, NOTICE, PENDING, SENT, WATCH
+from creditgraph.monitoring.react import ALERT, FAILED, NOTICE, PENDING, SENT, WATCH
 from creditgraph.store.base import GraphStore, MonitorRecord, StoreError
 
-FAILED = "FAILED"
 log = logging.getLogger("creditgraph.monitoring")
 
 

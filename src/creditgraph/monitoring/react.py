@@ -36,6 +36,11 @@ PENDING, SENT, ACKNOWLEDGED, FEED_ONLY = "PENDING", "SENT", "ACKNOWLEDGED", "FEE
 # a notice whose restriction was voided, ended early or is no longer derived: nothing is
 # due any more (never overdue); the notice keeps why
 WITHDRAWN = "WITHDRAWN"
+# delivery gave up on the message (creditgraph.monitoring.delivery); it stays listed
+FAILED = "FAILED"
+# a notice something is still due on: every status a notice takes but ACKNOWLEDGED and
+# WITHDRAWN (a withdrawal reads only these, not every notice ever sent)
+OPEN_NOTICE = (PENDING, SENT, FAILED)
 
 
 class ReactView(GraphView, Protocol):
@@ -53,7 +58,7 @@ class ReactView(GraphView, Protocol):
         ...
 
     def open_notices(self) -> list[MonitorRecord]:
-        """The notices not acknowledged nor withdrawn (inside the transaction)."""
+        """The notices not acknowledged nor withdrawn, OPEN_NOTICE (inside the transaction)."""
         ...
 
 

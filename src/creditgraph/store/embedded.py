@@ -37,10 +37,9 @@ from creditgraph.ingest.records import (
     props_json,
 )
 from creditgraph.monitoring.react import (
-    ACKNOWLEDGED,
     NOTICE,
+    OPEN_NOTICE,
     WATCH,
-    WITHDRAWN,
     outbox_writes,
     react,
 )
@@ -360,20 +359,16 @@ class _SqlView:
         )
 
     def open_notices(self) -> list[MonitorRecord]:
-        return [
-            n
-            for n in _monitor_query(
-                self._conn,
-                NOTICE,
-                subjects=None,
-                statuses=None,
-                ids=None,
-                after_seq=0,
-                min_version=None,
-                limit=None,
-            )
-            if n.status not in (ACKNOWLEDGED, WITHDRAWN)
-        ]
+        return _monitor_query(
+            self._conn,
+            NOTICE,
+            subjects=None,
+            statuses=OPEN_NOTICE,
+            ids=None,
+            after_seq=0,
+            min_version=None,
+            limit=None,
+        )
 
     def events_naming(self, person_ids: Iterable[str]) -> set[str]:
         return {event.id for event in _events_naming(self._conn, person_ids)}

@@ -53,10 +53,9 @@ from creditgraph.identity import identity_keys, is_listed
 from creditgraph.identity.keys import MISSING_KEY, MissingIdKey, derive_id_key, resolve_secret
 from creditgraph.ingest.records import event_to_record, link_to_record, node_to_record
 from creditgraph.monitoring.react import (
-    ACKNOWLEDGED,
     NOTICE,
+    OPEN_NOTICE,
     WATCH,
-    WITHDRAWN,
     outbox_writes,
     react,
 )
@@ -442,12 +441,12 @@ class _CypherView:
             kind=NOTICE,
             after_seq=0,
             subjects=None,
-            statuses=None,
+            statuses=list(OPEN_NOTICE),
             ids=None,
             min_version=None,
             limit=_NO_LIMIT,
         )
-        return [n for row in rows if (n := _monitor(row)).status not in (ACKNOWLEDGED, WITHDRAWN)]
+        return [_monitor(row) for row in rows]
 
     # batched loading ----------------------------------------------------------------
     def _load_nodes(self, node_ids: Iterable[str]) -> None:
