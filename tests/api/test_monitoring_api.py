@@ -11,7 +11,7 @@ from api_support import BARRED, KEYS, MINGYUAN, codes, new_store, run, serving, 
 from websockets.sync.client import connect
 
 from creditgraph.ingest.loader import load
-from scenario import event, lines
+from scenario import event, lines, link
 
 SUBSCRIBE = """subscription ($ids: [ID!], $since: String) {
   decisionChanged(subjectIds: $ids, since: $since) {
@@ -219,4 +219,33 @@ def test_decision_changed_subscription_over_websocket(tmp_path: Path) -> None:
             assert change["after"]["decision"] == "DENY"
             assert "DISHONEST_DEBTOR" in change["after"]["measures"]
             ws.send(json.dumps({"id": "1", "type": "complete"}))
+    store.close()
+
+
+def test_a_notice_whose_delivery_failed_is_listed_by_that_status(tmp_path: Path) -> None:
+    # the steward follows up by other means the notices no webhook accepted
+    store = new_store(
+        tmp_path / "s.db",
+        [
+            {"type": "agency", "id": "g:bureau", "name": "清远市某局"},
+            {"type": "agency", "id": "g:superior", "name": "清远市人民政府"},
+            link("SUPERIOR_OF", "g:superior", "g:bureau", "2020-01-01"),
+            event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general"),
+        ],
+    )
+    state = state_for(store, keys=KEYS)
+    (notice,) = store.monitor_records("notice", subjects=["g:superior"])
+    store.update_monitor_records(
+        [("notice", notice.id, "FAILED", notice.data)], expected_status="PENDING"
+    )
+    query = (
+        "query ($e: ID!, $s: String) { notifications(addresseeId: $e, status: $s) { id status } }"
+    )
+    failed = run(state, query, {"e": "g:superior", "s": "FAILED"}, key=KEYS["investigator"])
+    assert failed.errors is None, failed.errors
+    assert failed.data["notifications"] == [{"id": notice.id, "status": "FAILED"}]
+    pending = run(state, query, {"e": "g:superior", "s": "PENDING"}, key=KEYS["investigator"])
+    assert pending.data["notifications"] == []
+    wrong = run(state, query, {"e": "g:superior", "s": "LOST"}, key=KEYS["investigator"])
+    assert wrong.errors and "FAILED" in wrong.errors[0].message
     store.close()

@@ -22,7 +22,7 @@ from creditgraph.api.types import _AFTER, _BEFORE, _FIRST, _LAST, PageInfo, Reas
 from creditgraph.domain.model import Restriction
 from creditgraph.monitoring.grades import CreditGrade as DomainGrade
 from creditgraph.monitoring.grades import Grades
-from creditgraph.monitoring.react import PENDING, SENT
+from creditgraph.monitoring.react import OPEN_NOTICE, PENDING
 from creditgraph.monitoring.service import CLOSED, Monitoring, public_watch
 from creditgraph.service.decisions import Reason as DomainReason
 from creditgraph.service.errors import InvalidArgument
@@ -399,8 +399,9 @@ class Notification:
     notice: str = strawberry.field(description="NOTIFICATION_DUTY or REMOVAL.")
     title: str = strawberry.field(description="The notice's title.")
     status: str = strawberry.field(
-        description="PENDING, SENT, ACKNOWLEDGED, or WITHDRAWN (the restriction it announced "
-        "was voided, ended early or is no longer derived: nothing is due)."
+        description="PENDING, SENT, FAILED (its webhook never accepted it: still due), "
+        "ACKNOWLEDGED, or WITHDRAWN (the restriction it announced was voided, ended early or is "
+        "no longer derived: nothing is due)."
     )
     due: dt.date | None = strawberry.field(description="The day by which the addressee is to act.")
     measure: str | None = strawberry.field(description="The measure the notice is about.")
@@ -640,8 +641,8 @@ def _notices(
     status: str | None,
     overdue_on: dt.date | None,
 ) -> list[MonitorRecord]:
-    if status is not None and status not in (PENDING, SENT, *CLOSED):
-        raise InvalidArgument("status must be PENDING, SENT, ACKNOWLEDGED or WITHDRAWN")
+    if status is not None and status not in (*OPEN_NOTICE, *CLOSED):
+        raise InvalidArgument("status must be PENDING, SENT, FAILED, ACKNOWLEDGED or WITHDRAWN")
     return _service(ctx).notices(
         addressee=str(addressee_id) if addressee_id else None,
         statuses=[status] if status else None,
@@ -864,8 +865,8 @@ class MonitoringQuery:
         status: Annotated[
             str | None,
             strawberry.argument(
-                description="Only the notices in this status: PENDING, SENT, ACKNOWLEDGED "
-                "or WITHDRAWN."
+                description="Only the notices in this status: PENDING, SENT, FAILED, "
+                "ACKNOWLEDGED or WITHDRAWN."
             ),
         ] = None,
         overdue_on: Annotated[
@@ -897,8 +898,8 @@ class MonitoringQuery:
         status: Annotated[
             str | None,
             strawberry.argument(
-                description="Only the notices in this status: PENDING, SENT, ACKNOWLEDGED "
-                "or WITHDRAWN."
+                description="Only the notices in this status: PENDING, SENT, FAILED, "
+                "ACKNOWLEDGED or WITHDRAWN."
             ),
         ] = None,
         overdue_on: Annotated[
