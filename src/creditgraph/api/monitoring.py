@@ -22,8 +22,8 @@ from creditgraph.api.types import _AFTER, _BEFORE, _FIRST, _LAST, PageInfo, Reas
 from creditgraph.domain.model import Restriction
 from creditgraph.monitoring.grades import CreditGrade as DomainGrade
 from creditgraph.monitoring.grades import Grades
-from creditgraph.monitoring.react import OPEN_NOTICE, PENDING
-from creditgraph.monitoring.service import CLOSED, Monitoring, public_watch
+from creditgraph.monitoring.react import CLOSED, OPEN_NOTICE, PENDING
+from creditgraph.monitoring.service import Monitoring, public_watch
 from creditgraph.service.decisions import Reason as DomainReason
 from creditgraph.service.errors import InvalidArgument
 from creditgraph.store.base import MonitorRecord

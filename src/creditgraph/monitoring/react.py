@@ -38,9 +38,11 @@ PENDING, SENT, ACKNOWLEDGED, FEED_ONLY = "PENDING", "SENT", "ACKNOWLEDGED", "FEE
 WITHDRAWN = "WITHDRAWN"
 # delivery gave up on the message (creditgraph.monitoring.delivery); it stays listed
 FAILED = "FAILED"
-# a notice something is still due on: every status a notice takes but ACKNOWLEDGED and
-# WITHDRAWN (a withdrawal reads only these, not every notice ever sent)
+# every status a notice takes is in one of these two: a notice something is still due on
+# (a withdrawal reads only these, not every notice ever sent), and one nothing more is due on
+# (never overdue)
 OPEN_NOTICE = (PENDING, SENT, FAILED)
+CLOSED = (ACKNOWLEDGED, WITHDRAWN)
 
 
 class ReactView(GraphView, Protocol):

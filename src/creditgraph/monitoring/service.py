@@ -18,12 +18,12 @@ from creditgraph.monitoring.react import (
     ALERT,
     ALL,
     CHANGE,
+    CLOSED,
     FEEDBACK,
     NOTICE,
     OFFICE_HOLDERS,
     SUBJECT,
     WATCH,
-    WITHDRAWN,
 )
 from creditgraph.rules.engine import standing_lifts
 from creditgraph.service.decisions import canonical_node
@@ -32,7 +32,6 @@ from creditgraph.store.base import GraphStore, MonitorRecord
 
 SCOPES = (SUBJECT, OFFICE_HOLDERS, ALL)
 ACTIVE, REMOVED = "ACTIVE", "REMOVED"
-CLOSED = (ACKNOWLEDGED, WITHDRAWN)  # notices nothing more is due on (never overdue)
 MIN_SECRET = 16
 MAX_TEXT = 500
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -747,32 +746,21 @@ class Neo4jStore:
         With ``beside`` — the write has written nothing this lookup reads: a batch of nodes
         only, or of links only, looks up what is stored before it writes — a lookup of at
         least ``lookup_split_min`` rows is split in two, and the second half is read at the
-        same time in a session of its own (_read_beside), so that the server answers both halves
-        on two cores where one statement runs on one. That session sees what the transaction sees:
-        the transaction took the writer lock first (import/lock_writer), so no other writer
-        commits until it ends. A reload of a registry is nearly all such lookups."""
+        same time in a session of its own (_read_beside), so that the server answers both
+        halves on two cores where one statement runs on one. That session sees what the
+        transaction sees: the transaction took the writer lock first (import/lock_writer), so
+        no other writer commits until it ends. A reload of a registry is nearly all such
+        lookups."""
         if not beside or len(rows) < self.lookup_split_min:
             return _found(self._run(tx, name, **{param: list(rows)}))
         half = len(rows) // 2
-        outside: list[Any] = []
-        failed: list[BaseException] = []
-
-        def read_second_half() -> None:
-            try:
-                found = self._read_beside(self._cypher[name], **{param: list(rows[half:])})
-                outside.extend(_found(found))
-            except BaseException as exc:  # raised in the caller's thread, below
-                failed.append(exc)
-
-        reader = threading.Thread(target=read_second_half, name="creditgraph-lookup")
-        reader.start()
-        try:
-            inside = _found(self._run(tx, name, **{param: list(rows[:half])}))
-        finally:
-            reader.join()
-        if failed:
-            raise failed[0]
-        return inside + outside
+        # (leaving the pool waits for the second half, whatever the first half raised)
+        with ThreadPoolExecutor(1, thread_name_prefix="creditgraph-lookup") as pool:
+            second = pool.submit(
+                self._read_beside, self._cypher[name], **{param: list(rows[half:])}
+            )
+            first = _found(self._run(tx, name, **{param: list(rows[:half])}))
+            return first + _found(second.result())
 
     def _read_beside(self, statement: str, **params: Any) -> list[neo4j.Record]:
         """A read beside a write transaction (see _lookup), on the server that transaction
@@ -1295,10 +1283,11 @@ class Neo4jStore:
         *,
         beside: bool = False,
     ) -> set[str]:
-        """Create or update ``links`` (``beside``: see _lookup). Dates travel as ISO text and become Neo4j dates in
-        the statements: the driver's own conversion of a Python date took longer than the
-        server's writing of the link (10 µs a date, two a link). With ``first_load`` (see
-        write), a batch's earlier copies are looked for only among the links of its
+        """Create or update ``links`` (``beside``: see _lookup). Dates travel as ISO text and
+        become Neo4j dates in the statements: the driver's own conversion of a Python date took
+        longer than the server's writing of the link (10 µs a date, two a link). With
+        ``first_load`` (see write), a batch's earlier copies are looked for only among the
+        links of its
         sources this connection wrote itself, when no other writer has written since."""
         if not links:
             return set()
