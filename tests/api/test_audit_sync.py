@@ -14,8 +14,9 @@ import os
 import shutil
 import signal
 import sqlite3
+import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -24,8 +25,9 @@ import pytest
 from api_support import KEYS, new_store
 from test_commands import _env, _running
 
-from creditgraph.api import audit
+from creditgraph.api import audit, log_syncer
 from creditgraph.api.audit import AuditWriter
+from creditgraph.api.log_syncer import LogSyncer
 from creditgraph.schema import default_schema
 from creditgraph.store import embedded
 from creditgraph.store.base import AuditEntry, GraphStore
@@ -253,95 +255,181 @@ def _in_store_file(path: Path, tmp_path: Path) -> int:
     return _on_file(copy)
 
 
-# ---- the default durability, on the event loop (the embedded store) ----------------------
+# ---- the default durability: the loop commits, a process of its own syncs --------------
+# (creditgraph.api.log_syncer; the loop syncs itself only while there is no such process)
+
+# A syncing process that waits, before each sync, for a byte on a FIFO the test writes to:
+# the test decides when "the disk" is done.
+_GATED = """
+import os, sys
+from pathlib import Path
+from creditgraph.api.log_syncer import sync_file
+gate = os.open(sys.argv[2], os.O_RDONLY)
+while os.read(0, 64):
+    os.read(gate, 1)
+    sync_file(Path(sys.argv[1]))
+    os.write(1, b"+\\n")
+"""
 
 
-def test_by_default_the_loop_commits_a_turns_requests_and_syncs_the_log_before_they_leave(
-    store: EmbeddedStore,
-) -> None:
-    calls: list[tuple[str, int]] = []
-    appended, synced = store.append_audit_now, store.sync_audit_log
+class Syncers:
+    """The syncing processes of a test's writers (each LogSyncer made), with a command and
+    a clock of the test's choosing."""
 
-    def watched_append(entries: Sequence[AuditEntry]) -> bool:
-        calls.append(("commit", threading.get_ident()))
-        return appended(entries)
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        command: Callable[[Path], list[str]] | None = None,
+        clock: StoppedClock | None = None,
+    ) -> None:
+        self.made: list[LogSyncer] = []
 
-    def watched_sync() -> int:
-        calls.append(("sync", threading.get_ident()))
+        def make(path: Path) -> LogSyncer:
+            syncer = LogSyncer(
+                path, command=command(path) if command else None, clock=clock or StoppedClock()
+            )
+            self.made.append(syncer)
+            return syncer
+
+        monkeypatch.setattr(audit, "LogSyncer", make)
+
+
+def _loop_syncs(store: EmbeddedStore) -> list[int]:
+    """The syncs the loop makes itself, as they happen (asyncio.run's loop runs in this
+    thread; the writer thread's syncs, folding the log, are not counted)."""
+    on: list[int] = []
+    synced, loop_thread = store.sync_audit_log, threading.get_ident()
+
+    def watched() -> int:
+        if threading.get_ident() == loop_thread:
+            on.append(loop_thread)
         return synced()
 
-    store.append_audit_now = watched_append
-    store.sync_audit_log = watched_sync
+    store.sync_audit_log = watched  # type: ignore[method-assign]
+    return on
+
+
+def test_by_default_the_loop_answers_on_while_another_process_syncs_the_log(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    gate = tmp_path / "disk"
+    os.mkfifo(gate)
+    disk = os.open(gate, os.O_RDWR)  # (on Linux a FIFO so opened waits for no other end)
+    syncers = Syncers(
+        monkeypatch, lambda path: [sys.executable, "-c", _GATED, str(path), str(gate)]
+    )
+    on_loop = _loop_syncs(store)
     writer = AuditWriter(store, clock=StoppedClock())  # no bound: every answer synced
     writer.start()
 
-    async def three_requests() -> list[tuple[str, int]]:
-        await asyncio.gather(*(writer.written(_entries(1)) for _ in range(3)))
-        return list(calls)  # what had happened when the answers were let go
-
-    try:
-        loop_thread = threading.get_ident()
-        assert asyncio.run(three_requests()) == [("commit", loop_thread), ("sync", loop_thread)]
+    async def two_batches() -> None:
+        first = asyncio.ensure_future(writer.written(_entries(2)))
+        for _ in range(3):  # the request's turn, then its batch's commit and sync asked for
+            await asyncio.sleep(0)
+        assert _on_file(store.path) == 2  # committed: another process reads them
+        # the disk is busy with that sync: the loop goes on, and commits another request
+        second = asyncio.ensure_future(writer.written(_entries(1)))
+        for _ in range(3):
+            await asyncio.sleep(0)
         assert _on_file(store.path) == 3
-    finally:
-        writer.stop()
+        assert not first.done() and not second.done()  # nothing leaves before its sync
+        os.write(disk, b"1")  # the first sync ends
+        await first
+        assert not second.done()  # committed after that sync began: it waits for the next
+        os.write(disk, b"1")
+        await second
 
-
-def test_while_the_disk_syncs_slowly_the_thread_syncs_until_the_pause_is_over(
-    store: EmbeddedStore,
-) -> None:
-    clock = StoppedClock()
-    synced = store.sync_audit_log
-    took = [audit.LOOP_SYNC_LIMIT * 10, 0.0, 0.0, 0.0]  # how long each loop sync takes
-    on_loop: list[int] = []
-    loop_thread = threading.get_ident()  # asyncio.run's loop runs in this thread
-
-    def timed_sync() -> int:
-        if threading.get_ident() == loop_thread:  # (the writer thread folds the log too)
-            on_loop.append(loop_thread)
-            clock.now += took[len(on_loop) - 1] if len(on_loop) <= len(took) else 0.0
-        return synced()
-
-    def appends() -> list[tuple[str, int, bool]]:
-        return [call for call in recording.calls if call[0] == "append"]
-
-    store.sync_audit_log = timed_sync
-    recording = Recording(store)
-    recording.append_audit_now = store.append_audit_now  # type: ignore[attr-defined]
-    recording.sync_audit_log = timed_sync  # type: ignore[attr-defined]
-    writer = AuditWriter(cast(GraphStore, recording), clock=clock)
-    writer.start()
     try:
-        # one slow sync among fast ones (behind a checkpoint, say) is no slow disk
-        for _ in range(4):
-            asyncio.run(writer.written(_entries(1)))
-        assert len(on_loop) == 4 and appends() == []
-
-        # syncs that stay slow: after a few the loop leaves them to the thread
-        took[:] = [audit.LOOP_SYNC_LIMIT * 10] * 20
-        for _ in range(20):
-            asyncio.run(writer.written(_entries(1)))
-        slow_on_loop = len(on_loop) - 4
-        assert 1 <= slow_on_loop < 20
-        assert appends() == [("append", 1, True)] * (20 - slow_on_loop)  # synced commits
-
-        clock.now += audit.LOOP_SYNC_PAUSE  # the pause is over: the loop tries again
-        asyncio.run(writer.written(_entries(2)))
-        assert len(on_loop) == 4 + slow_on_loop + 1
+        asyncio.run(two_batches())
     finally:
         writer.stop()
-    assert _on_file(store.path) == 26
+        os.close(disk)
+    assert on_loop == []  # the loop never synced
+    assert len(syncers.made) == 1
 
 
-def test_a_failed_sync_on_the_loop_withholds_the_answers(store: EmbeddedStore) -> None:
-    def failing_sync() -> int:
-        raise OSError(5, "Input/output error")
-
-    store.sync_audit_log = failing_sync
+def test_a_failed_sync_withholds_the_answers(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # the real syncing process, on a file the kernel cannot sync (a FIFO: EINVAL)
+    fifo = tmp_path / "not-a-log"
+    os.mkfifo(fifo)
+    Syncers(monkeypatch, lambda _: [sys.executable, "-m", "creditgraph.api.log_syncer", str(fifo)])
     writer = AuditWriter(store, clock=StoppedClock())
     writer.start()
     try:
-        with pytest.raises(audit.AuditUnavailable, match="could not be synced"):
+        with pytest.raises(audit.AuditUnavailable, match=r"could not be synced.*Invalid argument"):
             asyncio.run(writer.written(_entries(1)))
     finally:
         writer.stop()
+
+
+def test_while_the_syncing_process_is_gone_the_loop_syncs_until_another_is_started(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = StoppedClock()
+    syncers = Syncers(monkeypatch, clock=clock)
+    on_loop = _loop_syncs(store)
+    writer = AuditWriter(store, clock=clock)
+    writer.start()
+    try:
+        asyncio.run(writer.written(_entries(1)))
+        assert on_loop == [] and len(syncers.made) == 1
+        first = syncers.made[0].pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)  # the OOM killer, say
+
+        # dead or dying: either way the answer leaves, synced by the loop, and it is said
+        asyncio.run(writer.written(_entries(1)))
+        asyncio.run(writer.written(_entries(1)))
+        assert len(on_loop) == 2
+        assert "syncing process is gone" in caplog.text
+        assert syncers.made[0].pid is None
+
+        clock.now += log_syncer.RESTART_AFTER  # a new process for the next sync
+        asyncio.run(writer.written(_entries(1)))
+        assert len(on_loop) == 2
+        assert syncers.made[0].pid not in (None, first)
+    finally:
+        writer.stop()
+    assert _on_file(store.path) == 4
+
+
+def test_stopping_the_writer_ends_its_syncing_process(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    syncers = Syncers(monkeypatch)
+    writer = AuditWriter(store, clock=StoppedClock())
+    writer.start()
+    asyncio.run(writer.written(_entries(1)))
+    pid = syncers.made[0].pid
+    assert pid is not None and Path(f"/proc/{pid}").exists()
+    writer.stop()
+    assert not Path(f"/proc/{pid}").exists()  # ended and reaped, not left a zombie
+
+
+def test_the_syncing_process_answers_each_request_with_a_line(tmp_path: Path) -> None:
+    log_file = tmp_path / "store.db-wal"
+    log_file.write_bytes(b"frames")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def answers(path: Path, requests: int) -> list[bytes]:
+        to_child, requests_in = os.pipe()
+        answers_out, from_child = os.pipe()
+        child = threading.Thread(target=log_syncer.serve, args=(path, to_child, from_child))
+        child.start()
+        got = []
+        for _ in range(requests):
+            os.write(requests_in, b"s")
+            got.append(os.read(answers_out, 4096))
+        os.close(requests_in)  # its input closes: it ends
+        child.join()
+        for fd in (to_child, answers_out, from_child):
+            os.close(fd)
+        return got
+
+    assert answers(log_file, 2) == [b"+\n", b"+\n"]
+    assert answers(tmp_path / "no-log-yet", 1) == [b"+\n"]  # nothing unsynced there
+    (failed,) = answers(fifo, 1)
+    assert failed.startswith(b"-") and b"Invalid argument" in failed and failed.endswith(b"\n")

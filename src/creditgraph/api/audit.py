@@ -23,12 +23,12 @@ itself, one commit for the requests of one turn of the loop (:meth:`AuditWriter.
 and only when the store cannot take the write at once (another writer holds it, or a sync
 is under way) does the batch go to the thread, as every batch does otherwise.
 
-With the default durability the loop does the same and then syncs the log to disk itself
-before it lets the answers go: a disk that syncs in a fraction of a millisecond (an SSD)
-costs the loop less than the two hand-offs to the thread and back. The loop waits for no
-lock, only for the disk; once its syncs take longer than :data:`LOOP_SYNC_LIMIT` (a moving
-average), the next :data:`LOOP_SYNC_PAUSE` seconds of batches go to the thread again, so a
-slow or busy disk holds up the writer thread's requests, not every request of the loop.
+With the default durability the loop does the same, and a process of its own syncs the log
+to disk while the loop goes on answering (:mod:`creditgraph.api.log_syncer`): the answers of
+a batch leave once a sync that began after their commit has ended. Batches committed while a
+sync is under way wait for the next one, which starts as soon as that one ends and covers
+them all. Should that process be gone (it is started again at most every few seconds), the
+loop syncs the log itself.
 """
 
 from __future__ import annotations
@@ -41,17 +41,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
+from creditgraph.api.log_syncer import LogSyncer
 from creditgraph.store.base import AuditEntry, GraphStore, StoreError
 
 log = logging.getLogger("creditgraph.audit")
 
-# The event loop syncs the audit log itself while its syncs take at most this long (seconds,
-# a moving average giving the latest this weight); past it, the writer thread syncs for
-# LOOP_SYNC_PAUSE seconds before the loop tries again.
-LOOP_SYNC_LIMIT = 0.005
-LOOP_SYNC_WEIGHT = 0.2
-LOOP_SYNC_PAUSE = 1.0
 # A loop's commit that finds the store busy is tried again this many times, this many
 # seconds apart, before its batch goes to the writer thread.
 LOOP_COMMIT_TRIES = 10
@@ -109,12 +105,22 @@ class AuditWriter:
             if sync_within > 0 or self._sync_log is not None
             else None
         )
-        self._loop_paused_until = float("-inf")  # see LOOP_SYNC_PAUSE
-        self._loop_sync_seconds = 0.0  # the loop's syncs, a moving average
         self._unfolded = False  # synced loop commits since the thread last folded the log
         self._loop_batches: dict[
             asyncio.AbstractEventLoop, tuple[list[AuditEntry], asyncio.Future[None]]
         ] = {}
+        # the default durability's syncs of the loop's commits (see _sync_after): the process
+        # that makes them, the loop whose sync is under way, the batches that sync covers and
+        # those committed since, which wait for the next
+        log_path: Callable[[], Path] | None = getattr(store, "audit_log_path", None)
+        self._syncer = (
+            LogSyncer(log_path())
+            if log_path is not None and self._sync_log is not None and sync_within <= 0
+            else None
+        )
+        self._syncing: asyncio.AbstractEventLoop | None = None
+        self._sync_covers: list[asyncio.Future[None]] = []
+        self._sync_next: list[asyncio.Future[None]] = []
 
     def start(self) -> None:
         if self._thread is None:
@@ -176,9 +182,7 @@ class AuditWriter:
         if self._thread is None:
             self.append(entries)
             return
-        if self._append_now is not None and (
-            self.sync_within > 0 or self._clock() >= self._loop_paused_until
-        ):
+        if self._append_now is not None:
             future = self._join_loop_batch(entries)
         else:
             future = asyncio.get_running_loop().create_future()
@@ -226,7 +230,7 @@ class AuditWriter:
             finally:
                 self._write_lock.release()
         if written and self.sync_within <= 0:
-            self._sync_on_loop(done)
+            self._sync_after(loop, done)
             return
         if written:
             done.set_result(None)
@@ -243,28 +247,54 @@ class AuditWriter:
             self._waiters.append(done)
         self._wake.set()
 
-    def _sync_on_loop(self, done: asyncio.Future[None]) -> None:
-        """The default durability for a batch the loop committed: its log synced to disk
-        (outside the writer's lock, like :meth:`sync`) before its answers may leave."""
+    def _sync_after(self, loop: asyncio.AbstractEventLoop, done: asyncio.Future[None]) -> None:
+        """The default durability for a batch the loop committed: its answers leave once a
+        sync of the log that began after the commit has ended — the next one, when one is
+        under way (it may have begun before the commit)."""
+        if self._syncing is loop:
+            self._sync_next.append(done)
+        elif self._syncing is None:
+            self._start_sync(loop, [done])
+        else:  # another loop's sync is under way (a second loop on one writer: tests)
+            self._sync_on_loop([done])
+
+    def _start_sync(
+        self, loop: asyncio.AbstractEventLoop, batches: list[asyncio.Future[None]]
+    ) -> None:
+        if self._syncer is not None and self._syncer.request(loop, self._synced):
+            self._syncing, self._sync_covers, self._sync_next = loop, batches, []
+        else:
+            self._sync_on_loop(batches)
+
+    def _synced(self, synced: bool | None, reason: str) -> None:
+        """The syncing process's answer (on the loop whose sync it was)."""
+        loop, covered, following = self._syncing, self._sync_covers, self._sync_next
+        self._syncing, self._sync_covers, self._sync_next = None, [], []
+        assert loop is not None
+        if synced is None:  # the process is gone: not known to be on disk, the loop syncs
+            self._sync_on_loop(covered + following)
+            return
+        if synced:
+            self._unfolded = True  # the thread folds the log into the store (no checkpoint here)
+            _resolve(covered)
+        else:
+            log.error("could not sync the audit log: %s", reason)
+            _withhold(covered, reason)
+        if following:  # committed while that sync ran: the next one covers them all
+            self._start_sync(loop, following)
+
+    def _sync_on_loop(self, batches: list[asyncio.Future[None]]) -> None:
+        """The log synced by the loop itself, when no process does it: the answers of
+        ``batches`` wait, and so does every other request of the loop."""
         assert self._sync_log is not None
-        started = self._clock()
         try:
             self._sync_log()
         except Exception as exc:  # committed, not known to be on disk: withhold the answers
             log.exception("could not sync the audit log")
-            done.set_exception(
-                AuditUnavailable(f"the audit log could not be synced to disk ({exc})")
-            )
+            _withhold(batches, str(exc))
             return
-        # a moving average, of syncs counted as 3 limits at most: one sync now and then
-        # behind other writes (a checkpoint) is no slow disk, two in a row may be
-        took = min(self._clock() - started, 3 * LOOP_SYNC_LIMIT)
-        self._loop_sync_seconds += (took - self._loop_sync_seconds) * LOOP_SYNC_WEIGHT
-        if self._loop_sync_seconds > LOOP_SYNC_LIMIT:
-            self._loop_paused_until = self._clock() + LOOP_SYNC_PAUSE
-            self._loop_sync_seconds = 0.0  # judged afresh after the pause
-        self._unfolded = True  # the thread folds the log into the store (no checkpoint here)
-        done.set_result(None)
+        self._unfolded = True
+        _resolve(batches)
 
     def _timed_out(self) -> AuditUnavailable:
         return AuditUnavailable(
@@ -324,6 +354,8 @@ class AuditWriter:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self._syncer is not None:
+            self._syncer.close()
         self.flush()
         self.sync()
 
@@ -406,3 +438,12 @@ def _resolve(futures: list[asyncio.Future[None]]) -> None:
     for future in futures:
         if not future.done():
             future.set_result(None)
+
+
+def _withhold(futures: list[asyncio.Future[None]], reason: str) -> None:
+    """Committed, not known to be on disk: the answers are withheld."""
+    for future in futures:
+        if not future.done():
+            future.set_exception(
+                AuditUnavailable(f"the audit log could not be synced to disk ({reason})")
+            )

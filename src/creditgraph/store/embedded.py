@@ -1538,7 +1538,7 @@ class EmbeddedStore:
         What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
         log before it copies pages out of it): syncing the log's file puts it on disk."""
         try:
-            fd = os.open(self.path.with_name(self.path.name + "-wal"), os.O_RDONLY)
+            fd = os.open(self.audit_log_path(), os.O_RDONLY)
         except FileNotFoundError:  # no log: everything is in the synced database file
             return 0
         try:
@@ -1546,6 +1546,11 @@ class EmbeddedStore:
             return os.fstat(fd).st_size
         finally:
             os.close(fd)
+
+    def audit_log_path(self) -> Path:
+        """The file :meth:`sync_audit_log` syncs (a server may have another process sync it:
+        creditgraph.api.log_syncer): the write-ahead log."""
+        return self.path.with_name(self.path.name + "-wal")
 
     def _insert_audit(self, conn: sqlite3.Connection, entries: Sequence[AuditEntry]) -> None:
         conn.executemany(
