@@ -348,6 +348,34 @@ def test_by_default_the_loop_answers_on_while_another_process_syncs_the_log(
     assert len(syncers.made) == 1
 
 
+def test_an_answer_waiting_for_its_sync_when_the_writer_stops_is_synced_and_let_go(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    gate = tmp_path / "disk"
+    os.mkfifo(gate)
+    disk = os.open(gate, os.O_RDWR)
+    Syncers(monkeypatch, lambda path: [sys.executable, "-c", _GATED, str(path), str(gate)])
+    on_loop = _loop_syncs(store)
+    writer = AuditWriter(store, clock=StoppedClock(), timeout=5)
+    writer.start()
+
+    async def stopped_mid_sync() -> None:
+        waiting = asyncio.ensure_future(writer.written(_entries(1)))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        os.write(disk, b"1")  # the process may finish, but the loop hears nothing more
+        writer.stop()  # (a server stops its writer on its loop, as here)
+        await waiting  # synced by stop, not left to time out
+
+    try:
+        asyncio.run(stopped_mid_sync())
+    finally:
+        os.close(disk)
+    assert on_loop == [threading.get_ident()]  # stop's own sync, on this thread
+    assert _on_file(store.path) == 1
+
+
 def test_a_failed_sync_withholds_the_answers(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import threading
 import time
@@ -356,8 +357,28 @@ class AuditWriter:
             self._thread = None
         if self._syncer is not None:
             self._syncer.close()
+            self._sync_abandoned()
         self.flush()
         self.sync()
+
+    def _sync_abandoned(self) -> None:
+        """The batches whose sync the stopped process will not report (a server drains its
+        requests before it stops, so there are seldom any): synced here, then let go or
+        withheld on their loop."""
+        loop, waiting = self._syncing, self._sync_covers + self._sync_next
+        self._syncing, self._sync_covers, self._sync_next = None, [], []
+        if loop is None or not waiting:
+            return
+        assert self._sync_log is not None
+        try:
+            self._sync_log()
+        except Exception as exc:
+            log.exception("could not sync the audit log")
+            outcome = functools.partial(_withhold, waiting, str(exc))
+        else:
+            outcome = functools.partial(_resolve, waiting)
+        with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits now
+            loop.call_soon_threadsafe(outcome)
 
     def _run(self) -> None:
         while not self._stop.is_set():
