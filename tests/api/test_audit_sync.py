@@ -4,7 +4,7 @@ per answer (issue 10 item 23 allows it with the bound stated and tested; issue 1
 What an operator is promised (README, creditgraph.api.audit): by default an answer leaves
 once the audit of the persons it shows is on disk. With the setting at S seconds an answer
 leaves once its entries are committed to the operating system — a crash or a kill of the
-server loses none of them (the last test kills one) — and the log is on disk at most S
+server loses none of them (a test below kills one) — and the log is on disk at most S
 seconds after the first entry not yet synced (the tests with a stopped clock below)."""
 
 from __future__ import annotations
@@ -309,15 +309,32 @@ def _loop_syncs(store: EmbeddedStore) -> list[int]:
     return on
 
 
+class HeldDisk:
+    """The gated syncing process of a test's writers: each byte written to ``fd`` lets one
+    sync go."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        gate = tmp_path / "disk"
+        os.mkfifo(gate)
+        self.fd = os.open(gate, os.O_RDWR)  # (on Linux a FIFO so opened waits for no other end)
+        self.syncers = Syncers(
+            monkeypatch, lambda path: [sys.executable, "-c", _GATED, str(path), str(gate)]
+        )
+
+    def lets_one_sync_go(self) -> None:
+        os.write(self.fd, b"1")
+
+
+@pytest.fixture
+def held_disk(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[HeldDisk]:
+    held = HeldDisk(monkeypatch, tmp_path)
+    yield held
+    os.close(held.fd)
+
+
 def test_by_default_the_loop_answers_on_while_another_process_syncs_the_log(
-    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store: EmbeddedStore, held_disk: HeldDisk
 ) -> None:
-    gate = tmp_path / "disk"
-    os.mkfifo(gate)
-    disk = os.open(gate, os.O_RDWR)  # (on Linux a FIFO so opened waits for no other end)
-    syncers = Syncers(
-        monkeypatch, lambda path: [sys.executable, "-c", _GATED, str(path), str(gate)]
-    )
     on_loop = _loop_syncs(store)
     writer = AuditWriter(store, clock=StoppedClock())  # no bound: every answer synced
     writer.start()
@@ -333,28 +350,23 @@ def test_by_default_the_loop_answers_on_while_another_process_syncs_the_log(
             await asyncio.sleep(0)
         assert _on_file(store.path) == 3
         assert not first.done() and not second.done()  # nothing leaves before its sync
-        os.write(disk, b"1")  # the first sync ends
+        held_disk.lets_one_sync_go()  # the first sync ends
         await first
         assert not second.done()  # committed after that sync began: it waits for the next
-        os.write(disk, b"1")
+        held_disk.lets_one_sync_go()
         await second
 
     try:
         asyncio.run(two_batches())
     finally:
         writer.stop()
-        os.close(disk)
     assert on_loop == []  # the loop never synced
-    assert len(syncers.made) == 1
+    assert len(held_disk.syncers.made) == 1
 
 
 def test_an_answer_waiting_for_its_sync_when_the_writer_stops_is_synced_and_let_go(
-    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store: EmbeddedStore, held_disk: HeldDisk
 ) -> None:
-    gate = tmp_path / "disk"
-    os.mkfifo(gate)
-    disk = os.open(gate, os.O_RDWR)
-    Syncers(monkeypatch, lambda path: [sys.executable, "-c", _GATED, str(path), str(gate)])
     on_loop = _loop_syncs(store)
     writer = AuditWriter(store, clock=StoppedClock(), timeout=5)
     writer.start()
@@ -364,14 +376,11 @@ def test_an_answer_waiting_for_its_sync_when_the_writer_stops_is_synced_and_let_
         for _ in range(3):
             await asyncio.sleep(0)
         assert not waiting.done()
-        os.write(disk, b"1")  # the process may finish, but the loop hears nothing more
+        held_disk.lets_one_sync_go()  # the process may finish; the loop hears nothing more
         writer.stop()  # (a server stops its writer on its loop, as here)
         await waiting  # synced by stop, not left to time out
 
-    try:
-        asyncio.run(stopped_mid_sync())
-    finally:
-        os.close(disk)
+    asyncio.run(stopped_mid_sync())
     assert on_loop == [threading.get_ident()]  # stop's own sync, on this thread
     assert _on_file(store.path) == 1
 
