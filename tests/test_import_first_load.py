@@ -17,7 +17,7 @@ import pytest
 from creditgraph.ingest.loader import load, read_lines
 from creditgraph.schema import default_schema
 from creditgraph.store import embedded
-from creditgraph.store.base import Batch, WriteReport
+from creditgraph.store.base import AuditEntry, Batch, WriteReport
 from creditgraph.store.embedded import EmbeddedStore
 from helpers_import import store_contents
 
@@ -129,19 +129,7 @@ def test_a_first_load_killed_among_its_link_batches_keeps_them_and_a_second_run_
     tmp_path: Path, registry: Path
 ) -> None:
     path = tmp_path / "store.db"
-    store = _open(path)
-    writes: list[Batch] = []
-    write = store.write
-
-    def dies_at_the_third_link_batch(batch: Batch) -> WriteReport:
-        if sum(1 for b in writes if b.links) == 2 and batch.links:
-            raise _Killed("the load's process was killed")
-        writes.append(batch)
-        return write(batch)
-
-    with mock.patch.object(store, "write", dies_at_the_third_link_batch), pytest.raises(_Killed):
-        load(read_lines([str(registry)]), store, batch_size=BATCH)
-    store.close()
+    _killed_among_its_link_batches(path, registry)
     # what was committed is there and answers correctly without the indexes
     assert _owed(path) and not DEFERRED & _indexes(path)
     kept = store_contents(path)
@@ -160,6 +148,43 @@ def test_a_first_load_killed_among_its_link_batches_keeps_them_and_a_second_run_
     assert not result.errors
     assert _indexes(path) >= DEFERRED and not _owed(path)
     assert store_contents(path) == _reference(tmp_path, registry)
+
+
+def _killed_among_its_link_batches(path: Path, registry: Path) -> None:
+    """A first load of ``registry`` into ``path`` that dies at its third batch of links."""
+    store = _open(path)
+    writes: list[Batch] = []
+    write = store.write
+
+    def dies_at_the_third_link_batch(batch: Batch) -> WriteReport:
+        if sum(1 for b in writes if b.links) == 2 and batch.links:
+            raise _Killed("the load's process was killed")
+        writes.append(batch)
+        return write(batch)
+
+    with mock.patch.object(store, "write", dies_at_the_third_link_batch), pytest.raises(_Killed):
+        load(read_lines([str(registry)]), store, batch_size=BATCH)
+    store.close()
+
+
+def test_a_servers_loop_leaves_the_indexes_a_killed_load_owes_to_its_audit_thread(
+    tmp_path: Path, registry: Path
+) -> None:
+    # The event loop commits audit entries only when that takes microseconds: making the
+    # indexes takes seconds, so it declines and the writer thread's commit makes them.
+    path = tmp_path / "store.db"
+    _killed_among_its_link_batches(path, registry)
+    store = _open(path)
+    entry = AuditEntry("2026-12-03T10:00:00+00:00", "k", "approval", "checkAppointment",
+                       ("p:1",), "appointment review")  # fmt: skip
+    try:
+        assert not store.append_audit_now([entry])
+        assert _owed(path) and store.audit_entries(limit=10) == []
+        store.append_audit([entry])
+        assert store.audit_entries(limit=10) == [entry]
+    finally:
+        store.close()
+    assert _indexes(path) >= DEFERRED and not _owed(path)
 
 
 def test_a_small_first_load_keeps_its_indexes_throughout(tmp_path: Path) -> None:
