@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import functools
 import logging
 import threading
 import time
@@ -277,25 +276,27 @@ class AuditWriter:
             return
         if synced:
             self._unfolded = True  # the thread folds the log into the store (no checkpoint here)
-            _resolve(covered)
         else:
             log.error("could not sync the audit log: %s", reason)
-            _withhold(covered, reason)
+        _settle(covered, None if synced else reason)
         if following:  # committed while that sync ran: the next one covers them all
             self._start_sync(loop, following)
 
     def _sync_on_loop(self, batches: list[asyncio.Future[None]]) -> None:
         """The log synced by the loop itself, when no process does it: the answers of
         ``batches`` wait, and so does every other request of the loop."""
+        _settle(batches, self._sync_here())
+
+    def _sync_here(self) -> str | None:
+        """Sync the log in this thread: None once it is on disk, else why not (logged)."""
         assert self._sync_log is not None
         try:
             self._sync_log()
-        except Exception as exc:  # committed, not known to be on disk: withhold the answers
+        except Exception as exc:  # committed, not known to be on disk
             log.exception("could not sync the audit log")
-            _withhold(batches, str(exc))
-            return
-        self._unfolded = True
-        _resolve(batches)
+            return str(exc)
+        self._unfolded = True  # the thread folds the log into the store (no checkpoint here)
+        return None
 
     def _timed_out(self) -> AuditUnavailable:
         return AuditUnavailable(
@@ -369,16 +370,9 @@ class AuditWriter:
         self._syncing, self._sync_covers, self._sync_next = None, [], []
         if loop is None or not waiting:
             return
-        assert self._sync_log is not None
-        try:
-            self._sync_log()
-        except Exception as exc:
-            log.exception("could not sync the audit log")
-            outcome = functools.partial(_withhold, waiting, str(exc))
-        else:
-            outcome = functools.partial(_resolve, waiting)
+        failure = self._sync_here()
         with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits now
-            loop.call_soon_threadsafe(outcome)
+            loop.call_soon_threadsafe(_settle, waiting, failure)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -461,10 +455,14 @@ def _resolve(futures: list[asyncio.Future[None]]) -> None:
             future.set_result(None)
 
 
-def _withhold(futures: list[asyncio.Future[None]], reason: str) -> None:
-    """Committed, not known to be on disk: the answers are withheld."""
+def _settle(futures: list[asyncio.Future[None]], failure: str | None) -> None:
+    """The answers of batches a sync covered: let go, or, when it failed (``failure``, why),
+    withheld — committed, not known to be on disk."""
+    if failure is None:
+        _resolve(futures)
+        return
     for future in futures:
         if not future.done():
             future.set_exception(
-                AuditUnavailable(f"the audit log could not be synced to disk ({reason})")
+                AuditUnavailable(f"the audit log could not be synced to disk ({failure})")
             )

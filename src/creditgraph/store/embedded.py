@@ -515,6 +515,11 @@ def _index_names(
     conn.executemany("INSERT OR REPLACE INTO name_keys VALUES (?, ?)", keyed)
 
 
+def _another_writer(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused a write because another connection holds the store's lock."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _indexes_deferred(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM meta WHERE key = 'indexes_deferred'").fetchone() is not None
 
@@ -737,7 +742,7 @@ class EmbeddedStore:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
+                if _another_writer(exc):
                     raise self._busy() from exc
                 raise
             try:
@@ -1513,7 +1518,7 @@ class EmbeddedStore:
                 try:
                     conn.execute("BEGIN IMMEDIATE")  # SQLite's lock now or never: no busy wait
                 except sqlite3.OperationalError as exc:
-                    if "locked" in str(exc) or "busy" in str(exc):
+                    if _another_writer(exc):
                         return False
                     raise
                 try:

@@ -1287,8 +1287,8 @@ class Neo4jStore:
         become Neo4j dates in the statements: the driver's own conversion of a Python date took
         longer than the server's writing of the link (10 µs a date, two a link). With
         ``first_load`` (see write), a batch's earlier copies are looked for only among the
-        links of its
-        sources this connection wrote itself, when no other writer has written since."""
+        links of its sources this connection wrote itself, when no other writer has written
+        since."""
         if not links:
             return set()
         # (src, rel, dst, valid_from, valid_to, share), dates in ISO form or None; the last
