@@ -126,3 +126,45 @@ def test_an_empty_neo4j_database_is_not_a_store_unless_creating(
         assert created.schema_version() == CURRENT
     finally:
         created.close()
+
+
+def test_new_embedded_stores_have_16_kib_pages_and_older_ones_keep_their_4_kib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page size is fixed once a store holds anything: a store an older creditgraph made
+    with SQLite's 4 KiB pages keeps them, opens, answers and takes writes as before; both
+    fold their write-ahead log into the store every 64 MiB."""
+    import json
+
+    from creditgraph.store import embedded
+
+    lines = [("r", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(RECORDS)]
+    later = [("r2", 1, json.dumps(person("p:li-si-1", "李四"), ensure_ascii=False))]
+
+    def opened(name: str) -> EmbeddedStore:
+        return EmbeddedStore(tmp_path / name, default_schema(), id_key=TEST_ID_KEY)
+
+    with monkeypatch.context() as before:
+        before.setattr(embedded, "PAGE_BYTES", 4_096)  # what creditgraph made until now
+        older = opened("older.db")
+        assert not load(lines, older).errors
+        older.close()
+    new = opened("new.db")
+    older = opened("older.db")
+    try:
+        assert not load(lines, new).errors
+        assert not load(later, new).errors
+        assert not load(later, older).errors  # writes go on in the older layout
+
+        def pragma(store: EmbeddedStore, name: str) -> int:
+            return int(store._conn.execute(f"PRAGMA {name}").fetchone()[0])
+
+        assert pragma(new, "page_size") == 16_384
+        assert pragma(older, "page_size") == 4_096
+        assert pragma(new, "wal_autocheckpoint") * 16_384 == 64 * 2**20
+        assert pragma(older, "wal_autocheckpoint") * 4_096 == 64 * 2**20
+        assert list(older.export(restrictions=True)) == list(new.export(restrictions=True))
+        assert older.node("p:li-si-1") == new.node("p:li-si-1") is not None
+    finally:
+        new.close()
+        older.close()

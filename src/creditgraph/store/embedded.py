@@ -132,7 +132,8 @@ _DEFERRED_INDEXES = {
 BULK_MIN_ROWS = 10_000  # below this, dropping and making the indexes costs more than it saves
 # The write-ahead log: folded into the store once it holds this many pages (see _connect), and
 # cut back to this size when it starts over.
-WAL_AUTOCHECKPOINT_PAGES = 16_384
+PAGE_BYTES = 16_384
+WAL_AUTOCHECKPOINT_BYTES = 64 * 2**20
 WAL_LIMIT_BYTES = 64 * 2**20
 
 
@@ -698,14 +699,21 @@ class EmbeddedStore:
             isolation_level=None,
             timeout=self._write_timeout,  # how long a write waits for another process's writer
         )
+        # a new store's pages are 16 KiB, not SQLite's 4 KiB: a large load writes a quarter of
+        # the pages (each one twice, to the WAL and then into the store), and a lookup walks
+        # fewer B-tree levels. A store's page size is fixed once it holds anything (and in WAL
+        # mode), so this does nothing to a store that exists.
+        conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         # the WAL file is cut back to this size whenever a checkpoint resets it
         conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
-        # fold the WAL into the store every 64 MiB rather than every 4 MiB (SQLite's default):
-        # a load's 50,000-row batch passes 4 MiB, so each commit checkpointed, copying the
-        # index pages every batch touches again and again; readers scan at most this much WAL
-        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}")
+        # fold the WAL into the store every 64 MiB rather than every 1,000 pages (SQLite's
+        # default, 4 MiB of 4 KiB pages): a load's 50,000-row batch passes 4 MiB, so each
+        # commit checkpointed, copying the index pages every batch touches again and again;
+        # readers scan at most this much WAL
+        (page_bytes,) = conn.execute("PRAGMA page_size").fetchone()
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_BYTES // page_bytes}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
