@@ -6,11 +6,14 @@ without the second server ``benchmarks.run``'s HTTP case starts beside the first
 
 The store is one ``benchmarks.run`` loaded (e.g. ``benchmarks/out/data/embedded-M.db``) and
 REGISTRY the file it was loaded from (the checks ask about its persons). Prints one line per
-round (requests per second, p50 and p99 in ms) and then the median round."""
+round (requests per second, p50 and p99 in ms, the server's CPU a request: its workers'
+and their audit syncing processes' too) and then the median round."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -48,15 +51,42 @@ def measure(
     settings = {"CREDITGRAPH_AUDIT_SYNC": f"{audit_sync:g}"} if audit_sync else {}
     port = free_port()
     found = []
-    with served(store_url, port, workers=workers, settings=settings):
+    with served(store_url, port, workers=workers, settings=settings) as (_, server_pid):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             client.get("/healthz").raise_for_status()
         under_load(port, payloads[:warmup], clients)
         for _ in range(rounds):
+            before = tree_cpu_seconds(server_pid)
             result = under_load(port, payloads[warmup:], clients)
+            cpu = tree_cpu_seconds(server_pid) - before
             latency = latency_summary(result["samples_ns"])
-            found.append({**result, "p50_ms": latency["p50_ms"], "p99_ms": latency["p99_ms"]})
+            found.append(
+                {
+                    **result,
+                    "p50_ms": latency["p50_ms"],
+                    "p99_ms": latency["p99_ms"],
+                    "server_cpu_ms_per_request": 1000 * cpu / result["requests"],
+                }
+            )
     return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds used so far by ``pid`` and every process below it (the server, its
+    workers, and each worker's audit syncing process): a steadier figure than throughput
+    on a shared machine, for telling two versions apart."""
+    total, pids = 0.0, [pid]
+    clock = os.sysconf("SC_CLK_TCK")
+    while pids:
+        current = pids.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:  # a process that has just ended
+            continue
+        total += (int(stat[11]) + int(stat[12])) / clock  # utime + stime
+        pids += map(int, children)
+    return total
 
 
 def main() -> None:
@@ -79,7 +109,8 @@ def main() -> None:
     for found in rounds:
         print(
             f"{found['requests_per_second']:,.0f} req/s, p50 {found['p50_ms']:.2f} ms, "
-            f"p99 {found['p99_ms']:.2f} ms, {found['failures']} failed"
+            f"p99 {found['p99_ms']:.2f} ms, {found['failures']} failed, "
+            f"{found['server_cpu_ms_per_request']:.3f} ms of server CPU a request"
         )
     # the median round by throughput, as benchmarks.run reports it
     print(f"median round: {_load_summary(rounds)['requests_per_second']:,.0f} req/s")

@@ -168,3 +168,31 @@ def test_new_embedded_stores_have_16_kib_pages_and_older_ones_keep_their_4_kib(
     finally:
         new.close()
         older.close()
+
+
+def test_properties_an_older_creditgraph_wrote_with_json_dumps_still_read(
+    tmp_path: Path,
+) -> None:
+    """Stores are read with orjson; what it refuses and Python's json.dumps once wrote (an
+    integer over 64 bits, NaN) is read as before."""
+    import json
+
+    store = EmbeddedStore(tmp_path / "s.db", default_schema(), id_key=TEST_ID_KEY)
+    try:
+        lines = [("r", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(RECORDS)]
+        assert not load(lines, store).errors
+        written = {"registered_capital": 10**20, "score": float("nan"), "name_seen": "某某"}
+        with store._writing() as conn:
+            conn.execute(
+                "UPDATE nodes SET props = ? WHERE id = ?",
+                (json.dumps(written, ensure_ascii=False), USCC_A),
+            )
+        node = store.node(USCC_A)
+        assert node is not None
+        assert node.props["registered_capital"] == 10**20
+        assert node.props["score"] != node.props["score"]  # NaN
+        assert node.props["name_seen"] == "某某"
+        restriction = store.restrictions(subject="p:zhang-san-1")[0]
+        assert restriction.event_id == "ev:1"
+    finally:
+        store.close()

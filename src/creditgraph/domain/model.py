@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 # Restriction ids are derived (``r:`` + a hash of the rule, subject and path); imported ids
 # may not start with it, so that one id names one object whatever its type (Relay's node).
 RESTRICTION_ID_PREFIX = "r:"
@@ -182,7 +184,7 @@ class Restriction:
 
     @classmethod
     def from_stored_json(cls, text: str) -> Restriction:
-        raw = json.loads(text)
+        raw = read_stored_json(text)
         return cls(
             id=raw["id"],
             subject=raw["subject"],
@@ -242,3 +244,13 @@ def _iso(day: dt.date | None) -> str | None:
 
 def _date(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
+
+
+def read_stored_json(text: str) -> Any:
+    """JSON a store kept: orjson reads it in a fraction of json's time (a check reads a node's
+    properties and its restrictions); json reads what orjson refuses, such as an integer over
+    64 bits or a NaN that an older creditgraph's json.dumps wrote."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from creditgraph import migrations
-from creditgraph.domain.model import Event, Link, Node, Restriction
+from creditgraph.domain.model import Event, Link, Node, Restriction, read_stored_json
 from creditgraph.domain.names import normalise_names
 from creditgraph.domain.pinyin import could_be_pinyin, key_text
 from creditgraph.identity import identity_keys
@@ -249,12 +249,12 @@ def _link(row: Sequence[Any]) -> Link:
 
 def _node(row: Sequence[Any]) -> Node:
     node_id, node_type, name, props = row
-    return Node(node_id, node_type, name, json.loads(props))
+    return Node(node_id, node_type, name, read_stored_json(props))
 
 
 def _event(row: Sequence[Any]) -> Event:
     event_id, kind, subject, date, props = row
-    return Event(event_id, kind, subject, dt.date.fromisoformat(date), json.loads(props))
+    return Event(event_id, kind, subject, dt.date.fromisoformat(date), read_stored_json(props))
 
 
 def _restriction_row(r: Restriction) -> tuple[Any, ...]:
