@@ -98,7 +98,17 @@ def reset_store(url: str) -> None:
 
 def _remove_store_files(path: str) -> None:
     """An embedded store's file and the files SQLite and the server keep beside it."""
-    for suffix in ("", "-wal", "-shm", "-journal", ".key", "-audit.lock"):
+    for suffix in (
+        "",
+        "-wal",
+        "-shm",
+        "-journal",
+        ".key",
+        "-audit.lock",
+        "-audit",
+        "-audit-wal",
+        "-audit-shm",
+    ):
         with contextlib.suppress(FileNotFoundError):
             os.remove(path + suffix)
 
@@ -963,19 +973,22 @@ def _store_copy(store_url: str) -> Iterator[str]:
         yield store_url
         return
     copy = f"{store_url}.copy-{os.getpid()}"
-    source, target = sqlite3.connect(store_url), sqlite3.connect(copy)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    # on disk before the servers start: its hundreds of MB written back meanwhile would slow
-    # every disk sync of the measured audit
-    descriptor = os.open(copy, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    for source_path, target_path in ((store_url, copy), (f"{store_url}-audit", f"{copy}-audit")):
+        if not os.path.exists(source_path):  # nothing audited yet: no audit log to copy
+            continue
+        source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        # on disk before the servers start: its hundreds of MB written back meanwhile would
+        # slow every disk sync of the measured audit
+        descriptor = os.open(target_path, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
     try:
         yield copy
     finally:

@@ -196,3 +196,73 @@ def test_properties_an_older_creditgraph_wrote_with_json_dumps_still_read(
         assert restriction.event_id == "ev:1"
     finally:
         store.close()
+
+
+def test_migrating_an_embedded_store_moves_its_audit_log_beside_it(tmp_path: Path) -> None:
+    """Version 5: the audit log leaves the store for a database of its own (STORE-audit),
+    every entry kept in its order; a step interrupted after copying copies nothing twice."""
+    import json
+
+    from creditgraph.migrations import AUDIT_APART
+    from creditgraph.store import embedded
+    from creditgraph.store.base import AuditEntry
+
+    path = tmp_path / "s.db"
+    store = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    lines = [("r", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(RECORDS)]
+    assert not load(lines, store).errors
+    store.close()
+    entries = [
+        AuditEntry(f"2026-12-0{day}T10:00:00+00:00", "k", "approval", "checkAppointment",
+                   (f"p:{day}",), "appointment review" if day % 2 else None)
+        for day in range(1, 6)
+    ]  # fmt: skip
+    conn = sqlite3.connect(path)
+    with conn:  # the store as version 4 laid it out: the log in the store
+        conn.execute(
+            "CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, principal TEXT "
+            "NOT NULL, role TEXT NOT NULL, operation TEXT NOT NULL, ids TEXT NOT NULL, "
+            "purpose TEXT)"
+        )
+        conn.executemany(
+            "INSERT INTO audit (at, principal, role, operation, ids, purpose) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(e.at, e.principal, e.role, e.operation, json.dumps(e.ids), e.purpose)
+             for e in entries],
+        )  # fmt: skip
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (AUDIT_APART - 1,))
+    conn.close()
+    with pytest.raises(SchemaVersionError, match="creditgraph migrate"):
+        EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+
+    # interrupted: the entries copied, the store's table not yet dropped
+    real_drop = embedded._move_audit_apart
+
+    class Interrupted(Exception):
+        pass
+
+    def copies_then_dies(c: sqlite3.Connection) -> None:
+        c.execute("SAVEPOINT before_drop")
+        real_drop(c)
+        c.execute("ROLLBACK TO before_drop")  # the DROP undone, the copy (another file) kept
+        raise Interrupted
+
+    migrating = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY, migrating=True)
+    try:
+        embedded._MIGRATIONS[AUDIT_APART] = copies_then_dies
+        with pytest.raises(Interrupted):
+            migrating.migrate()
+    finally:
+        embedded._MIGRATIONS[AUDIT_APART] = real_drop
+    assert migrating.migrate() == [f"{AUDIT_APART}: " + (real_drop.__doc__ or "").strip()]
+    migrating.close()
+
+    store = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    try:
+        assert store.audit_entries(limit=10) == entries[::-1]  # newest first, none twice
+        tables = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master")}
+        assert "audit" not in tables
+        store.append_audit(entries[:1])
+        assert store.audit_entries(limit=1) == entries[:1]
+    finally:
+        store.close()

@@ -12,7 +12,7 @@ import pytest
 from api_support import DISTRICT_AMR, KEYS, OPERATING, new_store, run, serving, state_for
 
 from creditgraph.schema import default_schema
-from creditgraph.store.embedded import EmbeddedStore
+from creditgraph.store.embedded import EmbeddedStore, audit_database_path
 
 OFFICIAL = "p:official-convicted"
 # a district official convicted of bribery: the rule notify-employer-of-official puts a
@@ -106,9 +106,10 @@ def test_an_answer_is_withheld_when_its_audit_cannot_be_written(store: EmbeddedS
     state = state_for(store, keys=KEYS, write_timeout_s=1.0)
     headers = {"Authorization": f"Bearer {KEYS['investigator']}"}
     with serving(state) as url:
-        other = sqlite3.connect(store.path, isolation_level=None)  # another process's long write
+        store._audit_db()  # the audit log beside the store, made
+        # another process's long write to the audit log
+        other = sqlite3.connect(audit_database_path(store.path), isolation_level=None)
         other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO meta VALUES ('held-by-test', 'x')")
         try:
             withheld = httpx.post(
                 f"{url}/graphql", json={"query": AGENCY_RESTRICTIONS}, headers=headers, timeout=30

@@ -75,9 +75,9 @@ def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
     opened.close()
 
 
-def _on_file(path: Path) -> int:
-    """Audit entries as another process reads them from the file."""
-    other = sqlite3.connect(path)
+def _on_file(store_path: Path) -> int:
+    """Audit entries as another process reads them from the audit log beside the store."""
+    other = sqlite3.connect(embedded.audit_database_path(store_path))
     try:
         return int(other.execute("SELECT count(*) FROM audit").fetchone()[0])
     finally:
@@ -240,7 +240,7 @@ def test_the_loops_commits_are_folded_into_the_store_by_the_next_sync(
     # The loop's commits leave the write-ahead log to grow (no checkpoint on the loop); the
     # writer's sync folds it into the store once it is past its limit (here: at once).
     monkeypatch.setattr(embedded, "WAL_LIMIT_BYTES", 0)
-    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the new store's own pages
+    store._audit_db().execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the new log's own pages
     assert store.append_audit_now(_entries(50))
     assert _in_store_file(store.path, tmp_path) == 0  # only in the log so far
     store.sync_audit()
@@ -249,10 +249,53 @@ def test_the_loops_commits_are_folded_into_the_store_by_the_next_sync(
 
 
 def _in_store_file(path: Path, tmp_path: Path) -> int:
-    """Audit entries in the store's own file, without its write-ahead log."""
+    """Audit entries in the audit log's own file, without its write-ahead log."""
     copy = tmp_path / "copy.db"
-    shutil.copyfile(path, copy)
+    shutil.copyfile(embedded.audit_database_path(path), embedded.audit_database_path(copy))
     return _on_file(copy)
+
+
+# ---- the audit log beside the store ------------------------------------------------------
+
+
+def test_auditing_an_answer_leaves_the_stores_readers_their_page_cache(
+    store: EmbeddedStore,
+) -> None:
+    # SQLite has a connection drop its cached pages at its next read whenever another
+    # connection committed to the database: with the audit log in the store, the audit of
+    # each answer did that to the next check. The audit log is a database of its own now.
+    reader = store._conn
+    before = reader.execute("PRAGMA data_version").fetchone()[0]
+    assert store.append_audit_now(_entries(2))
+    store.append_audit(_entries(1))
+    assert reader.execute("PRAGMA data_version").fetchone()[0] == before
+    assert _on_file(store.path) == 3
+    writer = sqlite3.connect(store.path)  # a load's commit, by contrast, is seen
+    with writer:
+        writer.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+    writer.close()
+    assert reader.execute("PRAGMA data_version").fetchone()[0] != before
+
+
+def test_the_audit_of_answers_does_not_wait_behind_a_load(store: EmbeddedStore) -> None:
+    # A load (another process) holds the store's write lock for a batch at a time: the
+    # event loop's audit commits go on, in the log beside the store.
+    load = sqlite3.connect(store.path, isolation_level=None)
+    load.execute("BEGIN IMMEDIATE")
+    try:
+        assert store.append_audit_now(_entries(2))
+        store.append_audit(_entries(1))
+        assert _on_file(store.path) == 3
+    finally:
+        load.execute("ROLLBACK")
+        load.close()
+
+
+def test_a_store_nothing_was_audited_in_gets_no_audit_file_from_a_read(
+    store: EmbeddedStore,
+) -> None:
+    assert store.audit_entries(limit=10) == []
+    assert not embedded.audit_database_path(store.path).exists()
 
 
 # ---- the default durability: the loop commits, a process of its own syncs --------------

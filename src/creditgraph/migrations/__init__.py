@@ -24,8 +24,11 @@ from creditgraph.store.base import StoreError
 #   3: the monitoring outbox (changes, alerts, notices, watches, feedback)
 #   4: names findable by pinyin (PINYIN_NAME_KEYS: the embedded store's name_keys table,
 #      Neo4j's name_keys property and its TEXT index)
-PINYIN_NAME_KEYS = 4  # named, so that a merge with another version 4 renumbers one line
-CURRENT = 4
+#   5: the embedded store's audit log in a database of its own beside it (AUDIT_APART;
+#      nothing changes in Neo4j)
+PINYIN_NAME_KEYS = 4  # named, so that a merge with another version renumbers one line
+AUDIT_APART = 5
+CURRENT = 5
 
 
 class SchemaVersionError(StoreError):
@@ -53,4 +56,11 @@ def parse_version(value: object) -> int:
         raise SchemaVersionError(f"stored schema version {value!r} is not a number") from None
 
 
-__all__ = ["CURRENT", "PINYIN_NAME_KEYS", "SchemaVersionError", "check_version", "parse_version"]
+__all__ = [
+    "AUDIT_APART",
+    "CURRENT",
+    "PINYIN_NAME_KEYS",
+    "SchemaVersionError",
+    "check_version",
+    "parse_version",
+]

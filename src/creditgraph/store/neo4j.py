@@ -898,11 +898,10 @@ class Neo4jStore:
         migrations.check_version(stored, self.url, migrating=True)
         done = []
         for version in range(stored + 1, migrations.CURRENT + 1):
-            step = (
-                self._lay_out_pinyin_name_keys
-                if version == migrations.PINYIN_NAME_KEYS
-                else getattr(self, f"_lay_out_version_{version}")
-            )
+            step = {
+                migrations.PINYIN_NAME_KEYS: self._lay_out_pinyin_name_keys,
+                migrations.AUDIT_APART: self._keep_audit_in_the_graph,
+            }.get(version) or getattr(self, f"_lay_out_version_{version}")
             step()
 
             def record(tx: neo4j.Transaction, version: int = version) -> None:
@@ -926,6 +925,10 @@ class Neo4jStore:
     def _lay_out_version_3(self) -> None:
         """create the indexes of the monitoring outbox (changes, alerts, notices, watches)"""
         self.ensure_schema()
+
+    def _keep_audit_in_the_graph(self) -> None:
+        """nothing to change: the audit log stays in the graph database (the embedded store
+        moves its own into a database beside the store)"""
 
     def _lay_out_pinyin_name_keys(self) -> None:
         """index the pinyin keys of the names already stored (search by initials: hxkj)"""
