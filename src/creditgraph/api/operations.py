@@ -143,6 +143,9 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
+_UNTIMED = frozenset({"reading"})  # opens a read transaction: no store call to time
+
+
 class TimedStore:
     """The store with every call timed into ``creditgraph_store_seconds``; everything else
     passes through unchanged."""
@@ -154,7 +157,7 @@ class TimedStore:
 
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._inner, name)
-        if not callable(target) or name.startswith("_"):
+        if not callable(target) or name.startswith("_") or name in _UNTIMED:
             return target
         wrapped = self._wrapped.get(name)
         if wrapped is None:

@@ -9,10 +9,12 @@ reasons: measure, rule, legal basis, window, source event and the path it travel
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from typing import Any, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from creditgraph.domain.identifiers import (
     InvalidIdentifier,
@@ -176,6 +178,28 @@ class Conflict:
         }
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _one_version(
+    check: Callable[Concatenate[Decisions, _P], _R],
+) -> Callable[Concatenate[Decisions, _P], _R]:
+    """A check reads one version of the store, the one its answer names: a load committing
+    while it reads shows in the next check, not in half of this one (where the store can
+    say so: the embedded store's ``reading``, one SQLite read transaction)."""
+
+    @functools.wraps(check)
+    def one_version(self: Decisions, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        reading = getattr(self.store, "reading", None)
+        if reading is None:
+            return check(self, *args, **kwargs)
+        with reading():
+            return check(self, *args, **kwargs)
+
+    return one_version
+
+
 class Decisions:
     def __init__(self, store: GraphStore) -> None:
         self.store = store
@@ -190,6 +214,7 @@ class Decisions:
             raise InvalidArgument(f"{node_id!r} is a {node.type}, not a {node_type}")
         return node
 
+    @_one_version
     def check_appointment(
         self, person_id: str, role: str, *, enterprise_id: str | None = None, on: dt.date
     ) -> Decision:
@@ -219,6 +244,7 @@ class Decisions:
             incentives_withheld=withheld,
         )
 
+    @_one_version
     def check_eligibility(self, subject_id: str, activity: str, *, on: dt.date) -> Decision:
         if activity not in self.schema.activities:
             raise InvalidArgument(
@@ -245,6 +271,7 @@ class Decisions:
             incentives_withheld=withheld,
         )
 
+    @_one_version
     def check_appointments(
         self, requests: Sequence[tuple[str, str, str | None, dt.date]]
     ) -> list[Decision]:
@@ -270,6 +297,7 @@ class Decisions:
         calls instead of 3N (on Neo4j, three round trips instead of 3N)."""
         return Decisions(cast(GraphStore, _Prefetched(self.store, requests)))
 
+    @_one_version
     def check_appointment_by_number(
         self,
         id_number: str,
@@ -693,6 +721,10 @@ class _Prefetched:
     def node(self, node_id: str) -> Any:
         found = self._nodes.get(node_id)
         return found if found is not None else self._store.node(node_id)
+
+    def reading(self) -> AbstractContextManager[None]:
+        # the batch's checks: inside the batch's own read (see _one_version)
+        return nullcontext()
 
     def __getattr__(self, name: str) -> Any:
         # what a batch does not prefetch (identity resolution's reads) goes to the store

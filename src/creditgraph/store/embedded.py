@@ -838,6 +838,21 @@ class EmbeddedStore:
             raise MissingIdKey(MISSING_KEY)
         return derive_id_key(secret)
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """The reads made inside see one version of the store: one SQLite read transaction on
+        this thread's connection (inside another, that one). Its statements also skip the
+        read lock each would take and give back on its own."""
+        conn = self._conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")  # a read transaction: nothing to commit, the snapshot ends
+
     # writing ----------------------------------------------------------------------
     def settle(self) -> None:
         """Make what a first load deferred (its secondary indexes): the loader calls this
