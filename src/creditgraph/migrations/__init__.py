@@ -49,6 +49,12 @@ def check_version(stored: int, where: str, *, migrating: bool = False) -> None:
         )
 
 
+def step_done(version: int, step: object) -> str:
+    """The line ``migrate`` reports for a step: its version and its docstring on one line."""
+    text = str(getattr(step, "__doc__", None) or getattr(step, "__name__", ""))
+    return f"{version}: {' '.join(text.split())}"
+
+
 def parse_version(value: object) -> int:
     try:
         return int(str(value))
@@ -63,4 +69,5 @@ __all__ = [
     "SchemaVersionError",
     "check_version",
     "parse_version",
+    "step_done",
 ]

@@ -731,7 +731,7 @@ class EmbeddedStore:
                     (str(version),),
                 )
             self._laid_out = True
-            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
+            done.append(migrations.step_done(version, step))
         return done
 
     def checkpoint(self) -> None:

@@ -908,7 +908,7 @@ class Neo4jStore:
                 self._run(tx, "import/schema_version_set", schema_version=version)
 
             self._write_transaction(record)
-            done.append(f"{version}: {(step.__doc__ or step.__name__).strip()}")
+            done.append(migrations.step_done(version, step))
         return done
 
     def _lay_out_version_1(self) -> None:
