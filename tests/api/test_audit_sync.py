@@ -291,6 +291,28 @@ def test_the_audit_of_answers_does_not_wait_behind_a_load(store: EmbeddedStore) 
         load.close()
 
 
+def test_an_audit_log_held_past_the_write_timeout_is_reported_as_such(tmp_path: Path) -> None:
+    from creditgraph.store.base import StoreError
+    from support.stores import TEST_ID_KEY
+
+    store = EmbeddedStore(
+        tmp_path / "store.db", default_schema(), id_key=TEST_ID_KEY, write_timeout_s=0.2
+    )
+    store._audit_db()  # the audit log beside the store, made
+    other = sqlite3.connect(embedded.audit_database_path(store.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's audit commit that does not end
+    try:
+        assert not store.append_audit_now(_entries(1))  # the loop: not now, to the thread
+        with pytest.raises(StoreError, match="another writer held its audit log for more than"):
+            store.append_audit(_entries(1))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.append_audit(_entries(1))
+    assert _on_file(store.path) == 1
+    store.close()
+
+
 def test_a_store_nothing_was_audited_in_gets_no_audit_file_from_a_read(
     store: EmbeddedStore,
 ) -> None:

@@ -814,9 +814,9 @@ class EmbeddedStore:
         finally:
             self._write_lock.release()
 
-    def _busy(self) -> StoreError:
+    def _busy(self, what: str = "the store") -> StoreError:
         return StoreError(
-            f"{self.path}: another writer held the store for more than "
+            f"{self.path}: another writer held {what} for more than "
             f"{self._write_timeout:g} s; nothing was written (try again, or raise "
             "CREDITGRAPH_WRITE_TIMEOUT)"
         )
@@ -1568,7 +1568,7 @@ class EmbeddedStore:
         # without sync: WAL frames written, not synced (SQLite's synchronous=NORMAL); a
         # killed process leaves them to the operating system, which keeps them
         if not self._audit_lock_in_process.acquire(timeout=self._write_timeout):
-            raise self._busy()
+            raise self._busy("its audit log")
         try:
             with self._audit_turn():
                 conn = self._audit_db()
@@ -1578,7 +1578,7 @@ class EmbeddedStore:
                     self._insert_audit(conn, entries)
                 except sqlite3.OperationalError as exc:
                     if _another_writer(exc):
-                        raise self._busy() from exc
+                        raise self._busy("its audit log") from exc
                     raise
                 finally:
                     if not sync:
