@@ -12,8 +12,6 @@ and their audit syncing processes' too) and then the median round."""
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +19,14 @@ import orjson
 
 from benchmarks.http_server import served
 from benchmarks.load import free_port, request_bytes, under_load
-from benchmarks.worker import _check_body, _check_requests, _load_summary, latency_summary
+from benchmarks.worker import (
+    _check_body,
+    _check_requests,
+    _load_summary,
+    child_pids,
+    cpu_seconds,
+    latency_summary,
+)
 from creditgraph.store import open_store
 
 
@@ -76,16 +81,10 @@ def tree_cpu_seconds(pid: int) -> float:
     workers, and each worker's audit syncing process): a steadier figure than throughput
     on a shared machine, for telling two versions apart."""
     total, pids = 0.0, [pid]
-    clock = os.sysconf("SC_CLK_TCK")
     while pids:
         current = pids.pop()
-        try:
-            stat = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:  # a process that has just ended
-            continue
-        total += (int(stat[11]) + int(stat[12])) / clock  # utime + stime
-        pids += map(int, children)
+        total += cpu_seconds(current)
+        pids += child_pids(current)
     return total
 
 

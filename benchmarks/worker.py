@@ -969,12 +969,15 @@ def step_api_checks(
 def _store_copy(store_url: str) -> Iterator[str]:
     """A copy of an embedded store beside it (SQLite's online backup), removed afterwards;
     a Neo4j URL as it is."""
+    from creditgraph.store.embedded import audit_database_path
+
     if "://" in store_url:
         yield store_url
         return
     copy = f"{store_url}.copy-{os.getpid()}"
-    for source_path, target_path in ((store_url, copy), (f"{store_url}-audit", f"{copy}-audit")):
-        if not os.path.exists(source_path):  # nothing audited yet: no audit log to copy
+    audit_logs = (audit_database_path(Path(store_url)), audit_database_path(Path(copy)))
+    for source_path, target_path in ((Path(store_url), Path(copy)), audit_logs):
+        if not source_path.exists():  # nothing audited yet: no audit log to copy
             continue
         source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
         try:
@@ -995,26 +998,30 @@ def _store_copy(store_url: str) -> Iterator[str]:
         _remove_store_files(copy)
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU seconds process ``pid`` has used so far (user and system); 0 for a process that
+    has just ended."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started that still run (none for a process that has ended)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _with_cpu(server_pid: int, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """``run``, with the CPU seconds the server and the load generator (this process) spent
     on it, per second of wall time: on 2 cores the two together can use at most 2."""
-    clock = os.sysconf("SC_CLK_TCK")
 
     def server_cpu() -> float:  # the server and its worker processes
-        pids = [server_pid]
-        try:
-            children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text()
-            pids += [int(pid) for pid in children.split()]
-        except OSError:
-            pass
-        total = 0
-        for pid in pids:
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:  # a worker that has just ended
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime + stime
-        return total / clock
+        return sum(map(cpu_seconds, [server_pid, *child_pids(server_pid)]))
 
     server_before, own_before = server_cpu(), time.process_time()
     result = run()

@@ -222,13 +222,22 @@ def audit_database_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + "-audit")
 
 
-def _open_audit_database(path: Path, *, timeout: float) -> sqlite3.Connection:
+def _open_wal(path: Path, *, page_bytes: int, timeout: float) -> sqlite3.Connection:
+    """A connection to the SQLite database at ``path`` in WAL mode, every commit synced
+    (FULL); ``page_bytes`` is the page size of a new file (a file that holds anything keeps
+    its own); ``timeout``: how long a write waits for another process's writer."""
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=timeout)
-    conn.execute(f"PRAGMA page_size = {AUDIT_PAGE_BYTES}")
+    conn.execute(f"PRAGMA page_size = {page_bytes}")
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
+    # the WAL file is cut back to this size whenever a checkpoint resets it
     conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
     conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+def _open_audit_database(path: Path, *, timeout: float) -> sqlite3.Connection:
+    conn = _open_wal(path, page_bytes=AUDIT_PAGE_BYTES, timeout=timeout)
     for statement in _statements(_AUDIT_DDL):
         conn.execute(statement)
     return conn
@@ -565,7 +574,8 @@ def _index_names(
 
 
 def _another_writer(exc: sqlite3.OperationalError) -> bool:
-    """Whether SQLite refused a write because another connection holds the store's lock."""
+    """Whether SQLite refused a write because another connection holds the database's lock
+    (the store's, or its audit log's)."""
     return "locked" in str(exc) or "busy" in str(exc)
 
 
@@ -743,31 +753,24 @@ class EmbeddedStore:
 
     # connections ---------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            check_same_thread=False,
-            isolation_level=None,
-            timeout=self._write_timeout,  # how long a write waits for another process's writer
-        )
         # a new store's pages are 16 KiB, not SQLite's 4 KiB: a large load writes a quarter of
         # the pages (each one twice, to the WAL and then into the store), and a lookup walks
         # fewer B-tree levels. A store's page size is fixed once it holds anything (and in WAL
         # mode), so this does nothing to a store that exists.
-        conn.execute(f"PRAGMA page_size = {PAGE_BYTES}")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        # the WAL file is cut back to this size whenever a checkpoint resets it
-        conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
+        conn = _open_wal(self.path, page_bytes=PAGE_BYTES, timeout=self._write_timeout)
         # fold the WAL into the store every 64 MiB rather than every 1,000 pages (SQLite's
         # default, 4 MiB of 4 KiB pages): a load's 50,000-row batch passes 4 MiB, so each
         # commit checkpointed, copying the index pages every batch touches again and again;
         # readers scan at most this much WAL
         (page_bytes,) = conn.execute("PRAGMA page_size").fetchone()
         conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_BYTES // page_bytes}")
-        conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA cache_size = -262144")  # up to 256 MiB of pages
         conn.execute("PRAGMA temp_store = MEMORY")
+        return self._kept(conn)
+
+    def _kept(self, conn: sqlite3.Connection) -> sqlite3.Connection:
+        """``conn``, closed with the store (see close)."""
         with self._connections_lock:
             self._connections.append(conn)
         return conn
@@ -1622,9 +1625,7 @@ class EmbeddedStore:
                 conn.execute("PRAGMA synchronous = NORMAL")
                 conn.execute("PRAGMA wal_autocheckpoint = 0")
                 conn.execute("PRAGMA busy_timeout = 0")
-            with self._connections_lock:
-                self._connections.append(conn)
-            setattr(self._local, name, conn)
+            setattr(self._local, name, self._kept(conn))
         return conn
 
     def sync_audit_log(self) -> int:
