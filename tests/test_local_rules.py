@@ -73,3 +73,60 @@ def test_rule_with_a_duplicate_id_is_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(SchemaError, match="company-law-178-4"):
         load_schema([tmp_path])
+
+
+# A rule two links deep (a city's, made up for this test): a sanction on an enterprise reaches
+# the legal representatives of the enterprises holding shares in it.
+SHAREHOLDER_RULES = """
+measures:
+  NOTIFY_SHAREHOLDER_REPRESENTATIVE:
+    description: 通报股东企业的法定代表人
+rules:
+  - id: test-shareholder-representative
+    kind: duty
+    title: 测试规则 (两跳)
+    trigger: {events: [LICENSE_REVOKED], subject: [enterprise]}
+    reach:
+      path:
+        - {rels: [SHAREHOLDER], direction: in}
+        - {rels: [LEGAL_REPRESENTATIVE], direction: in}
+      held: event_date
+    measures: [NOTIFY_SHAREHOLDER_REPRESENTATIVE]
+    window: {end: [open]}
+    legal_basis: 测试规则, 无法律依据
+    seed: 000 §test
+"""
+
+
+def test_link_read_two_steps_from_the_subject_re_derives_the_event_it_reaches(
+    tmp_path: Path,
+) -> None:
+    """The legal representative of a shareholder, known only after the sanction was loaded,
+    is reached: maintenance walks the rule's first step back from the shareholder."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "two-steps.yaml").write_text(SHAREHOLDER_RULES, encoding="utf-8")
+    owner, owned = uscc("owner co"), uscc("owned co")
+    store = EmbeddedStore(tmp_path / "s.db", load_schema([rules]), id_key="k")
+    try:
+        load_records(
+            store,
+            [
+                enterprise(owned, "某某贸易有限公司"),
+                enterprise(owner, "某某控股有限公司"),
+                person("p:rep", "李四"),
+                link("SHAREHOLDER", owner, owned, "2015-01-01"),
+                event("ev:revoked", "LICENSE_REVOKED", owned, "2022-01-01"),
+            ],
+        )
+        assert store.restrictions(subject="p:rep") == []
+        later = load_records(store, [link("LEGAL_REPRESENTATIVE", "p:rep", owner, "2016-01-01")])
+
+        assert later.report.events_rederived == 1
+        (notice,) = store.restrictions(subject="p:rep")
+        assert (notice.rule, notice.event_id) == ("test-shareholder-representative", "ev:revoked")
+        incremental = sorted(r.to_stored_json() for r in store.restrictions())
+        store.recompute()
+        assert sorted(r.to_stored_json() for r in store.restrictions()) == incremental
+    finally:
+        store.close()

@@ -10,11 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from creditgraph.domain.model import Certainty
 from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
 from creditgraph.store.embedded import EmbeddedStore
+from helpers_import import resident_id
 from scenario import (
+    agency,
     check,
+    eligibility,
     enterprise,
     event,
     link,
@@ -102,12 +106,126 @@ def test_enterprise_becoming_soe_creates_the_notification_duty(any_store: GraphS
     ]
 
 
+# ---- what a changed link re-derives: the events whose rules read it, and no others -----------
+
+
+def test_official_appointed_before_a_bribery_record_loaded_later_owes_the_agency_notice(
+    any_store: GraphStore,
+) -> None:
+    load_records(
+        any_store,
+        [
+            person("p:li", "李四"),
+            agency("g:bureau", "某某市自然资源局"),
+            event("ev:bribe", "BRIBERY_RECORD", "p:li", "2024-03-01"),
+        ],
+    )
+    assert any_store.restrictions(subject="g:bureau") == []
+    # the personnel file arrives later: he was an official of the bureau on the record's day
+    load_records(any_store, [link("OFFICIAL_OF", "p:li", "g:bureau", "2018-01-01")])
+
+    (duty,) = any_store.restrictions(subject="g:bureau")
+    assert (duty.measure, duty.event_id) == ("NOTIFY_EMPLOYER_AND_DISCIPLINE", "ev:bribe")
+
+
+def test_branch_registered_after_its_head_office_was_listed_is_bound_as_well(
+    any_store: GraphStore,
+) -> None:
+    load_records(
+        any_store,
+        [
+            enterprise(E1, "某某建设集团有限公司"),
+            enterprise(E2, "某某建设集团有限公司第一分公司"),
+            event("ev:ban", "PROCUREMENT_BANNED", E1, "2024-02-01", until="2027-01-31"),
+        ],
+    )
+    assert any_store.restrictions(subject=E2) == []
+    load_records(any_store, [link("BRANCH_OF", E2, E1, "2020-05-01")])
+
+    assert {r.event_id for r in any_store.restrictions(subject=E2)} == {"ev:ban"}
+    assert verdict(eligibility(any_store, E2, "GOV_PROCUREMENT", "2024-06-01")) == "DENY"
+
+
+def test_office_ending_at_one_enterprise_re_derives_its_sanctions_and_no_others(
+    any_store: GraphStore,
+) -> None:
+    """The director's sanction and his other company's are read through no link of the
+    office that changed: re-deriving them would only cost time."""
+    load_records(
+        any_store,
+        [
+            enterprise(E1, "甲公司"),
+            enterprise(E2, "乙公司"),
+            person("p:zhang", "张三"),
+            link("DIRECTOR", "p:zhang", E1, "2016-01-01"),
+            link("DIRECTOR", "p:zhang", E2, "2016-01-01"),
+            event("ev:e1", "LICENSE_REVOKED", E1, "2022-03-01", responsible=["p:zhang"]),
+            event("ev:e2", "LICENSE_REVOKED", E2, "2023-03-01", responsible=["p:zhang"]),
+            event("ev:self", "CONSUMPTION_RESTRICTED", "p:zhang", "2023-05-01"),
+        ],
+    )
+    before = restriction_snapshot(any_store)
+
+    ended = load_records(any_store, [link("DIRECTOR", "p:zhang", E1, "2016-01-01", "2025-06-30")])
+    holding = load_records(any_store, [link("SHAREHOLDER", "p:zhang", E2, "2016-01-01")])
+
+    assert ended.report.events_rederived == 1  # ev:e1, on the enterprise the office was at
+    assert holding.report.events_rederived == 0  # no rule reads a shareholding
+    assert restriction_snapshot(any_store) == before  # he left after the revocation
+
+
+def test_entry_resolved_to_an_official_reaches_his_agency_once_the_office_is_known(
+    any_store: GraphStore,
+) -> None:
+    """An event on a published entry starts its rules at the persons the entry was resolved
+    to as well: an office of such a person, loaded later, is read by that event."""
+    number = resident_id("410184", "19810302", "251")
+    entry = "lp:court-dishonest:z1"
+    load_records(
+        any_store,
+        [
+            person("p:zhang-wei", "张伟", id_number=number),
+            agency("g:bureau", "某某市自然资源局"),
+        ],
+    )
+    load_records(
+        any_store,
+        [
+            person(
+                entry, "張偉", id_number_masked=number[:10] + "****" + number[14:],
+                sex="男", birth_year=1981, province="河南",
+                provenance={"source": "court-dishonest", "row": 2},
+            ),
+            event("ev:entry", "DISHONEST_DEBTOR_LISTED", entry, "2023-09-01", ground="unpaid_debt"),
+        ],
+    )  # fmt: skip
+    assert any_store.restrictions(subject="g:bureau") == []
+    load_records(any_store, [link("OFFICIAL_OF", "p:zhang-wei", "g:bureau", "2019-01-01")])
+
+    (duty,) = any_store.restrictions(subject="g:bureau")
+    assert (duty.event_id, duty.certainty) == ("ev:entry", Certainty.UNCONFIRMED)
+    incremental = restriction_snapshot(any_store)
+    any_store.recompute()
+    assert restriction_snapshot(any_store) == incremental
+
+
 # ---- property: any sequence of imports, maintained incrementally, equals a recompute ------------
 
 PEOPLE = ("p:a", "p:b", "p:c")
 ENTERPRISES = (E1, E2)
+BRANCH = uscc("incremental branch")
+AGENCY = "g:sasac"
 DAYS = [dt.date(2019, 1, 1) + dt.timedelta(days=d) for d in range(0, 6 * 365, 97)]
-ROLE_RELS = ("LEGAL_REPRESENTATIVE", "PRINCIPAL", "ACTUAL_CONTROLLER", "DIRECTOR", "SUPERIOR_OF")
+# every kind of link a rule reads (offices, a branch's head office, an official's agency,
+# a public body's superior) and one no rule reads (a shareholding)
+LINKS = (
+    *((rel, PEOPLE, ENTERPRISES) for rel in ("LEGAL_REPRESENTATIVE", "PRINCIPAL", "DIRECTOR")),
+    ("ACTUAL_CONTROLLER", PEOPLE, ENTERPRISES),
+    ("SHAREHOLDER", PEOPLE, ENTERPRISES),
+    ("BRANCH_OF", (BRANCH,), ENTERPRISES),
+    ("OFFICIAL_OF", PEOPLE, (AGENCY,)),
+    ("SUPERIOR_OF", (AGENCY,), ENTERPRISES),
+)
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -120,11 +238,11 @@ def link_records(draw: st.DrawFn) -> dict:
     end = draw(st.sampled_from([None, *DAYS]))
     if start and end and end < start:
         start, end = end, start
-    rel = draw(st.sampled_from(ROLE_RELS[:4]))
+    rel, sources, targets = draw(st.sampled_from(LINKS))
     return link(
         rel,
-        draw(st.sampled_from(PEOPLE)),
-        draw(st.sampled_from(ENTERPRISES)),
+        draw(st.sampled_from(sources)),
+        draw(st.sampled_from(targets)),
         _iso(start),
         _iso(end),
     )
@@ -145,10 +263,19 @@ def event_records(draw: st.DrawFn) -> dict:
     )
     responsible = draw(st.sampled_from([None, [], ["p:a"], ["p:a", "p:b"]]))
     fields = {} if responsible is None else {"responsible": responsible}
+    # on either enterprise, and now and then on a person (an official's sanction reaches
+    # the agency employing them): each number keeps one subject, as an event id does
+    subject = (E1, E2, "p:a")[number % 3]
+    if subject == "p:a":
+        kind = {
+            "LICENSE_REVOKED": "BRIBERY_RECORD",
+            "SERIOUS_VIOLATION_LISTED": "CRIMINAL_CONVICTION",
+        }.get(kind, kind)
+        fields = {}
     return event(
         f"ev:{number}",
         kind,
-        E1 if number % 2 else E2,
+        subject,
         draw(st.sampled_from(DAYS)).isoformat(),
         **fields,
     )
@@ -163,7 +290,7 @@ def lift_records(draw: st.DrawFn) -> dict:
     return event(
         f"lift:{draw(st.integers(0, 3))}",
         kind,
-        E1 if target % 2 else E2,
+        (E1, E2, "p:a")[target % 3],
         draw(st.sampled_from(DAYS)).isoformat(),
         lifts=f"ev:{target}",
     )
@@ -174,6 +301,8 @@ def _base() -> list[dict]:
         *(person(p, "张三") for p in PEOPLE),
         enterprise(E1, "甲公司"),
         enterprise(E2, "乙公司", kind="soe"),
+        enterprise(BRANCH, "甲公司第一分公司"),
+        agency(AGENCY, "某某市国有资产监督管理委员会"),
     ]
 
 

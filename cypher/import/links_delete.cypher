@@ -7,4 +7,4 @@ MATCH (a)-[r:$(row.rel)]->(b)
 WHERE b.id = row.dst
   AND (r.valid_from = row.valid_from OR (r.valid_from IS NULL AND row.valid_from IS NULL))
 DELETE r
-RETURN a.id AS src, b.id AS dst
+RETURN a.id AS src, row.rel AS rel, b.id AS dst

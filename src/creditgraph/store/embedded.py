@@ -44,7 +44,7 @@ from creditgraph.monitoring.react import (
     react,
 )
 from creditgraph.rules.engine import derive
-from creditgraph.rules.maintenance import events_to_rederive
+from creditgraph.rules.maintenance import ChangedLink, events_to_rederive
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import (
     BOTH,
@@ -251,7 +251,7 @@ def _open_audit_database(path: Path, *, timeout: float) -> sqlite3.Connection:
 # the counts come from the statements' row counts instead (see _upsert_nodes).
 _CHANGE_TRACKING = """
 CREATE TEMP TABLE IF NOT EXISTS touched_nodes (id TEXT, type TEXT, created INTEGER);
-CREATE TEMP TABLE IF NOT EXISTS touched_links (src TEXT, dst TEXT, created INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS touched_links (src TEXT, rel TEXT, dst TEXT, created INTEGER);
 """
 _TRACKING_TRIGGERS = {
     "nodes_inserted": "CREATE TEMP TRIGGER nodes_inserted AFTER INSERT ON main.nodes "
@@ -259,9 +259,9 @@ _TRACKING_TRIGGERS = {
     "nodes_updated": "CREATE TEMP TRIGGER nodes_updated AFTER UPDATE ON main.nodes "
     "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 0); END",
     "links_inserted": "CREATE TEMP TRIGGER links_inserted AFTER INSERT ON main.links "
-    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 1); END",
+    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.rel, NEW.dst, 1); END",
     "links_updated": "CREATE TEMP TRIGGER links_updated AFTER UPDATE ON main.links "
-    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.dst, 0); END",
+    "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.rel, NEW.dst, 0); END",
 }
 # rows: (id, type, name, norm_name, props) and (src, rel, dst, valid_from, valid_to, share)
 _NODE_UPSERT = (
@@ -431,17 +431,20 @@ class _SqlView:
     def events_naming(self, person_ids: Iterable[str]) -> set[str]:
         return {event.id for event in _events_naming(self._conn, person_ids)}
 
-    def neighbours(self, node_ids: Iterable[str]) -> set[str]:
+    def linked(self, node_ids: Iterable[str], rels: frozenset[str], direction: str) -> set[str]:
         ids = _temp_ids(self._conn, node_ids)
-        found = {
+        # (dst, rel) and (src, rel) lead both indexes of the links
+        near, far = ("dst", "src") if direction == "in" else ("src", "dst")
+        kinds = sorted(rels)
+        marks = ",".join("?" * len(kinds))
+        return {
             r[0]
-            for r in self._conn.execute(f"SELECT l.dst FROM {ids} t JOIN links l ON l.src = t.id")
+            for r in self._conn.execute(
+                f"SELECT l.{far} FROM {ids} t JOIN links l ON l.{near} = t.id "
+                f"AND l.rel IN ({marks})",
+                kinds,
+            )
         }
-        found |= {
-            r[0]
-            for r in self._conn.execute(f"SELECT l.src FROM {ids} t JOIN links l ON l.dst = t.id")
-        }
-        return found
 
 
 _MONITOR_COLUMNS = "kind, id, subject, status, data, due, seq, version"
@@ -883,10 +886,10 @@ class EmbeddedStore:
             )
             _track_changes(conn, track)
             changed_nodes, nodes_written = self._upsert_nodes(conn, batch.nodes, report, track)
-            link_ends, links_written = self._upsert_links(conn, batch.links, report, track)
+            changed_links, links_written = self._upsert_links(conn, batch.links, report, track)
             if batch.retracted:
                 removed = self._retract_links(conn, batch.retracted, report)
-                link_ends |= removed
+                changed_links |= removed
                 links_written += len(removed)
             changed_events = self._upsert_events(conn, batch.events, report)
             for node_id in batch.deleted_nodes:
@@ -902,7 +905,7 @@ class EmbeddedStore:
                 view = _SqlView(conn)
                 if track:
                     to_derive = events_to_rederive(
-                        view, self.schema, changed_nodes, link_ends, changed_events
+                        view, self.schema, changed_nodes, changed_links, changed_events
                     )
                     derived = self._rederive(conn, view, sorted(to_derive), report)
                 conn.execute(
@@ -995,9 +998,9 @@ class EmbeddedStore:
 
     def _upsert_links(
         self, conn: sqlite3.Connection, links: list[Link], report: WriteReport, track: bool
-    ) -> tuple[set[str], int]:
-        """(the ends of links created or changed — only when ``track`` — and how many were
-        written)."""
+    ) -> tuple[set[ChangedLink], int]:
+        """(the links created or changed, as (src, rel, dst) — only when ``track`` — and how
+        many were written)."""
         if not links:
             return set(), 0
         rows: list[tuple[Any, ...]] | None = getattr(links, "rows", None)  # from the loader
@@ -1015,13 +1018,14 @@ class EmbeddedStore:
             ]
         conn.execute("DELETE FROM touched_links")
         rows = sorted(rows)  # in key order: B-tree inserts with locality run about 1.6x faster
-        ends: set[str] = set()
+        changed: set[ChangedLink] = set()
         if track:
             written = conn.executemany(_LINK_UPSERT, rows).rowcount
-            for src, dst, created in conn.execute("SELECT src, dst, created FROM touched_links"):
+            for src, rel, dst, created in conn.execute(
+                "SELECT src, rel, dst, created FROM touched_links"
+            ):
                 (report.created if created else report.updated)["link"] += 1
-                ends.add(src)
-                ends.add(dst)
+                changed.add((src, rel, dst))
         else:  # as for nodes
             created = conn.executemany(_LINK_INSERT, rows).rowcount
             updated = conn.executemany(_LINK_UPDATE, rows).rowcount if created < len(rows) else 0
@@ -1029,12 +1033,12 @@ class EmbeddedStore:
             report.updated["link"] += updated
             written = created + updated
         report.unchanged["link"] += len(rows) - written
-        return ends, written
+        return changed, written
 
     def _retract_links(
         self, conn: sqlite3.Connection, links: list[Link], report: WriteReport
-    ) -> set[str]:
-        ends: set[str] = set()
+    ) -> set[ChangedLink]:
+        gone_links: set[ChangedLink] = set()
         for link in links:
             gone = conn.execute(
                 "DELETE FROM links WHERE src = ? AND rel = ? AND dst = ? AND valid_from = ?",
@@ -1047,8 +1051,8 @@ class EmbeddedStore:
             ).rowcount
             if gone:
                 report.updated["link retracted"] += gone
-                ends.update((link.src, link.dst))
-        return ends
+                gone_links.add((link.src, link.rel, link.dst))
+        return gone_links
 
     def _upsert_events(
         self, conn: sqlite3.Connection, events: list[Event], report: WriteReport

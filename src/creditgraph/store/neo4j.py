@@ -59,7 +59,7 @@ from creditgraph.monitoring.react import (
     react,
 )
 from creditgraph.rules.engine import BRANCH_OF, derive
-from creditgraph.rules.maintenance import events_to_rederive
+from creditgraph.rules.maintenance import ChangedLink, events_to_rederive
 from creditgraph.schema import GraphSchema
 from creditgraph.store.base import (
     BOTH,
@@ -336,7 +336,6 @@ class _CypherView:
         self._tx = tx
         self._cypher = cypher
         self._schema = schema
-        self._all_rels = sorted(schema.links)
         self._nodes: dict[str, Node | None] = {}
         self._events: dict[str, Event | None] = {}
         self._lifts: dict[str, list[Event]] = {}
@@ -399,11 +398,11 @@ class _CypherView:
         self.load_lift_targets(loaded)  # events_to_rederive follows each to its root
         return {event.id for event in loaded}
 
-    def neighbours(self, node_ids: Iterable[str]) -> set[str]:
+    def linked(self, node_ids: Iterable[str], rels: frozenset[str], direction: str) -> set[str]:
         found: set[str] = set()
+        statement = "propagation/linked_in" if direction == "in" else "propagation/linked_out"
         for chunk in _chunks(sorted(set(node_ids))):
-            rows = self._run("propagation/neighbours", ids=list(chunk), rels=self._all_rels)
-            found.update(_found(rows))
+            found.update(_found(self._run(statement, ids=list(chunk), rels=sorted(rels))))
         return found
 
     # ReactView (monitoring) -----------------------------------------------------------
@@ -993,23 +992,25 @@ class Neo4jStore:
             changed_nodes = self._upsert_nodes(
                 tx, batch.nodes, report, nodes_are_new, beside=graph_only and not batch.links
             )
-            link_ends = self._upsert_links(
+            changed_links = self._upsert_links(
                 tx, batch.links, report, first_load, beside=graph_only and not batch.nodes
             )
             if batch.retracted:
-                link_ends |= self._retract_links(tx, batch.retracted, report)
+                changed_links |= self._retract_links(tx, batch.retracted, report)
             changed_events = self._upsert_events(tx, batch.events, report)
             if batch.deleted_nodes:
                 for row in self._run(tx, "import/nodes_delete", ids=list(batch.deleted_nodes)):
                     report.updated["person merged"] += 1
                     changed_nodes.add(row["id"])
-            if changed_nodes or link_ends or changed_events:
+            if changed_nodes or changed_links or changed_events:
                 if events_stored is None and not changed_events:
                     events_stored = self._run(tx, "propagation/events_exist")[0]["any"]
                 view = _CypherView(tx, self._cypher, self.schema)
                 view.load_lift_targets(changed_events)
                 to_derive = (
-                    events_to_rederive(view, self.schema, changed_nodes, link_ends, changed_events)
+                    events_to_rederive(
+                        view, self.schema, changed_nodes, changed_links, changed_events
+                    )
                     if changed_events or events_stored
                     else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
@@ -1285,8 +1286,9 @@ class Neo4jStore:
         first_load: _FirstLoad | None = None,
         *,
         beside: bool = False,
-    ) -> set[str]:
-        """Create or update ``links`` (``beside``: see _lookup). Dates travel as ISO text and
+    ) -> set[ChangedLink]:
+        """Create or update ``links`` (``beside``: see _lookup); returns those created or
+        changed, as (src, rel, dst). Dates travel as ISO text and
         become Neo4j dates in the statements: the driver's own conversion of a Python date took
         longer than the server's writing of the link (10 µs a date, two a link). With
         ``first_load`` (see write), a batch's earlier copies are looked for only among the
@@ -1343,13 +1345,12 @@ class Neo4jStore:
                 stored[row["i"]] = (row["element_id"], _iso(_day(row["valid_to"])), row["share"])
         created: list[dict[str, Any]] = []
         updated: list[dict[str, Any]] = []
-        ends: set[str] = set()
+        changed: set[ChangedLink] = set()
         for i, (src, rel, dst, valid_from, valid_to, share) in enumerate(unique):
             old = stored.get(i)
             if old is not None and (old[1], old[2]) == (valid_to, share):
                 continue
-            ends.add(src)
-            ends.add(dst)
+            changed.add((src, rel, dst))
             if old is None:
                 created.append(
                     {
@@ -1379,20 +1380,20 @@ class Neo4jStore:
             self._run(tx, "import/links_update", rows=list(part))
         if first_load is not None:
             first_load.written.update(row["src"] for row in created)
-        return ends
+        return changed
 
     def _retract_links(
         self, tx: neo4j.Transaction, links: list[Link], report: WriteReport
-    ) -> set[str]:
+    ) -> set[ChangedLink]:
         rows = [
             {"rel": link.rel, "src": link.src, "dst": link.dst, "valid_from": link.valid_from}
             for link in links
         ]
-        ends: set[str] = set()
+        gone: set[ChangedLink] = set()
         for row in self._run(tx, "import/links_delete", rows=rows):
             report.updated["link retracted"] += 1
-            ends.update((row["src"], row["dst"]))
-        return ends
+            gone.add((row["src"], row["rel"], row["dst"]))
+        return gone
 
     def _upsert_events(
         self, tx: neo4j.Transaction, events: list[Event], report: WriteReport
