@@ -142,6 +142,41 @@ def test_changes_are_counted_and_maintained_alike(both: tuple[GraphStore, GraphS
 
 
 @pytest.mark.neo4j
+def test_re_deriving_writes_only_the_restrictions_that_changed(neo4j_store: Neo4jStore) -> None:
+    """A re-derived event whose restrictions come out as stored leaves them in place (Neo4j
+    writes, and logs, nothing for them); one derived otherwise is replaced."""
+    records = [
+        enterprise(E1, "上海某某贸易有限公司"),
+        person("p:zhang", "张三"),
+        person("p:li", "李四"),
+        link("LEGAL_REPRESENTATIVE", "p:zhang", E1, "2016-01-01"),
+        link("DIRECTOR", "p:li", E1, "2017-01-01"),
+        event("ev:r", "LICENSE_REVOKED", E1, "2021-06-30", responsible=["p:zhang", "p:li"]),
+    ]
+    _load(neo4j_store, records, 100)
+
+    def stored() -> dict[str, tuple[str, str]]:
+        rows = neo4j_store._read(
+            "MATCH (r:Restriction) RETURN r.id AS id, r.subject AS subject, "
+            "elementId(r) AS element, r.data AS data"
+        )
+        return {f"{row['subject']} {row['id']}": (row["element"], row["data"]) for row in rows}
+
+    before = stored()
+    # 李四 left the board after the revocation: ev:r is re-derived, its restrictions the same
+    _load(neo4j_store, [link("DIRECTOR", "p:li", E1, "2017-01-01", "2022-12-31")], 100)
+    assert stored() == before
+    # 张三 had left before it: his bars go, the enterprise's own stays where it was
+    _load(
+        neo4j_store, [link("LEGAL_REPRESENTATIVE", "p:zhang", E1, "2016-01-01", "2020-12-31")], 100
+    )
+    after = stored()
+    assert not [key for key in after if key.startswith("p:zhang ")]
+    kept = {key: value for key, value in before.items() if key.startswith(f"{E1} ")}
+    assert kept and {key: after[key] for key in kept} == kept
+
+
+@pytest.mark.neo4j
 def test_listing_many_debtors_reads_their_representatives_and_branches_a_level_at_a_time(
     both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -133,6 +133,18 @@ def test_a_renamed_enterprise_with_a_penalty_on_record_is_found_by_its_new_initi
     assert found(registry, "tclkj") == [TCL]  # unchanged in the same load: its keys stay
 
 
+def test_an_enterprise_whose_status_changed_is_still_found_by_its_initials(
+    registry: GraphStore,
+) -> None:
+    # the same name: the store keeps the keys it has rather than working them out again
+    _load(registry, [enterprise(HUAXIN_TECH, "華信科技有限公司", status="revoked")])
+
+    assert HUAXIN_TECH in found(registry, "hxkj")
+    assert found(registry, "huaxinkeji") == [HUAXIN_TECH]
+    (node,) = inv.search(registry, "huaxinkeji", limit=5)
+    assert node.props["status"] == "revoked"
+
+
 def test_text_that_is_no_pinyin_does_not_reach_the_keys(registry: GraphStore) -> None:
     assert found(registry, "hx科技") == []
     assert found(registry, "2024") == []

@@ -1,4 +1,4 @@
-// Before re-deriving events: what they derived before goes.
-UNWIND $event_ids AS event_id
-MATCH (r:Restriction {event_id: event_id})
+// Restrictions a re-derivation no longer gives as they are stored (gone, or derived otherwise).
+UNWIND $ids AS id
+MATCH (r:Restriction {id: id})
 DETACH DELETE r

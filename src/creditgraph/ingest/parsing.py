@@ -309,7 +309,7 @@ def _die_with(parent: int) -> None:
 def _start_worker(schema: GraphSchema, protect: IdProtection, parent: int) -> None:
     global _WORKER_PARSER
     _die_with(parent)
-    _WORKER_PARSER = RecordParser(schema, protect)
+    _WORKER_PARSER = RecordParser(schema, protect, name_keys=True)
     gc.disable()  # parsing makes no reference cycles; each chunk is freed as it is sent
 
 

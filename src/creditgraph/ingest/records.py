@@ -656,7 +656,9 @@ class ParsedChunk:
     errors: list[RecordError] = field(default_factory=list)
     # normalised name → its pinyin keys as the embedded store keeps them (pinyin.key_text),
     # for the names of ``nodes``: worked out where the parsing is, on every core, rather
-    # than in the one process writing
+    # than in the one process writing — by the parse workers of a large load (a small one,
+    # parsed in the writing process, leaves them to the store, which needs only those of
+    # the nodes it creates or renames)
     name_keys: dict[str, str] = field(default_factory=dict)
 
 
@@ -689,9 +691,12 @@ class RecordParser:
 
     _NAME_CACHE = 300_000  # normalised names kept between chunks (persons' names repeat)
 
-    def __init__(self, schema: GraphSchema, protect: IdProtection) -> None:
+    def __init__(
+        self, schema: GraphSchema, protect: IdProtection, *, name_keys: bool = False
+    ) -> None:
         self.schema = schema
         self.protect = protect
+        self.name_keys = name_keys  # work out ParsedChunk.name_keys
         self._fingerprint = protect.fingerprint
         self._links = {
             rel: (rel, kind.record_fields, "share" in kind.properties)
@@ -779,7 +784,8 @@ class RecordParser:
         if missing:
             for name, norm in zip(missing, normalise_names(missing), strict=True):
                 norms[name] = name if norm == name else norm  # one string when they agree
-        chunk.name_keys = {norm: key_text(norm) for norm in map(norms.__getitem__, names)}
+        if self.name_keys:
+            chunk.name_keys = {norm: key_text(norm) for norm in map(norms.__getitem__, names)}
         chunk.nodes += [
             (node_id, node_type, name, norms[name], props, pos)
             for node_id, node_type, name, props, pos in self._pending

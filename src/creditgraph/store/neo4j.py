@@ -1014,7 +1014,7 @@ class Neo4jStore:
                     if changed_events or events_stored
                     else set()  # no event anywhere to re-derive: not worth a walk of the batch
                 )
-                old, new = self._rederive(tx, view, sorted(to_derive), report, monitor=True)
+                old, new = self._rederive(tx, view, sorted(to_derive), report)
                 (row,) = self._run(tx, "import/bump_version")
                 if first_load is not None:
                     first_load.pending = int(row["version"])
@@ -1225,7 +1225,9 @@ class Neo4jStore:
             (report.updated if old else report.created)[node_type] += 1
             (updated if old else created).append(node_id)
 
-        def properties(node_id: str) -> dict[str, Any]:
+        def properties(node_id: str, pinyin: bool = True) -> dict[str, Any]:
+            """The node's properties; without ``pinyin``, without its name's pinyin keys (an
+            update keeps those it has when its name is the same: nodes_update)."""
             node_type, name, norm, props_text, given = latest[node_id]
             props = given if given is not None else orjson.loads(props_text)
             spelled = _readable(props, _NODE_RESERVED)
@@ -1235,8 +1237,8 @@ class Neo4jStore:
             spelled["norm_name"] = norm
             spelled["props"] = props_text
             # one delimited string for the TEXT index queries/search uses (pinyin.key_text)
-            name_keys = known.get(norm)
-            if name_keys is None:
+            name_keys = known.get(norm) if pinyin else None
+            if name_keys is None and pinyin:
                 name_keys = key_text(norm)
             if name_keys:
                 spelled["name_keys"] = name_keys
@@ -1262,15 +1264,22 @@ class Neo4jStore:
             return made
 
         def updated_rows(start: int) -> list[dict[str, Any]]:
-            return [
-                {
-                    "id": node_id,
-                    "label": (label := node_label(latest[node_id][0])),
-                    "drop_labels": sorted(labels - {label}),
-                    "properties": properties(node_id),
-                }
-                for node_id in updated[start : start + CHUNK]
-            ]
+            rows = []
+            for node_id in updated[start : start + CHUNK]:
+                node_type, name = latest[node_id][:2]
+                label = node_label(node_type)
+                # a status change leaves the name, and its keys, as they were: the keys are
+                # worked out (the pinyin dictionaries loaded) only for a new name
+                renamed = existing[node_id][1] != name
+                rows.append(
+                    {
+                        "id": node_id,
+                        "label": label,
+                        "drop_labels": sorted(labels - {label}),
+                        "properties": properties(node_id, pinyin=renamed),
+                    }
+                )
+            return rows
 
         for part in _made_ahead(created_rows, range(0, len(created), CHUNK)):
             self._run(tx, "import/nodes_create", rows=part)
@@ -1449,36 +1458,38 @@ class Neo4jStore:
         view: _CypherView,
         event_ids: Sequence[str],
         report: WriteReport,
-        *,
-        monitor: bool = False,
     ) -> tuple[list[Restriction], list[Restriction]]:
-        """Re-derive the events; with ``monitor``, (their restrictions before, after)."""
-        written = 0
+        """Re-derive the events; (their restrictions before, after) for monitoring.
+
+        Only what changed is written: a restriction derived again exactly as stored stays
+        (most do — an office ending after the sanction changes nothing), one no longer
+        derived or derived otherwise goes, and the new ones are created."""
+        derived_count = 0
         old: list[Restriction] = []
         new: list[Restriction] = []
         for chunk in _chunks(event_ids, DERIVE_CHUNK):
-            if monitor:
-                old.extend(
-                    Restriction.from_stored_json(row["data"])
-                    for row in self._run(
-                        tx, "monitoring/restrictions_of_events", event_ids=list(chunk)
-                    )
-                )
-            self._run(tx, "propagation/restrictions_delete", event_ids=list(chunk))
+            stored: dict[str, tuple[Restriction, str]] = {}
+            for row in self._run(tx, "monitoring/restrictions_of_events", event_ids=list(chunk)):
+                restriction = Restriction.from_stored_json(row["data"])
+                stored[restriction.id] = (restriction, row["data"])
             view.prefetch(chunk)
             derived: list[Restriction] = []
             for event_id in chunk:
                 event = view.event(event_id)
                 if event is not None:
                     derived.extend(derive(event, view, self.schema))
-            rows = [_restriction_row(r) for r in derived]
-            for part in _chunks(rows):
-                self._run(tx, "propagation/restrictions_create", rows=list(part))
-            written += len(rows)
-            if monitor:
-                new.extend(derived)
+            now = {r.id: r.to_stored_json() for r in derived}
+            stale = [rid for rid, (_, data) in stored.items() if now.get(rid) != data]
+            fresh = [r for r in derived if r.id not in stored or r.id in stale]
+            for part in _chunks(stale):
+                self._run(tx, "propagation/restrictions_delete", ids=list(part))
+            for rows in _chunks([_restriction_row(r) for r in fresh]):
+                self._run(tx, "propagation/restrictions_create", rows=list(rows))
+            derived_count += len(derived)
+            old.extend(restriction for restriction, _ in stored.values())
+            new.extend(derived)
         report.events_rederived += len(event_ids)
-        report.restrictions += written
+        report.restrictions += derived_count
         return old, new
 
     def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
@@ -1504,7 +1515,7 @@ class Neo4jStore:
                 # === loop2: what a chunk changed reaches the feed and the outbox (a rules
                 # change), in the chunk's transaction; equal derivations give nothing
                 view = _CypherView(tx, self._cypher, self.schema)
-                old, new = self._rederive(tx, view, chunk, part, monitor=True)
+                old, new = self._rederive(tx, view, chunk, part)
                 (row,) = self._run(tx, "import/bump_version")
                 self._react(tx, view, old, new, version=int(row["version"]))
                 # === end loop2 ===
