@@ -5,6 +5,8 @@ them: the same man filed by two agencies under two ids; an applicant known only 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from creditgraph.domain.model import Verdict
@@ -83,6 +85,29 @@ def test_sanction_filed_on_the_alias_reaches_through_the_persons_offices(
     decision = check(any_store, "p:sh-amr-0031", "DIRECTOR", ON)
     assert decision.decision is Verdict.DENY
     assert decision.subject == "p:sh-tax-778"  # the tax bureau's id came first
+
+
+def test_a_later_filing_naming_the_alias_asks_the_store_about_each_id_once(
+    any_store: GraphStore,
+) -> None:
+    """Merging (is a named id an alias?) and the reference check (what type is it?) ask the
+    store about the same ids: a load asks once, and still files the link under the person."""
+    load_records(any_store, _tax_bureau())
+    load_records(any_store, _shanghai_amr())
+    asked: Counter[str] = Counter()
+    node_types = any_store.node_types
+
+    def counted(ids: Iterable[str]) -> dict[str, str]:
+        ids = list(ids)
+        asked.update(ids)
+        return node_types(ids)
+
+    any_store.node_types = counted  # type: ignore[method-assign]
+    load_records(any_store, [link("MANAGER", "p:sh-amr-0031", OTHER, "2024-01-01")])
+
+    assert asked and max(asked.values()) == 1
+    (manager,) = any_store.links(["p:sh-tax-778"], rels={"MANAGER"})
+    assert manager.dst == OTHER
 
 
 def test_person_filed_before_the_number_was_known_is_merged_when_it_arrives(

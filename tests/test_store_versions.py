@@ -6,6 +6,7 @@ and ``migrate`` upgrades an older one keeping every record."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore, StoreError
 from creditgraph.store.embedded import EmbeddedStore
 from helpers_import import USCC_A, enterprise, event, link, person
+from scenario import agency
 from support.stores import TEST_ID_KEY, Neo4jTestServer
 
 RECORDS = [
@@ -254,11 +256,11 @@ def test_migrating_an_embedded_store_moves_its_audit_log_beside_it(tmp_path: Pat
             migrating.migrate()
     finally:
         embedded._MIGRATIONS[AUDIT_APART] = real_drop
-    assert migrating.migrate() == [
+    assert migrating.migrate()[0] == (
         f"{AUDIT_APART}: move the audit log into a database of its own beside the store "
         "(STORE-audit): the audit of every answer no longer makes the store's readers drop "
         "their page caches"
-    ]
+    )
     migrating.close()
 
     store = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
@@ -270,3 +272,51 @@ def test_migrating_an_embedded_store_moves_its_audit_log_beside_it(tmp_path: Pat
         assert store.audit_entries(limit=1) == entries[:1]
     finally:
         store.close()
+
+
+def test_notices_written_before_version_6_are_withdrawn_once_migrated(
+    versioned: Versioned, request: pytest.FixtureRequest
+) -> None:
+    """Version 6 indexes each notice by the restriction it announces, and a write that lifts a
+    restriction reads only those notices: the migration must index the notices already sent,
+    or a lift would leave them PENDING, falling overdue."""
+    from creditgraph.migrations import NOTICES_BY_RESTRICTION
+    from creditgraph.monitoring.react import NOTICE, PENDING, WITHDRAWN
+
+    store, set_version, reopen, _ = versioned
+    records = [
+        agency("g:bureau", "清远市某局"),
+        agency("g:superior", "清远市人民政府"),
+        link("SUPERIOR_OF", "g:superior", "g:bureau", "2020-01-01"),
+        event("ev:p", "ADMINISTRATIVE_PENALTY", "g:bureau", "2026-05-01", severity="general"),
+    ]
+    lines = [("r", i + 1, json.dumps(r, ensure_ascii=False)) for i, r in enumerate(records)]
+    assert not load(lines, store).errors
+    (notice,) = store.monitor_records(NOTICE)
+    assert notice.status == PENDING
+    store.close()
+    # the store as version 5 left it: notices without the restriction they announce
+    if isinstance(store, EmbeddedStore):
+        conn = sqlite3.connect(store.path)
+        with conn:
+            conn.execute("DROP INDEX monitor_by_restriction")
+            conn.execute("ALTER TABLE monitor DROP COLUMN restriction")
+        conn.close()
+    else:
+        server: Neo4jTestServer = request.getfixturevalue("neo4j_server")
+        server.execute("MATCH (r:MonitorRecord) REMOVE r.restriction")
+    set_version(NOTICES_BY_RESTRICTION - 1)
+
+    migrating = reopen(migrating=True)
+    try:
+        assert [step.split(":")[0] for step in migrating.migrate()] == [str(NOTICES_BY_RESTRICTION)]
+    finally:
+        migrating.close()
+    reopened = reopen()
+    try:
+        lift = event("ev:obj", "OBJECTION_UPHELD", "g:bureau", "2026-05-20", lifts="ev:p")
+        assert not load([("r", 1, json.dumps(lift))], reopened).errors
+        (withdrawn,) = reopened.monitor_records(NOTICE)
+        assert withdrawn.id == notice.id and withdrawn.status == WITHDRAWN
+    finally:
+        reopened.close()

@@ -19,3 +19,5 @@ CREATE INDEX person_id_hash IF NOT EXISTS FOR (n:Person) ON (n.id_hash);
 // The change feed and outbox in order, and monitoring records by party (watches, notices).
 CREATE INDEX monitor_record_kind_seq IF NOT EXISTS FOR (r:MonitorRecord) ON (r.kind, r.seq);
 CREATE INDEX monitor_record_subject IF NOT EXISTS FOR (r:MonitorRecord) ON (r.subject);
+// The notices announcing a restriction (a write that lifts it withdraws them).
+CREATE INDEX monitor_record_restriction IF NOT EXISTS FOR (r:MonitorRecord) ON (r.restriction);

@@ -60,5 +60,9 @@ class Neo4jTestServer:
         """Make the nodes look as if written before a property was added (migration tests)."""
         self._driver.execute_query(f"MATCH (n:Entity) REMOVE n.`{name}`")
 
+    def execute(self, statement: str) -> None:
+        """Run one statement (migration tests: make the graph look as an older layout left it)."""
+        self._driver.execute_query(statement)
+
     def close(self) -> None:
         self._driver.close()

@@ -10,7 +10,7 @@ different name on the same number is a warning naming the file and line, never d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,9 +39,11 @@ def merge_identities(
     events: dict[str, tuple[ParsedRecord, int]],
     store: GraphStore,
     where: Callable[[int], tuple[str, int]],
+    node_types: Callable[[Iterable[str]], dict[str, str]] | None = None,
 ) -> tuple[list[LoadWarning], list[Any], list[tuple[str, str]]]:
     """Fold later ids of the same number into the first, in place; (warnings, links, the
-    stored persons to merge into another once the load is written: (alias, person))."""
+    stored persons to merge into another once the load is written: (alias, person)).
+    ``node_types`` answers as ``store.node_types`` (the loader's, which remembers)."""
     warnings: list[LoadWarning] = []
     by_hash: dict[str, list[NodeRow]] = {}
     texts: dict[str, str] = {}  # a person's props, decoded only when its number is shared
@@ -109,7 +111,11 @@ def merge_identities(
                 props_json(props),
                 first,
             )
-    aliases.update(_stored_aliases(nodes, links, events, store, aliases, stored_empty))
+    aliases.update(
+        _stored_aliases(
+            nodes, links, events, store, aliases, stored_empty, node_types or store.node_types
+        )
+    )
     if not aliases:
         return warnings, links, stored_merges
     return warnings, _repoint(links, events, aliases), stored_merges
@@ -192,6 +198,7 @@ def _stored_aliases(
     store: GraphStore,
     known: dict[str, str],
     stored_empty: bool,
+    node_types: Callable[[Iterable[str]], dict[str, str]],
 ) -> dict[str, str]:
     """Aliases kept in the store that this load's links and events name."""
     if stored_empty:
@@ -203,7 +210,7 @@ def _stored_aliases(
     named -= known.keys()
     if not named:
         return {}
-    named -= store.node_types(named).keys()
+    named -= node_types(named).keys()
     if not named:
         return {}
     found: dict[str, str] = {}

@@ -197,10 +197,33 @@ def _records_in(chunk: ParsedChunk) -> int:
     return len(chunk.nodes) + len(chunk.links) + len(chunk.events) + len(chunk.errors)
 
 
+class _StoredTypes:
+    """``store.node_types``, each id asked of the store once in a load: identity merging and
+    the reference check ask about much the same ids (at M, 5,700 ids of a day's changes took
+    the Neo4j store 0.06 s a time)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._known: dict[str, str | None] = {}
+
+    def __call__(self, node_ids: Iterable[str]) -> dict[str, str]:
+        ids = set(node_ids)
+        missing = ids.difference(self._known)
+        if missing:
+            found = self._store.node_types(missing)
+            self._known.update((i, found.get(i)) for i in missing)
+        return {i: kind for i in ids if (kind := self._known[i]) is not None}
+
+
 def check_references(
-    records: _Records, store: GraphStore, *, skip_invalid: bool
+    records: _Records,
+    store: GraphStore,
+    *,
+    skip_invalid: bool,
+    node_types: Callable[[Iterable[str]], dict[str, str]] | None = None,
 ) -> list[RecordError]:
-    """Resolve every reference against the load and the store; drop what cannot stand."""
+    """Resolve every reference against the load and the store; drop what cannot stand.
+    ``node_types`` answers as ``store.node_types`` (the load's, which remembers)."""
     schema = store.schema
     errors: list[RecordError] = []
     stored: dict[str, str] | None = None
@@ -244,7 +267,7 @@ def check_references(
                     wanted.add(link[2])
                 for parsed, _ in records.events.values():
                     wanted.update(ref.target for ref in parsed.references)
-                stored = store.node_types(wanted)
+                stored = (node_types or store.node_types)(wanted)
         types = {**stored, **defined} if stored else defined
         checker = _References(records, schema, store, types, stored, rejected, events_defined)
         failed.extend(checker.errors())
@@ -539,10 +562,13 @@ def _load(
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)
+    stored_types = _StoredTypes(store)
     warnings, records.links, stored_merges = merge_identities(
-        records.nodes, records.links, records.events, store, records.where
+        records.nodes, records.links, records.events, store, records.where, stored_types
     )
-    reference_errors = check_references(records, store, skip_invalid=skip_invalid)
+    reference_errors = check_references(
+        records, store, skip_invalid=skip_invalid, node_types=stored_types
+    )
     if input_errors is not None:
         reference_errors += input_errors()
     result = LoadResult(

@@ -26,9 +26,13 @@ from creditgraph.store.base import StoreError
 #      Neo4j's name_keys property and its TEXT index)
 #   5: the embedded store's audit log in a database of its own beside it (AUDIT_APART;
 #      nothing changes in Neo4j)
+#   6: notices findable by the restriction they announce (NOTICES_BY_RESTRICTION: the
+#      monitor table's restriction column, the MonitorRecord restriction property; each
+#      with its index)
 PINYIN_NAME_KEYS = 4  # named, so that a merge with another version renumbers one line
 AUDIT_APART = 5
-CURRENT = 5
+NOTICES_BY_RESTRICTION = 6
+CURRENT = 6
 
 
 class SchemaVersionError(StoreError):
@@ -65,6 +69,7 @@ def parse_version(value: object) -> int:
 __all__ = [
     "AUDIT_APART",
     "CURRENT",
+    "NOTICES_BY_RESTRICTION",
     "PINYIN_NAME_KEYS",
     "SchemaVersionError",
     "check_version",

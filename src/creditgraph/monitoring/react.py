@@ -59,8 +59,9 @@ class ReactView(GraphView, Protocol):
         """The active watches on these parties."""
         ...
 
-    def open_notices(self) -> list[MonitorRecord]:
-        """The notices not acknowledged nor withdrawn, OPEN_NOTICE (inside the transaction)."""
+    def open_notices(self, restriction_ids: Sequence[str]) -> list[MonitorRecord]:
+        """The notices announcing one of these restrictions that are not acknowledged nor
+        withdrawn, OPEN_NOTICE (inside the transaction)."""
         ...
 
 
@@ -293,6 +294,14 @@ def _newly_gone(now: Restriction, before: Restriction | None) -> bool:
     )
 
 
+def announced(record: MonitorRecord) -> str | None:
+    """The id of the restriction a notice announces (the store indexes notices by it)."""
+    if record.kind != NOTICE:
+        return None
+    restriction = record.data.get("restriction")
+    return str(restriction["id"]) if isinstance(restriction, Mapping) else None
+
+
 def _withdrawals(
     view: ReactView,
     changes: Mapping[str, MonitorRecord],
@@ -304,7 +313,7 @@ def _withdrawals(
     the notice: see :func:`outbox_writes`), each named in its subject's change."""
     by_restriction = {r.id: r for rs in gone.values() for r in rs}
     found = []
-    for notice in view.open_notices():
+    for notice in view.open_notices(sorted(by_restriction)):
         rid = str((notice.data.get("restriction") or {}).get("id"))
         r = by_restriction.get(rid)
         if r is None:

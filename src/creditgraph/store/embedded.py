@@ -40,6 +40,7 @@ from creditgraph.monitoring.react import (
     NOTICE,
     OPEN_NOTICE,
     WATCH,
+    announced,
     outbox_writes,
     react,
 )
@@ -94,6 +95,7 @@ CREATE INDEX IF NOT EXISTS restrictions_by_event ON restrictions (event_id);
 CREATE TABLE IF NOT EXISTS monitor (
     kind TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL, version INTEGER NOT NULL,
     subject TEXT, status TEXT, due TEXT, data TEXT NOT NULL,
+    restriction TEXT,
     PRIMARY KEY (kind, id)
 );
 CREATE INDEX IF NOT EXISTS monitor_by_seq ON monitor (kind, seq);
@@ -187,6 +189,27 @@ def _index_pinyin_names(conn: sqlite3.Connection) -> None:
         _index_names(conn, chunk, fresh=True)
 
 
+# (not in _DDL: the earlier steps lay that out on stores whose monitor table has no such column)
+_NOTICES_BY_RESTRICTION = (
+    "CREATE INDEX IF NOT EXISTS monitor_by_restriction ON monitor (restriction) "
+    "WHERE restriction IS NOT NULL"
+)
+
+
+def _index_notices_by_restriction(conn: sqlite3.Connection) -> None:
+    """index the notices by the restriction they announce: a write that lifts a restriction
+    reads only the notices announcing it, not every open one"""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(monitor)")}
+    if "restriction" not in columns:
+        conn.execute("ALTER TABLE monitor ADD COLUMN restriction TEXT")
+    conn.execute(
+        "UPDATE monitor SET restriction = json_extract(data, '$.restriction.id') "
+        "WHERE kind = ? AND restriction IS NULL",
+        (NOTICE,),
+    )
+    conn.execute(_NOTICES_BY_RESTRICTION)
+
+
 def _move_audit_apart(conn: sqlite3.Connection) -> None:
     """move the audit log into a database of its own beside the store (STORE-audit): the
     audit of every answer no longer makes the store's readers drop their page caches"""
@@ -214,6 +237,7 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _lay_out_monitoring,
     migrations.PINYIN_NAME_KEYS: _index_pinyin_names,
     migrations.AUDIT_APART: _move_audit_apart,
+    migrations.NOTICES_BY_RESTRICTION: _index_notices_by_restriction,
 }
 
 
@@ -416,17 +440,18 @@ class _SqlView:
             limit=None,
         )
 
-    def open_notices(self) -> list[MonitorRecord]:
-        return _monitor_query(
-            self._conn,
-            NOTICE,
-            subjects=None,
-            statuses=OPEN_NOTICE,
-            ids=None,
-            after_seq=0,
-            min_version=None,
-            limit=None,
-        )
+    def open_notices(self, restriction_ids: Sequence[str]) -> list[MonitorRecord]:
+        ids = _temp_ids(self._conn, restriction_ids)
+        marks = ",".join("?" * len(OPEN_NOTICE))
+        return [
+            _monitor(row)
+            for row in self._conn.execute(
+                f"SELECT {_MONITOR_COLUMNS_OF_M} FROM {ids} t JOIN monitor m "
+                f"ON m.restriction = t.id WHERE m.kind = ? AND m.status IN ({marks}) "
+                "ORDER BY m.seq",
+                (NOTICE, *OPEN_NOTICE),
+            )
+        ]
 
     def events_naming(self, person_ids: Iterable[str]) -> set[str]:
         return {event.id for event in _events_naming(self._conn, person_ids)}
@@ -448,6 +473,7 @@ class _SqlView:
 
 
 _MONITOR_COLUMNS = "kind, id, subject, status, data, due, seq, version"
+_MONITOR_COLUMNS_OF_M = ", ".join(f"m.{column}" for column in _MONITOR_COLUMNS.split(", "))
 
 
 def _monitor(row: Sequence[Any]) -> MonitorRecord:
@@ -508,12 +534,23 @@ def _insert_monitor(conn: sqlite3.Connection, records: Sequence[MonitorRecord]) 
         return 0
     (last,) = conn.execute("SELECT coalesce(max(seq), 0) FROM monitor").fetchone()
     rows = [
-        (r.kind, r.id, last + i + 1, r.version, r.subject, r.status, r.due, _json(r.data))
+        (
+            r.kind,
+            r.id,
+            last + i + 1,
+            r.version,
+            r.subject,
+            r.status,
+            r.due,
+            _json(r.data),
+            announced(r),
+        )
         for i, r in enumerate(records)
     ]
     return conn.executemany(
-        "INSERT OR IGNORE INTO monitor (kind, id, seq, version, subject, status, due, data) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO monitor "
+        "(kind, id, seq, version, subject, status, due, data, restriction) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     ).rowcount
 
@@ -688,6 +725,7 @@ class EmbeddedStore:
                 with self._writing() as conn:
                     for statement in _statements(_DDL):
                         conn.execute(statement)
+                    conn.execute(_NOTICES_BY_RESTRICTION)
                     conn.execute(
                         "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('version', '0'), "
                         "('identity_keys', '1')",

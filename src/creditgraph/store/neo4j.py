@@ -55,6 +55,7 @@ from creditgraph.monitoring.react import (
     NOTICE,
     OPEN_NOTICE,
     WATCH,
+    announced,
     outbox_writes,
     react,
 )
@@ -269,6 +270,7 @@ def _monitor_rows(records: Sequence[MonitorRecord]) -> list[dict[str, Any]]:
             "status": r.status,
             "due": r.due,
             "data": _json(r.data),
+            "restriction": announced(r),
         }
         for r in records
         if unique[(r.kind, r.id)] is r
@@ -433,18 +435,17 @@ class _CypherView:
         )
         return [_monitor(row) for row in rows]
 
-    def open_notices(self) -> list[MonitorRecord]:
-        rows = self._run(
-            "monitoring/records",
-            kind=NOTICE,
-            after_seq=0,
-            subjects=None,
-            statuses=list(OPEN_NOTICE),
-            ids=None,
-            min_version=None,
-            limit=_NO_LIMIT,
-        )
-        return [_monitor(row) for row in rows]
+    def open_notices(self, restriction_ids: Sequence[str]) -> list[MonitorRecord]:
+        found: list[MonitorRecord] = []
+        for chunk in _chunks(restriction_ids):
+            rows = self._run(
+                "monitoring/notices_announcing",
+                restriction_ids=list(chunk),
+                kind=NOTICE,
+                statuses=list(OPEN_NOTICE),
+            )
+            found.extend(_monitor(row) for row in rows)
+        return sorted(found, key=lambda record: record.seq)
 
     # batched loading ----------------------------------------------------------------
     def _load_nodes(self, node_ids: Iterable[str]) -> None:
@@ -900,6 +901,7 @@ class Neo4jStore:
             step = {
                 migrations.PINYIN_NAME_KEYS: self._lay_out_pinyin_name_keys,
                 migrations.AUDIT_APART: self._keep_audit_in_the_graph,
+                migrations.NOTICES_BY_RESTRICTION: self._index_notices_by_restriction,
             }.get(version) or getattr(self, f"_lay_out_version_{version}")
             step()
 
@@ -928,6 +930,22 @@ class Neo4jStore:
     def _keep_audit_in_the_graph(self) -> None:
         """nothing to change: the audit log stays in the graph database (the embedded store
         moves its own into a database beside the store)"""
+
+    def _index_notices_by_restriction(self) -> None:
+        """index the notices by the restriction they announce: a write that lifts a restriction
+        reads only the notices announcing it, not every open one"""
+        self.ensure_schema()
+        after = ""
+        while rows := self._read(
+            self._cypher["monitoring/notices_to_index"], kind=NOTICE, after=after, limit=5000
+        ):
+            keyed = [{"key": row["key"], "restriction": announced(_monitor(row))} for row in rows]
+
+            def write(tx: neo4j.Transaction, keyed: list[dict[str, Any]] = keyed) -> None:
+                self._run(tx, "monitoring/notices_index_set", rows=keyed)
+
+            self._write_transaction(write)
+            after = rows[-1]["key"]
 
     def _lay_out_pinyin_name_keys(self) -> None:
         """index the pinyin keys of the names already stored (search by initials: hxkj)"""
