@@ -1,11 +1,15 @@
 """Neo4j bulk load against the hand-written import, in ABBA pairs (issue 14 item 2).
 
-    python -m benchmarks.neo4j_load_pairs registry.jsonl [changes.jsonl] --pairs 4
+    python -m benchmarks.neo4j_load_pairs registry.jsonl [changes.jsonl [next.jsonl]] --pairs 4
 
 Each load gets a fresh test-harness Neo4j (tests/support/neo4j_server.py: 768 MB heap,
 256 MiB page cache — the same settings for both importers): the first load into the empty
-database, the same file again, then the file of changes (without one, :mod:`benchmarks.changes` writes 3,200 beside the
-registry: ended and new offices, status changes, new events). Pair 0 runs the competitor first,
+database, the same file again, then a file of changes, then another (without them,
+:mod:`benchmarks.changes` writes 3,200 beside the registry with seeds 7 and 8: ended and new
+offices, status changes, new events). The first file of changes is the first a fresh server
+sees: Neo4j plans the statements the loads before it never ran (creditgraph's re-derivation
+and outbox); the next one is a day's file on a server that has seen one, as in service.
+Pair 0 runs the competitor first,
 pair 1 creditgraph first, and so on, so neither always meets the warmer machine. One JSON
 line per load (seconds and the load average before/after each step) on stdout and in
 ``--out``; then each step's ratio per pair and their median.
@@ -26,7 +30,7 @@ from typing import Any
 from benchmarks.changes import registry_changes
 from benchmarks.competitors import handwritten_import
 
-STEPS = ("first", "again", "changes")
+STEPS = ("first", "again", "changes", "next_changes")
 
 
 def _ours(url: str, path: str) -> float:
@@ -63,14 +67,14 @@ def _in_own_process(who: str, url: str, path: str) -> float:
     return float(done.stdout.split()[-1])
 
 
-def one_load(who: str, pair: int, data: str, changes: str) -> dict[str, Any]:
+def one_load(who: str, pair: int, data: str, changes: str, next_changes: str) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from support.neo4j_server import start_neo4j
 
     server = start_neo4j()
     try:
         record: dict[str, Any] = {"who": who, "pair": pair, "started": time.strftime("%H:%M:%S")}
-        for step, path in zip(STEPS, (data, data, changes), strict=True):
+        for step, path in zip(STEPS, (data, data, changes, next_changes), strict=True):
             before = os.getloadavg()[0]
             record[step] = round(_in_own_process(who, server.url, path), 2)
             record[f"{step}_load"] = [round(before, 1), round(os.getloadavg()[0], 1)]
@@ -85,7 +89,11 @@ def summary(records: list[dict[str, Any]]) -> list[str]:
         pairs.setdefault(record["pair"], {})[record["who"]] = record
     lines = []
     for step in STEPS:
-        ratios = [p["ours"][step] / p["hand"][step] for p in pairs.values() if len(p) == 2]
+        ratios = [
+            p["ours"][step] / p["hand"][step]
+            for p in pairs.values()
+            if len(p) == 2 and step in p["ours"] and step in p["hand"]
+        ]
         if ratios:
             lines.append(
                 f"{step}: median {statistics.median(ratios):.2f}x, "
@@ -108,20 +116,27 @@ def main(argv: list[str] | None = None) -> None:
         nargs="?",
         help="a file of changes to that registry (default: benchmarks.changes makes one)",
     )
+    p.add_argument(
+        "next_changes",
+        nargs="?",
+        help="another, loaded after it (default: benchmarks.changes with seed 8)",
+    )
     p.add_argument("--pairs", type=int, default=4)
     p.add_argument("--out", type=Path, default=Path("benchmarks/out/neo4j-load-pairs.jsonl"))
     options = p.parse_args(argv)
     options.out.parent.mkdir(parents=True, exist_ok=True)
-    if options.changes is None:
-        data = Path(options.data)
-        options.changes = str(data.with_name(data.stem + ".changes.jsonl"))
-        written = registry_changes(data, Path(options.changes))
-        print(f"{options.changes}: {written} changes (benchmarks.changes)", flush=True)
+    data = Path(options.data)
+    for name, suffix, seed in (("changes", ".changes", 7), ("next_changes", ".changes-8", 8)):
+        if getattr(options, name) is None:
+            made = data.with_name(data.stem + suffix + ".jsonl")
+            written = registry_changes(data, made, seed=seed)
+            setattr(options, name, str(made))
+            print(f"{made}: {written} changes (benchmarks.changes, seed {seed})", flush=True)
     records = []
     with options.out.open("a", encoding="utf-8") as out:
         for pair in range(options.pairs):
             for who in ("hand", "ours") if pair % 2 == 0 else ("ours", "hand"):
-                record = one_load(who, pair, options.data, options.changes)
+                record = one_load(who, pair, options.data, options.changes, options.next_changes)
                 records.append(record)
                 line = json.dumps(record)
                 print(line, flush=True)

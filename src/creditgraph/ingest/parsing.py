@@ -234,6 +234,9 @@ def parse_source(
             break
     workers = workers_available() if workers is None else workers
     if lines < PARALLEL_MIN_LINES or workers < 2 or not _can_fork():
+        # a large load works its names' pinyin keys out as it parses (as the workers do); a
+        # small one leaves them to the store, which needs those of the nodes it writes only
+        parser.name_keys = lines >= PARALLEL_MIN_LINES
         for block in _chained(ahead, blocks):
             _record_file(files, block)
             yield parse_block(parser, block), block.lines

@@ -656,9 +656,8 @@ class ParsedChunk:
     errors: list[RecordError] = field(default_factory=list)
     # normalised name → its pinyin keys as the embedded store keeps them (pinyin.key_text),
     # for the names of ``nodes``: worked out where the parsing is, on every core, rather
-    # than in the one process writing — by the parse workers of a large load (a small one,
-    # parsed in the writing process, leaves them to the store, which needs only those of
-    # the nodes it creates or renames)
+    # than in the one process writing — for a large load (a small one leaves them to the
+    # store, which needs only those of the nodes it creates or renames: parse_source)
     name_keys: dict[str, str] = field(default_factory=dict)
 
 
