@@ -274,14 +274,15 @@ def _open_audit_database(path: Path, *, timeout: float) -> sqlite3.Connection:
 # the triggers are dropped: their mere presence makes every upsert dearer (about 1.6x), and
 # the counts come from the statements' row counts instead (see _upsert_nodes).
 _CHANGE_TRACKING = """
-CREATE TEMP TABLE IF NOT EXISTS touched_nodes (id TEXT, type TEXT, created INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS touched_nodes (id TEXT, type TEXT, created INTEGER, named INTEGER);
 CREATE TEMP TABLE IF NOT EXISTS touched_links (src TEXT, rel TEXT, dst TEXT, created INTEGER);
 """
 _TRACKING_TRIGGERS = {
     "nodes_inserted": "CREATE TEMP TRIGGER nodes_inserted AFTER INSERT ON main.nodes "
-    "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 1); END",
+    "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 1, 1); END",
     "nodes_updated": "CREATE TEMP TRIGGER nodes_updated AFTER UPDATE ON main.nodes "
-    "BEGIN INSERT INTO touched_nodes VALUES (NEW.id, NEW.type, 0); END",
+    "BEGIN INSERT INTO touched_nodes "
+    "VALUES (NEW.id, NEW.type, 0, NEW.norm_name IS NOT OLD.norm_name); END",
     "links_inserted": "CREATE TEMP TRIGGER links_inserted AFTER INSERT ON main.links "
     "BEGIN INSERT INTO touched_links VALUES (NEW.src, NEW.rel, NEW.dst, 1); END",
     "links_updated": "CREATE TEMP TRIGGER links_updated AFTER UPDATE ON main.links "
@@ -1001,6 +1002,7 @@ class EmbeddedStore:
                 by_type.setdefault(row[1], []).append(row)
         written: Counter[str] = Counter()
         changed: set[str] = set()
+        named: set[str] = set()  # created or renamed: their names' keys are (re)made
         persons_created = 0
         for node_type, group in by_type.items():  # in key order: B-tree inserts with locality
             if track:
@@ -1016,11 +1018,13 @@ class EmbeddedStore:
             if node_type == "person":
                 persons_created = created
         if track:
-            for node_id, node_type, created in conn.execute(
-                "SELECT id, type, created FROM touched_nodes"
+            for node_id, node_type, created, new_name in conn.execute(
+                "SELECT id, type, created, named FROM touched_nodes"
             ):
                 (report.created if created else report.updated)[node_type] += 1
                 changed.add(node_id)
+                if new_name:
+                    named.add(node_id)
                 persons_created += created and node_type == "person"
         for node_type, group in by_type.items():
             report.unchanged[node_type] += len(group) - written[node_type]
@@ -1028,8 +1032,9 @@ class EmbeddedStore:
             persons = by_type["person"]
             _index_identity(conn, persons, all_new=persons_created == len(persons))
         known = getattr(nodes, "name_keys", None)  # from the loader
-        if track and changed:  # only the names of nodes created or changed
-            _index_names(conn, [row for row in rows if row[0] in changed], known=known)
+        if track and named:  # only the names of nodes created or renamed (a status change
+            # keeps its name's keys: the pinyin dictionaries are not even loaded for it)
+            _index_names(conn, [row for row in rows if row[0] in named], known=known)
         elif not track and any(written.values()):
             _index_names(conn, rows, known=known)
         return changed, sum(written.values())
