@@ -115,6 +115,16 @@ def test_a_renamed_enterprise_is_no_longer_found_by_its_old_initials(
     assert found(registry, "mykj") == [HUAXIN_TECH]
 
 
+def test_an_enterprise_renamed_to_a_name_without_pinyin_loses_its_old_keys(
+    registry: GraphStore,
+) -> None:
+    _load(registry, [enterprise(HUAXIN_TECH, "9527")])
+
+    assert HUAXIN_TECH not in found(registry, "hxkj")
+    assert HUAXIN_TECH not in found(registry, "huaxin")
+    assert found(registry, "9527") == [HUAXIN_TECH]
+
+
 def test_a_renamed_enterprise_with_a_penalty_on_record_is_found_by_its_new_initials(
     registry: GraphStore,
 ) -> None:

@@ -603,14 +603,24 @@ def _index_names(
     One "|k1|k2|" row per node: search looks for the text anywhere in a key, which no B-tree
     answers, and a row per key with an index by id (to replace a renamed node's) made the
     store 40 % larger."""
-    if not fresh and conn.execute("SELECT 1 FROM name_keys LIMIT 1").fetchone() is not None:
-        conn.executemany("DELETE FROM name_keys WHERE id = ?", ((row[0],) for row in rows))
     known = known or {}
-    keyed = sorted(  # in id order: B-tree inserts with locality
-        (row[0], keys)
-        for row in rows
-        if (keys := found if (found := known.get(row[3])) is not None else key_text(row[3]))
-    )
+    keyed: list[tuple[str, str]] = []
+    keyless: list[tuple[str]] = []  # a name with no keys (no Han character, no Latin letter)
+    for row in rows:
+        keys = found if (found := known.get(row[3])) is not None else key_text(row[3])
+        if keys:
+            keyed.append((row[0], keys))
+        else:
+            keyless.append((row[0],))
+    # a node that has keys replaces its row; only one whose new name has none must lose the
+    # row it may have (a first load's later batches no longer look up every node to delete)
+    if (
+        keyless
+        and not fresh
+        and conn.execute("SELECT 1 FROM name_keys LIMIT 1").fetchone() is not None
+    ):
+        conn.executemany("DELETE FROM name_keys WHERE id = ?", keyless)
+    keyed.sort()  # in id order: B-tree inserts with locality
     conn.executemany("INSERT OR REPLACE INTO name_keys VALUES (?, ?)", keyed)
 
 
