@@ -314,8 +314,8 @@ def _withdrawals(
     by_restriction = {r.id: r for rs in gone.values() for r in rs}
     found = []
     for notice in view.open_notices(sorted(by_restriction)):
-        rid = str((notice.data.get("restriction") or {}).get("id"))
-        r = by_restriction.get(rid)
+        rid = announced(notice)
+        r = by_restriction.get(rid) if rid is not None else None
         if r is None:
             continue
         if r.voided_by:

@@ -1255,11 +1255,12 @@ class Neo4jStore:
             spelled["norm_name"] = norm
             spelled["props"] = props_text
             # one delimited string for the TEXT index queries/search uses (pinyin.key_text)
-            name_keys = known.get(norm) if pinyin else None
-            if name_keys is None and pinyin:
-                name_keys = key_text(norm)
-            if name_keys:
-                spelled["name_keys"] = name_keys
+            if pinyin:
+                name_keys = known.get(norm)
+                if name_keys is None:
+                    name_keys = key_text(norm)
+                if name_keys:
+                    spelled["name_keys"] = name_keys
             # one delimited string for the TEXT index queries/persons_by_identity uses, of the
             # keys looked up there: a number's hash is found through id_hash instead
             # (queries/persons_by_hash), so a registry person with a number and no alias has
@@ -1482,7 +1483,6 @@ class Neo4jStore:
         Only what changed is written: a restriction derived again exactly as stored stays
         (most do — an office ending after the sanction changes nothing), one no longer
         derived or derived otherwise goes, and the new ones are created."""
-        derived_count = 0
         old: list[Restriction] = []
         new: list[Restriction] = []
         for chunk in _chunks(event_ids, DERIVE_CHUNK):
@@ -1498,16 +1498,17 @@ class Neo4jStore:
                     derived.extend(derive(event, view, self.schema))
             now = {r.id: r.to_stored_json() for r in derived}
             stale = [rid for rid, (_, data) in stored.items() if now.get(rid) != data]
-            fresh = [r for r in derived if r.id not in stored or r.id in stale]
+            fresh = [
+                r for r in derived if (held := stored.get(r.id)) is None or held[1] != now[r.id]
+            ]
             for part in _chunks(stale):
                 self._run(tx, "propagation/restrictions_delete", ids=list(part))
             for rows in _chunks([_restriction_row(r) for r in fresh]):
                 self._run(tx, "propagation/restrictions_create", rows=list(rows))
-            derived_count += len(derived)
             old.extend(restriction for restriction, _ in stored.values())
             new.extend(derived)
         report.events_rederived += len(event_ids)
-        report.restrictions += derived_count
+        report.restrictions += len(new)
         return old, new
 
     def recompute(self, progress: Callable[[int, int], None] | None = None) -> WriteReport:
