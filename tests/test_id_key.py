@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from creditgraph.identity.keys import MissingIdKey
 from creditgraph.ingest.loader import load
 from creditgraph.schema import default_schema
 from creditgraph.store.embedded import EmbeddedStore
-from scenario import lines, load_records, person
+from scenario import enterprise, lines, load_records, person
 
 ID_NUMBER = "11010519491231002X"
 
@@ -55,3 +58,32 @@ def test_protected_numbers_made_with_another_key_are_refused_with_the_fix(tmp_pa
         assert target.stats(dt.date(2026, 11, 23))["nodes"] == {}
     finally:
         target.close()
+
+
+def test_a_load_without_identity_numbers_never_stretches_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a day's file of changes names no number: the key's scrypt is a cost it need not pay
+    store = EmbeddedStore(tmp_path / "s.db", default_schema(), id_key="the-key")
+    asked: list[bytes] = []
+    real = store.id_key
+    monkeypatch.setattr(store, "id_key", lambda: asked.append(real()) or real())
+    try:
+        load_records(store, [person("p:li", "李四"), enterprise("e:a", "甲公司")])
+        assert asked == []
+        load_records(store, [person("p:zhang", "张三", id_number=ID_NUMBER)])
+        assert len(asked) == 1  # asked once, when the first number needed it
+        (stored,) = store.nodes(["p:zhang"]).values()
+        assert stored.props["id_masked"] == "110************02X"
+    finally:
+        store.close()
+
+
+def test_a_number_without_a_key_is_still_refused_with_the_fix(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "s.db", default_schema())
+    try:
+        with pytest.raises(MissingIdKey, match="CREDITGRAPH_ID_KEY"):
+            load(lines([person("p:zhang", "张三", id_number=ID_NUMBER)]), store)
+        assert load(lines([person("p:li", "李四")]), store).errors == []
+    finally:
+        store.close()

@@ -3,13 +3,27 @@ gone: its event voided (异议成立, 决定撤销) or the restriction ended ear
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 
 from creditgraph.monitoring.delivery import Deliverer
-from creditgraph.monitoring.react import CHANGE, FAILED, NOTICE, PENDING, SENT, WITHDRAWN
+from creditgraph.monitoring.react import (
+    CHANGE,
+    FAILED,
+    NOTICE,
+    PENDING,
+    SENT,
+    WITHDRAWN,
+    changed_subjects,
+)
 from creditgraph.monitoring.service import Monitoring
+from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
+from creditgraph.store.embedded import EmbeddedStore
 from scenario import agency, day, enterprise, event, link, load_records, person, uscc
+from support.stores import TEST_ID_KEY
 from test_outbox_delivery import SECRET, Receiver
 
 E = uscc("notice-withdrawal-enterprise")
@@ -175,3 +189,32 @@ def test_notice_withdrawn_while_its_delivery_is_under_way_stays_withdrawn(
     (after,) = monitoring.notices(addressee="g:superior")
     assert after.status == WITHDRAWN  # … but it had been withdrawn meanwhile
     assert "voided by ev:obj" in after.data["withdrawn_reason"]
+
+
+def test_only_the_subjects_whose_restrictions_changed_are_reported_on(tmp_path: Path) -> None:
+    # a re-derivation mostly derives again what is stored; the outbox (and the reads of the
+    # offices it makes) concerns only the subjects whose restrictions changed
+    store = EmbeddedStore(tmp_path / "s.db", default_schema(), id_key=TEST_ID_KEY)
+    try:
+        _penalised_bureau(store)
+        load_records(
+            store,
+            [
+                agency("g:other", "清远市另一局"),
+                event(
+                    "ev:q", "ADMINISTRATIVE_PENALTY", "g:other", "2026-05-02", severity="general"
+                ),
+            ],
+        )
+        stored = store.restrictions()
+    finally:
+        store.close()
+    assert {r.subject for r in stored} >= {"g:bureau", "g:other"}
+    assert changed_subjects(stored, list(stored)) == set()
+    bureau = next(r for r in stored if r.subject == "g:bureau")
+    ended = dataclasses.replace(bureau, until=day("2026-05-31"))
+    assert changed_subjects(stored, [ended if r.id == bureau.id else r for r in stored]) == {
+        "g:bureau"
+    }
+    other = next(r for r in stored if r.subject == "g:other")
+    assert changed_subjects(stored, [r for r in stored if r.id != other.id]) == {"g:other"}

@@ -558,7 +558,8 @@ def _load(
     input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
     records = parse_all(lines, store, progress=progress)
-    missing_key = IdProtection.of(store).missing
+    # (the key is asked for only when a record failed: a load of no number needs none)
+    missing_key = IdProtection.of(store).missing if records.errors else None
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)

@@ -56,21 +56,48 @@ EVENT_COMMON = {
 PERSON_PROTECTED = {"id_number_hash", "id_number_masked", "id_number_key", "id_number_blind"}
 
 
-@dataclass(frozen=True)
 class IdProtection:
     """How identity numbers are protected in the store being loaded: its key and the key's
     name. Without a key (none configured) a load that carries no number still works; a
-    record that carries one is refused with the reason."""
+    record that carries one is refused with the reason.
 
-    key: bytes | None
-    missing: str = MISSING_KEY
+    The key is asked of the store when a record first needs it: stretching it (scrypt)
+    costs tens of milliseconds a process, which a day's file of changes, carrying no
+    identity number, need not pay."""
+
+    def __init__(self, key: bytes | None, *, key_of: Callable[[], bytes] | None = None) -> None:
+        self._key_of = key_of
+        self._resolved: tuple[bytes | None, str] | None = None
+        if key_of is None:
+            self._resolved = (key, MISSING_KEY)
 
     @classmethod
     def of(cls, store: Any) -> IdProtection:
-        try:
-            return cls(store.id_key())
-        except MissingIdKey as exc:
-            return cls(None, str(exc))
+        """The store's protection, its key asked for when first needed."""
+        return cls(None, key_of=store.id_key)
+
+    def _resolve(self) -> tuple[bytes | None, str]:
+        if self._resolved is None:
+            assert self._key_of is not None
+            try:
+                self._resolved = (self._key_of(), MISSING_KEY)
+            except MissingIdKey as exc:
+                self._resolved = (None, str(exc))
+            self._key_of = None  # the store is not needed again (nor pickled to a worker)
+        return self._resolved
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a parsing worker gets the key itself: the store's method does not cross processes
+        return {"_key_of": None, "_resolved": self._resolve()}
+
+    @property
+    def key(self) -> bytes | None:
+        return self._resolve()[0]
+
+    @property
+    def missing(self) -> str:
+        """Why records carrying a number are refused when there is no key."""
+        return self._resolve()[1]
 
     def _key(self, field_name: str) -> bytes:
         if self.key is None:
@@ -696,7 +723,6 @@ class RecordParser:
         self.schema = schema
         self.protect = protect
         self.name_keys = name_keys  # work out ParsedChunk.name_keys
-        self._fingerprint = protect.fingerprint
         self._links = {
             rel: (rel, kind.record_fields, "share" in kind.properties)
             for rel, kind in schema.links.items()

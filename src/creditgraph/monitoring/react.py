@@ -160,6 +160,29 @@ def key(*parts: str) -> str:
     return hashlib.sha1("|".join(parts).encode("utf-8")).hexdigest()[:24]
 
 
+def _touched(
+    before_by_id: Mapping[str, Restriction], after_by_id: Mapping[str, Restriction]
+) -> dict[str, tuple[list[Restriction], list[Restriction]]]:
+    """Per subject whose restrictions changed: (as they were, as they are) of those that did."""
+    touched: dict[str, tuple[list[Restriction], list[Restriction]]] = defaultdict(lambda: ([], []))
+    for rid, r in after_by_id.items():
+        previous = before_by_id.get(rid)
+        if previous is None or _signature(previous) != _signature(r):
+            touched[r.subject][1].append(r)
+            if previous is not None:
+                touched[r.subject][0].append(previous)
+    for rid, r in before_by_id.items():
+        if rid not in after_by_id:
+            touched[r.subject][0].append(r)
+    return touched
+
+
+def changed_subjects(old: Sequence[Restriction], new: Sequence[Restriction]) -> set[str]:
+    """The subjects :func:`react` reports on: those with a restriction added, gone or
+    changed (a re-derivation mostly derives what was stored, which reports nothing)."""
+    return set(_touched({r.id: r for r in old}, {r.id: r for r in new}))
+
+
 def react(
     view: ReactView,
     schema: GraphSchema,
@@ -172,16 +195,7 @@ def react(
     """The change-feed entries, alerts and notices a re-derivation produces."""
     before_by_id = {r.id: r for r in old}
     after_by_id = {r.id: r for r in new}
-    touched: dict[str, tuple[list[Restriction], list[Restriction]]] = defaultdict(lambda: ([], []))
-    for rid, r in after_by_id.items():
-        previous = before_by_id.get(rid)
-        if previous is None or _signature(previous) != _signature(r):
-            touched[r.subject][1].append(r)
-            if previous is not None:
-                touched[r.subject][0].append(previous)
-    for rid, r in before_by_id.items():
-        if rid not in after_by_id:
-            touched[r.subject][0].append(r)
+    touched = _touched(before_by_id, after_by_id)
     if not touched:
         return []
     subjects = sorted(touched)

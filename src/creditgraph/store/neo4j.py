@@ -56,6 +56,7 @@ from creditgraph.monitoring.react import (
     OPEN_NOTICE,
     WATCH,
     announced,
+    changed_subjects,
     outbox_writes,
     react,
 )
@@ -1075,9 +1076,10 @@ class Neo4jStore:
     ) -> None:
         """The outbox: written in the write's transaction, with the change it reports."""
         # react reads the offices of each changed subject that is a person, one at a time:
-        # read them all in one statement first (the subjects' types are not needed for that)
+        # read them all in one statement first (the subjects' types are not needed for that);
+        # only of the subjects whose restrictions changed, which are all react reports on
         roles = frozenset(self.schema.roles) & frozenset(self.schema.links)
-        view.ensure_links({r.subject for r in (*old, *new)}, roles, OUT)
+        view.ensure_links(changed_subjects(old, new), roles, OUT)
         inserts, updates = outbox_writes(
             react(view, self.schema, old, new, version=version, today=self.today())
         )
