@@ -376,14 +376,14 @@ def test_a_batch_looks_up_what_is_stored_in_two_halves_at_once_and_writes_the_sa
     by_text = {
         neo4j._cypher[name]: name for name in ("import/nodes_existing", "import/links_existing")
     }
-    store_read = neo4j._read_beside
+    store_read = neo4j._read
 
-    def recording_read(statement: str, **params: Any) -> Any:
-        if statement in by_text:
+    def recording_read(statement: str, /, *, on_leader: bool = False, **params: Any) -> Any:
+        if on_leader and statement in by_text:
             beside.append(by_text[statement])
-        return store_read(statement, **params)
+        return store_read(statement, on_leader=on_leader, **params)
 
-    monkeypatch.setattr(neo4j, "_read_beside", recording_read)
+    monkeypatch.setattr(neo4j, "_read", recording_read)
     _load(embedded, records, 10)
     _load(neo4j, records, 10)
     # the same file again, with a link ended and an enterprise renamed

@@ -328,7 +328,7 @@ def test_a_store_nothing_was_audited_in_gets_no_audit_file_from_a_read(
 _GATED = """
 import os, sys
 from pathlib import Path
-from creditgraph.api.log_syncer import sync_file
+from creditgraph.disk import sync_file
 gate = os.open(sys.argv[2], os.O_RDONLY)
 while os.read(0, 64):
     os.read(gate, 1)

@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from creditgraph.disk import sync_file
+
 log = logging.getLogger("creditgraph.audit")
 
 SYNCED = b"+"
@@ -35,19 +37,6 @@ FAILED = b"-"
 # a dead process is replaced at most this often (seconds); meanwhile the loop syncs itself
 RESTART_AFTER = 5.0
 STOP_TIMEOUT = 5.0
-
-
-def sync_file(path: Path) -> None:
-    """Put what was written to ``path`` on disk; a missing file has nothing to put there."""
-    try:
-        # non-blocking, so that a path that is no regular file fails instead of hanging
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def serve(path: Path, requests: int, answers: int) -> None:

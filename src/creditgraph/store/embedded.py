@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from creditgraph import migrations
+from creditgraph.disk import sync_file
 from creditgraph.domain.model import Event, Link, Node, Restriction, read_stored_json
 from creditgraph.domain.names import normalise_names
 from creditgraph.domain.pinyin import could_be_pinyin, key_text
@@ -148,8 +149,8 @@ WAL_LIMIT_BYTES = 64 * 2**20
 
 
 class _WouldWait(Exception):
-    """An audit commit asked not to wait (``_audit_turn(wait=False)``) found another
-    process's under way."""
+    """An audit commit asked not to wait (``_audit_writer(now=True)``) found another
+    thread's or process's under way."""
 
 
 def _lay_out_version_1(conn: sqlite3.Connection) -> None:
@@ -1627,24 +1628,14 @@ class EmbeddedStore:
     def append_audit(self, entries: Sequence[AuditEntry], *, sync: bool = True) -> None:
         # without sync: WAL frames written, not synced (SQLite's synchronous=NORMAL); a
         # killed process leaves them to the operating system, which keeps them
-        if not self._audit_lock_in_process.acquire(timeout=self._write_timeout):
-            raise self._busy("its audit log")
-        try:
-            with self._audit_turn():
-                conn = self._audit_db()
+        with self._audit_writer(now=False) as conn:
+            if not sync:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                self._insert_audit(conn, entries)
+            finally:
                 if not sync:
-                    conn.execute("PRAGMA synchronous = NORMAL")
-                try:
-                    self._insert_audit(conn, entries)
-                except sqlite3.OperationalError as exc:
-                    if _another_writer(exc):
-                        raise self._busy("its audit log") from exc
-                    raise
-                finally:
-                    if not sync:
-                        conn.execute("PRAGMA synchronous = FULL")
-        finally:
-            self._audit_lock_in_process.release()
+                    conn.execute("PRAGMA synchronous = FULL")
 
     def append_audit_now(self, entries: Sequence[AuditEntry]) -> bool:
         """``append_audit(entries, sync=False)`` if the audit log takes the write at once;
@@ -1653,22 +1644,35 @@ class EmbeddedStore:
         commit it hands the entries to its writer thread rather than stall every request.
         Nor does its commit fold the log's write-ahead log into it (a checkpoint copies up
         to 64 MiB): :meth:`sync_audit`, on the writer thread, does that."""
-        if not self._audit_lock_in_process.acquire(blocking=False):
-            return False
         try:
-            with self._audit_turn(wait=False):
-                conn = self._audit_db(now=True)
-                try:
-                    self._insert_audit(conn, entries)
-                except sqlite3.OperationalError as exc:
-                    if _another_writer(exc):  # SQLite's lock now or never: no busy wait
-                        return False
-                    raise
-        except _WouldWait:  # another process's turn
+            with self._audit_writer(now=True) as conn:
+                self._insert_audit(conn, entries)
+        except _WouldWait:
             return False
-        finally:
-            self._audit_lock_in_process.release()
         return True
+
+    @contextmanager
+    def _audit_writer(self, *, now: bool) -> Iterator[sqlite3.Connection]:
+        """This thread's audit connection, with the audit log's write turn in this process
+        and among processes (:meth:`_audit_turn`). Another writer found: waiting up to the
+        write timeout, then the store is busy; ``now``: not waiting, :class:`_WouldWait`."""
+        lock = self._audit_lock_in_process
+        if not (lock.acquire(blocking=False) if now else lock.acquire(timeout=self._write_timeout)):
+            if now:
+                raise _WouldWait()
+            raise self._busy("its audit log")
+        try:
+            with self._audit_turn(wait=not now):
+                try:
+                    yield self._audit_db(now=now)
+                except sqlite3.OperationalError as exc:
+                    if not _another_writer(exc):
+                        raise
+                    if now:  # SQLite's lock now or never: no busy wait
+                        raise _WouldWait() from exc
+                    raise self._busy("its audit log") from exc
+        finally:
+            lock.release()
 
     def _audit_db(self, *, now: bool = False) -> sqlite3.Connection:
         """This thread's connection to the audit log; ``now``: the one for
@@ -1691,16 +1695,9 @@ class EmbeddedStore:
         bytes.
 
         What NORMAL commits left unsynced is in the write-ahead log (a checkpoint syncs the
-        log before it copies pages out of it): syncing the log's file puts it on disk."""
-        try:
-            fd = os.open(self.audit_log_path(), os.O_RDONLY)
-        except FileNotFoundError:  # no log: everything is in the synced database file
-            return 0
-        try:
-            os.fsync(fd)
-            return os.fstat(fd).st_size
-        finally:
-            os.close(fd)
+        log before it copies pages out of it): syncing the log's file puts it on disk. No
+        log: everything is in the synced database file."""
+        return sync_file(self.audit_log_path())
 
     def audit_log_path(self) -> Path:
         """The file :meth:`sync_audit_log` syncs (a server may have another process sync it:

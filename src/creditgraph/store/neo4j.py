@@ -720,15 +720,20 @@ class Neo4jStore:
         except DriverError as exc:
             raise StoreError(f"{self.url}: Neo4j driver error: {exc}") from exc
 
-    def _read(self, statement: str, **params: Any) -> list[neo4j.Record]:
-        # an auto-commit read (one round trip, where a managed transaction takes two): a
-        # decision is three of these; READ access lets a cluster's secondaries answer
+    def _read(
+        self, statement: str, /, *, on_leader: bool = False, **params: Any
+    ) -> list[neo4j.Record]:
+        """An auto-commit read (one round trip, where a managed transaction takes two): a
+        decision is three of these. READ access lets a cluster's secondaries answer;
+        ``on_leader`` reads on the server writes go to instead: a read beside a write
+        transaction (_lookup), which in a cluster only the leader, holding every commit,
+        answers as that transaction sees (a secondary may lack another writer's last one)."""
         with (
             self._errors(),
             self._driver.session(
                 database=self._database,
                 bookmark_manager=self._bookmarks,
-                default_access_mode=neo4j.READ_ACCESS,
+                default_access_mode=neo4j.WRITE_ACCESS if on_leader else neo4j.READ_ACCESS,
             ) as session,
         ):
             return list(session.run(statement, _parameters(params)))
@@ -747,7 +752,7 @@ class Neo4jStore:
         With ``beside`` — the write has written nothing this lookup reads: a batch of nodes
         only, or of links only, looks up what is stored before it writes — a lookup of at
         least ``lookup_split_min`` rows is split in two, and the second half is read at the
-        same time in a session of its own (_read_beside), so that the server answers both
+        same time in a session of its own (_read on_leader), so that the server answers both
         halves on two cores where one statement runs on one. That session sees what the
         transaction sees: the transaction took the writer lock first (import/lock_writer), so
         no other writer commits until it ends. A reload of a registry is nearly all such
@@ -758,17 +763,10 @@ class Neo4jStore:
         # (leaving the pool waits for the second half, whatever the first half raised)
         with ThreadPoolExecutor(1, thread_name_prefix="creditgraph-lookup") as pool:
             second = pool.submit(
-                self._read_beside, self._cypher[name], **{param: list(rows[half:])}
+                self._read, self._cypher[name], on_leader=True, **{param: list(rows[half:])}
             )
             first = _found(self._run(tx, name, **{param: list(rows[:half])}))
             return first + _found(second.result())
-
-    def _read_beside(self, statement: str, **params: Any) -> list[neo4j.Record]:
-        """A read beside a write transaction (see _lookup), on the server that transaction
-        writes to: in a cluster the leader, which holds every commit (a secondary may not
-        have another writer's last one yet)."""
-        with self._errors(), self._session() as session:
-            return list(session.run(statement, _parameters(params)))
 
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
@@ -1878,7 +1876,7 @@ class Neo4jStore:
     ) -> dict[str, RankedLinks]:
         wanted = list(dict.fromkeys(node_ids))
         found: dict[str, RankedLinks] = {}
-        params = {
+        params: dict[str, Any] = {
             "rels": self._rel_list(rels),
             "as_of": as_of,
             "limit": limit,
