@@ -11,6 +11,7 @@ import datetime as dt
 from collections import UserList
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
@@ -67,7 +68,6 @@ class IdProtection:
 
     def __init__(self, key: bytes | None, *, key_of: Callable[[], bytes] | None = None) -> None:
         self._key_of = key_of
-        self._resolved: tuple[bytes | None, str] | None = None
         if key_of is None:
             self._resolved = (key, MISSING_KEY)
 
@@ -76,28 +76,28 @@ class IdProtection:
         """The store's protection, its key asked for when first needed."""
         return cls(None, key_of=store.id_key)
 
-    def _resolve(self) -> tuple[bytes | None, str]:
-        if self._resolved is None:
-            assert self._key_of is not None
-            try:
-                self._resolved = (self._key_of(), MISSING_KEY)
-            except MissingIdKey as exc:
-                self._resolved = (None, str(exc))
-            self._key_of = None  # the store is not needed again (nor pickled to a worker)
-        return self._resolved
+    # cached: after the first use each is a plain attribute (read for every numbered person)
+    @cached_property
+    def _resolved(self) -> tuple[bytes | None, str]:
+        assert self._key_of is not None
+        key_of, self._key_of = self._key_of, None  # (the store is not pickled to a worker)
+        try:
+            return key_of(), MISSING_KEY
+        except MissingIdKey as exc:
+            return None, str(exc)
 
     def __getstate__(self) -> dict[str, Any]:
         # a parsing worker gets the key itself: the store's method does not cross processes
-        return {"_key_of": None, "_resolved": self._resolve()}
+        return {"_key_of": None, "_resolved": self._resolved}
 
-    @property
+    @cached_property
     def key(self) -> bytes | None:
-        return self._resolve()[0]
+        return self._resolved[0]
 
-    @property
+    @cached_property
     def missing(self) -> str:
         """Why records carrying a number are refused when there is no key."""
-        return self._resolve()[1]
+        return self._resolved[1]
 
     def _key(self, field_name: str) -> bytes:
         if self.key is None:
