@@ -164,9 +164,13 @@ class _Records:
 
 
 def parse_all(
-    lines: Iterable[tuple[str, int, str]], store: GraphStore, *, progress: bool = False
+    lines: Iterable[tuple[str, int, str]],
+    store: GraphStore,
+    protect: IdProtection,
+    *,
+    progress: bool = False,
 ) -> _Records:
-    parser = RecordParser(store.schema, IdProtection.of(store))
+    parser = RecordParser(store.schema, protect)
     records = _Records()
     chunks = (
         parse_source(lines, parser, records.files)
@@ -557,9 +561,10 @@ def _load(
     on_batch: Callable[[WriteReport], None] | None,
     input_errors: Callable[[], list[RecordError]] | None = None,
 ) -> LoadResult:
-    records = parse_all(lines, store, progress=progress)
+    protect = IdProtection.of(store)
+    records = parse_all(lines, store, protect, progress=progress)
     # (the key is asked for only when a record failed: a load of no number needs none)
-    missing_key = IdProtection.of(store).missing if records.errors else None
+    missing_key = protect.missing if records.errors else None
     if any(error.reason == missing_key for error in records.errors):
         # a configuration fault, not a bad record: one line naming the variable (exit 1)
         raise MissingIdKey(missing_key)
