@@ -413,6 +413,42 @@ def test_a_batch_looks_up_what_is_stored_in_two_halves_at_once_and_writes_the_sa
     assert_same_answers(embedded, neo4j)
 
 
+@pytest.mark.neo4j
+def test_a_profile_hears_every_statement_and_commit_and_long_id_lists_go_in_halves(
+    both: tuple[GraphStore, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # benchmarks.neo4j_changes_profile sets on_statement to see where a load's time goes; a
+    # load's first question (what is each id it names?) is read in two halves at once when
+    # long, and must answer as one statement does
+    embedded, neo4j = both
+    assert isinstance(neo4j, Neo4jStore)
+    records = credit_scenario()
+    _load(embedded, records, 1000)
+    _load(neo4j, records, 1000)
+    heard: list[tuple[str, float, Any, int]] = []
+    neo4j.on_statement = lambda text, seconds, summary, rows: heard.append(
+        (text, seconds, summary, rows)
+    )
+    monkeypatch.setattr(neo4j, "lookup_split_min", 4)
+    ids = [r["id"] for r in records if "id" in r] + ["nobody", "ev:nowhere"]
+    assert neo4j.node_types(ids) == embedded.node_types(ids)
+    asked = [h for h in heard if h[0] == neo4j._cypher["queries/node_types"]]
+    assert len(asked) == 2  # the two halves
+    heard.clear()
+    late = [event("ev:profiled", "LICENSE_REVOKED", E2, "2026-10-01", responsible=["p:zhang"])]
+    assert _load(neo4j, late, 10) == _load(embedded, late, 10)
+    texts = [h[0] for h in heard]
+    assert texts.count("COMMIT") == 1
+    assert neo4j._cypher["import/lock_writer"] in texts
+    assert neo4j._cypher["propagation/restrictions_create"] in texts
+    statements = [h for h in heard if h[0] != "COMMIT"]
+    assert all(
+        seconds >= 0 and summary.result_available_after is not None
+        for _, seconds, summary, _ in statements
+    )
+    assert_same_answers(embedded, neo4j)
+
+
 def _index_states(store: Neo4jStore) -> dict[str, str]:
     rows = store._read("SHOW INDEXES YIELD name, state RETURN name, state")
     return {row["name"]: row["state"] for row in rows}
