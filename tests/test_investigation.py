@@ -157,6 +157,13 @@ def test_paths_meet_in_the_middle_and_return_every_shortest_one(store: GraphStor
     assert [p.nodes for p in found] == [("p:a", "e:x1", "p:b"), ("p:a", "e:x2", "p:b")]
     assert [link.rel for hop in found[0].hops for link in hop.links] == ["DIRECTOR", "SUPERVISOR"]
     assert counting.calls.count("shortest_paths") == 1  # the store searches in one call
+    assert "nodes" not in counting.calls  # a chain found names both ends: none looked up
+    # no chain: then whether the ends exist is asked, and an unknown one is said so
+    given(store, [per("p:alone", "丙")])
+    assert inv.paths(store, "p:a", "p:alone", max_hops=6) == []
+    for a, b in (("p:a", "p:nobody"), ("p:nobody", "p:b")):
+        with pytest.raises(UnknownId, match="p:nobody"):
+            inv.paths(store, a, b, max_hops=6)
 
 
 def test_paths_take_links_either_way_and_respect_the_day(store: GraphStore) -> None:

@@ -369,10 +369,16 @@ def paths(
     chosen = _check_rels(store, rels)
     if source == target:
         raise InvalidArgument("fromId and toId are the same party")
-    found = store.nodes([source, target])
-    for node_id in (source, target):
-        if node_id not in found:
-            raise UnknownId(f"unknown id {node_id!r}")
+
+    def require_ends() -> None:
+        found = store.nodes([source, target])
+        for node_id in (source, target):
+            if node_id not in found:
+                raise UnknownId(f"unknown id {node_id!r}")
+
+    # A chain found names both ends, so only an empty answer (or a search too wide) asks
+    # whether they exist: one round trip less for a path found (on Neo4j at M, ~1 ms of a
+    # 3 ms answer). An unknown end has no links, so its search ends at once.
     deadline.check()
     try:
         chains = store.shortest_paths(
@@ -386,6 +392,7 @@ def paths(
             budget=deadline,
         )
     except TooWide:
+        require_ends()
         raise LimitExceeded(
             f"the search between {source!r} and {target!r} reached more than "
             f"{MAX_SEARCH_PARTIES} parties before the two ends met: lower maxHops, or "
@@ -393,6 +400,8 @@ def paths(
             limit="parties",
             maximum=MAX_SEARCH_PARTIES,
         ) from None
+    if not chains:
+        require_ends()
     return [
         ConnectingPath(
             chain.nodes,
