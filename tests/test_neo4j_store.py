@@ -748,6 +748,13 @@ def test_placeholders_take_only_names_declared_in_the_schema() -> None:
             library.render("queries/stats_links_of_rel", rel=bad)
     with pytest.raises(KeyError):
         library["queries/stats_links_of_rel"]  # a template is never run unfilled
+    # a list of link kinds (counted from a node's degrees): each one declared, none missing
+    assert ":DIRECTOR|SHAREHOLDER]" in library.render(
+        "traversal/ranked_links", rels=["DIRECTOR", "SHAREHOLDER"]
+    )
+    for bad_list in ([], ["DIRECTOR", "FRIEND_OF"], ["DIRECTOR]-() DETACH DELETE n //"]):
+        with pytest.raises(ValueError, match="declared in graph_schema"):
+            library.render("traversal/ranked_links", rels=bad_list)
 
 
 def test_every_statement_the_store_names_is_a_file_in_cypher() -> None:

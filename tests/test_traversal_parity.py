@@ -177,6 +177,13 @@ def test_a_hubs_first_links_are_those_a_full_listing_would_show_first(
             assert ranked["p:hub"].total == len(every)
             assert ranked["p:hub"].links == every[:limit], (day, limit)
             assert ranked["p:peer"].total == 1
+    # some kinds only (Neo4j counts them from the hub's degrees when no day is asked about)
+    for rels in (["DIRECTOR"], ["RELATIVE_OF", "SHAREHOLDER"], []):
+        every = sorted(any_store.links(["p:hub"], rels=rels), key=display_order(ranks, "p:hub"))
+        ranked = any_store.ranked_links(["p:hub", "p:peer"], rels=rels, limit=5)
+        assert ranked["p:hub"].total == len(every), rels
+        assert ranked["p:hub"].links == every[:5], rels
+        assert ranked["p:peer"].total == ("RELATIVE_OF" in rels)
 
 
 def test_the_embedded_store_reads_a_hubs_shown_links_and_only_counts_the_rest(

@@ -35,9 +35,15 @@ CALL (n) {
                   valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links,
          collect(DISTINCT m {.id, .type, .name, .props}) AS others
 }
+// The total: without a day, from the node's degrees (the kinds written out: __RELS__), so a
+// hub's 900 links are not read to count them (15 database hits against 8,400 at M); on a
+// day, or for no kind at all (__RELS__ then names every kind, unused), each link decides.
+// (CASE runs only the branch it takes; a link never joins a party to itself, so a degree
+// counts each link once.)
 RETURN n.id AS id, n.type AS type, n.name AS name, n.props AS props, links, others,
-       COUNT { MATCH (n)-[r:$any($rels)]-(:Entity)
-               WHERE $as_of IS NULL
-                  OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
-                      AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
-               RETURN DISTINCT r } AS total
+       CASE WHEN $as_of IS NULL AND $rels <> [] THEN COUNT { (n)-[:__RELS__]-() }
+            ELSE COUNT { MATCH (n)-[r:$any($rels)]-(:Entity)
+                         WHERE (r.valid_from IS NULL OR r.valid_from <= $as_of)
+                           AND (r.valid_to IS NULL OR r.valid_to >= $as_of)
+                         RETURN DISTINCT r }
+       END AS total

@@ -10,6 +10,7 @@ need a static relationship type or label to use an index or the count store (see
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from creditgraph.resources import cypher_dir
@@ -17,7 +18,7 @@ from creditgraph.schema import GraphSchema
 
 _NAME = re.compile(r"^[a-z_]+/[a-z_]+$")
 _IDENTIFIER = re.compile(r"^[A-Z][A-Za-z0-9_]*$")
-_PLACEHOLDER = re.compile(r"__(REL|LABEL|HOPS)__")
+_PLACEHOLDER = re.compile(r"__(REL|LABEL|HOPS|RELS)__")
 # A quantifier's bound must be a literal in Cypher; the service caps hops at 6, ownership
 # levels at 10.
 _MAX_HOPS = 10
@@ -60,13 +61,23 @@ class CypherLibrary:
         rel: str | None = None,
         label: str | None = None,
         hops: int | None = None,
+        rels: Sequence[str] | None = None,
     ) -> str:
-        """The statement with ``__REL__`` / ``__LABEL__`` filled from the schema's names, and
+        """The statement with ``__REL__`` / ``__LABEL__`` filled from the schema's names,
+        ``__RELS__`` with link kinds of the schema as a type alternation (``A|B``: Neo4j
+        counts such links from a node's degrees, where ``$any($rels)`` reads each one), and
         ``__HOPS__`` (a path quantifier's upper bound) with a small whole number."""
         text = self._read(name)
         values = {"REL": (rel, self._rels), "LABEL": (label, self._labels)}
 
         def fill(match: re.Match[str]) -> str:
+            if match.group(1) == "RELS":
+                if not rels or any(r not in self._rels or not _IDENTIFIER.match(r) for r in rels):
+                    raise ValueError(
+                        f"{name}: __RELS__ must be link kinds declared in graph_schema/, "
+                        f"not {rels!r}"
+                    )
+                return "|".join(rels)
             if match.group(1) == "HOPS":
                 if type(hops) is not int or not 1 <= hops <= _MAX_HOPS:
                     raise ValueError(

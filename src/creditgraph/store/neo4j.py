@@ -1934,15 +1934,19 @@ class Neo4jStore:
     ) -> dict[str, RankedLinks]:
         wanted = list(dict.fromkeys(node_ids))
         found: dict[str, RankedLinks] = {}
+        kinds = self._rel_list(rels)
+        statement = self._cypher.render(
+            "traversal/ranked_links", rels=kinds or sorted(self.schema.links)
+        )
         params: dict[str, Any] = {
-            "rels": self._rel_list(rels),
+            "rels": kinds,
             "as_of": as_of,
             "limit": limit,
             "ranks": rel_ranks(self.schema),
             "ahead": ahead,
         }
         for chunk in _chunks(wanted):
-            rows = self._read(self._cypher["traversal/ranked_links"], ids=list(chunk), **params)
+            rows = self._read(statement, ids=list(chunk), **params)
             for row in rows:
                 found[row["id"]] = RankedLinks(
                     [_link(r) for r in row["links"]],
