@@ -7,4 +7,4 @@ WHERE $as_of IS NULL
    OR ((r.valid_from IS NULL OR r.valid_from <= $as_of)
        AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
 RETURN id AS anchor, type(r) AS rel, n.id AS src, m.id AS dst,
-       r.valid_from AS valid_from, r.valid_to AS valid_to, r.share AS share
+       toString(r.valid_from) AS valid_from, toString(r.valid_to) AS valid_to, r.share AS share

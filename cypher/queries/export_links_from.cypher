@@ -3,4 +3,4 @@ UNWIND $ids AS id
 MATCH (a:Entity {id: id})-[r:$any($rels)]->(b:Entity)
 USING INDEX SEEK a:Entity(id)
 RETURN a.id AS src, type(r) AS rel, b.id AS dst,
-       r.valid_from AS valid_from, r.valid_to AS valid_to, r.share AS share
+       toString(r.valid_from) AS valid_from, toString(r.valid_to) AS valid_to, r.share AS share

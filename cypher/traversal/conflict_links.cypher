@@ -48,4 +48,4 @@ UNWIND [['office', offices], ['supervision', supervisions], ['kinship', kinships
         ['holding', holdings]] AS part
 UNWIND part[1] AS r
 RETURN part[0] AS part, type(r) AS rel, startNode(r).id AS src, endNode(r).id AS dst,
-       r.valid_from AS valid_from, r.valid_to AS valid_to, r.share AS share
+       toString(r.valid_from) AS valid_from, toString(r.valid_to) AS valid_to, r.share AS share

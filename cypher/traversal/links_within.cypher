@@ -21,6 +21,6 @@ CALL (inner, too_wide) {
          AND (r.valid_to IS NULL OR r.valid_to >= $as_of))
   WITH DISTINCT r
   RETURN collect({rel: type(r), src: startNode(r).id, dst: endNode(r).id,
-                  valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links
+                  valid_from: toString(r.valid_from), valid_to: toString(r.valid_to), share: r.share}) AS links
 }
 RETURN too_wide, links

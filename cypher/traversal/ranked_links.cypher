@@ -32,7 +32,7 @@ CALL (n) {
            startNode(r).id
   LIMIT $limit
   RETURN collect({rel: type(r), src: startNode(r).id, dst: endNode(r).id,
-                  valid_from: r.valid_from, valid_to: r.valid_to, share: r.share}) AS links,
+                  valid_from: toString(r.valid_from), valid_to: toString(r.valid_to), share: r.share}) AS links,
          collect(DISTINCT m {.id, .type, .name, .props}) AS others
 }
 // The total: without a day, from the node's degrees (the kinds written out: __RELS__), so a
