@@ -755,6 +755,11 @@ def test_placeholders_take_only_names_declared_in_the_schema() -> None:
     for bad_list in ([], ["DIRECTOR", "FRIEND_OF"], ["DIRECTOR]-() DETACH DELETE n //"]):
         with pytest.raises(ValueError, match="declared in graph_schema"):
             library.render("traversal/ranked_links", rels=bad_list)
+    # fillings are kept, and a refused one stays refused beside a kept one equal to it
+    assert "{1,1}" in library.render("traversal/shortest_paths", hops=1)
+    for bad_hops in (True, 0, 11):
+        with pytest.raises(ValueError, match="__HOPS__"):
+            library.render("traversal/shortest_paths", hops=bad_hops)
 
 
 def test_every_statement_the_store_names_is_a_file_in_cypher() -> None:
