@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -36,9 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.changes import registry_changes
-from benchmarks.neo4j_load_pairs import _in_own_process
-
-CYPHER = Path(__file__).resolve().parent.parent / "cypher"
+from benchmarks.neo4j_load_pairs import _in_own_process, harness_server
 
 
 @dataclass
@@ -92,8 +89,8 @@ def _names() -> dict[str, str]:
 
     library = CypherLibrary(default_schema())
     names = {}
-    for path in sorted(CYPHER.rglob("*.cypher")):
-        name = path.relative_to(CYPHER).with_suffix("").as_posix()
+    for path in sorted(library.root.rglob("*.cypher")):
+        name = path.relative_to(library.root).with_suffix("").as_posix()
         try:
             names[library[name]] = name
         except (KeyError, ValueError):  # a template with blanks to fill, or a schema file
@@ -130,13 +127,6 @@ def profile_file(url: str, path: Path, names: dict[str, str]) -> Profile:
     if result.errors:
         raise SystemExit(f"{path}: {len(result.errors)} record errors, e.g. {result.errors[0]}")
     return profile
-
-
-def _server() -> Any:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from support.neo4j_server import start_neo4j
-
-    return start_neo4j()
 
 
 def statement_table(profiles: list[Profile]) -> list[str]:
@@ -181,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
         files.append(path)
     names = _names()
 
-    server = _server()
+    server = harness_server()
     try:
         print(f"registry: {_in_own_process('ours', server.url, str(options.data)):.1f} s")
         profiles = []
@@ -204,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
     if options.handwritten:
         from benchmarks.competitors import handwritten_import
 
-        server = _server()
+        server = harness_server()
         try:
             registry = _in_own_process("hand", server.url, str(options.data))
             print(f"\nhand-written registry: {registry:.1f} s")

@@ -67,11 +67,16 @@ def _in_own_process(who: str, url: str, path: str) -> float:
     return float(done.stdout.split()[-1])
 
 
-def one_load(who: str, pair: int, data: str, changes: str, next_changes: str) -> dict[str, Any]:
+def harness_server() -> Any:
+    """A fresh, empty test-harness Neo4j (tests/support/neo4j_server.py); stop() it."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
     from support.neo4j_server import start_neo4j
 
-    server = start_neo4j()
+    return start_neo4j()
+
+
+def one_load(who: str, pair: int, data: str, changes: str, next_changes: str) -> dict[str, Any]:
+    server = harness_server()
     try:
         record: dict[str, Any] = {"who": who, "pair": pair, "started": time.strftime("%H:%M:%S")}
         for step, path in zip(STEPS, (data, data, changes, next_changes), strict=True):
