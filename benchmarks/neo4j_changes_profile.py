@@ -81,6 +81,47 @@ class Profile:
         parts["rest"] = self.seconds - parts["reads before"] - parts["statements"] - commit
         return parts
 
+    def purposes(self) -> dict[str, tuple[float, float]]:
+        """The load's statements by what ``creditgraph load`` promises (CONTRACT.md), as
+        (client seconds, the server's own): what the hand-written import does too (the
+        graph's nodes, links and events, with what was stored of them to tell created from
+        updated), and what it does not — the reference check before the transaction, the
+        derivation of restrictions, the outbox (every statement after the version bump),
+        the commit of it all, and the rest (Python)."""
+        start = next(
+            (i for i, s in enumerate(self.statements) if s.name == "import/lock_writer"),
+            len(self.statements),
+        )
+        bump = next(
+            (i for i, s in enumerate(self.statements) if s.name == "import/bump_version"),
+            len(self.statements),
+        )
+        groups: dict[str, list[Statement]] = defaultdict(list)
+        for i, s in enumerate(self.statements):
+            if s.name == "COMMIT":
+                continue
+            if i < start:
+                groups["reference check"].append(s)
+            elif s.name.startswith("import/"):
+                groups["graph"].append(s)
+            elif i < bump:
+                groups["derivation"].append(s)
+            else:
+                groups["outbox"].append(s)
+        parts = {
+            name: (_wall(groups[name]), sum(s.server_ms for s in groups[name]) / 1000)
+            for name in PURPOSES[:4]
+        }
+        commit = sum(s.seconds for s in self.statements if s.name == "COMMIT")
+        parts["commit"] = (commit, commit)
+        split = self.split()
+        parts["rest"] = (split["rest"], 0.0)
+        return parts
+
+
+# purposes(), in the order printed
+PURPOSES = ("graph", "reference check", "derivation", "outbox", "commit", "rest")
+
 
 def _names() -> dict[str, str]:
     """Statement text → its file's name under cypher/ (as the store names it)."""
@@ -155,6 +196,17 @@ def statement_table(profiles: list[Profile]) -> list[str]:
     return lines
 
 
+def purpose_table(profiles: list[Profile]) -> list[str]:
+    """:meth:`Profile.purposes`' medians over the profiles: client s, server s."""
+    lines = [f"{'client s':>9} {'server s':>9}  part"]
+    split = [profile.purposes() for profile in profiles]
+    for name in PURPOSES:
+        client = statistics.median(parts[name][0] for parts in split)
+        server = statistics.median(parts[name][1] for parts in split)
+        lines.append(f"{client:9.3f} {server:9.3f}  {name}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("data", type=Path, help="a registry file (creditgraph generate --size M)")
@@ -189,6 +241,9 @@ def main(argv: list[str] | None = None) -> None:
         server.stop()
     print("\nper statement, median over the files after the first:")
     for line in statement_table(profiles[1:]):
+        print(line)
+    print("\nby what the load promises, median over the files after the first:")
+    for line in purpose_table(profiles[1:]):
         print(line)
 
     if options.handwritten:

@@ -218,3 +218,36 @@ def test_the_second_http_server_gets_a_copy_of_an_embedded_store_removed_afterwa
     assert sorted(p.name for p in tmp_path.iterdir() if "copy" in p.name) == []
     with worker._store_copy("bolt://127.0.0.1:7687") as url:
         assert url == "bolt://127.0.0.1:7687"
+
+
+def test_the_changes_profile_splits_a_load_by_what_it_promises_and_loses_no_second() -> None:
+    # benchmarks.neo4j_changes_profile: which of a load's seconds the hand-written import
+    # also spends (the graph) and which it does not (reference check, derivation, outbox)
+    from benchmarks.neo4j_changes_profile import PURPOSES, Profile, Statement
+
+    def at(name: str, start: float, seconds: float, server_ms: int) -> Statement:
+        return Statement(name, seconds, server_ms, 0, start + seconds)
+
+    profile = Profile(
+        seconds=2.0,
+        statements=[
+            at("queries/node_types", 0.0, 0.2, 150),  # two halves at once: 0.2 s of wall
+            at("queries/node_types", 0.0, 0.2, 140),
+            at("import/lock_writer", 0.3, 0.1, 5),
+            at("import/links_update", 0.4, 0.2, 180),
+            at("queries/adjacency_in", 0.6, 0.1, 60),  # derivation reads …
+            at("propagation/restrictions_create", 0.7, 0.1, 90),
+            at("import/bump_version", 0.8, 0.1, 1),
+            at("queries/adjacency_out", 0.9, 0.2, 120),  # … and after the bump, the outbox's
+            at("monitoring/records_insert", 1.1, 0.1, 70),
+            at("COMMIT", 1.2, 0.4, 0),
+        ],
+    )
+    parts = profile.purposes()
+    assert list(parts) == list(PURPOSES)
+    assert parts["reference check"] == pytest.approx((0.2, 0.29))
+    assert parts["graph"] == pytest.approx((0.4, 0.186))
+    assert parts["derivation"] == pytest.approx((0.2, 0.15))
+    assert parts["outbox"] == pytest.approx((0.3, 0.19))
+    assert parts["commit"][0] == pytest.approx(0.4)
+    assert sum(client for client, _ in parts.values()) == pytest.approx(profile.seconds)
