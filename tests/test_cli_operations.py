@@ -61,6 +61,8 @@ def _one_line_error(result: Result) -> str:
         ("CREDITGRAPH_REQUEST_TIMEOUT", "-1", "seconds"),
         ("CREDITGRAPH_WRITE_TIMEOUT", "0", "seconds"),
         ("CREDITGRAPH_API_KEYS", "secret-key-without-role", "KEY=ROLE"),
+        ("CREDITGRAPH_API_KEYS", "k1=approval,k2=admin", "ROLE one of approval"),
+        ("CREDITGRAPH_STORE", "http://graph.example/db", "bolt:// / neo4j:// URL"),
         ("CREDITGRAPH_PUBLIC", "maybe", "1/true/yes"),
         ("CREDITGRAPH_MAX_BODY_BYTES", "lots", "number of bytes"),
         ("CREDITGRAPH_AUDIT_SYNC", "61", "every answer waits for its audit's disk sync"),

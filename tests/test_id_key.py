@@ -87,3 +87,18 @@ def test_a_number_without_a_key_is_still_refused_with_the_fix(tmp_path: Path) ->
         assert load(lines([person("p:li", "李四")]), store).errors == []
     finally:
         store.close()
+
+
+def test_an_export_loaded_without_a_key_stops_on_the_configuration_not_on_each_person(
+    tmp_path: Path,
+) -> None:
+    # a store moved with export | load into a process given no key: one line naming the
+    # variables (exit 1 at the CLI), not an error per person with an empty key fingerprint
+    exported = _exported_person(tmp_path)
+    target = EmbeddedStore(tmp_path / "target.db", default_schema())
+    try:
+        with pytest.raises(MissingIdKey, match="CREDITGRAPH_ID_KEY_FILE"):
+            load(lines(exported), target)
+        assert target.stats(dt.date(2026, 11, 23))["nodes"] == {}
+    finally:
+        target.close()

@@ -316,6 +316,30 @@ def test_key_file_inside_the_store_folder_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_the_config_folder_keeps_a_key_apart_from_a_store_in_the_home_folder(
+    tmp_path: Path,
+) -> None:
+    # creditgraph's configuration folder ($XDG_CONFIG_HOME/creditgraph) is where the demo
+    # keeps its key: a store in the home folder has it below its folder, but not beside it.
+    # A store inside the configuration folder itself is beside the key, and refused
+    config = tmp_path / "config"
+    (config / "creditgraph").mkdir(parents=True)
+    key_file = config / "creditgraph" / "demo.key"
+    key_file.write_text("a secret")
+    data = write_jsonl(tmp_path / "d.jsonl", _shanghai_amr())
+    env = {
+        "CREDITGRAPH_ID_KEY": None,
+        "CREDITGRAPH_ID_KEY_FILE": str(key_file),
+        "XDG_CONFIG_HOME": str(config),
+    }
+    result = run_cli(["load", str(data), "--store", str(tmp_path / "home.db")], env=env)
+    assert result.exit_code == 0, result.output
+    beside = config / "creditgraph" / "s.db"
+    result = run_cli(["load", str(data), "--store", str(beside)], env=env)
+    assert result.exit_code == 1
+    assert "inside the store's folder" in result.output
+
+
 def test_an_id_made_of_a_keyed_hash_is_not_taken_for_a_number() -> None:
     from creditgraph.domain.identifiers import contains_resident_id
 

@@ -21,6 +21,8 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 API_ROLES = ("approval", "investigator", "steward")
+# the URL schemes that name a Neo4j store (creditgraph.store.open_store)
+NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class SettingsError(ValueError):
 
 # variable → the form it must have, as the error message states it
 EXPECTED = {
-    "CREDITGRAPH_STORE": "a file path or a bolt:// / neo4j:// URL",
+    "CREDITGRAPH_STORE": "a file path or a bolt:// / neo4j:// URL (+s, +ssc)",
     "CREDITGRAPH_RULES": f"folders of rule files separated by {os.pathsep!r}",
     "CREDITGRAPH_ID_KEY": "a non-empty secret",
     "CREDITGRAPH_ID_KEY_FILE": "the path of a file holding the secret, outside the store's folder",
@@ -127,10 +129,20 @@ class _Environment(BaseSettings):
             dt.date.fromisoformat(value)
         return value
 
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        # a path, or a Neo4j URL: any other scheme would be taken for a file name
+        if "://" in value and not value.startswith(NEO4J_SCHEMES):
+            raise ValueError("not a path or a bolt:// / neo4j:// URL")
+        return value
+
     @field_validator("api_keys")
     @classmethod
     def _key_list(cls, value: str) -> str:
-        parse_api_keys(value)
+        for role in parse_api_keys(value).values():
+            if role not in API_ROLES:  # every command refuses it, not only serve
+                raise ValueError("not a role")
         return value
 
     @field_validator("cors_origins")

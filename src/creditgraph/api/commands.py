@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -251,12 +252,18 @@ def demo(store_url: str | None, host: str, port: int) -> None:
 
     settings = _settings()
     settings = dataclasses.replace(settings, today=settings.today or DEMO_TODAY)
+    key_note: list[str] = []
     if not settings.id_key and not settings.id_key_file:
         # the demo's own key, in creditgraph's config folder: never beside the store
-        from creditgraph.identity.keys import config_dir, create_key_file
+        from creditgraph.identity.keys import KEY_FILE_VARIABLE, config_dir, create_key_file
 
         key_file = create_key_file(config_dir() / "demo.key")
         settings = dataclasses.replace(settings, id_key_file=str(key_file))
+        # a CLI command on the demo store that carries an identity number needs it too
+        key_note = [
+            f"creditgraph: identity numbers are hashed with the demo's key; for the CLI: "
+            f"export {KEY_FILE_VARIABLE}={shlex.quote(str(key_file))}"
+        ]
     policy = _policy(settings, host)
     with tempfile.TemporaryDirectory(prefix="creditgraph-demo-") as folder:
         url = store_url or str(Path(folder) / "demo.db")
@@ -270,7 +277,11 @@ def demo(store_url: str | None, host: str, port: int) -> None:
         if any(store.stats(settings.today or DEMO_TODAY)["nodes"].values()):
             store.close()
             _fail(f"{url} already holds data: the demo needs a fresh store", EXIT_INVALID)
-        result = load(read_lines([str(demo_file())]), store)
+        try:
+            result = load(read_lines([str(demo_file())]), store)
+        except StoreError as exc:  # its persons carry identity numbers: the key, unusable
+            store.close()
+            _fail(str(exc), EXIT_FAILURE)
         if result.errors:  # the bundled file is checked by the tests; this is a broken install
             store.close()
             _fail(f"the bundled scenario is invalid: {result.errors[0]}", EXIT_FAILURE)
@@ -287,6 +298,7 @@ def demo(store_url: str | None, host: str, port: int) -> None:
                 f"restrictions derived",
                 f"creditgraph: 'today' is {settings.today} in this demo (set CREDITGRAPH_TODAY to "
                 "change it)",
+                *key_note,
                 "",
                 _examples(host, port),
             ],

@@ -40,11 +40,18 @@ def derive_id_key(secret: str) -> bytes:
 
 
 def read_key_file(path: str | os.PathLike[str], *, store_dir: Path | None = None) -> str:
-    """The secret in a key file, refused when it lies inside the store's folder."""
+    """The secret in a key file, refused when it lies inside the store's folder (unless in
+    creditgraph's configuration folder, and the store is not)."""
     key_file = Path(path).expanduser().resolve()
     if store_dir is not None:
         folder = store_dir.resolve()
-        if key_file.parent == folder or folder in key_file.parents:
+        config = config_dir().resolve()
+        # creditgraph's own configuration folder holds keys by design (the demo's): a store
+        # in the home folder has it below its folder, and that is not "beside the data"
+        kept_apart = config in key_file.parents and not (
+            folder == config or config in folder.parents
+        )
+        if not kept_apart and (key_file.parent == folder or folder in key_file.parents):
             raise MissingIdKey(
                 f"{KEY_FILE_VARIABLE}={key_file} is inside the store's folder {folder}: keep "
                 "the key away from the data it protects"

@@ -28,7 +28,7 @@ from creditgraph.domain.identifiers import (
 from creditgraph.domain.model import RESTRICTION_ID_PREFIX, Event, Link, Node
 from creditgraph.domain.names import display_name, normalise_names
 from creditgraph.domain.pinyin import key_text
-from creditgraph.identity.keys import MISSING_KEY, MissingIdKey
+from creditgraph.identity.keys import KEY_FILE_VARIABLE, KEY_VARIABLE, MISSING_KEY, MissingIdKey
 from creditgraph.identity.masks import (
     blind_indexes,
     corroboration,
@@ -369,13 +369,15 @@ def _parse_node(
         if "id_number" in obj:
             raise _Invalid("id_number_hash", "give id_number or its protected form, not both")
         made_with = _string(obj, "id_number_key")
+        if protect.key is None:  # no key configured: the one-line configuration error
+            raise _Invalid("id_number_key", protect.missing)
         if made_with != protect.fingerprint:
             # a hash made with another key would silently never match this store's hashes
             raise _Invalid(
                 "id_number_key",
-                f"the protected id number was made with key {made_with}, this store's key is "
-                f"{protect.fingerprint}: copy the source store's key file (<store>.key) or set "
-                "CREDITGRAPH_ID_KEY to its key",
+                f"the protected id number was made with key {made_with}, this load's key is "
+                f"{protect.fingerprint}: give it the secret the source was loaded with "
+                f"({KEY_VARIABLE}, or {KEY_FILE_VARIABLE} naming the same key file)",
             )
         props["id_hash"] = _string(obj, "id_number_hash")
         props["id_masked"] = _string(obj, "id_number_masked")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from creditgraph.schema import GraphSchema, default_schema
-from creditgraph.settings import Settings, load_settings
+from creditgraph.settings import NEO4J_SCHEMES, Settings, load_settings
 from creditgraph.store.base import GraphStore, StoreError
-
-NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
 def open_store(
