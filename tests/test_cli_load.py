@@ -23,6 +23,7 @@ from helpers_import import (
     ID_NUMBER_A,
     USCC_A,
     agency,
+    cli,
     enterprise,
     event,
     jsonl,
@@ -32,6 +33,7 @@ from helpers_import import (
     person,
     record_errors,
     resident_id,
+    stats,
     uscc,
     write_jsonl,
 )
@@ -258,6 +260,32 @@ def test_missing_second_file_keeps_the_first_out_too(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert str(missing) in result.stderr
     assert not store.exists()
+
+
+def test_a_failed_first_load_leaves_no_empty_store_to_answer_from(tmp_path: Path) -> None:
+    # an empty store left at the path would answer every check ALLOW from no data; without
+    # it, a check there is refused as a path that holds no store
+    store = tmp_path / "prod.db"
+    bad = write_jsonl(tmp_path / "d.jsonl", [link("DIRECTOR", "p:nobody", USCC_A)])
+
+    result = load(store, bad)
+
+    assert result.exit_code == 2
+    assert "unknown id 'p:nobody'" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.jsonl"]
+    check = cli("check", "p:nobody", "--role", "DIRECTOR", "--store", store)
+    assert check.exit_code == 1
+    assert "no store there" in check.stderr
+
+
+def test_a_failed_load_into_a_store_keeps_the_store_and_its_data(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+    before = stats(store)
+    bad = write_jsonl(tmp_path / "bad.jsonl", [link("DIRECTOR", "p:nobody", USCC_A)])
+
+    assert load(store, bad).exit_code == 2
+    assert stats(store) == before
 
 
 def test_a_directory_given_as_file_is_named(tmp_path: Path) -> None:

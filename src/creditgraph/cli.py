@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 operational failure (store unreachable…), 2 invalid i
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -139,9 +140,6 @@ def load(
 ) -> None:
     """Import JSON Lines files (FILE may be - for standard input), or with --source NAME
     published lists in their own columns."""
-    from creditgraph.ingest.loader import load as load_records
-    from creditgraph.ingest.loader import read_lines
-
     if encoding and not source:
         _fail("--encoding applies to --source files (JSON Lines are UTF-8)", EXIT_INVALID)
     for path in files:
@@ -152,6 +150,46 @@ def load(
                 open(path, "rb").close()
             except OSError as exc:
                 _fail(f"{path}: cannot read: {exc.strerror}", EXIT_INVALID)
+    # a failed load must not leave behind the store it created: an empty store at that path
+    # would answer every check from no data (ALLOW) where a mistyped path is refused
+    fresh = "://" not in store_url and not os.path.lexists(store_url)
+    try:
+        _load_into(store_url, files, skip_invalid, batch_size, source, encoding)
+    except BaseException:  # an exit with an error code, an interrupt, a crash
+        if fresh:
+            _discard_if_empty(store_url)
+        raise
+
+
+def _discard_if_empty(store_url: str) -> None:
+    """Remove the embedded store a failed command created, if it holds nothing."""
+    try:
+        store = open_store(store_url, settings=load_settings(), create=False)
+    except (StoreError, SettingsError):
+        return
+    try:
+        empty = not any(store.stats(today())["nodes"].values())
+    finally:
+        store.close()
+    if empty:
+        for suffix in ("", "-wal", "-shm", "-journal", "-audit", "-audit-wal", "-audit-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(store_url + suffix)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(store_url + "-audit.lock")
+
+
+def _load_into(
+    store_url: str,
+    files: tuple[str, ...],
+    skip_invalid: bool,
+    batch_size: int,
+    source: str | None,
+    encoding: str | None,
+) -> None:
+    from creditgraph.ingest.loader import load as load_records
+    from creditgraph.ingest.loader import read_lines
+
     with _opened(store_url, create=True) as store:
         if source:
             result = _load_source(source, files, store, encoding, skip_invalid, batch_size)

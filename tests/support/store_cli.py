@@ -41,7 +41,12 @@ class StoreCli:
         if isinstance(store, EmbeddedStore):
             return cls(str(store.path))
         server: Neo4jTestServer = request.getfixturevalue("neo4j_server")
-        return cls(server.url, twin=tmp_path / "embedded-twin.db")
+        # the twin exists from the start, as the Neo4j database does (a failed first load
+        # removes the embedded store it would have created)
+        twin = tmp_path / "embedded-twin.db"
+        made = cli("init", "--store", twin, env=_ENV)
+        assert made.exit_code == 0, made.output
+        return cls(server.url, twin=twin)
 
     @property
     def on_neo4j(self) -> bool:
