@@ -311,3 +311,16 @@ def test_serving_on_a_port_in_use_is_one_line_and_exit_1(loaded: Path) -> None:
 
     assert result.exit_code == 1
     assert f"cannot serve on 127.0.0.1:{port}" in _one_line_error(result)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("stats",), ("check", "p:a", "--role", "DIRECTOR"), ("changes", "--since", "0"), ("serve",)],
+)
+def test_a_store_url_of_an_unknown_scheme_is_invalid_input(command: tuple[str, ...]) -> None:
+    # the caller's typo (http:// for bolt://), not an unreachable store: exit 2, one line
+    result = cli(*command, "--store", "http://graph.example:7687")
+
+    assert result.exit_code == 2
+    line = _one_line_error(result)
+    assert "unknown store URL scheme" in line and "bolt://" in line

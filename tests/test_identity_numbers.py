@@ -347,3 +347,44 @@ def test_an_id_made_of_a_keyed_hash_is_not_taken_for_a_number() -> None:
     assert not contains_resident_id("p:a" + LI_MING[:17] + "1f")
     assert contains_resident_id("p:" + LI_MING)
     assert contains_resident_id("p:li-310104750612031")  # a 15-digit (pre-1999) number
+
+
+def test_an_alias_names_its_person_in_subject_access_judgements_and_the_change_feed(
+    any_store: GraphStore,
+) -> None:
+    # CONTRACT: an alias is resolvable everywhere an id is accepted — the data subject's own
+    # record, a steward's verdict on a published entry, the changes a watcher reads
+    import datetime as dt
+
+    from creditgraph.identity.resolution import judge
+    from creditgraph.monitoring.service import Monitoring
+    from creditgraph.subject_access import subject_record
+
+    entry = {
+        "type": "person",
+        "id": "lp:court:li-ming",
+        "name": "李明",
+        "id_number_masked": LI_MING[:6] + "*" * 8 + LI_MING[-4:],
+    }
+    load_records(any_store, [*_shanghai_amr(), *_tax_bureau(), entry])
+    today = day(ON)
+
+    assert subject_record(any_store, "p:sh-tax-778", today) == subject_record(
+        any_store, "p:sh-amr-0031", today
+    )
+    feed = Monitoring(any_store).changes("0", first=100, subjects=["p:sh-amr-0031"]).records
+    assert feed  # the bar reached the person: a change of their standing
+    by_alias = Monitoring(any_store).changes("0", first=100, subjects=["p:sh-tax-778"]).records
+    assert [c.id for c in by_alias] == [c.id for c in feed]
+
+    resolution, _ = judge(
+        any_store,
+        "lp:court:li-ming",
+        "p:sh-tax-778",
+        "same",
+        why="户籍证明",
+        judged_by="steward",
+        on=dt.date(2026, 6, 30),
+    )
+    assert [c.person for c in resolution.candidates] == ["p:sh-amr-0031"]
+    assert resolution.candidates[0].certainty.value == "CONFIRMED"

@@ -6,14 +6,17 @@ Every scenario runs on both stores."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from creditgraph.domain.model import Certainty, Verdict
 from creditgraph.identity.resolution import judge, resolution_queue, resolve_entry
 from creditgraph.ingest.loader import load
+from creditgraph.schema import default_schema
 from creditgraph.store.base import GraphStore
 from creditgraph.store.embedded import EmbeddedStore
-from helpers_import import resident_id
+from helpers_import import cli, resident_id, write_jsonl
 from scenario import check, event, lines, load_records, person
+from support.stores import TEST_ID_KEY
 
 ON = dt.date(2024, 5, 1)
 # 张伟, born 1981-03-02 in 新郑市 (河南): the registry knows his full number
@@ -265,3 +268,33 @@ def test_mask_showing_little_with_two_same_name_holders_is_ambiguous_and_both_ar
     assert (
         check(any_store, "p:zhang-wei-twin", "DIRECTOR", on="2024-05-01").decision is Verdict.ALLOW
     )
+
+
+def test_cli_judge_takes_exactly_one_verdict_and_records_it(tmp_path: Path) -> None:
+    # two verdicts at once used to record whichever flag came last: a steward's slip must
+    # be refused, not turned into a durable judgement
+    store = tmp_path / "s.db"
+    data = write_jsonl(tmp_path / "d.jsonl", [*_registry(), *_court_list()])
+    env = {"CREDITGRAPH_ID_KEY": TEST_ID_KEY}
+    assert cli("load", data, "--store", store, env=env).exit_code == 0
+    pair = ["judge", "lp:court-dishonest:a1", "p:zhang-wei-410184", "--store", str(store)]
+
+    for flags in (["--same", "--different"], ["--different", "--same"], []):
+        refused = cli(*pair, *flags, env=env)
+        assert refused.exit_code == 2, flags
+        assert "give one of --same, --different, --unsure" in refused.stderr
+    assert not any(e.kind == "IDENTITY_JUDGED" for e in _stored_events(store))  # nothing recorded
+
+    judged = cli(*pair, "--same", "--why", "户籍证明", env=env)
+    assert judged.exit_code == 0, judged.output
+    assert "CONFIRMED" in judged.stdout
+    (verdict,) = [e for e in _stored_events(store) if e.kind == "IDENTITY_JUDGED"]
+    assert verdict.props["verdict"] == "same"
+
+
+def _stored_events(path: Path) -> list:
+    opened = EmbeddedStore(path, default_schema(), id_key=TEST_ID_KEY)
+    try:
+        return opened.events()
+    finally:
+        opened.close()

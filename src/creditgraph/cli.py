@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import click
 
 from creditgraph.api.commands import demo, serve
+from creditgraph.identity import canonical_node
 from creditgraph.schema import SchemaError, default_schema
-from creditgraph.service.decisions import Decision, Decisions, canonical_node
+from creditgraph.service.decisions import Decision, Decisions
 from creditgraph.service.errors import ServiceError, missing
 from creditgraph.settings import SettingsError, load_settings, today
-from creditgraph.store import GraphStore, StoreError, open_store
+from creditgraph.store import GraphStore, StoreError, StoreUrlError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +77,8 @@ def _opened(
         store = open_store(store_url, settings=settings, create=create, migrating=migrating)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
+    except StoreUrlError as exc:
+        _fail(str(exc), EXIT_INVALID)
     except StoreError as exc:
         _fail(str(exc), EXIT_FAILURE)
     try:
@@ -350,9 +353,9 @@ def check(
 @main.command()
 @click.argument("entry_id")
 @click.argument("person_id")
-@click.option("--same", "verdict", flag_value="same", help="They are the same person.")
-@click.option("--different", "verdict", flag_value="different", help="They are not.")
-@click.option("--unsure", "verdict", flag_value="unsure", help="Cannot tell: keep it under review.")
+@click.option("--same", is_flag=True, help="They are the same person.")
+@click.option("--different", is_flag=True, help="They are not.")
+@click.option("--unsure", is_flag=True, help="Cannot tell: keep it under review.")
 @click.option("--why", help="The reason (the document seen, the call made).")
 @click.option("--by", "judged_by", default=None, help="Who judges (default: $USER).")
 @_json_option
@@ -360,7 +363,9 @@ def check(
 def judge(
     entry_id: str,
     person_id: str,
-    verdict: str | None,
+    same: bool,
+    different: bool,
+    unsure: bool,
     why: str | None,
     judged_by: str | None,
     as_json: bool,
@@ -371,9 +376,15 @@ def judge(
     --same confirms the reach (REVIEW becomes DENY where a measure bars); --different
     removes it for good (re-loading the list does not bring it back); --unsure keeps it
     under review. Durable, exported with the graph; re-derives in the same transaction."""
-    if verdict is None:
+    # one verdict: two would leave the record to whichever flag came last
+    given = [
+        name
+        for name, flag in (("same", same), ("different", different), ("unsure", unsure))
+        if flag
+    ]
+    if len(given) != 1:
         _fail("give one of --same, --different, --unsure", EXIT_INVALID)
-    assert verdict is not None
+    (verdict,) = given
     from creditgraph.identity.resolution import judge as record_judgement
 
     who = judged_by or os.environ.get("USER") or "steward"

@@ -454,3 +454,26 @@ def test_unknown_ids_and_wrong_kinds_are_named(demo_store: EmbeddedStore) -> Non
         ["INVALID_ARGUMENT"],
         ["NOT_FOUND"],
     )
+
+
+def test_an_explicit_null_argument_means_the_default_as_the_contract_types_them(
+    demo_store: EmbeddedStore,
+) -> None:
+    # CONTRACT.md types the traversal arguments nullable (depth: Int, perNodeLimit: Int,
+    # maxHops: Int, first: Int, threshold: Float): a client that sends its unset variables
+    # as null gets the default, not a validation error
+    state = state_for(demo_store)
+    query = """query ($hub: ID!, $from: ID!, $to: ID!, $owned: ID!, $near: ID!,
+                      $d: Int, $limit: Int, $hops: Int, $first: Int, $t: Float, $e: Int) {
+      neighborhood(id: $hub, depth: $d, perNodeLimit: $limit) { nodes { id } links { rel } }
+      paths(fromId: $from, toId: $to, maxHops: $hops, first: $first) { length nodes { id } }
+      beneficialOwners(enterpriseId: $owned, threshold: $t) { person { id } effectiveShare }
+      exposure(id: $near, depth: $e) { node { id } distance }
+    }"""
+    ids = {"hub": NOMINEE, "from": BARRED, "to": OPERATING, "owned": OPERATING, "near": MINGYUAN}
+    nulls = {**ids, **dict.fromkeys(("d", "limit", "hops", "first", "t", "e"))}
+    with_nulls = data(run(state, query, nulls))
+    defaults = {**ids, "d": 1, "limit": 50, "hops": 4, "first": 10, "t": 0.25, "e": 2}
+    assert with_nulls == data(run(state, query, defaults))
+    assert len(with_nulls["neighborhood"]["links"]) == 50  # the hub, cut at the default
+    assert with_nulls["paths"] and with_nulls["exposure"]

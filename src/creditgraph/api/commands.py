@@ -22,7 +22,7 @@ import click
 from creditgraph.api.access import AccessConfigError, AccessPolicy
 from creditgraph.schema import SchemaError
 from creditgraph.settings import Settings, load_settings
-from creditgraph.store import GraphStore, StoreError, open_store
+from creditgraph.store import GraphStore, StoreError, StoreUrlError, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +68,8 @@ def _open(store_url: str, settings: Settings, *, create: bool = False) -> GraphS
         return open_store(store_url, settings=settings, create=create)
     except SchemaError as exc:
         _fail(f"rules or schema: {exc}", EXIT_INVALID)
+    except StoreUrlError as exc:
+        _fail(str(exc), EXIT_INVALID)
     except StoreError as exc:
         _fail(str(exc), EXIT_FAILURE)
 

@@ -17,7 +17,8 @@ from strawberry.fastapi import BaseContext
 from creditgraph.api.access import AccessPolicy, Principal, Right, forbidden
 from creditgraph.api.audit import AuditWriter
 from creditgraph.domain.model import Node
-from creditgraph.service.decisions import Decisions, canonical_node
+from creditgraph.identity import canonical_node
+from creditgraph.service.decisions import Decisions
 from creditgraph.service.errors import ServiceError, missing
 from creditgraph.service.investigation import Deadline
 from creditgraph.settings import Settings

@@ -10,7 +10,7 @@ import bisect
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -233,6 +233,16 @@ class _Matches:
     def slice(self, start: int, end: int) -> list[DomainNode]:
         self.count_upto(end)
         return self.items[max(start - self.start, 0) : max(end - self.start, 0)]
+
+
+# the defaults of the traversal arguments: CONTRACT.md types them nullable (`depth: Int`), so
+# an explicit null means the default, as leaving the argument out does
+NEIGHBORHOOD_DEPTH, EXPOSURE_DEPTH, PATHS_MAX_HOPS, PATHS_FIRST = 1, 2, 4, 10
+N = TypeVar("N", int, float)
+
+
+def _or(value: N | None, default: N) -> N:
+    return default if value is None else value
 
 
 def _resolved(ctx: ApiContext, node_id: str) -> str:
@@ -726,7 +736,9 @@ class Query:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The party at the centre.")],
-        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 1,
+        depth: Annotated[
+            int | None, strawberry.argument(description="How many links out.")
+        ] = NEIGHBORHOOD_DEPTH,
         rels: Annotated[
             list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
         ] = None,
@@ -734,7 +746,7 @@ class Query:
             dt.date | None, strawberry.argument(description="Only links holding on this day.")
         ] = None,
         per_node_limit: Annotated[
-            int,
+            int | None,
             strawberry.argument(
                 description="At most this many links of one party; a hub is cut there and reported."
             ),
@@ -746,10 +758,10 @@ class Query:
             found = inv.neighborhood(
                 ctx.store,
                 _resolved(ctx, id),
-                depth=depth,
+                depth=_or(depth, NEIGHBORHOOD_DEPTH),
                 rels=rels,
                 as_of=as_of,
-                per_node_limit=per_node_limit,
+                per_node_limit=_or(per_node_limit, inv.DEFAULT_PER_NODE_LIMIT),
                 deadline=ctx.deadline,
             )
         except UnknownId:
@@ -768,11 +780,15 @@ class Query:
         info: Info,
         from_id: Annotated[strawberry.ID, strawberry.argument(description="One end.")],
         to_id: Annotated[strawberry.ID, strawberry.argument(description="The other end.")],
-        max_hops: Annotated[int, strawberry.argument(description="At most this many links.")] = 4,
+        max_hops: Annotated[
+            int | None, strawberry.argument(description="At most this many links.")
+        ] = PATHS_MAX_HOPS,
         as_of: Annotated[
             dt.date | None, strawberry.argument(description="Only links holding on this day.")
         ] = None,
-        first: Annotated[int, strawberry.argument(description="At most this many paths.")] = 10,
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many paths.")
+        ] = PATHS_FIRST,
         rels: Annotated[
             list[Rel] | None, strawberry.argument(description="Follow only links of these kinds.")
         ] = None,
@@ -784,10 +800,10 @@ class Query:
                 ctx.store,
                 _resolved(ctx, from_id),
                 _resolved(ctx, to_id),
-                max_hops=max_hops,
+                max_hops=_or(max_hops, PATHS_MAX_HOPS),
                 as_of=as_of,
                 rels=rels,
-                first=first,
+                first=_or(first, PATHS_FIRST),
                 deadline=ctx.deadline,
             )
         except UnknownId as exc:
@@ -808,7 +824,7 @@ class Query:
         info: Info,
         enterprise_id: Annotated[strawberry.ID, strawberry.argument(description="The enterprise.")],
         threshold: Annotated[
-            float,
+            float | None,
             strawberry.argument(
                 description="The least effective share that counts (default 0.25)."
             ),
@@ -823,7 +839,7 @@ class Query:
             found = inv.beneficial_owners(
                 ctx.store,
                 enterprise_id,
-                threshold=threshold,
+                threshold=_or(threshold, inv.BENEFICIAL_OWNER_THRESHOLD),
                 as_of=as_of or ctx.today,
                 deadline=ctx.deadline,
             )
@@ -842,7 +858,9 @@ class Query:
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The party asked about.")],
-        depth: Annotated[int, strawberry.argument(description="How many links out.")] = 2,
+        depth: Annotated[
+            int | None, strawberry.argument(description="How many links out.")
+        ] = EXPOSURE_DEPTH,
         as_of: Annotated[
             dt.date | None,
             strawberry.argument(description="Measures in force on this day (default today)."),
@@ -857,7 +875,7 @@ class Query:
             found = inv.exposure(
                 ctx.store,
                 _resolved(ctx, id),
-                depth=depth,
+                depth=_or(depth, EXPOSURE_DEPTH),
                 as_of=as_of or ctx.today,
                 rels=rels,
                 deadline=ctx.deadline,

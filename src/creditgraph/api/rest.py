@@ -125,6 +125,14 @@ class EligibilityCheck(BaseModel):
     on: Day = None
 
 
+class IdentityOut(BaseModel):
+    """How a reason reached the person through a published entry (its masked number)."""
+
+    entry: str = Field(description="The published entry (lp:…) the measure is on.")
+    certainty: str = Field(description="CONFIRMED (judged the same) or UNCONFIRMED (REVIEW).")
+    evidence: list[str] = Field(description="Why the entry reaches the person.")
+
+
 class Reason(BaseModel):
     measure: str
     rule: str
@@ -132,8 +140,22 @@ class Reason(BaseModel):
     from_: str | None = Field(alias="from")
     until: str | None
     certainty: str
-    event: dict[str, Any]
+    event: dict[str, Any] | None = Field(
+        description="The source event; null when the reason is a fact (a registry status, "
+        "the birth date)."
+    )
     path: list[dict[str, Any]]
+    identity: IdentityOut | None = Field(
+        None, description="Present when the measure reached the person through a published entry."
+    )
+    note: str | None = Field(None, description="What a reviewer should know, when there is any.")
+    record_state: str | None = Field(
+        None,
+        description="OBJECTION_UNDER_REVIEW while an objection to the cited record is undecided.",
+    )
+    objection: str | None = Field(
+        None, description="The objection (OBJECTION_FILED event id), with record_state."
+    )
 
 
 class DecisionOut(BaseModel):
@@ -149,6 +171,12 @@ class DecisionOut(BaseModel):
     on: str
     reasons: list[Reason]
     data_version: str
+    incentives: list[Reason] = Field(
+        description="守信激励 in force that day (same fields as reasons); never part of the verdict."
+    )
+    incentives_withheld: list[Reason] = Field(
+        description="Why incentives in force are withheld: a bar, or a 一票否决 measure."
+    )
 
 
 class DecisionsOut(BaseModel):

@@ -9,7 +9,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from creditgraph.domain.model import Node
+    from creditgraph.store.base import GraphStore
 
 LISTED_PREFIX = "lp:"
 LISTED_KEY = "l:listed"  # every published entry holds it: "are there any?" is one lookup
@@ -35,3 +39,14 @@ def identity_keys(props: Mapping[str, Any]) -> list[str]:
 
 def is_listed(node_id: str) -> bool:
     return node_id.startswith(LISTED_PREFIX)
+
+
+def canonical_node(store: GraphStore, node_id: str) -> Node | None:
+    """The person an alias id (a later id of the same identity number) stands for."""
+    found = store.persons_by_identity(["a:" + node_id], limit=1)
+    return found[0] if found else None
+
+
+def stored_or_alias(store: GraphStore, node_id: str) -> Node | None:
+    """The node ``node_id`` names: the stored one, else the person it is an alias of."""
+    return store.node(node_id) or canonical_node(store, node_id)

@@ -24,7 +24,7 @@ from typing import Any
 
 from creditgraph.domain.model import Certainty, Event, Link, Node
 from creditgraph.domain.names import normalise_name
-from creditgraph.identity import LISTED_KEY, is_listed
+from creditgraph.identity import LISTED_KEY, canonical_node, is_listed
 from creditgraph.identity.masks import blind_compatible, identity_rules
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import OUT, Batch, GraphStore, WriteReport
@@ -339,6 +339,9 @@ def judge(
     if verdict not in VERDICTS:
         raise InvalidArgument(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
     found = store.nodes([entry_id, person_id])
+    if person_id not in found and (holder := canonical_node(store, person_id)) is not None:
+        person_id = holder.id  # an alias: the person it stands for
+        found[person_id] = holder
     for node_id in (entry_id, person_id):
         if node_id not in found:
             raise UnknownId(f"unknown id {node_id!r}")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from creditgraph.domain.identifiers import contains_resident_id
 from creditgraph.domain.model import Event, Node
+from creditgraph.identity import canonical_node, stored_or_alias
 from creditgraph.monitoring.react import (
     ACKNOWLEDGED,
     ALERT,
@@ -26,7 +27,6 @@ from creditgraph.monitoring.react import (
     WATCH,
 )
 from creditgraph.rules.engine import standing_lifts
-from creditgraph.service.decisions import canonical_node
 from creditgraph.service.errors import InvalidArgument, UnknownId
 from creditgraph.store.base import GraphStore, MonitorRecord
 
@@ -55,7 +55,7 @@ def _text(name: str, value: str | None, *, required: bool = True) -> str | None:
 def party(store: GraphStore, node_id: str, field: str = "subjectId") -> Node:
     """The node an id names — an alias gives its person — or UnknownId (an id that holds an
     identity number is never repeated back)."""
-    node = store.node(node_id) or canonical_node(store, node_id)
+    node = stored_or_alias(store, node_id)
     if node is None:
         if contains_resident_id(node_id):
             raise InvalidArgument(f"{field}: that id holds a resident identity number")
@@ -162,6 +162,12 @@ class Monitoring:
             raise InvalidArgument(
                 f'since: {since!r} is not a dataVersion (a decision\'s dataVersion, or "0")'
             ) from None
+        if subjects is not None:  # an alias names its person's changes
+            known = self.store.node_types(subjects)
+            subjects = [
+                s if s in known or (holder := canonical_node(self.store, s)) is None else holder.id
+                for s in subjects
+            ]
         found = self.store.monitor_records(
             CHANGE,
             subjects=subjects,

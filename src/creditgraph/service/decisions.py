@@ -31,7 +31,7 @@ from creditgraph.domain.model import (
     Verdict,
 )
 from creditgraph.domain.names import normalise_name
-from creditgraph.identity import is_listed
+from creditgraph.identity import is_listed, stored_or_alias
 from creditgraph.identity.masks import blind_indexes, compatible
 from creditgraph.identity.resolution import explain, judgements
 from creditgraph.rules.office import age_on, last_day_under
@@ -207,7 +207,7 @@ class Decisions:
 
     def _require(self, node_id: str, node_type: str | None = None) -> Node:
         """The node (an alias gives its person), or UnknownId."""
-        node = self.store.node(node_id) or canonical_node(self.store, node_id)
+        node = stored_or_alias(self.store, node_id)
         if node is None:
             raise missing(node_id)  # the API's wording; an id holding a number is not repeated
         if node_type is not None and node.type != node_type:
@@ -593,12 +593,6 @@ def _identity_of(
     if candidate is None:
         return None
     return Identity(entry, candidate.certainty, candidate.evidence)
-
-
-def canonical_node(store: GraphStore, node_id: str) -> Node | None:
-    """The person an alias id (a later id of the same identity number) stands for."""
-    found = store.persons_by_identity(["a:" + node_id], limit=1)
-    return found[0] if found else None
 
 
 def person_by_number(store: GraphStore, id_number: str) -> Node | None:

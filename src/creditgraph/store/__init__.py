@@ -7,6 +7,10 @@ from creditgraph.settings import NEO4J_SCHEMES, Settings, load_settings
 from creditgraph.store.base import GraphStore, StoreError
 
 
+class StoreUrlError(StoreError):
+    """A store URL of a scheme creditgraph does not know: the caller's input (exit 2)."""
+
+
 def open_store(
     url: str | None = None,
     *,
@@ -40,7 +44,9 @@ def open_store(
         neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
         return neo4j_store
     if "://" in url:
-        raise StoreError(f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)")
+        raise StoreUrlError(
+            f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)"
+        )
     from creditgraph.store.embedded import EmbeddedStore
 
     embedded = EmbeddedStore(
@@ -56,4 +62,4 @@ def open_store(
     return embedded
 
 
-__all__ = ["GraphStore", "StoreError", "open_store"]
+__all__ = ["GraphStore", "StoreError", "StoreUrlError", "open_store"]

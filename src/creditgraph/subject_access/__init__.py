@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from creditgraph.identity import stored_or_alias
 from creditgraph.ingest.records import event_to_record, link_to_record
 from creditgraph.service.errors import UnknownId
 from creditgraph.store.base import GraphStore
@@ -21,9 +22,10 @@ _HIDDEN_PROPS = frozenset({"id_hash", "id_key"})
 
 def subject_record(store: GraphStore, subject_id: str, today: dt.date) -> dict[str, Any]:
     """Everything the store holds about one party, with each record's state."""
-    node = store.node(subject_id)
+    node = stored_or_alias(store, subject_id)  # an alias: its person's record
     if node is None:
         raise UnknownId(f"unknown id {subject_id!r}")
+    subject_id = node.id
     schema = store.schema
     party: dict[str, Any] = {"type": node.type, "id": node.id, "name": node.name}
     for key, value in node.props.items():
