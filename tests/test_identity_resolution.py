@@ -153,6 +153,27 @@ def test_steward_judging_the_pair_the_same_person_turns_review_into_deny(
     assert resolution_queue(any_store, on=ON) == []
 
 
+def test_a_pair_given_person_first_is_the_same_judgement(any_store: GraphStore) -> None:
+    # CONTRACT: judge ENTRY_OR_PERSON_ID PERSON_ID — the steward may name the person first
+    load_records(any_store, _registry())
+    load_records(any_store, _court_list())
+
+    resolution, _ = judge(
+        any_store,
+        "p:zhang-wei-410184",
+        "lp:court-dishonest:a1",
+        "same",
+        why="执行裁定书载明的身份证号与登记一致",
+        judged_by="steward-1",
+        on=ON,
+    )
+
+    assert resolution.entry.id == "lp:court-dishonest:a1"
+    decision = check(any_store, "p:zhang-wei-410184", "DIRECTOR", on="2024-05-01")
+    assert decision.decision is Verdict.DENY
+    assert decision.reasons[0].restriction.certainty is Certainty.CONFIRMED
+
+
 def test_judgement_different_survives_a_reload_of_the_list(any_store: GraphStore) -> None:
     load_records(any_store, _registry())
     load_records(any_store, _court_list())

@@ -147,6 +147,25 @@ def cy(page: Any, script: str) -> Any:
     return page.evaluate(f"(() => {{ const cy = window.__cy; {script} }})()")
 
 
+# Parties lying on a link they are not on, in model coordinates: the picture then shows a chain
+# that does not exist (张伟-2 → 华信 → 明远 where the link is 张伟-2 → 明远).
+ON_A_LINK_NOT_THEIRS = """
+  const close = [];
+  cy.edges('[rel]').forEach((e) => {
+    const a = e.source().position(), b = e.target().position();
+    const dx = b.x - a.x, dy = b.y - a.y, len2 = dx * dx + dy * dy;
+    cy.nodes('[type]').forEach((n) => {
+      if (n.same(e.source()) || n.same(e.target())) return;
+      const p = n.position();
+      const u = len2 ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2)) : 0;
+      const d = Math.hypot(a.x + u * dx - p.x, a.y + u * dy - p.y);
+      if (d < 20) close.push([e.id(), n.id(), Math.round(d)]);
+    });
+  });
+  return close;
+"""
+
+
 def test_investigator_follows_huaxin_from_search_to_credit_report(
     page: tuple[Any, Offline], server: tuple[str, Any]
 ) -> None:
@@ -174,6 +193,9 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.wait_for_selector("#party-name")
     assert tab.inner_text("#party-name") == "上海华信贸易有限公司"
     assert "政府采购法 第二十二条" in tab.inner_text("main")
+    # the authority that revoked the licence by its name, not its id
+    events = tab.inner_text("#events")
+    assert "上海市市场监督管理局" in events and "g:sh-amr" not in events
     shot(tab, "credit-file")
 
     # the relationship graph: its legal representative, who is barred, and the board he sits on
@@ -206,6 +228,14 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.mouse.click(box["x"] + x, box["y"] + y)
     tab.wait_for_selector("body[data-expanded='1']")
     assert cy(tab, "return cy.getElementById('p:zhang-wei-2').nonempty();")
+    # each party one link further out than its neighbour nearest the centre (an id that
+    # starts with a digit once put every party 3 links away), none drawn across a link not
+    # its own, and the count below the graph is the graph's
+    assert cy(tab, f"return cy.getElementById('{ZHANG_WEI}').data('distance');") == 1
+    assert cy(tab, f"return cy.getElementById('{MINGYUAN}').data('distance');") == 2
+    assert cy(tab, ON_A_LINK_NOT_THEIRS) == []
+    shown = cy(tab, "return [cy.nodes('[type]').length, cy.edges('[rel]').length];")
+    assert tab.inner_text("#graph-status") == f"主体 {shown[0]} · 关系 {shown[1]}"
     shot(tab, "graph-expanded")
 
     # as it stood before the revocation: nobody marked, and no directorship yet
@@ -219,6 +249,11 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     assert not cy(tab, f"return cy.getElementById('{HUAXIN}').hasClass('sanctioned');")
     assert cy(tab, "return cy.edges('[rel = \"DIRECTOR\"]').length;") == 0
     shot(tab, "graph-as-of-2024-01-01")
+
+    # 找关系 before asking: nothing drawn, so nothing to export (not an empty file)
+    tab.goto(f"{url}/#/paths")
+    tab.click("#export-png")
+    tab.wait_for_selector(".toast:has-text('没有可导出的内容')")
 
     # 找关系: how the barred director and the official are connected, with the links' dates
     tab.goto(f"{url}/#/paths?from={ZHANG_WEI}&to=p:wu-gang&k=3")
@@ -237,6 +272,12 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     assert "李强" in owners and "27%" in owners  # 45% of the 60% holder
     assert cy(tab, "return cy.nodes('.beneficial').length;") >= 2
     shot(tab, "ownership")
+    # its export names the parties by their ids, not by the chains the tree draws them under
+    with tab.expect_download() as download_info:
+        tab.click("#export-csv")
+    rows = Path(download_info.value.path()).read_bytes().decode("utf-8-sig").splitlines()[1:]
+    assert rows and not any(">" in row.split(",")[0] + row.split(",")[3] for row in rows)
+    assert any(row.startswith("p:li-qiang,李强,SHAREHOLDER,") for row in rows), rows
 
     tab.goto(f"{url}/#/risk/{MINGYUAN}")
     tab.wait_for_selector("body[data-risk-ready='1']")

@@ -335,9 +335,12 @@ def judge(
     judged_by: str,
     on: dt.date,
 ) -> tuple[Resolution, WriteReport]:
-    """Record a steward's verdict on (entry, person) and re-derive in the same transaction."""
+    """Record a steward's verdict on (entry, person) — given in either order — and re-derive
+    in the same transaction."""
     if verdict not in VERDICTS:
         raise InvalidArgument(f"verdict {verdict!r} is not one of {', '.join(VERDICTS)}")
+    if is_listed(person_id) and not is_listed(entry_id):
+        entry_id, person_id = person_id, entry_id  # the pair given person first
     found = store.nodes([entry_id, person_id])
     if person_id not in found and (holder := canonical_node(store, person_id)) is not None:
         person_id = holder.id  # an alias: the person it stands for

@@ -24,6 +24,9 @@ export function headers() {
   return h;
 }
 
+// the names of parties known by id only (an event's authority)
+export const NAMES = `query($ids: [ID!]!) { nodes(ids: $ids) { id name } }`;
+
 export async function gql(query, variables = {}) {
   const response = await fetch("/graphql", {
     method: "POST", headers: headers(), body: JSON.stringify({ query, variables }),

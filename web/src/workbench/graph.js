@@ -41,7 +41,7 @@ export const STYLE = [
 
 export function createGraph(container) {
   const cy = cytoscape({
-    container, style: STYLE, wheelSensitivity: 0.3, minZoom: 0.1, maxZoom: 4,
+    container, style: STYLE, minZoom: 0.1, maxZoom: 4,
     textureOnViewport: true, hideEdgesOnViewport: true,
   });
   window.__cy = cy; // for the browser tests and the benchmark
@@ -96,13 +96,20 @@ function csvCell(value) {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+// A drawn node's party: the ownership tree draws a party once per chain it holds through,
+// under a key of that chain, and keeps the party's id beside it.
+function partyOf(cy, nodeId) {
+  return cy.getElementById(nodeId).data("party") || nodeId;
+}
+
 export function subgraphCsv(cy) {
   const names = {};
-  cy.nodes().forEach((n) => { names[n.id()] = n.data("name"); });
+  cy.nodes().forEach((n) => { names[partyOf(cy, n.id())] = n.data("name"); });
   const rows = [["from", "from_name", "rel", "to", "to_name", "valid_from", "valid_to", "share"]];
   cy.edges().filter((e) => e.data("rel")).forEach((e) => {
     const d = e.data();
-    rows.push([d.source, names[d.source], d.rel, d.target, names[d.target], d.validFrom, d.validTo, d.share]);
+    const [from, to] = [partyOf(cy, d.source), partyOf(cy, d.target)];
+    rows.push([from, names[from], d.rel, to, names[to], d.validFrom, d.validTo, d.share]);
   });
   // a BOM: Excel in a Chinese locale opens UTF-8 CSV correctly only with it
   return "\ufeff" + rows.map((r) => r.map(csvCell).join(",")).join("\r\n") + "\r\n";
@@ -122,13 +129,17 @@ export function subgraphGraphml(cy) {
     '<key id="valid_to" for="edge" attr.name="valid_to" attr.type="string"/>',
     '<key id="share" for="edge" attr.name="share" attr.type="double"/>',
     '<graph id="creditgraph" edgedefault="directed">'];
+  const written = new Set();
   cy.nodes().filter((n) => n.data("type")).forEach((n) => {
-    out.push(`<node id="${xml(n.id())}"><data key="name">${xml(n.data("name"))}</data><data key="type">${xml(n.data("type"))}</data></node>`);
+    const party = partyOf(cy, n.id());
+    if (written.has(party)) return;
+    written.add(party);
+    out.push(`<node id="${xml(party)}"><data key="name">${xml(n.data("name"))}</data><data key="type">${xml(n.data("type"))}</data></node>`);
   });
   cy.edges().filter((e) => e.data("rel")).forEach((e) => {
     const d = e.data();
     const share = d.share == null ? "" : `<data key="share">${d.share}</data>`;
-    out.push(`<edge source="${xml(d.source)}" target="${xml(d.target)}"><data key="rel">${d.rel}</data>` +
+    out.push(`<edge source="${xml(partyOf(cy, d.source))}" target="${xml(partyOf(cy, d.target))}"><data key="rel">${d.rel}</data>` +
       `<data key="valid_from">${xml(d.validFrom || "")}</data><data key="valid_to">${xml(d.validTo || "")}</data>${share}</edge>`);
   });
   out.push("</graph>", "</graphml>");

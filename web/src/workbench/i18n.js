@@ -31,6 +31,7 @@ const zh = {
   loadMore: "加载更多", shownOf: "已显示", judge: "核实", judgeSame: "是同一人", judgeDifferent: "不是同一人",
   judgeUnsure: "无法确定", judgeWhy: "理由 (记入核实记录)", judgeWhyNeeded: "请填写理由", judged: "已记录核实结论",
   dateHint: "YYYY-MM-DD", dateInvalid: "日期格式为 YYYY-MM-DD, 例如 2024-01-01", calendar: "日历",
+  nothingToExport: "没有可导出的内容",
 };
 
 const en = {
@@ -70,7 +71,7 @@ const en = {
   loadMore: "Load more", shownOf: "shown", judge: "Judge", judgeSame: "Same person", judgeDifferent: "Not the same person",
   judgeUnsure: "Cannot tell", judgeWhy: "Reason (kept with the verdict)", judgeWhyNeeded: "Please give the reason",
   judged: "Verdict recorded", dateHint: "YYYY-MM-DD", dateInvalid: "Dates are YYYY-MM-DD, e.g. 2024-01-01",
-  calendar: "Calendar",
+  calendar: "Calendar", nothingToExport: "Nothing to export",
 };
 
 const RELS_ZH = {
@@ -91,6 +92,11 @@ const MEASURES_ZH = {
   INTENSIFIED_SUPERVISION: "重点关注", ABNORMAL_OPERATION: "经营异常名录公示",
   PENALTY_PUBLICATION: "行政处罚信息公示", NOTIFY_SUPERIOR_AND_AUDIT: "通报上级主管单位和审计部门",
   NOTIFY_EMPLOYER_AND_DISCIPLINE: "通报所在单位及纪检监察、组织人事部门",
+  BAR_LEGAL_REPRESENTATIVE_OF_OTHER_ENTERPRISES: "不得担任其他企业的法定代表人、负责人",
+  NO_FULL_CIVIL_CAPACITY: "无完全民事行为能力", DISSOLVED_OR_TERMINATED: "已吊销、关闭或注销 (只能清算)",
+  SERIOUS_VIOLATION_LISTING: "严重违法失信名单", COMMITMENT_BREACH_RECORD: "违背信用承诺记录",
+  INCENTIVES_SUSPENDED: "暂停守信激励 (一票否决)", ACCEPT_WITH_GAPS: "容缺受理", GREEN_CHANNEL: "行政审批绿色通道",
+  PRIORITY_HANDLING: "优先办理", REDUCED_INSPECTION: "降低抽查比例和频次",
 };
 
 const EVENTS_ZH = {
@@ -101,6 +107,9 @@ const EVENTS_ZH = {
   BRIBERY_RECORD: "行贿犯罪记录", BIDDING_BANNED: "取消投标资格", ADMINISTRATIVE_PENALTY: "行政处罚",
   JOINT_PUNISHMENT_LISTED: "列入联合惩戒对象名单", KEY_ATTENTION_LISTED: "列入重点关注对象名单",
   CREDIT_REPAIRED: "信用修复", DELISTED: "移出名单", OBJECTION_UPHELD: "异议成立", DECISION_REVOKED: "决定被撤销",
+  OBJECTION_FILED: "提出异议", OBJECTION_REJECTED: "异议不成立", CREDIT_COMMITMENT: "信用承诺",
+  COMMITMENT_BREACHED: "违背信用承诺", HONOUR_AWARDED: "诚信表彰", RED_LISTED: "列入守信红名单",
+  TAX_CREDIT_A: "纳税信用A级", IDENTITY_JUDGED: "身份核实结论",
 };
 
 const WORDS_ZH = {

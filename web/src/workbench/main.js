@@ -230,12 +230,23 @@ async function creditFilePage(id) {
     if (node.aliases && node.aliases.length) facts.push([t("aliases"), node.aliases.join(", ")]);
     const lists = Object.fromEntries(Object.entries(CONNECTIONS).map(([kind, [field]]) => [kind, pageOf(node[field])]));
     const sections = {};
+    // an event's authority by name (上海市市场监督管理局), not by id, when the store holds it
+    const authorities = {};
+    const nameAuthorities = async (events) => {
+      const ids = [...new Set(events.map((e) => e.authority).filter((a) => a && !(a in authorities)))];
+      if (!ids.length) return;
+      try {
+        for (const found of (await gql(api.NAMES, { ids })).nodes) if (found) authorities[found.id] = found.name;
+      } catch { /* the ids stay shown as they are */ }
+    };
+    await nameAuthorities(lists.events.items);
     const loadMore = async (kind, button) => {
       const [field, after] = CONNECTIONS[kind];
       button.disabled = true;
       try {
         const page = pageOf((await gql(api.MORE[kind], { id, first: api.PAGE_SIZE, [after]: lists[kind].next })).node[field]);
         lists[kind] = { ...page, items: [...lists[kind].items, ...page.items] };
+        if (kind === "events") await nameAuthorities(page.items);
         draw();
       } catch (error) { button.disabled = false; toast(`${t("error")}: ${error.message}`); }
     };
@@ -243,7 +254,7 @@ async function creditFilePage(id) {
       `${t("loadMore")} (${t("shownOf")} ${lists[kind].items.length} / ${lists[kind].total})`) : null);
     // the lists redraw together: a restriction's path names parties the links bring
     const draw = () => {
-      const names = { [node.id]: node.name };
+      const names = { ...authorities, [node.id]: node.name };
       for (const l of lists.links.items) for (const end of [l.source, l.target]) if (end) names[end.id] = end.name;
       const lifted = new Map(lists.events.items.filter((e) => e.lifts).map((e) => [e.lifts, e]));
       const restrictions = lists.restrictions.items;
@@ -354,20 +365,36 @@ function addSubgraph(sub, rootId) {
   return cy.add(elements);
 }
 
-function layout(name = "concentric", rootId) {
+function runLayout(options) {
   return new Promise((resolve) => {
-    const options = name === "concentric"
-      ? { name, concentric: (n) => (n.id() === rootId ? 100 : 100 - (n.data("distance") || 1)), levelWidth: () => 1,
-        minNodeSpacing: 70, spacingFactor: 1.1, animate: false }
-      : { name, animate: false };
     const run = cy.layout(options);
     run.one("layoutstop", () => resolve());
     run.run();
   });
 }
 
+// Rings by distance from the centre, then, for a graph small enough to read link by link and
+// with links away from the centre, a force-directed pass from those positions: on rings alone
+// a link between two parties on opposite sides crosses the centre and reads as passing
+// through it.
+const RELAX_MAX_NODES = 150;
+
+async function layout(name = "concentric", rootId) {
+  if (name !== "concentric") return runLayout({ name, animate: false });
+  await runLayout({ name, concentric: (n) => (n.id() === rootId ? 100 : 100 - (n.data("distance") || 1)),
+    levelWidth: () => 1, minNodeSpacing: 70, spacingFactor: 1.1, animate: false });
+  // a star (every link at the centre: a hub, depth 1) is clearest on its ring
+  const offCentre = cy.edges("[rel]").some((e) => e.source().id() !== rootId && e.target().id() !== rootId);
+  if (offCentre && cy.nodes().length <= RELAX_MAX_NODES) {
+    await runLayout({ name: "cose", animate: false, randomize: false, fit: true, padding: 30,
+      idealEdgeLength: () => 110, nodeRepulsion: () => 400000, nodeOverlap: 20, numIter: 1500 });
+  }
+}
+
 function distances(rootId) {
-  const bfs = cy.elements().bfs({ roots: `#${CSS.escape(rootId)}`, directed: false });
+  // a collection, not a selector: an id that starts with a digit (every unified social
+  // credit code) is no valid Cytoscape selector, and every party was then 3 links away
+  const bfs = cy.elements().bfs({ roots: cy.getElementById(rootId), directed: false });
   bfs.path.nodes().forEach((n) => n.data("distance", 0));
   const dist = { [rootId]: 0 };
   bfs.path.forEach((ele) => {
@@ -387,10 +414,12 @@ function fitView(maxZoom = 1.3) {
 }
 
 function graphToolbar(name) {
+  // nothing drawn (no path found, an error): nothing to export, rather than an empty file
+  const when = (exporter) => () => (cy && cy.nodes().nonempty() ? exporter(cy, name) : toast(t("nothingToExport")));
   return h("div", { class: "toolbar exports" },
-    h("button", { id: "export-png", onclick: () => exportPng(cy, name) }, t("exportPng")),
-    h("button", { id: "export-csv", onclick: () => exportCsv(cy, name) }, t("exportCsv")),
-    h("button", { id: "export-graphml", onclick: () => exportGraphml(cy, name) }, t("exportGraphml")));
+    h("button", { id: "export-png", onclick: when(exportPng) }, t("exportPng")),
+    h("button", { id: "export-csv", onclick: when(exportCsv) }, t("exportCsv")),
+    h("button", { id: "export-graphml", onclick: when(exportGraphml) }, t("exportGraphml")));
 }
 
 function legend() {
@@ -479,6 +508,7 @@ async function graphPage(id, params) {
         await layout("concentric", id);
         fitView();
       }
+      status.textContent = `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}`;
       document.body.dataset.expanded = String(+(document.body.dataset.expanded || 0) + 1);
     } catch (error) { toast(`${t("error")}: ${error.message}`); }
   });
@@ -522,7 +552,7 @@ async function pathsPage(params) {
       for (const hop of p.hops) for (const l of hop.links) if (!seen.has(linkId(l))) { seen.add(linkId(l)); elements.push(edgeElement(l, p === found[0] ? "path" : "")); }
     }
     cy.add(elements);
-    await new Promise((resolve) => { const run = cy.layout({ name: "breadthfirst", roots: `#${CSS.escape(from)}`, directed: false, spacingFactor: 1.2, animate: false }); run.one("layoutstop", resolve); run.run(); });
+    await new Promise((resolve) => { const run = cy.layout({ name: "breadthfirst", roots: cy.getElementById(from), directed: false, spacingFactor: 1.2, animate: false }); run.one("layoutstop", resolve); run.run(); });
     fitView();
     const names = Object.fromEntries(found.flatMap((p) => p.nodes.map((n) => [n.id, n])));
     list.replaceChildren(h("ol", { class: "paths" }, found.map((p) => h("li", {}, h("span", { class: "muted" }, `${t("length")} ${p.length}: `),
