@@ -689,6 +689,27 @@ def test_a_first_load_that_fails_puts_its_search_indexes_back(
 
 
 @pytest.mark.neo4j
+def test_a_first_load_interrupted_with_ctrl_c_puts_its_search_indexes_back(
+    neo4j_store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C is no Exception: an operator stopping a long first load got its prompt back
+    # with the search indexes still missing (until some later connection made them)
+    assert isinstance(neo4j_store, Neo4jStore)
+    nodes = _first_load_of_persons(neo4j_store, monkeypatch, 2)
+    neo4j_store.write(Batch(nodes=nodes))  # the first batch: indexes deferred
+    assert neo4j_store._indexes_deferred
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(neo4j_store, "_upsert_nodes", interrupted)
+    more = [Node(f"p:m{i}", "person", f"某{i}") for i in range(3)]
+    with pytest.raises(KeyboardInterrupt):  # during the second batch of nodes
+        neo4j_store.write(Batch(nodes=more))
+    assert set(DEFERRABLE_INDEXES) <= _index_names(neo4j_store)
+
+
+@pytest.mark.neo4j
 def test_indexes_a_stopped_first_load_left_out_are_made_by_the_next_connection(
     neo4j_server: Neo4jTestServer,
 ) -> None:
@@ -724,6 +745,11 @@ def test_credentials_and_database_come_from_the_url_and_are_never_shown() -> Non
     _, auth, database, _ = _connection("bolt://localhost:7687", "neo4j", "pw")
     assert (auth.principal, auth.credentials, database) == ("neo4j", "pw", None)
     assert _connection("bolt://127.0.0.1:7687", None, None)[1] is None  # no auth at all
+    # a user in the URL and the password in NEO4J_PASSWORD (kept out of the URL)
+    _, auth, _, _ = _connection("bolt://reader@db.example:7687", "env-user", "env-password")
+    assert (auth.principal, auth.credentials) == ("reader", "env-password")
+    _, auth, _, _ = _connection("bolt://reader:@db.example:7687", "env-user", "env-password")
+    assert (auth.principal, getattr(auth, "credentials", "")) == ("reader", "")  # given, empty
 
 
 def test_unreachable_neo4j_is_an_operational_failure_with_exit_code_one() -> None:
@@ -850,3 +876,27 @@ def test_neo4j_user_and_password_from_the_environment_are_used(
         assert opened.data_version()
     finally:
         opened.close()
+
+
+@pytest.mark.neo4j
+def test_a_subjects_own_record_is_the_same_on_both_stores_links_in_one_order(
+    both: tuple[GraphStore, GraphStore],
+) -> None:
+    # 信用信息主体查询本人信息: the same JSON whichever store answers (Neo4j gave a party's
+    # links in an order of its own)
+    from creditgraph.subject_access import subject_record
+
+    embedded, neo4j = both
+    records = credit_scenario()
+    _load(embedded, records, 1000)
+    _load(neo4j, records, 1000)
+    today = dt.date(2026, 6, 30)
+    parties = [r["id"] for r in records if r["type"] in ("person", "enterprise", "agency")]
+    with_links = 0
+    for party in parties:
+        mine = subject_record(embedded, party, today)
+        theirs = subject_record(neo4j, party, today)
+        mine.pop("data_version"), theirs.pop("data_version")
+        assert mine == theirs, party
+        with_links += len(mine["links"]) > 1
+    assert with_links >= 3

@@ -90,11 +90,15 @@ def test_readyz_is_503_while_the_store_is_unreachable(tmp_path: Path) -> None:
             assert httpx.get(f"{url}/readyz").status_code == 200
             store.down = True
             response = httpx.get(f"{url}/readyz")
+            alive = httpx.get(f"{url}/healthz")
             store.down = False
     finally:
         inner.close()
     assert response.status_code == 503
     assert response.json()["store"].startswith("unreachable")
+    # still alive: restarting the API would not bring the store back
+    assert alive.status_code == 200
+    assert alive.json()["store"].startswith("unreachable") and alive.json()["dataVersion"] is None
 
 
 # --- metrics --------------------------------------------------------------------------------------

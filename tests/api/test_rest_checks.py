@@ -432,3 +432,34 @@ def test_a_check_sent_as_plain_text_is_refused_even_when_it_is_json(live: Live) 
         },
     )
     assert accepted.status_code == 200, accepted.text
+
+
+def test_a_check_by_number_on_a_server_given_no_key_says_so_on_both_apis(tmp_path: Path) -> None:
+    # not "the store is unreachable; try again later": the server's configuration, named
+    from creditgraph.schema import default_schema
+    from creditgraph.store.embedded import EmbeddedStore
+
+    store = EmbeddedStore(tmp_path / "s.db", default_schema())  # no identity-number key
+    records = [{k: v for k, v in r.items() if k != "id_number"} for r in demo_records()]
+    assert not load(lines(records), store).errors
+    try:
+        with serving(state_for(store, keys=KEYS)) as url:
+            answer = rest(url, "appointment", {"idNumber": BARRED_NUMBER, "role": "DIRECTOR"})
+            graphql = httpx.post(
+                f"{url}/graphql",
+                json={
+                    "query": "query ($n: String!) "
+                    "{ checkAppointment(idNumber: $n, role: DIRECTOR) { decision } }",
+                    "variables": {"n": BARRED_NUMBER},
+                },
+                headers={"Authorization": f"Bearer {KEYS['approval']}"},
+            ).json()
+    finally:
+        store.close()
+    assert answer.status_code == 503
+    error = answer.json()["error"]
+    assert error["code"] == "ID_KEY_NOT_CONFIGURED"
+    assert "CREDITGRAPH_ID_KEY" in error["message"] and BARRED_NUMBER not in error["message"]
+    (problem,) = graphql["errors"]
+    assert problem["extensions"]["code"] == "ID_KEY_NOT_CONFIGURED"
+    assert "CREDITGRAPH_ID_KEY" in problem["message"]

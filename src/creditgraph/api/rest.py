@@ -28,6 +28,7 @@ from creditgraph.api.access import key_from_headers
 from creditgraph.api.context import PURPOSE_HEADER, ApiContext, ApiState, purpose_text
 from creditgraph.api.enums import Activity, Role
 from creditgraph.api.operations import in_request_context, set_label
+from creditgraph.identity.keys import ID_KEY_NOT_CONFIGURED, MissingIdKey
 from creditgraph.service.errors import ServiceError
 from creditgraph.service.investigation import DeadlineExceeded
 from creditgraph.store.base import StoreError
@@ -40,6 +41,7 @@ STATUS = {
     "LIMIT_EXCEEDED": 422,
     "TIMEOUT": 504,
     "STORE_UNAVAILABLE": 503,
+    ID_KEY_NOT_CONFIGURED: 503,
 }
 
 HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
@@ -207,7 +209,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
             422,
             "Invalid input (INVALID_ARGUMENT), over a limit (LIMIT_EXCEEDED, with limit, max and value).",
         ),
-        (503, "The store is unreachable (STORE_UNAVAILABLE)."),
+        (
+            503,
+            "The store is unreachable (STORE_UNAVAILABLE), or a check by idNumber on a server given no identity-number key (ID_KEY_NOT_CONFIGURED).",
+        ),
         (504, "Past the request time limit (TIMEOUT)."),
     )
 }
@@ -263,6 +268,9 @@ async def _run(
     except ServiceError as exc:
         set_label(request.scope, code=exc.code)
         return error_response(exc.code, str(exc), **exc.details)
+    except MissingIdKey as exc:  # a check by identity number on a server given no key
+        set_label(request.scope, code=ID_KEY_NOT_CONFIGURED)
+        return error_response(ID_KEY_NOT_CONFIGURED, str(exc))
     except StoreError:
         set_label(request.scope, code="STORE_UNAVAILABLE")
         return error_response("STORE_UNAVAILABLE", "the store is unreachable; try again later")

@@ -67,6 +67,7 @@ from creditgraph.api.operations import in_request_context
 from creditgraph.api.query import Mutation, Query
 from creditgraph.api.scalars import SCALARS, InvalidDate
 from creditgraph.api.types import Agency, Enterprise, Person
+from creditgraph.identity.keys import ID_KEY_NOT_CONFIGURED, MissingIdKey
 from creditgraph.service.errors import LimitExceeded, ServiceError
 from creditgraph.service.investigation import DeadlineExceeded
 from creditgraph.store.base import StoreError
@@ -161,6 +162,8 @@ def _code(error: GraphQLError) -> tuple[str, dict[str, Any]]:
         return cause.code, dict(cause.details)
     if isinstance(cause, InvalidDate):
         return "INVALID_ARGUMENT", {}
+    if isinstance(cause, MissingIdKey):  # the server's configuration, named (no secret)
+        return ID_KEY_NOT_CONFIGURED, {}
     if isinstance(cause, StoreError):
         return "STORE_UNAVAILABLE", {}
     if cause is not None and not isinstance(cause, GraphQLError):

@@ -33,6 +33,11 @@ class MissingIdKey(StoreError):
     """No key is configured (or the configured one is unusable); the message names the fix."""
 
 
+# what the API answers a question that needs the key when the server has none (its message
+# names the variables; 503: the server's configuration, not the caller's input)
+ID_KEY_NOT_CONFIGURED = "ID_KEY_NOT_CONFIGURED"
+
+
 @lru_cache(maxsize=16)
 def derive_id_key(secret: str) -> bytes:
     """The HMAC key for identity numbers, stretched from the configured secret."""

@@ -344,12 +344,16 @@ def _connection(
     """(driver URL, auth, database, URL safe to show) from a bolt:// or neo4j:// URL.
 
     Credentials in the URL (``bolt://user:secret@host:7687``) win over NEO4J_USER /
-    NEO4J_PASSWORD; a path names the database (``neo4j://host/creditgraph``); no
-    credentials at all means no authentication (a server with auth disabled).
+    NEO4J_PASSWORD; a user alone in the URL (``bolt://reader@host``, so the password stays
+    out of the URL) takes NEO4J_PASSWORD; a path names the database
+    (``neo4j://host/creditgraph``); no credentials at all means no authentication (a server
+    with auth disabled).
     """
     parts = urlsplit(url)
     if parts.username is not None:
-        user, password = unquote(parts.username), unquote(parts.password or "")
+        user = unquote(parts.username)
+        if parts.password is not None:
+            password = unquote(parts.password)
     host = parts.hostname or "localhost"
     if ":" in host:
         host = f"[{host}]"
@@ -1106,7 +1110,7 @@ class Neo4jStore:
                 report = self._write_transaction(lambda tx: work(tx, False))
             if first_load is not None:
                 first_load.committed()
-        except Exception:
+        except BaseException:  # Ctrl-C too: an interrupted load reports after them
             if self._indexes_deferred:  # a load that failed: its indexes back, then its error
                 with suppress(Exception):  # (unreachable: the next connection makes them)
                     self.settle()

@@ -20,6 +20,9 @@ from creditgraph.store.base import GraphStore
 _HIDDEN_PROPS = frozenset({"id_hash", "id_key"})
 
 
+_EARLIEST, _LATEST = dt.date.min, dt.date.max
+
+
 def subject_record(store: GraphStore, subject_id: str, today: dt.date) -> dict[str, Any]:
     """Everything the store holds about one party, with each record's state."""
     node = stored_or_alias(store, subject_id)  # an alias: its person's record
@@ -64,7 +67,20 @@ def subject_record(store: GraphStore, subject_id: str, today: dt.date) -> dict[s
 
     return {
         "subject": party,
-        "links": [link_to_record(link) for link in store.links([subject_id])],
+        # in one order on every store (each gives a party's links in its own)
+        "links": [
+            link_to_record(link)
+            for link in sorted(
+                store.links([subject_id]),
+                key=lambda k: (
+                    k.rel,
+                    k.src,
+                    k.dst,
+                    k.valid_from or _EARLIEST,
+                    k.valid_to or _LATEST,
+                ),
+            )
+        ],
         "events": [{**event_to_record(e), "state": state(e.id)} for e in events],
         "restrictions": [r.to_json(today) for r in store.restrictions(subject=subject_id)],
         "as_of": today.isoformat(),
