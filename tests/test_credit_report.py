@@ -38,7 +38,8 @@ def test_report_of_barred_legal_representative_cites_company_law_with_window_and
     assert "2024-03-15 – 2027-03-15" in html
     assert "张伟 —法定代表人→ 上海华信贸易有限公司" in html
     assert "案件 7" in html and made.data_version in html
-    assert "DENY" in html and "上海明远科技有限公司" in html  # his directorship since 2025
+    assert "禁止" in html and "上海明远科技有限公司" in html  # his directorship since 2025
+    assert "DENY</td>" not in html and "CONFIRMED" not in html  # read in Chinese
     assert made.sanctioned == {"p:zhang-wei", "91310000MA1HX0012Q"}
     assert "p:zhang-wei" in made.shown_persons
 

@@ -193,6 +193,9 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.wait_for_selector("#party-name")
     assert tab.inner_text("#party-name") == "上海华信贸易有限公司"
     assert "政府采购法 第二十二条" in tab.inner_text("main")
+    # a revoked enterprise may not bid: the verdict says why (the registry's status, a fact
+    # no restriction below lists)
+    assert "已吊销、关闭或注销" in tab.inner_text("#decisions")
     # the authority that revoked the licence by its name, not its id
     events = tab.inner_text("#events")
     assert "上海市市场监督管理局" in events and "g:sh-amr" not in events
@@ -254,6 +257,7 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.goto(f"{url}/#/paths")
     tab.click("#export-png")
     tab.wait_for_selector(".toast:has-text('没有可导出的内容')")
+    tab.wait_for_selector(".toast", state="detached")  # gone by itself, before the next page
 
     # 找关系: how the barred director and the official are connected, with the links' dates
     tab.goto(f"{url}/#/paths?from={ZHANG_WEI}&to=p:wu-gang&k=3")
@@ -262,6 +266,14 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     assert "张伟" in paths and "吴刚" in paths and "上海明远科技有限公司" in paths
     assert "2025-05-01" in paths  # the day 张伟 joined 明远's board
     shot(tab, "paths")
+
+    # the subsidiary's credit file says which way each holding runs: 60 % held by 鼎盛控股,
+    # 10 % of 鼎盛控股 held by it (without the direction, 110 % of its owners)
+    tab.goto(f"{url}/#/party/{DINGSHENG_SHIYE}")
+    tab.wait_for_selector("#links .tl-label")
+    labels = tab.locator("#links .tl-label").all_inner_texts()
+    assert "股东 60% ← 上海鼎盛控股有限公司" in labels, labels
+    assert "股东 10% → 上海鼎盛控股有限公司" in labels, labels
 
     # 股权穿透: the holding and its subsidiary hold each other
     tab.goto(f"{url}/#/ownership/{DINGSHENG_SHIYE}")
@@ -283,6 +295,14 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     tab.wait_for_selector("body[data-risk-ready='1']")
     assert "张伟" in tab.inner_text("#risk")
     assert "公司法" in tab.inner_text("#risk")
+    # the suspected related parties side by side, not drawn on top of each other
+    overlapping = cy(
+        tab,
+        """const boxes = cy.nodes().map((n) => n.boundingBox());
+        return boxes.some((a, i) => boxes.some((b, j) => i < j && a.x1 < b.x2 && b.x1 < a.x2
+          && a.y1 < b.y2 && b.y1 < a.y2));""",
+    )
+    assert cy(tab, "return cy.nodes().length;") >= 2 and not overlapping
     shot(tab, "risk")
 
     # the credit report of the barred director, with the legal basis in the PDF's text

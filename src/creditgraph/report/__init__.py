@@ -50,6 +50,11 @@ WORDS = {
 }
 
 
+# the report is read in Chinese: the verdicts and certainties in words, as the workbench shows them
+VERDICTS = {"ALLOW": "允许", "REVIEW": "需审查", "DENY": "禁止"}
+CERTAINTIES = {"CONFIRMED": "已确认", "UNCONFIRMED": "待确认"}
+
+
 class RendererUnavailable(RuntimeError):
     """WeasyPrint or the system libraries it loads are missing."""
 
@@ -150,7 +155,7 @@ CSS = """
 @page { size: A4; margin: 18mm 16mm 18mm 16mm;
   @bottom-center { content: "信用报告 · 第 " counter(page) " 页 / 共 " counter(pages) " 页"; font-size: 8pt; color: #666; } }
 body { font-family: "Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif; font-size: 9.5pt; color: #111; }
-h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 11.5pt; border-bottom: 1px solid #999; margin: 6mm 0 2mm; padding-bottom: 1mm; }
+h1 { font-size: 17pt; margin: 0 0 2mm; } h2 { font-size: 11.5pt; border-bottom: 1px solid #999; margin: 6mm 0 2mm; padding-bottom: 1mm; break-after: avoid; }
 table { width: 100%; border-collapse: collapse; } tr { page-break-inside: avoid; } th, td { border: 0.5pt solid #bbb; padding: 1.2mm 1.5mm; text-align: left; vertical-align: top; }
 th { background: #f0f0f0; font-weight: bold; } .meta td { border: none; padding: 0.6mm 1mm; } .muted { color: #666; }
 .DENY { color: #b00; font-weight: bold; } .REVIEW { color: #a60; font-weight: bold; } .ALLOW { color: #060; }
@@ -194,9 +199,7 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
     for key, label in (("status", "登记状态"), ("kind", "企业类型"), ("established", "成立日期")):
         if node.props.get(key):
             value = str(node.props[key])
-            facts.append(
-                (label, f"{WORDS.get(value, value)} ({value})" if value in WORDS else value)
-            )
+            facts.append((label, WORDS.get(value, value)))
     meta = [
         ("报告日期 (as of)", report.on.isoformat()),
         ("数据版本", report.data_version),
@@ -220,7 +223,7 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
         verdict = decision.decision.value
         bases = "; ".join(dict.fromkeys(r.restriction.legal_basis for r in decision.reasons))
         out.append(
-            f"<tr><td>{_e(label)}</td><td class='{verdict}'>{verdict}</td>"
+            f"<tr><td>{_e(label)}</td><td class='{verdict}'>{VERDICTS.get(verdict, verdict)}</td>"
             f"<td>{_day(decision.until)}</td><td>{_e(bases)}</td></tr>"
         )
     out.append("</table>")
@@ -262,7 +265,7 @@ def render_html(report: CreditReport, schema: GraphSchema) -> str:
             out.append(
                 f"<tr><td style='width:13%'>{_e(measure)}</td><td style='width:7%'>{status}</td>"
                 f"<td>{_day(r.start)} – {_day(r.until, '解除前')}</td><td>{_e(r.rule)}</td>"
-                f"<td>{_e(r.legal_basis)}</td><td>{r.certainty.value}</td>"
+                f"<td>{_e(r.legal_basis)}</td><td>{CERTAINTIES.get(r.certainty.value, r.certainty.value)}</td>"
                 f"<td>{_path(report, r, schema)}</td></tr>"
             )
         out.append("</table>")

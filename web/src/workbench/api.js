@@ -84,21 +84,21 @@ export const JUDGE_MATCH = `mutation JudgeMatch($a: ID!, $b: ID!, $verdict: Matc
   judgeMatch(a: $a, b: $b, verdict: $verdict, why: $why) { ${RESOLUTION} } }`;
 
 export const DECISIONS = `query Decisions($person: ID!) {
-  lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { decision until }
-  director: checkAppointment(personId: $person, role: DIRECTOR) { decision until }
-  supervisor: checkAppointment(personId: $person, role: SUPERVISOR) { decision until }
-  manager: checkAppointment(personId: $person, role: MANAGER) { decision until }
-  principal: checkAppointment(personId: $person, role: PRINCIPAL) { decision until }
-  procurement: checkEligibility(subjectId: $person, activity: GOV_PROCUREMENT) { decision until }
-  bidding: checkEligibility(subjectId: $person, activity: BIDDING) { decision until }
-  consumption: checkEligibility(subjectId: $person, activity: HIGH_CONSUMPTION) { decision until }
-  funding: checkEligibility(subjectId: $person, activity: GOV_FUNDING) { decision until } }`;
+  lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { decision until reasons { measure } }
+  director: checkAppointment(personId: $person, role: DIRECTOR) { decision until reasons { measure } }
+  supervisor: checkAppointment(personId: $person, role: SUPERVISOR) { decision until reasons { measure } }
+  manager: checkAppointment(personId: $person, role: MANAGER) { decision until reasons { measure } }
+  principal: checkAppointment(personId: $person, role: PRINCIPAL) { decision until reasons { measure } }
+  procurement: checkEligibility(subjectId: $person, activity: GOV_PROCUREMENT) { decision until reasons { measure } }
+  bidding: checkEligibility(subjectId: $person, activity: BIDDING) { decision until reasons { measure } }
+  consumption: checkEligibility(subjectId: $person, activity: HIGH_CONSUMPTION) { decision until reasons { measure } }
+  funding: checkEligibility(subjectId: $person, activity: GOV_FUNDING) { decision until reasons { measure } } }`;
 
 export const ELIGIBILITY = `query Eligibility($id: ID!) {
-  procurement: checkEligibility(subjectId: $id, activity: GOV_PROCUREMENT) { decision until }
-  bidding: checkEligibility(subjectId: $id, activity: BIDDING) { decision until }
-  consumption: checkEligibility(subjectId: $id, activity: HIGH_CONSUMPTION) { decision until }
-  funding: checkEligibility(subjectId: $id, activity: GOV_FUNDING) { decision until } }`;
+  procurement: checkEligibility(subjectId: $id, activity: GOV_PROCUREMENT) { decision until reasons { measure } }
+  bidding: checkEligibility(subjectId: $id, activity: BIDDING) { decision until reasons { measure } }
+  consumption: checkEligibility(subjectId: $id, activity: HIGH_CONSUMPTION) { decision until reasons { measure } }
+  funding: checkEligibility(subjectId: $id, activity: GOV_FUNDING) { decision until reasons { measure } } }`;
 
 export const NEIGHBORHOOD = `query Neighborhood($id: ID!, $depth: Int!, $rels: [Rel!], $asOf: Date, $limit: Int!, $on: Date) {
   neighborhood(id: $id, depth: $depth, rels: $rels, asOf: $asOf, perNodeLimit: $limit) {

@@ -195,7 +195,9 @@ function timeline(node, links) {
     const left = ((start - min) / span) * 100;
     const width = Math.max(1, ((end - start) / span) * 100);
     return h("div", { class: "tl-row" },
-      h("div", { class: "tl-label" }, `${relLabel(l.rel)}${l.share != null ? ` ${shareText(l.share)}` : ""} · `,
+      // → this party holds the office or share in the other; ← the other holds it here (a
+      // holding both ways otherwise reads as more than 100 % of the owners)
+      h("div", { class: "tl-label" }, `${relLabel(l.rel)}${l.share != null ? ` ${shareText(l.share)}` : ""} ${l.from === node.id ? "→" : "←"} `,
         other ? partyLink(other) : (l.from === node.id ? l.to : l.from)),
       h("div", { class: "tl-track" }, h("div", { class: `tl-bar ${l.validTo ? "ended" : ""}`, style: `left:${left}%;width:${width}%`,
         title: windowText(l.validFrom, l.validTo) }, windowText(l.validFrom, l.validTo))));
@@ -266,7 +268,7 @@ async function creditFilePage(id) {
             h("span", { class: "basis" }, r.legalBasis), word(r.certainty), pathText(r.path, names)])) : h("p", { class: "muted" }, t("none")),
         more("restrictions")),
         events: h("section", { id: "events" }, h("h3", {}, t("events")), events.length ? table(
-          [t("date"), "", t("document"), t("authority"), t("note"), t("lifts")],
+          [t("date"), t("kind"), t("document"), t("authority"), t("note"), t("lifts")],
           events.map((e) => [e.date, eventLabel(e.kind), e.document || "", names[e.authority] || e.authority || "", e.note || "",
             e.lifts ? `→ ${e.lifts}` : (lifted.has(e.id) ? `${eventLabel(lifted.get(e.id).kind)} ${lifted.get(e.id).date}` : "")])) : h("p", { class: "muted" }, t("none")),
         more("events")),
@@ -282,8 +284,11 @@ async function creditFilePage(id) {
         h("div", { class: "actions" },
           mayRead() ? h("a", { class: "button", href: `#/graph/${encodeURIComponent(id)}` }, t("graph")) : null,
           h("button", { id: "report", onclick: () => report(id) }, t("report")))),
-      decisions ? h("section", {}, h("h3", {}, t("decisions")), table([t("activity"), t("decision"), t("until")],
-        Object.entries(decisions).map(([k, d]) => [word(k), badge(d.decision), d.until || ""]))) : null,
+      // each verdict with the measures behind it: a ban resting on a fact (the registry's
+      // status) is in no restriction listed below
+      decisions ? h("section", { id: "decisions" }, h("h3", {}, t("decisions")), table([t("activity"), t("decision"), t("until"), t("reasons")],
+        Object.entries(decisions).map(([k, d]) => [word(k), badge(d.decision), d.until || "",
+          [...new Set((d.reasons || []).map((r) => measureLabel(r.measure)))].join("；")]))) : null,
       node.resolution ? resolutionSection(node.resolution) : null,
       sections.restrictions, sections.events, sections.links].filter(Boolean));
   } catch (error) { showError(main, error); }
@@ -662,7 +667,14 @@ async function riskPage(id, params) {
         label: tie.kind === "SHARED_OFFICER" ? `${t("sharedOfficer")} ${tie.via ? tie.via.name : ""}` : t("holding") }, classes: tie.kind }));
     });
     cy.add(elements);
-    await new Promise((resolve) => { const run = cy.layout({ name: "cose", animate: false, randomize: false }); run.one("layoutstop", resolve); run.run(); });
+    // a few parties on a circle wide enough for their names; more, forces from that circle
+    // (every party added at one point gave the forces nothing to part them by: two related
+    // parties were drawn on top of each other)
+    await runLayout({ name: "circle", animate: false, radius: 90 + 30 * cy.nodes().length, startAngle: Math.PI });
+    if (cy.nodes().length > 8) {
+      await runLayout({ name: "cose", animate: false, randomize: false, fit: true, padding: 40,
+        idealEdgeLength: () => 160, nodeRepulsion: () => 400000 });
+    }
     fitView();
     document.body.dataset.riskReady = "1";
   } catch (error) { showError(body, error); }
