@@ -253,6 +253,14 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     assert cy(tab, "return cy.edges('[rel = \"DIRECTOR\"]').length;") == 0
     shot(tab, "graph-as-of-2024-01-01")
 
+    # a hand-edited link (depth=abc, 30 February, an unknown link kind) draws the defaults,
+    # not the server's refusal of the values
+    redraw(tab)
+    tab.goto(f"{url}/#/graph/{HUAXIN}?depth=abc&asOf=2023-02-30&rels=NOPE")
+    graph_ready(tab)
+    assert cy(tab, f"return cy.getElementById('{MINGYUAN}').nonempty();")  # depth 2, all kinds
+    assert "出错" not in tab.inner_text("main")
+
     # 找关系 before asking: nothing drawn, so nothing to export (not an empty file)
     tab.goto(f"{url}/#/paths")
     tab.click("#export-png")
@@ -274,6 +282,11 @@ def test_investigator_follows_huaxin_from_search_to_credit_report(
     labels = tab.locator("#links .tl-label").all_inner_texts()
     assert "股东 60% ← 上海鼎盛控股有限公司" in labels, labels
     assert "股东 10% → 上海鼎盛控股有限公司" in labels, labels
+
+    # 股权穿透 of a person: said to be for enterprises, not the API's refusal in English
+    tab.goto(f"{url}/#/ownership/{ZHANG_WEI}")
+    tab.wait_for_selector("#ownership-none")
+    assert "股权穿透只适用于企业" in tab.inner_text("#ownership-info")
 
     # 股权穿透: the holding and its subsidiary hold each other
     tab.goto(f"{url}/#/ownership/{DINGSHENG_SHIYE}")

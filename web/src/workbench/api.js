@@ -109,6 +109,8 @@ export const PATHS = `query Paths($a: ID!, $b: ID!, $k: Int!, $maxHops: Int!, $a
   kShortestPaths(fromId: $a, toId: $b, k: $k, maxHops: $maxHops, asOf: $asOf) {
     length nodes { ${NODE} } hops { from to links { ${LINK} } } } }`;
 
+export const NODE_TYPE = `query($id: ID!) { node(id: $id) { id type } }`;
+
 export const OWNERSHIP = `query Ownership($id: ID!, $asOf: Date) {
   node(id: $id) { id name type }
   ownershipTree(enterpriseId: $id, asOf: $asOf) {

@@ -31,7 +31,7 @@ const zh = {
   loadMore: "加载更多", shownOf: "已显示", judge: "核实", judgeSame: "是同一人", judgeDifferent: "不是同一人",
   judgeUnsure: "无法确定", judgeWhy: "理由 (记入核实记录)", judgeWhyNeeded: "请填写理由", judged: "已记录核实结论",
   dateHint: "YYYY-MM-DD", dateInvalid: "日期格式为 YYYY-MM-DD, 例如 2024-01-01", calendar: "日历",
-  nothingToExport: "没有可导出的内容",
+  nothingToExport: "没有可导出的内容", ownershipEnterprisesOnly: "股权穿透只适用于企业 (自然人和机关没有股东)",
 };
 
 const en = {
@@ -72,6 +72,7 @@ const en = {
   judgeUnsure: "Cannot tell", judgeWhy: "Reason (kept with the verdict)", judgeWhyNeeded: "Please give the reason",
   judged: "Verdict recorded", dateHint: "YYYY-MM-DD", dateInvalid: "Dates are YYYY-MM-DD, e.g. 2024-01-01",
   calendar: "Calendar", nothingToExport: "Nothing to export",
+  ownershipEnterprisesOnly: "Ownership penetration is for enterprises (persons and agencies have no shareholders)",
 };
 
 const RELS_ZH = {

@@ -76,6 +76,16 @@ function isoDay(text) {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day ? day : null;
 }
 
+// what a URL says, read as the pages' own controls would accept it: a hand-edited or old link
+// with depth=abc, asOf=2023-02-30 or an unknown link kind draws the default, not a server error
+function depthParam(params) {
+  const n = Number.parseInt(params.get("depth") || "", 10);
+  return Number.isInteger(n) ? Math.min(3, Math.max(1, n)) : 2;
+}
+function dayParam(params) {
+  return isoDay(params.get("asOf") || "") || "";
+}
+
 function dateInput(id, value, onchange) {
   const text = h("input", { id, type: "text", value, placeholder: t("dateHint"), title: t("dateHint"),
     pattern: ISO_DAY.source.slice(1, -1), inputmode: "numeric", maxlength: 12, size: 10, autocomplete: "off", class: "day" });
@@ -451,9 +461,9 @@ async function graphPage(id, params) {
   if (!mayRead()) { app.replaceChildren(header("graph", id), h("main", {}, h("p", { class: "error" }, t("notAllowed")))); return; }
   performance.clearMarks(); performance.clearMeasures();
   performance.mark("party-open");
-  const depth = Math.min(3, Math.max(1, +(params.get("depth") || 2)));
-  const asOf = params.get("asOf") || "";
-  const rels = (params.get("rels") || "").split(",").filter(Boolean);
+  const depth = depthParam(params);
+  const asOf = dayParam(params);
+  const rels = (params.get("rels") || "").split(",").filter((rel) => RELS.includes(rel));
   const depthSelect = h("select", { id: "depth" }, [1, 2, 3].map((d) => h("option", { value: d, selected: d === depth }, String(d))));
   const asOfDate = dateInput("as-of", asOf);
   const asOfInput = asOfDate.input;
@@ -529,7 +539,7 @@ async function pathsPage(params) {
   const to = params.get("to") || "";
   const k = +(params.get("k") || 5);
   const maxHops = +(params.get("maxHops") || 4);
-  const asOf = params.get("asOf") || "";
+  const asOf = dayParam(params);
   const f = h("input", { id: "from", value: from, placeholder: "ID" });
   const tt = h("input", { id: "to", value: to, placeholder: "ID" });
   const kk = h("input", { id: "k", type: "number", min: 1, max: 50, value: k });
@@ -572,7 +582,7 @@ async function pathsPage(params) {
 
 async function ownershipPage(id, params) {
   if (!mayRead()) { app.replaceChildren(header("ownership", id), h("main", {}, h("p", { class: "error" }, t("notAllowed")))); return; }
-  const asOf = params.get("asOf") || "";
+  const asOf = dayParam(params);
   const day = dateInput("as-of", asOf, (value) => go(`/ownership/${encodeURIComponent(id)}`, { asOf: value })).field;
   const canvas = h("div", { id: "cy", class: "canvas" });
   const info = h("div", { id: "ownership-info" }, t("loading"));
@@ -581,6 +591,13 @@ async function ownershipPage(id, params) {
       h("span", { class: "lg controller" }, t("controller")), h("span", { class: "lg cross" }, t("crossHolding"))), canvas, info));
   cy = createGraph(canvas);
   try {
+    // only an enterprise has owners to penetrate: say so, rather than the API's refusal
+    const found = (await gql(api.NODE_TYPE, { id })).node;
+    if (!found || found.type !== "ENTERPRISE") {
+      info.replaceChildren(h("p", { class: "muted", id: "ownership-none" },
+        found ? t("ownershipEnterprisesOnly") : `${t("noResults")}: ${id}`));
+      return;
+    }
     const data = await gql(api.OWNERSHIP, { id, asOf: asOf || null });
     const owners = new Map(data.beneficialOwners.map((o) => [o.person.id, o]));
     const controllers = new Set(data.beneficialOwners.filter((o) => o.reasons.includes("CONTROL")).map((o) => o.person.id));
@@ -643,8 +660,8 @@ function treePositions(rootKey) {
 
 async function riskPage(id, params) {
   if (!mayRead()) { app.replaceChildren(header("risk", id), h("main", {}, h("p", { class: "error" }, t("notAllowed")))); return; }
-  const depth = Math.min(3, Math.max(1, +(params.get("depth") || 2)));
-  const asOf = params.get("asOf") || "";
+  const depth = depthParam(params);
+  const asOf = dayParam(params);
   const depthSelect = h("select", { id: "depth", onchange: (e) => go(`/risk/${encodeURIComponent(id)}`, { depth: e.target.value, asOf }) },
     [1, 2, 3].map((d) => h("option", { value: d, selected: d === depth }, String(d))));
   const day = dateInput("as-of", asOf, (value) => go(`/risk/${encodeURIComponent(id)}`, { depth, asOf: value })).field;
