@@ -278,6 +278,25 @@ def test_a_failed_first_load_leaves_no_empty_store_to_answer_from(tmp_path: Path
     assert "no store there" in check.stderr
 
 
+def test_an_interrupted_load_says_what_was_kept_and_how_to_finish(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C during a long load: not a bare "Aborted!", but what it means for the store
+    store = tmp_path / "s.db"
+    assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0
+    import creditgraph.ingest.loader as loader
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "load", interrupted)
+    result = load(store, write_jsonl(tmp_path / "more.jsonl", DELIVERY))
+
+    assert result.exit_code == 1
+    assert "interrupted" in result.stderr and "loading the same files again" in result.stderr
+    assert store.exists()
+
+
 def test_a_failed_load_into_a_store_keeps_the_store_and_its_data(tmp_path: Path) -> None:
     store = tmp_path / "s.db"
     assert load(store, write_jsonl(tmp_path / "d.jsonl", DELIVERY)).exit_code == 0

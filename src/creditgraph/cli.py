@@ -158,9 +158,15 @@ def load(
     fresh = "://" not in store_url and not os.path.lexists(store_url)
     try:
         _load_into(store_url, files, skip_invalid, batch_size, source, encoding)
-    except BaseException:  # an exit with an error code, an interrupt, a crash
+    except BaseException as exc:  # an exit with an error code, an interrupt, a crash
         if fresh:
             _discard_if_empty(store_url)
+        if isinstance(exc, KeyboardInterrupt):  # each batch is atomic, and a reload idempotent
+            _fail(
+                "interrupted: the batches written before stay in the store; loading the same "
+                "files again completes the load",
+                EXIT_FAILURE,
+            )
         raise
 
 

@@ -426,6 +426,13 @@ def test_hub_is_capped_with_more_node_filtered_by_link_kind_and_exported(
     graph_ready(tab)
     assert cy(tab, "return cy.edges('[rel = \"LEGAL_REPRESENTATIVE\"]').length;") == 0
     assert cy(tab, "return cy.edges('[rel = \"SHAREHOLDER\"]').length;") == 1
+    assert tab.inner_text("#rels-summary") == "股东"  # says what is drawn, not 全部关系
+    # unticking every kind asks for one, rather than quietly drawing them all
+    tab.click("#rels-summary")
+    tab.uncheck("details.rels input[value='SHAREHOLDER']")
+    tab.click("#apply-rels")
+    tab.wait_for_selector(".toast:has-text('请至少选择一种关系')")
+    assert "rels=SHAREHOLDER" in tab.url
 
     redraw(tab)
     tab.goto(f"{url}/#/graph/{HUAXIN}?depth=2")

@@ -32,6 +32,7 @@ const zh = {
   judgeUnsure: "无法确定", judgeWhy: "理由 (记入核实记录)", judgeWhyNeeded: "请填写理由", judged: "已记录核实结论",
   dateHint: "YYYY-MM-DD", dateInvalid: "日期格式为 YYYY-MM-DD, 例如 2024-01-01", calendar: "日历",
   nothingToExport: "没有可导出的内容", ownershipEnterprisesOnly: "股权穿透只适用于企业 (自然人和机关没有股东)",
+  chooseRels: "请至少选择一种关系",
 };
 
 const en = {
@@ -73,6 +74,7 @@ const en = {
   judged: "Verdict recorded", dateHint: "YYYY-MM-DD", dateInvalid: "Dates are YYYY-MM-DD, e.g. 2024-01-01",
   calendar: "Calendar", nothingToExport: "Nothing to export",
   ownershipEnterprisesOnly: "Ownership penetration is for enterprises (persons and agencies have no shareholders)",
+  chooseRels: "Choose at least one kind of link",
 };
 
 const RELS_ZH = {

@@ -470,6 +470,8 @@ async function graphPage(id, params) {
   const relBoxes = RELS.map((r) => h("label", { class: "rel" }, h("input", { type: "checkbox", value: r, checked: !rels.length || rels.includes(r) }), relLabel(r)));
   const apply = () => {
     const chosen = relBoxes.map((l) => l.firstChild).filter((c) => c.checked).map((c) => c.value);
+    if (!chosen.length) { toast(t("chooseRels")); return; } // none ticked drew every kind
+
     go(`/graph/${encodeURIComponent(id)}`, { depth: depthSelect.value, asOf: isoDay(asOfInput.value) || "",
       rels: chosen.length === RELS.length ? "" : chosen.join(",") });
   };
@@ -480,7 +482,7 @@ async function graphPage(id, params) {
   const status = h("div", { id: "graph-status", class: "muted" }, t("loading"));
   app.replaceChildren(header("graph", id), h("main", { class: "graph-page" },
     h("div", { class: "toolbar" }, h("label", {}, t("depth"), depthSelect), h("label", {}, t("asOf"), asOfDate.field),
-      h("details", { class: "rels" }, h("summary", {}, t("allRels")), relBoxes, h("button", { id: "apply-rels", onclick: apply }, t("redraw"))),
+      h("details", { class: "rels" }, h("summary", { id: "rels-summary" }, rels.length ? rels.map(relLabel).join("、") : t("allRels")), relBoxes, h("button", { id: "apply-rels", onclick: apply }, t("redraw"))),
       graphToolbar(`关系图谱-${id}`), h("button", { id: "report", onclick: () => report(id) }, t("report"))),
     legend(), h("div", { class: "graph-area" }, canvas, side), status));
   details(side, null);
