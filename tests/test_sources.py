@@ -977,3 +977,116 @@ def test_workbook_with_a_title_row_above_the_header_loads(tmp_path: Path) -> Non
         if r["type"] == "event"
     ]
     assert penalty["severity"] == "minor" and penalty["provenance"]["row"] == 3
+
+
+def test_a_listed_person_whose_id_hash_is_all_digits_loads(tmp_path: Path) -> None:
+    # one court-list row in ~38,000 hashes to digits only; that id was then refused as one
+    # holding a (pre-1999) identity number, and with it the whole list (a real row below)
+    path = write_csv(
+        tmp_path / "court.csv",
+        COURT,
+        [
+            [
+                "马丽华",
+                "150************682",
+                "女",
+                "33",
+                "",
+                "赤峰市中级人民法院",
+                "内蒙古自治区",
+                "（2023）蒙04执23849号",
+                "2023/1/10",
+                "2023年7月16日",
+                "",
+                "",
+                "支付货款及利息",
+                "全部未履行",
+                "有履行能力而拒不履行生效法律文书确定义务",
+            ]
+        ],
+        "utf-8",
+    )
+    store = tmp_path / "s.db"
+    result = cli("load", path, "--source", "court-dishonest", "--store", store, env=ENV)
+    assert result.exit_code == 0, result.output
+    exported = [
+        json.loads(line) for line in cli("export", "--store", store, env=ENV).stdout.splitlines()
+    ]
+    (listed,) = by_type(exported, "person")
+    assert listed["id"].startswith("lp:court-dishonest:") and listed["id"].endswith("f")
+    assert listed["name"] == "马丽华"
+
+
+def test_an_identity_number_excel_stored_as_a_number_is_refused_not_mangled(
+    tmp_path: Path,
+) -> None:
+    # Excel keeps 15 digits of a number: 360402196210098960 typed into a number cell comes
+    # back with other last digits, which may still pass the check digit — another person
+    path = write_xlsx(
+        tmp_path / "登记信息.xlsx",
+        REGISTRY,
+        [
+            row(
+                REGISTRY,
+                企业名称="上海某某贸易有限公司",
+                统一社会信用代码=TRADER,
+                姓名="张伟",
+                职务="董事",
+            )
+        ],
+    )
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    sheet = book.active
+    column = REGISTRY.index("身份证号码") + 1
+    sheet.cell(row=2, column=column, value=360402196210098960)
+    book.save(path)
+    result = cli("load", path, "--source", "registry", "--store", tmp_path / "s.db", env=ENV)
+    assert result.exit_code == 2
+    assert ":2: 身份证号码: a number of 16 or more digits" in result.stderr
+    assert "Format the column as text" in result.stderr
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_a_share_excel_shows_as_a_percentage_is_that_percentage(tmp_path: Path) -> None:
+    # 60 % in a cell formatted as a percentage is 0.6 in the file: not 0.6 %
+    path = write_xlsx(
+        tmp_path / "登记信息.xlsx",
+        REGISTRY,
+        [
+            row(
+                REGISTRY,
+                企业名称="上海某某贸易有限公司",
+                统一社会信用代码=TRADER,
+                姓名="上海某某投资管理有限公司",
+                职务="股东",
+            )
+        ],
+    )
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    cell = book.active.cell(row=2, column=REGISTRY.index("认缴出资比例") + 1, value=0.6)
+    cell.number_format = "0%"
+    book.save(path)
+    store = tmp_path / "s.db"
+    result = cli("load", path, "--source", "registry", "--store", store, env=ENV)
+    assert result.exit_code == 0, result.output
+    exported = [
+        json.loads(line) for line in cli("export", "--store", store, env=ENV).stdout.splitlines()
+    ]
+    (holding,) = [r for r in by_type(exported, "link") if r["rel"] == "SHAREHOLDER"]
+    assert holding["share"] == pytest.approx(0.6)
+
+
+def test_a_column_named_twice_is_refused_naming_both(tmp_path: Path) -> None:
+    # the later copy used to win silently: every listing date became its value
+    header = [*GSXT, "列入日期"]
+    path = write_csv(tmp_path / "gsxt.csv", header, [], "utf-8")
+    result = cli("load", path, "--source", "gsxt-lists", "--store", tmp_path / "s.db", env=ENV)
+    assert result.exit_code == 2
+    position = GSXT.index("列入日期") + 1
+    assert (
+        f"column '列入日期' appears twice (columns {position} and {len(header)})" in result.stderr
+    )

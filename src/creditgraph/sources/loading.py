@@ -36,9 +36,16 @@ def check_header(table: Table, mapping: SourceMapping) -> dict[int, str]:
     """Position in the file → the column name the mapping uses; every required column present."""
     wanted = {header_key(c): c for c in mapping.header}
     positions: dict[int, str] = {}
+    first: dict[str, int] = {}
     for i, column in enumerate(table.header):
         key = header_key(column)
         if key:
+            if key in first:  # which of the two holds the data? the later would win, silently
+                raise SourceFileError(
+                    f"{table.path}:1: header: column {column.strip()!r} appears twice (columns "
+                    f"{first[key] + 1} and {i + 1}): remove or rename one"
+                )
+            first[key] = i
             positions[i] = wanted.get(key, column.strip())
     present = {header_key(c) for c in table.header}
     missing = [c for c in mapping.required if header_key(c) not in present]

@@ -14,6 +14,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -182,8 +183,7 @@ def _xlsx(path: str, size: int, wanted: frozenset[str]) -> Table:
         raise SourceFileError(f"{path}: not an XLSX workbook: {exc}") from None
     sheet = book.worksheets[0]
     lines = (
-        (number, [_value(c) for c in row])
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+        (number, [_value(c) for c in row]) for number, row in enumerate(sheet.iter_rows(), start=1)
     )
     found = _find_header(lines, wanted)
     if found is None:
@@ -195,9 +195,9 @@ def _xlsx(path: str, size: int, wanted: frozenset[str]) -> Table:
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            yield from early
-            for number, cells in lines:
+            for number, cells in itertools.chain(early, lines):
                 if any(c not in (None, "") for c in cells):
+                    _whole_numbers(path, number, header, cells)
                     yield number, cells
         finally:
             book.close()
@@ -205,13 +205,41 @@ def _xlsx(path: str, size: int, wanted: frozenset[str]) -> Table:
     return Table(path, header, rows(), None, size)
 
 
+# Excel keeps 15 significant digits of a number: an identity number or a code typed into a
+# cell formatted as a number has lost its last digits (and may still pass a check digit)
+_EXCEL_DIGITS = 10**15
+
+
+def _whole_numbers(path: str, number: int, header: list[str], cells: list[Any]) -> None:
+    for i, value in enumerate(cells):
+        whole = isinstance(value, int | float) and not isinstance(value, bool)
+        if whole and abs(value) >= _EXCEL_DIGITS:
+            column = header[i] if i < len(header) else f"column {i + 1}"
+            raise SourceFileError(
+                f"{path}:{number}: {column}: a number of 16 or more digits, stored as a number "
+                "in Excel, which keeps only 15: its last digits are lost. Format the column as "
+                "text and enter the values again"
+            )
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _value(value: Any) -> Any:
-    """A cell as the mapping reads it: text, a number, or a date (Excel stores datetimes)."""
-    return value.date() if isinstance(value, dt.datetime) else value
+def _value(cell: Any) -> Any:
+    """A cell as the mapping reads it: text, a number, or a date (Excel stores datetimes). A
+    number shown as a percentage is a fraction in the file (60 % is 0.6): it is read as the
+    text the publisher sees, so that a share column reads it as 60 %, not 0.6 %."""
+    value = cell.value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and "%" in (getattr(cell, "number_format", "") or "")
+    ):
+        return f"{round(value * 100, 10):g}%"
+    return value
 
 
 def write_csv_text(header: list[str], rows: list[list[str]]) -> str:

@@ -65,6 +65,14 @@ def stable_hash(*parts: str, length: int = 16) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:length]
 
 
+def person_hash(*parts: str) -> str:
+    """``stable_hash`` for a person's id. A hash of digits only (one in ~38,000) can hold a run
+    the import refuses in a person id as a possible identity number: its last character
+    becomes a hex letter, so the run is part of a hash. Every other id stays what it was."""
+    key = stable_hash(*parts)
+    return key[:-1] + "f" if key.isdigit() else key
+
+
 @dataclass
 class Row:
     """One row's cells by the mapping's column names (missing optional columns are empty)."""
@@ -365,7 +373,7 @@ class RowConverter:
         else:
             mask = form[1] if form else ""
             key = f"{normalise_name(name)}|{mask}"
-            person_id = f"lp:{self.mapping.name}:{stable_hash(self.mapping.name, case_number, key)}"
+            person_id = f"lp:{self.mapping.name}:{person_hash(self.mapping.name, case_number, key)}"
             record["id"] = person_id
             if mask:
                 record["id_number_masked"] = mask
@@ -557,7 +565,7 @@ class RowConverter:
         else:
             # known by name within this enterprise only: a same-name person elsewhere is
             # someone else until identity says otherwise
-            person_id = f"p:registry:{stable_hash(enterprise_id, normalise_name(name))}"
+            person_id = f"p:registry:{person_hash(enterprise_id, normalise_name(name))}"
         record["id"] = person_id
         record["provenance"] = provenance
         rels: list[str] = []
