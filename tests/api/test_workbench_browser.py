@@ -364,6 +364,21 @@ def test_steward_finds_a_person_by_identity_number_and_sees_it_masked_only(
     tab, offline = page
     url, _ = server
     sign_in(tab, url, KEYS["steward"])
+    # by name, the two 张伟 are told apart by their offices (and, for a steward, the number)
+    tab.fill("#q", "张伟")
+    tab.press("#q", "Enter")
+    tab.wait_for_selector("ul.results")
+    found = {
+        item.locator("a.party").get_attribute("href"): item.inner_text()
+        for item in tab.locator("ul.results li").all()
+    }
+    ours = next(text for href, text in found.items() if href.endswith("/p%3Azhang-wei"))
+    theirs = next(text for href, text in found.items() if href.endswith("/p%3Azhang-wei-2"))
+    assert "法定代表人 · 上海华信贸易有限公司" in ours and "310************138" in ours
+    assert "法定代表人 · 上海明远科技有限公司" in theirs
+    tab.goto(f"{url}/#/search")
+    tab.wait_for_selector("ul.results", state="detached")
+
     number = "310101197805120138"  # 张伟 of 华信, not his namesake p:zhang-wei-2
     tab.fill("#q", number)
     tab.press("#q", "Enter")

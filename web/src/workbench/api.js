@@ -53,8 +53,11 @@ export const VIEWER = `{ viewer { principal role rights openLocalMode } }`;
 export const PERSON_BY_ID_NUMBER = `query PersonByIdNumber($n: String!) {
   person(idNumber: $n) { id name type idNumberMasked aliases listed } }`;
 
+// a person's first offices beside the name: two same-name persons told apart at a glance
+const OFFICES = `offices: links(rels: [LEGAL_REPRESENTATIVE, PRINCIPAL, DIRECTOR, SUPERVISOR, MANAGER, SHAREHOLDER],
+  direction: OUT, first: 2) { rel target { name } }`;
 export const SEARCH = `query Search($q: String!, $first: Int) {
-  search(query: $q, first: $first) { edges { node { ${NODE} } } pageInfo { hasNextPage } } }`;
+  search(query: $q, first: $first) { edges { node { ${NODE} ... on Person { ${OFFICES} } } } pageInfo { hasNextPage } } }`;
 
 // The credit file's lists are Relay connections, read a page at a time (加载更多): a hub
 // with thousands of links must not be read whole to open its file.

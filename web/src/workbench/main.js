@@ -183,6 +183,9 @@ async function searchPage(params) {
     if (!nodes.length) { results.replaceChildren(h("p", {}, t("noResults"))); return; }
     results.replaceChildren(h("ul", { class: "results" }, nodes.map((n) => h("li", {},
       partyLink(n), " ", h("span", { class: "muted" }, `${word(n.type)} · ${n.id}`),
+      n.idNumberMasked ? [" ", h("span", { class: "muted" }, n.idNumberMasked)] : null,
+      n.offices && n.offices.length ? [" ", h("span", { class: "offices" },
+        n.offices.map((l) => `${relLabel(l.rel)} · ${l.target ? l.target.name : ""}`).join("；"))] : null,
       n.status ? [" ", badge(n.status)] : null))));
   } catch (error) { showError(results, error); }
 }
