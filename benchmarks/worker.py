@@ -97,20 +97,13 @@ def reset_store(url: str) -> None:
 
 
 def _remove_store_files(path: str) -> None:
-    """An embedded store's file and the files SQLite and the server keep beside it."""
-    for suffix in (
-        "",
-        "-wal",
-        "-shm",
-        "-journal",
-        ".key",
-        "-audit.lock",
-        "-audit",
-        "-audit-wal",
-        "-audit-shm",
-    ):
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path + suffix)
+    """An embedded store's files, and the key file stores kept beside them before (an old
+    benchmark folder may still hold one)."""
+    from creditgraph.store.embedded import remove_store_files
+
+    remove_store_files(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path + ".key")
 
 
 def store_size(url: str) -> int | None:

@@ -16,7 +16,7 @@ import pytest
 from creditgraph.domain.identifiers import mask_resident_id, organisation_code_check_character
 from creditgraph.domain.names import normalise_name
 from creditgraph.store.base import GraphStore
-from helpers_import import cli, jsonl, resident_id
+from helpers_import import cli, export, jsonl, resident_id
 from scenario import uscc
 from sources_helpers import (
     COURT,
@@ -1009,19 +1009,17 @@ def test_a_listed_person_whose_id_hash_is_all_digits_loads(tmp_path: Path) -> No
     store = tmp_path / "s.db"
     result = cli("load", path, "--source", "court-dishonest", "--store", store, env=ENV)
     assert result.exit_code == 0, result.output
-    exported = [
-        json.loads(line) for line in cli("export", "--store", store, env=ENV).stdout.splitlines()
-    ]
+    exported = export(store)
     (listed,) = by_type(exported, "person")
     assert listed["id"].startswith("lp:court-dishonest:") and listed["id"].endswith("f")
     assert listed["name"] == "马丽华"
 
 
-def test_an_identity_number_excel_stored_as_a_number_is_refused_not_mangled(
-    tmp_path: Path,
-) -> None:
-    # Excel keeps 15 digits of a number: 360402196210098960 typed into a number cell comes
-    # back with other last digits, which may still pass the check digit — another person
+def _registry_workbook(
+    tmp_path: Path, person: str, role: str, column: str, value: object, number_format: str = ""
+) -> Path:
+    """A registry extract of one row in XLSX whose ``column`` Excel holds as the number
+    ``value`` (shown with ``number_format``), as a clerk typing into a number cell leaves it."""
     path = write_xlsx(
         tmp_path / "登记信息.xlsx",
         REGISTRY,
@@ -1030,18 +1028,27 @@ def test_an_identity_number_excel_stored_as_a_number_is_refused_not_mangled(
                 REGISTRY,
                 企业名称="上海某某贸易有限公司",
                 统一社会信用代码=TRADER,
-                姓名="张伟",
-                职务="董事",
+                姓名=person,
+                职务=role,
             )
         ],
     )
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    sheet = book.active
-    column = REGISTRY.index("身份证号码") + 1
-    sheet.cell(row=2, column=column, value=360402196210098960)
+    cell = book.active.cell(row=2, column=REGISTRY.index(column) + 1, value=value)
+    if number_format:
+        cell.number_format = number_format
     book.save(path)
+    return path
+
+
+def test_an_identity_number_excel_stored_as_a_number_is_refused_not_mangled(
+    tmp_path: Path,
+) -> None:
+    # Excel keeps 15 digits of a number: 360402196210098960 typed into a number cell comes
+    # back with other last digits, which may still pass the check digit — another person
+    path = _registry_workbook(tmp_path, "张伟", "董事", "身份证号码", 360402196210098960)
     result = cli("load", path, "--source", "registry", "--store", tmp_path / "s.db", env=ENV)
     assert result.exit_code == 2
     assert ":2: 身份证号码: a number of 16 or more digits" in result.stderr
@@ -1051,31 +1058,13 @@ def test_an_identity_number_excel_stored_as_a_number_is_refused_not_mangled(
 
 def test_a_share_excel_shows_as_a_percentage_is_that_percentage(tmp_path: Path) -> None:
     # 60 % in a cell formatted as a percentage is 0.6 in the file: not 0.6 %
-    path = write_xlsx(
-        tmp_path / "登记信息.xlsx",
-        REGISTRY,
-        [
-            row(
-                REGISTRY,
-                企业名称="上海某某贸易有限公司",
-                统一社会信用代码=TRADER,
-                姓名="上海某某投资管理有限公司",
-                职务="股东",
-            )
-        ],
+    path = _registry_workbook(
+        tmp_path, "上海某某投资管理有限公司", "股东", "认缴出资比例", 0.6, "0%"
     )
-    from openpyxl import load_workbook
-
-    book = load_workbook(path)
-    cell = book.active.cell(row=2, column=REGISTRY.index("认缴出资比例") + 1, value=0.6)
-    cell.number_format = "0%"
-    book.save(path)
     store = tmp_path / "s.db"
     result = cli("load", path, "--source", "registry", "--store", store, env=ENV)
     assert result.exit_code == 0, result.output
-    exported = [
-        json.loads(line) for line in cli("export", "--store", store, env=ENV).stdout.splitlines()
-    ]
+    exported = export(store)
     (holding,) = [r for r in by_type(exported, "link") if r["rel"] == "SHAREHOLDER"]
     assert holding["share"] == pytest.approx(0.6)
 

@@ -5,7 +5,6 @@ Exit codes: 0 success, 1 operational failure (store unreachable…), 2 invalid i
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
@@ -17,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from creditgraph.api.commands import demo, serve
-from creditgraph.identity import canonical_node
+from creditgraph.identity import stored_or_alias
 from creditgraph.schema import SchemaError, default_schema
 from creditgraph.service.decisions import Decision, Decisions
 from creditgraph.service.errors import ServiceError, missing
@@ -181,11 +180,9 @@ def _discard_if_empty(store_url: str) -> None:
     finally:
         store.close()
     if empty:
-        for suffix in ("", "-wal", "-shm", "-journal", "-audit", "-audit-wal", "-audit-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(store_url + suffix)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(store_url + "-audit.lock")
+        from creditgraph.store.embedded import remove_store_files
+
+        remove_store_files(store_url)
 
 
 def _load_into(
@@ -455,11 +452,11 @@ def eligibility(
 def restrictions(subject: str | None, on: dt.date | None, as_json: bool, store_url: str) -> None:
     """Derived restrictions, with their status as of today."""
     with _opened(store_url) as store:
-        if subject is not None and store.node(subject) is None:
-            alias_of = canonical_node(store, subject)  # an alias: its person's restrictions
-            if alias_of is None:
+        if subject is not None:
+            node = stored_or_alias(store, subject)  # an alias: its person's restrictions
+            if node is None:
                 raise missing(subject)
-            subject = alias_of.id
+            subject = node.id
         found = store.restrictions(subject=subject, active_on=on)
         now = today()
         if as_json:

@@ -25,6 +25,12 @@ API_ROLES = ("approval", "investigator", "steward")
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
 
 
+def unknown_store_scheme(url: str) -> bool:
+    """A URL that names no store: not a path, and of no Neo4j scheme (it would otherwise be
+    taken for a file name)."""
+    return "://" in url and not url.startswith(NEO4J_SCHEMES)
+
+
 @dataclass(frozen=True)
 class Settings:
     store: str = "./creditgraph.db"
@@ -132,8 +138,7 @@ class _Environment(BaseSettings):
     @field_validator("store")
     @classmethod
     def _store(cls, value: str) -> str:
-        # a path, or a Neo4j URL: any other scheme would be taken for a file name
-        if "://" in value and not value.startswith(NEO4J_SCHEMES):
+        if unknown_store_scheme(value):
             raise ValueError("not a path or a bolt:// / neo4j:// URL")
         return value
 

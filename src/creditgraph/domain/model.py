@@ -73,6 +73,12 @@ class Link:
         return self.dst if node_id == self.src else self.src
 
 
+def link_order(link: Link) -> tuple[str, str, str, dt.date]:
+    """The natural key as a sort key (an unknown start first): one order of links whatever
+    order a store gives them in."""
+    return (link.rel, link.src, link.dst, link.valid_from or dt.date.min)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     id: str

@@ -28,7 +28,7 @@ from itertools import islice, pairwise
 
 import networkx as nx
 
-from creditgraph.domain.model import Link
+from creditgraph.domain.model import Link, link_order
 from creditgraph.service.errors import InvalidArgument, LimitExceeded, UnknownId
 from creditgraph.service.investigation import (
     ACTUAL_CONTROLLER,
@@ -292,17 +292,13 @@ def k_shortest_paths(
                 break
             deadline.check()
             hops = tuple(
-                Hop(a, b, tuple(sorted(graph.edges[a, b]["links"], key=_link_key)))
+                Hop(a, b, tuple(sorted(graph.edges[a, b]["links"], key=link_order)))
                 for a, b in pairwise(chain)
             )
             result.append(ConnectingPath(tuple(chain), hops))
     except nx.NetworkXNoPath:
         return []
     return result
-
-
-def _link_key(link: Link) -> tuple[str, str, str, dt.date]:
-    return (link.rel, link.src, link.dst, link.valid_from or dt.date.min)
 
 
 def ownership_tree(
@@ -336,7 +332,7 @@ def ownership_tree(
             by_held.setdefault(link.dst, []).append(link)
         following: list[tuple[tuple[str, ...], float | None]] = []
         for chain, share in frontier:
-            for link in sorted(by_held.get(chain[-1], ()), key=_link_key):
+            for link in sorted(by_held.get(chain[-1], ()), key=link_order):
                 if link.dst != chain[-1]:
                     continue
                 effective = (

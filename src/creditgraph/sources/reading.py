@@ -210,10 +210,14 @@ def _xlsx(path: str, size: int, wanted: frozenset[str]) -> Table:
 _EXCEL_DIGITS = 10**15
 
 
+def _is_number(value: Any) -> bool:
+    """A cell Excel holds as a number (openpyxl gives int or float; a bool is no number)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _whole_numbers(path: str, number: int, header: list[str], cells: list[Any]) -> None:
     for i, value in enumerate(cells):
-        whole = isinstance(value, int | float) and not isinstance(value, bool)
-        if whole and abs(value) >= _EXCEL_DIGITS:
+        if _is_number(value) and abs(value) >= _EXCEL_DIGITS:
             column = header[i] if i < len(header) else f"column {i + 1}"
             raise SourceFileError(
                 f"{path}:{number}: {column}: a number of 16 or more digits, stored as a number "
@@ -233,11 +237,7 @@ def _value(cell: Any) -> Any:
     value = cell.value
     if isinstance(value, dt.datetime):
         return value.date()
-    if (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and "%" in (getattr(cell, "number_format", "") or "")
-    ):
+    if _is_number(value) and "%" in (getattr(cell, "number_format", "") or ""):
         return f"{round(value * 100, 10):g}%"
     return value
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from creditgraph.schema import GraphSchema, default_schema
-from creditgraph.settings import NEO4J_SCHEMES, Settings, load_settings
+from creditgraph.settings import NEO4J_SCHEMES, Settings, load_settings, unknown_store_scheme
 from creditgraph.store.base import GraphStore, StoreError
 
 
@@ -43,7 +43,7 @@ def open_store(
         )
         neo4j_store.pinned_today = settings.today  # the day monitoring judges changes on
         return neo4j_store
-    if "://" in url:
+    if unknown_store_scheme(url):
         raise StoreUrlError(
             f"{url}: unknown store URL scheme (use a file path, bolt:// or neo4j://)"
         )

@@ -247,6 +247,27 @@ def audit_database_path(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + "-audit")
 
 
+# Every file an embedded store keeps beside its path: SQLite's journal files, the audit log's
+# database (audit_database_path) with its own, and the lock the audit's writers take turns on.
+STORE_FILE_SUFFIXES = (
+    "",
+    "-wal",
+    "-shm",
+    "-journal",
+    "-audit",
+    "-audit-wal",
+    "-audit-shm",
+    "-audit.lock",
+)
+
+
+def remove_store_files(path: str | Path) -> None:
+    """Remove the embedded store at ``path`` and every file it keeps beside it."""
+    for suffix in STORE_FILE_SUFFIXES:
+        with suppress(FileNotFoundError):
+            os.remove(f"{path}{suffix}")
+
+
 def _open_wal(path: Path, *, page_bytes: int, timeout: float) -> sqlite3.Connection:
     """A connection to the SQLite database at ``path`` in WAL mode, every commit synced
     (FULL); ``page_bytes`` is the page size of a new file (a file that holds anything keeps

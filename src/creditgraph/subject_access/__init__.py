@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from creditgraph.domain.model import link_order
 from creditgraph.identity import stored_or_alias
 from creditgraph.ingest.records import event_to_record, link_to_record
 from creditgraph.service.errors import UnknownId
@@ -18,9 +19,6 @@ from creditgraph.store.base import GraphStore
 
 # what a node record keeps of a protected identity number: the masked form only
 _HIDDEN_PROPS = frozenset({"id_hash", "id_key"})
-
-
-_EARLIEST, _LATEST = dt.date.min, dt.date.max
 
 
 def subject_record(store: GraphStore, subject_id: str, today: dt.date) -> dict[str, Any]:
@@ -69,17 +67,7 @@ def subject_record(store: GraphStore, subject_id: str, today: dt.date) -> dict[s
         "subject": party,
         # in one order on every store (each gives a party's links in its own)
         "links": [
-            link_to_record(link)
-            for link in sorted(
-                store.links([subject_id]),
-                key=lambda k: (
-                    k.rel,
-                    k.src,
-                    k.dst,
-                    k.valid_from or _EARLIEST,
-                    k.valid_to or _LATEST,
-                ),
-            )
+            link_to_record(link) for link in sorted(store.links([subject_id]), key=link_order)
         ],
         "events": [{**event_to_record(e), "state": state(e.id)} for e in events],
         "restrictions": [r.to_json(today) for r in store.restrictions(subject=subject_id)],
