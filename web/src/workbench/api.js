@@ -86,22 +86,24 @@ export const MORE = {
 export const JUDGE_MATCH = `mutation JudgeMatch($a: ID!, $b: ID!, $verdict: MatchVerdict!, $why: String) {
   judgeMatch(a: $a, b: $b, verdict: $verdict, why: $why) { ${RESOLUTION} } }`;
 
+// a decision as the credit file shows it: the verdict, its last day, the measures behind it
+const VERDICT = "decision until reasons { measure }";
 export const DECISIONS = `query Decisions($person: ID!) {
-  lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { decision until reasons { measure } }
-  director: checkAppointment(personId: $person, role: DIRECTOR) { decision until reasons { measure } }
-  supervisor: checkAppointment(personId: $person, role: SUPERVISOR) { decision until reasons { measure } }
-  manager: checkAppointment(personId: $person, role: MANAGER) { decision until reasons { measure } }
-  principal: checkAppointment(personId: $person, role: PRINCIPAL) { decision until reasons { measure } }
-  procurement: checkEligibility(subjectId: $person, activity: GOV_PROCUREMENT) { decision until reasons { measure } }
-  bidding: checkEligibility(subjectId: $person, activity: BIDDING) { decision until reasons { measure } }
-  consumption: checkEligibility(subjectId: $person, activity: HIGH_CONSUMPTION) { decision until reasons { measure } }
-  funding: checkEligibility(subjectId: $person, activity: GOV_FUNDING) { decision until reasons { measure } } }`;
+  lr: checkAppointment(personId: $person, role: LEGAL_REPRESENTATIVE) { ${VERDICT} }
+  director: checkAppointment(personId: $person, role: DIRECTOR) { ${VERDICT} }
+  supervisor: checkAppointment(personId: $person, role: SUPERVISOR) { ${VERDICT} }
+  manager: checkAppointment(personId: $person, role: MANAGER) { ${VERDICT} }
+  principal: checkAppointment(personId: $person, role: PRINCIPAL) { ${VERDICT} }
+  procurement: checkEligibility(subjectId: $person, activity: GOV_PROCUREMENT) { ${VERDICT} }
+  bidding: checkEligibility(subjectId: $person, activity: BIDDING) { ${VERDICT} }
+  consumption: checkEligibility(subjectId: $person, activity: HIGH_CONSUMPTION) { ${VERDICT} }
+  funding: checkEligibility(subjectId: $person, activity: GOV_FUNDING) { ${VERDICT} } }`;
 
 export const ELIGIBILITY = `query Eligibility($id: ID!) {
-  procurement: checkEligibility(subjectId: $id, activity: GOV_PROCUREMENT) { decision until reasons { measure } }
-  bidding: checkEligibility(subjectId: $id, activity: BIDDING) { decision until reasons { measure } }
-  consumption: checkEligibility(subjectId: $id, activity: HIGH_CONSUMPTION) { decision until reasons { measure } }
-  funding: checkEligibility(subjectId: $id, activity: GOV_FUNDING) { decision until reasons { measure } } }`;
+  procurement: checkEligibility(subjectId: $id, activity: GOV_PROCUREMENT) { ${VERDICT} }
+  bidding: checkEligibility(subjectId: $id, activity: BIDDING) { ${VERDICT} }
+  consumption: checkEligibility(subjectId: $id, activity: HIGH_CONSUMPTION) { ${VERDICT} }
+  funding: checkEligibility(subjectId: $id, activity: GOV_FUNDING) { ${VERDICT} } }`;
 
 export const NEIGHBORHOOD = `query Neighborhood($id: ID!, $depth: Int!, $rels: [Rel!], $asOf: Date, $limit: Int!, $on: Date) {
   neighborhood(id: $id, depth: $depth, rels: $rels, asOf: $asOf, perNodeLimit: $limit) {

@@ -431,6 +431,11 @@ function fitView(maxZoom = 1.3) {
   if (cy.zoom() > maxZoom) { cy.zoom(maxZoom); cy.center(); }
 }
 
+// what the status line under a graph counts: parties and links (not "+N more" markers)
+function graphCounts() {
+  return `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}`;
+}
+
 function graphToolbar(name) {
   // nothing drawn (no path found, an error): nothing to export, rather than an empty file
   const when = (exporter) => () => (cy && cy.nodes().nonempty() ? exporter(cy, name) : toast(t("nothingToExport")));
@@ -508,7 +513,7 @@ async function graphPage(id, params) {
     performance.mark("graph-interactive");
     performance.measure("open-to-interactive", "party-open", "graph-interactive");
     performance.measure("open-to-data", "party-open", "graph-data");
-    status.textContent = `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}` +
+    status.textContent = graphCounts() +
       (data.neighborhood.truncated.length ? ` · ${t("truncated")}: ${data.neighborhood.truncated.length}` : "");
     document.body.dataset.graphReady = "1";
   } catch (error) { showError(status, error); return; }
@@ -528,7 +533,7 @@ async function graphPage(id, params) {
         await layout("concentric", id);
         fitView();
       }
-      status.textContent = `${t("nodes")} ${cy.nodes("[type]").length} · ${t("links")} ${cy.edges("[rel]").length}`;
+      status.textContent = graphCounts();
       document.body.dataset.expanded = String(+(document.body.dataset.expanded || 0) + 1);
     } catch (error) { toast(`${t("error")}: ${error.message}`); }
   });
